@@ -1,0 +1,56 @@
+/**
+ * Fully connected network Linear(d, w1) -> act -> ... -> Linear(wL, k).
+ *
+ * standard: PyTorch nn.Linear with bias and PyTorch's default init.
+ * ntk / mup (appendix H.7): no bias, W ~ N(0, 1), every layer scaled by
+ * 1/sqrt(fan_in); the mup output layer is scaled by 1/fan_in instead (logits
+ * rescaled by a further 1/sqrt(width) relative to ntk).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { activate, linear, param, pytorchDefaultInit } from './layers.js';
+import type { FcnSpec } from './spec.js';
+import { layoutFrom, totalSize, type Model } from './types.js';
+import { Rng } from '../util/random.js';
+
+export function fcn(spec: FcnSpec, inputDim: number, outputDim: number): Model {
+  const dims = [inputDim, ...spec.widths, outputDim];
+  const standard = spec.parameterization === 'standard';
+  const layout = layoutFrom(
+    dims.slice(1).flatMap((out, l) => {
+      const weight = { name: `layers.${l}.weight`, shape: [out, dims[l]], role: 'weight' as const };
+      return standard ? [weight, { name: `layers.${l}.bias`, shape: [out], role: 'bias' as const }] : [weight];
+    }),
+  );
+  const numLayers = dims.length - 1;
+  const layerScale = dims.slice(0, -1).map((fanIn, l) => {
+    if (standard) return 1;
+    const last = l === numLayers - 1;
+    return spec.parameterization === 'mup' && last ? 1 / fanIn : 1 / Math.sqrt(fanIn);
+  });
+  const blocksPerLayer = standard ? 2 : 1;
+
+  return {
+    kind: 'fcn',
+    layout,
+    numParams: totalSize(layout),
+    outputDim,
+    maxChunk: 10000,
+    forward(theta, X) {
+      let h: tf.Tensor2D = X;
+      for (let l = 0; l < numLayers; l++) {
+        const W = param(theta, layout[l * blocksPerLayer]);
+        const b = standard ? param(theta, layout[l * blocksPerLayer + 1]) : null;
+        const input = layerScale[l] === 1 ? h : (tf.mul(h, layerScale[l]) as tf.Tensor2D);
+        const a = linear(input, W, b);
+        h = l < numLayers - 1 ? (activate(a, spec.activation) as tf.Tensor2D) : a;
+      }
+      return h;
+    },
+    init(seed) {
+      if (standard) return pytorchDefaultInit(layout, (b) => (b.role === 'weight' ? b.shape[1] : dims[Number(b.name.split('.')[1])]), seed, spec.initScale);
+      const theta = new Float32Array(totalSize(layout));
+      new Rng(seed).fillNormal(theta, spec.initScale);
+      return theta;
+    },
+  };
+}

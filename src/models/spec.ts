@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+export const ACTIVATIONS = ['relu', 'tanh'] as const;
+export const PARAMETERIZATIONS = ['standard', 'mup', 'ntk'] as const;
+
+const common = {
+  /** Multiplies the whole initial parameter vector (x5, x10 of appendix H.6). */
+  initScale: z.number().positive().default(1),
+};
+
+export const FcnSpec = z
+  .object({
+    kind: z.literal('fcn'),
+    widths: z.array(z.number().int().positive()).min(1).default([200, 200]),
+    activation: z.enum(ACTIVATIONS).default('relu'),
+    /** H.7: standard (PyTorch default), mup or ntk (kernel) parameterisation. */
+    parameterization: z.enum(PARAMETERIZATIONS).default('standard'),
+    ...common,
+  })
+  .strict();
+
+export const CnnSpec = z
+  .object({
+    kind: z.literal('cnn'),
+    channels: z.array(z.number().int().positive()).min(1).default([32, 32]),
+    activation: z.enum(ACTIVATIONS).default('relu'),
+    ...common,
+  })
+  .strict();
+
+export const DiagonalSpec = z
+  .object({
+    kind: z.literal('diagonal'),
+    /** Initialisation w0 = alpha * 1 (section 3). */
+    alpha: z.number().positive().default(0.1),
+    ...common,
+  })
+  .strict();
+
+export const LogisticSpec = z
+  .object({
+    kind: z.literal('logistic'),
+    ...common,
+  })
+  .strict();
+
+export const ModelSpec = z.discriminatedUnion('kind', [FcnSpec, CnnSpec, DiagonalSpec, LogisticSpec]);
+export type ModelSpec = z.infer<typeof ModelSpec>;
+export type FcnSpec = z.infer<typeof FcnSpec>;
+export type CnnSpec = z.infer<typeof CnnSpec>;
+export type DiagonalSpec = z.infer<typeof DiagonalSpec>;
+export type LogisticSpec = z.infer<typeof LogisticSpec>;
+export type Activation = (typeof ACTIVATIONS)[number];
+export type Parameterization = (typeof PARAMETERIZATIONS)[number];

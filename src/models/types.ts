@@ -1,0 +1,46 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** One named tensor inside the flat parameter vector (PyTorch name, shape and layout). */
+export interface ParamBlock {
+  /** PyTorch state_dict key, e.g. `layers.0.weight`. */
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+  role: 'weight' | 'bias';
+}
+
+/**
+ * A model is a parameter layout plus a pure forward map over a flat parameter
+ * vector; training and curvature code only ever see theta and a loss.
+ */
+export interface Model {
+  readonly kind: string;
+  readonly layout: readonly ParamBlock[];
+  readonly numParams: number;
+  readonly outputDim: number;
+  /** Largest number of samples per forward pass that keeps memory reasonable. */
+  readonly maxChunk: number;
+  forward(theta: tf.Tensor1D, X: tf.Tensor2D): tf.Tensor2D;
+  /** Initial parameters for a seed (scaled by the model's initScale). */
+  init(seed: number): Float32Array;
+}
+
+export function layoutFrom(blocks: { name: string; shape: number[]; role: 'weight' | 'bias' }[]): ParamBlock[] {
+  let offset = 0;
+  return blocks.map((b) => {
+    const size = b.shape.reduce((a, c) => a * c, 1);
+    const block = { ...b, offset, size };
+    offset += size;
+    return block;
+  });
+}
+
+export function totalSize(layout: readonly ParamBlock[]): number {
+  const last = layout[layout.length - 1];
+  return last ? last.offset + last.size : 0;
+}
+
+export function blockView(theta: Float32Array, block: ParamBlock): Float32Array {
+  return theta.subarray(block.offset, block.offset + block.size);
+}

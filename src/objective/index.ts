@@ -1,0 +1,132 @@
+/**
+ * The full-batch training objective L(theta) = (1/n) sum_i loss(f_theta(x_i), y_i)
+ * behind a model-agnostic interface over flat Float32Array parameter vectors.
+ * Optimisers and curvature tools only see this interface.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Model } from '../models/types.js';
+import { lossSum, type LossName } from './losses.js';
+import { withScope } from '../backend/index.js';
+
+export { LOSSES, type LossName } from './losses.js';
+
+export interface Objective {
+  readonly numParams: number;
+  readonly numSamples: number;
+  loss(theta: Float32Array): number;
+  lossAndGrad(theta: Float32Array): { loss: number; grad: Float32Array };
+  /** Exact Hessian-vector product H(theta) v (double backward, no finite differences). */
+  hvp(theta: Float32Array, v: Float32Array): Float32Array;
+  /** Loss and accuracy (accuracy is null for single-output regression). */
+  evaluate(theta: Float32Array): { loss: number; accuracy: number | null };
+  /** Number of HVPs computed so far (provenance and benchmarks). */
+  readonly hvpCount: number;
+  dispose(): void;
+}
+
+export interface SupervisedData {
+  /** Row-major inputs [n, d]. */
+  X: Float32Array;
+  /** Row-major targets [n, k] (one-hot for classification). */
+  Y: Float32Array;
+  n: number;
+  d: number;
+  k: number;
+}
+
+interface Chunk {
+  X: tf.Tensor2D;
+  Y: tf.Tensor2D;
+}
+
+export function makeObjective(model: Model, data: SupervisedData, lossName: LossName, opts: { chunkSize?: number } = {}): Objective {
+  if (data.k !== model.outputDim) throw new Error(`targets have ${data.k} columns but the model has ${model.outputDim} outputs`);
+  if (data.X.length !== data.n * data.d || data.Y.length !== data.n * data.k) throw new Error('data arrays do not match n, d, k');
+  const chunkSize = Math.max(1, Math.min(opts.chunkSize ?? model.maxChunk, data.n));
+  const chunks: Chunk[] = [];
+  for (let s = 0; s < data.n; s += chunkSize) {
+    const m = Math.min(chunkSize, data.n - s);
+    chunks.push({
+      X: tf.tensor2d(data.X.subarray(s * data.d, (s + m) * data.d), [m, data.d]),
+      Y: tf.tensor2d(data.Y.subarray(s * data.k, (s + m) * data.k), [m, data.k]),
+    });
+  }
+  const sumLoss = lossSum(lossName);
+  const invN = 1 / data.n;
+  const chunkLoss = (c: Chunk) => (t: tf.Tensor) => tf.mul(invN, sumLoss(model.forward(t as tf.Tensor1D, c.X), c.Y)) as tf.Scalar;
+  let hvps = 0;
+
+  const check = (theta: Float32Array): void => {
+    if (theta.length !== model.numParams) throw new Error(`theta has ${theta.length} entries, the model has ${model.numParams} parameters`);
+  };
+
+  /** Sum of per-chunk tensors produced by `f`, read back as Float32Array. */
+  const accumulate = (theta: Float32Array, f: (t: tf.Tensor1D, c: Chunk) => tf.Tensor): Float32Array => {
+    check(theta);
+    return withScope(() => {
+      const t = tf.tensor1d(theta);
+      let acc: tf.Tensor | null = null;
+      for (const c of chunks) {
+        const part = f(t, c);
+        acc = acc ? tf.add(acc, part) : part;
+      }
+      return (acc as tf.Tensor).dataSync() as Float32Array;
+    });
+  };
+
+  return {
+    numParams: model.numParams,
+    numSamples: data.n,
+    get hvpCount() {
+      return hvps;
+    },
+    loss(theta) {
+      return accumulate(theta, (t, c) => chunkLoss(c)(t))[0];
+    },
+    lossAndGrad(theta) {
+      check(theta);
+      return withScope(() => {
+        const t = tf.tensor1d(theta);
+        let loss = 0;
+        let grad: tf.Tensor | null = null;
+        for (const c of chunks) {
+          const { value, grad: g } = tf.valueAndGrad(chunkLoss(c))(t);
+          loss += value.dataSync()[0];
+          grad = grad ? tf.add(grad, g) : g;
+        }
+        return { loss, grad: (grad as tf.Tensor).dataSync() as Float32Array };
+      });
+    },
+    hvp(theta, v) {
+      if (v.length !== model.numParams) throw new Error(`v has ${v.length} entries, the model has ${model.numParams} parameters`);
+      hvps++;
+      const vt = tf.tensor1d(v);
+      try {
+        return accumulate(theta, (t, c) => {
+          const g = tf.grad(chunkLoss(c));
+          return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(g(s), vt)))(t);
+        });
+      } finally {
+        vt.dispose();
+      }
+    },
+    evaluate(theta) {
+      check(theta);
+      return withScope(() => {
+        const t = tf.tensor1d(theta);
+        let loss = 0;
+        let correct = 0;
+        for (const c of chunks) {
+          const out = model.forward(t, c.X);
+          loss += sumLoss(out, c.Y).dataSync()[0];
+          if (model.outputDim > 1) correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(c.Y, 1)), 'float32')).dataSync()[0];
+        }
+        return { loss: loss * invN, accuracy: model.outputDim > 1 ? correct * invN : null };
+      });
+    },
+    dispose() {
+      for (const c of chunks) tf.dispose([c.X, c.Y]);
+      chunks.length = 0;
+    },
+  };
+}
