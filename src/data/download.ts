@@ -1,0 +1,159 @@
+/**
+ * Downloading the datasets from their canonical sources. Every file is streamed to
+ * `<file>.part`, checked against the manifest and only then renamed into place, so an
+ * interrupted or corrupt transfer never leaves a file that passes as complete.
+ */
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { checkDigests, DataFileError, DigestAccumulator, resolveDataDir, verifyFile } from './files.js';
+import { MANIFEST, type BaseDatasetName, type DatasetManifest, type ManifestEntry } from './manifest.js';
+import { readGzipFile } from './readers.js';
+import { readTar } from './tar.js';
+
+export interface DownloadProgress {
+  /** Path relative to the data directory. */
+  file: string;
+  received: number;
+  /** Expected size, when the manifest or the server says. */
+  total?: number;
+  /** Mean rate since the transfer started, bytes per second. */
+  rate: number;
+  done: boolean;
+}
+
+export interface DownloadOptions {
+  /** Defaults to a one-line progress display on stderr. */
+  onProgress?: (p: DownloadProgress) => void;
+  /** Replaces the built-in manifest entry of the dataset (mirrors, tests). */
+  manifest?: DatasetManifest;
+}
+
+const PROGRESS_INTERVAL_MS = 200;
+
+function megabytes(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
+/** Rewrites one stderr line with bytes, percentage and rate; ends it when the file is done. */
+export function stderrProgress(p: DownloadProgress): void {
+  const size = p.total ? `${megabytes(p.received)}/${megabytes(p.total)} MB ${((100 * p.received) / p.total).toFixed(1)}%` : `${megabytes(p.received)} MB`;
+  process.stderr.write(`\r${p.file} ${size} ${megabytes(p.rate)} MB/s${p.done ? '\n' : ''}`);
+}
+
+async function alreadyVerified(path: string, entry: ManifestEntry): Promise<boolean> {
+  try {
+    await verifyFile(path, entry);
+    return true;
+  } catch (err) {
+    if (err instanceof DataFileError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Fetches `entry.url` into `<dataDir>/<entry.path>` unless a verified copy is already there.
+ * Returns the final path; throws (leaving no `.part` behind) on HTTP errors, interrupted
+ * transfers and size or checksum mismatches.
+ */
+export async function downloadFile(entry: ManifestEntry & { url: string }, dataDir: string, opts: Pick<DownloadOptions, 'onProgress'> = {}): Promise<string> {
+  const dest = join(dataDir, entry.path);
+  if (await alreadyVerified(dest, entry)) return dest;
+  const onProgress = opts.onProgress ?? stderrProgress;
+  const part = `${dest}.part`;
+  await mkdir(dirname(dest), { recursive: true });
+  let res: Response;
+  try {
+    res = await fetch(entry.url);
+  } catch (err) {
+    const cause = (err as Error).cause as Error | undefined;
+    throw new Error(`download of ${entry.url} failed: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: err });
+  }
+  if (!res.ok || !res.body) throw new Error(`download of ${entry.url} failed: HTTP ${res.status} ${res.statusText}`);
+  const header = Number(res.headers.get('content-length'));
+  const total = entry.bytes ?? (header > 0 ? header : undefined);
+  const acc = new DigestAccumulator();
+  const started = Date.now();
+  let received = 0;
+  let lastReport = 0;
+  const report = (done: boolean) => {
+    const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
+    onProgress({ file: entry.path, received, total, rate: received / seconds, done });
+  };
+  const fh = await open(part, 'w');
+  try {
+    try {
+      for await (const chunk of res.body) {
+        acc.update(chunk);
+        await fh.write(chunk);
+        received += chunk.length;
+        if (Date.now() - lastReport >= PROGRESS_INTERVAL_MS) {
+          lastReport = Date.now();
+          report(false);
+        }
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    report(true);
+    checkDigests(`${dest} (downloaded from ${entry.url})`, entry, acc.digest());
+  } catch (err) {
+    await rm(part, { force: true });
+    if (err instanceof DataFileError) throw err;
+    throw new Error(`download of ${entry.url} interrupted after ${received} bytes: ${(err as Error).message}`, { cause: err });
+  }
+  await rename(part, dest);
+  return dest;
+}
+
+/**
+ * Unpacks the members named by `entries[i].member` from a .tar.gz archive into
+ * `<dataDir>/<entries[i].path>`: each is written to `.part`, verified, then renamed.
+ */
+export async function extractTarGzMembers(archivePath: string, entries: ManifestEntry[], dataDir: string): Promise<void> {
+  const wanted = new Map(entries.filter((e) => e.member).map((e) => [e.member as string, e]));
+  for (const member of readTar(await readGzipFile(archivePath), archivePath)) {
+    const entry = wanted.get(member.name);
+    if (!entry || member.type !== '0') continue;
+    const dest = join(dataDir, entry.path);
+    const part = `${dest}.part`;
+    await mkdir(dirname(dest), { recursive: true });
+    try {
+      await writeFile(part, member.data);
+      await verifyFile(part, entry);
+    } catch (err) {
+      await rm(part, { force: true });
+      throw err;
+    }
+    await rename(part, dest);
+    wanted.delete(member.name);
+  }
+  if (wanted.size > 0) {
+    throw new DataFileError(archivePath, 'format', `archive lacks ${[...wanted.keys()].join(', ')}`, 'Fix: delete it and download it again');
+  }
+}
+
+async function allVerified(entries: ManifestEntry[], dataDir: string): Promise<boolean> {
+  for (const entry of entries) if (!(await alreadyVerified(join(dataDir, entry.path), entry))) return false;
+  return true;
+}
+
+/**
+ * Downloads dataset `name` into `dataDir` (default: EOS_DATA_DIR or `<repo root>/data`),
+ * skipping files that already verify. CIFAR-10 comes as one archive, which is kept next to
+ * the unpacked batches so a damaged batch can be restored without the network.
+ */
+export async function downloadDataset(name: BaseDatasetName, dataDir?: string, opts: DownloadOptions = {}): Promise<void> {
+  const dir = resolveDataDir(dataDir);
+  const manifest = opts.manifest ?? MANIFEST[name];
+  if (await allVerified(manifest.files, dir)) return;
+  if (!manifest.archive) {
+    for (const entry of manifest.files) {
+      if (!entry.url) throw new Error(`manifest entry ${entry.path} has neither a URL nor an archive`);
+      await downloadFile({ ...entry, url: entry.url }, dir, opts);
+    }
+    return;
+  }
+  const archive = await downloadFile(manifest.archive, dir, opts);
+  await extractTarGzMembers(archive, manifest.files, dir);
+}

@@ -1,0 +1,115 @@
+/** Data directory resolution and checksum verification of dataset files. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ManifestEntry } from './manifest.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Default cache, `<repo root>/data` (gitignored). */
+export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, 'data');
+
+/** Explicit option > env `EOS_DATA_DIR` > `<repo root>/data`. */
+export function resolveDataDir(explicit?: string): string {
+  if (explicit) return resolve(explicit);
+  const env = process.env.EOS_DATA_DIR;
+  if (env) return resolve(env);
+  return DEFAULT_DATA_DIR;
+}
+
+export type DataFileProblem = 'missing' | 'truncated' | 'size' | 'checksum' | 'format';
+
+/** A dataset file that is absent, damaged or unreadable; the message says how to fix it. */
+export class DataFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problem: DataFileProblem,
+    detail: string,
+    fixHint: string,
+  ) {
+    super(`${file}: ${detail}. ${fixHint}`);
+    this.name = 'DataFileError';
+  }
+}
+
+/** How to get a good copy of the file behind `entry`. */
+export function fixHint(entry: ManifestEntry): string {
+  const dataset = entry.path.split('/')[0];
+  return (
+    `Fix: set EOS_DATA_DIR (or pass dataDir) to a directory with verified copies, ` +
+    `or delete the file and run \`npx tsx src/data/download-cli.ts ${dataset} <dataDir>\``
+  );
+}
+
+export interface Digests {
+  bytes: number;
+  md5: string;
+  sha256: string;
+}
+
+/** Incremental md5 + sha256 + byte count, so a file is read once for both checksums. */
+export class DigestAccumulator {
+  private md5 = createHash('md5');
+  private sha256 = createHash('sha256');
+  private bytes = 0;
+
+  update(chunk: Uint8Array): void {
+    this.md5.update(chunk);
+    this.sha256.update(chunk);
+    this.bytes += chunk.length;
+  }
+
+  digest(): Digests {
+    return { bytes: this.bytes, md5: this.md5.digest('hex'), sha256: this.sha256.digest('hex') };
+  }
+}
+
+export async function hashFile(path: string): Promise<Digests> {
+  const acc = new DigestAccumulator();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) acc.update(chunk as Buffer);
+  return acc.digest();
+}
+
+/** Throws a DataFileError when `got` disagrees with the manifest entry (size first, then checksums). */
+export function checkDigests(file: string, entry: ManifestEntry, got: Digests): void {
+  checkSize(file, entry, got.bytes);
+  if (entry.sha256 && got.sha256 !== entry.sha256) {
+    throw new DataFileError(file, 'checksum', `checksum mismatch: expected sha256 ${entry.sha256} got ${got.sha256}`, fixHint(entry));
+  }
+  if (got.md5 !== entry.md5) {
+    throw new DataFileError(file, 'checksum', `checksum mismatch: expected md5 ${entry.md5} got ${got.md5}`, fixHint(entry));
+  }
+}
+
+function checkSize(file: string, entry: ManifestEntry, bytes: number): void {
+  if (entry.bytes === undefined || bytes === entry.bytes) return;
+  const problem = bytes < entry.bytes ? 'truncated' : 'size';
+  const what = bytes < entry.bytes ? 'truncated' : 'wrong size';
+  throw new DataFileError(file, problem, `${what}: got ${bytes} bytes expected ${entry.bytes}`, fixHint(entry));
+}
+
+/** Verified files by absolute path, valid while size, times and inode stay the same. */
+const verified = new Map<string, string>();
+
+/**
+ * Checks that `path` exists and matches `entry` (size, sha256 when known, md5); throws a
+ * DataFileError naming the file and the problem otherwise. A file already verified in this
+ * process and unchanged since (same size, mtime, ctime, inode) is not hashed again.
+ */
+export async function verifyFile(path: string, entry: ManifestEntry): Promise<{ cached: boolean }> {
+  const file = resolve(path);
+  let st;
+  try {
+    st = await stat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new DataFileError(file, 'missing', `missing (${entry.path} of the manifest)`, fixHint(entry));
+  }
+  const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}:${entry.sha256 ?? entry.md5}`;
+  if (verified.get(file) === key) return { cached: true };
+  checkSize(file, entry, st.size);
+  checkDigests(file, entry, await hashFile(file));
+  verified.set(file, key);
+  return { cached: false };
+}

@@ -1,0 +1,17 @@
+/** Public API of the data module: real image datasets, their files, and the synthetic sets. */
+export { clearDatasetCache, loadDataset, oneHot, parseDatasetSpec, type DatasetName, type ImageDataset, type Split } from './datasets.js';
+export { downloadDataset, downloadFile, extractTarGzMembers, stderrProgress, type DownloadOptions, type DownloadProgress } from './download.js';
+export { DataFileError, DEFAULT_DATA_DIR, resolveDataDir, verifyFile, type DataFileProblem } from './files.js';
+export { MANIFEST, manifestEntry, type BaseDatasetName, type DatasetManifest, type ManifestEntry } from './manifest.js';
+export { featureStats, standardize, type FeatureStats } from './preprocess.js';
+export { readCifarBatch, readGzipFile, readIdxImages, readIdxLabels, type CifarBatch, type IdxImages } from './readers.js';
+export { readTar, type TarEntry } from './tar.js';
+export {
+  sampleDiagonalRegression,
+  sampleFoldedGaussianRegression,
+  sampleGaussianCluster,
+  sampleTwoPointClassification,
+  twoPointClassification,
+  type ClassificationData,
+  type RegressionData,
+} from './synthetic.js';
