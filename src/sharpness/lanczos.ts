@@ -1,0 +1,116 @@
+/**
+ * Lanczos for the top-k largest ALGEBRAIC eigenvalues of a symmetric operator
+ * (the Hessian through exact HVPs). Bookkeeping is float64 with full
+ * reorthogonalisation; a warm start from the previous top eigenvector lets the
+ * training loop refresh the sharpness with a handful of HVPs.
+ */
+import { dot, norm2, symmetricEigen, type SymmetricEigen } from '../util/linalg.js';
+import { Rng } from '../util/random.js';
+
+export type MatVec = (v: Float64Array) => Float64Array;
+
+export interface LanczosOptions {
+  /** Number of top eigenpairs wanted. */
+  k?: number;
+  /** Maximum number of operator applications. */
+  maxIter?: number;
+  /** Stop when every wanted Ritz residual is below tol * |Ritz value|. */
+  tol?: number;
+  /** Starting vector (e.g. the previous top eigenvector). */
+  init?: ArrayLike<number>;
+  seed?: number;
+}
+
+export interface LanczosResult {
+  eigenvalues: number[];
+  eigenvectors: Float64Array[];
+  /** Ritz residual bounds ||A y - theta y|| of the returned pairs. */
+  residuals: number[];
+  iterations: number;
+  /** Operator applications used (= HVPs). */
+  matvecs: number;
+  converged: boolean;
+}
+
+export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): LanczosResult {
+  const k = opts.k ?? 1;
+  const maxIter = Math.min(opts.maxIter ?? 100, n);
+  const tol = opts.tol ?? 1e-6;
+  if (k < 1 || k > maxIter) throw new Error(`lanczos: need 1 <= k <= maxIter, got k=${k}, maxIter=${maxIter}`);
+
+  let q: Float64Array = new Float64Array(n);
+  if (opts.init && norm2(opts.init) > 0) {
+    if (opts.init.length !== n) throw new Error(`lanczos: init has ${opts.init.length} entries, expected ${n}`);
+    q.set(opts.init);
+  } else {
+    new Rng(opts.seed ?? 0).fillNormal(q);
+  }
+  scale(q, 1 / norm2(q));
+
+  const basis: Float64Array[] = [];
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  let ritz: SymmetricEigen = { values: new Float64Array(0), vectors: new Float64Array(0) };
+  let residuals: number[] = [];
+  let converged = false;
+
+  for (let j = 0; j < maxIter; j++) {
+    basis.push(q);
+    const w = matvec(q);
+    alpha.push(dot(q, w));
+    // Two passes of classical Gram-Schmidt against the whole basis keep it orthogonal to machine precision.
+    for (let pass = 0; pass < 2; pass++) for (const b of basis) axpy(w, -dot(b, w), b);
+    const b = norm2(w);
+    beta.push(b);
+
+    const m = j + 1;
+    ritz = symmetricEigen(tridiagonal(alpha, beta, m), m);
+    const wanted = Math.min(k, m);
+    residuals = Array.from({ length: wanted }, (_, i) => Math.abs(b * ritz.vectors[(m - 1) * m + i]));
+    const scaleT = Math.max(...Array.from(ritz.values, Math.abs), Number.MIN_VALUE);
+    const invariant = b <= 1e-12 * scaleT;
+    converged = m >= k && residuals.every((r, i) => r <= tol * Math.max(Math.abs(ritz.values[i]), 1e-12 * scaleT));
+    if (converged || invariant) {
+      converged = converged || m >= k;
+      break;
+    }
+    q = w;
+    scale(q, 1 / b);
+  }
+
+  const m = alpha.length;
+  const wanted = Math.min(k, m);
+  const eigenvectors = Array.from({ length: wanted }, (_, i) => {
+    const y = new Float64Array(n);
+    for (let j = 0; j < m; j++) axpy(y, ritz.vectors[j * m + i], basis[j]);
+    return y;
+  });
+  return {
+    eigenvalues: Array.from(ritz.values.subarray(0, wanted)),
+    eigenvectors,
+    residuals,
+    iterations: m,
+    matvecs: m,
+    converged,
+  };
+}
+
+function tridiagonal(alpha: number[], beta: number[], m: number): Float64Array {
+  const t = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    t[i * m + i] = alpha[i];
+    if (i + 1 < m) {
+      t[i * m + i + 1] = beta[i];
+      t[(i + 1) * m + i] = beta[i];
+    }
+  }
+  return t;
+}
+
+function axpy(y: Float64Array, a: number, x: Float64Array): void {
+  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
+}
+
+function scale(x: Float64Array, a: number): void {
+  for (let i = 0; i < x.length; i++) x[i] *= a;
+}
