@@ -11,7 +11,8 @@ const common = {
 export const FcnSpec = z
   .object({
     kind: z.literal('fcn'),
-    widths: z.array(z.number().int().positive()).min(1).default([200, 200]),
+    /** Hidden widths; [] is the linear model Linear(d, k) (closed-form Hessian checks). */
+    widths: z.array(z.number().int().positive()).default([200, 200]),
     activation: z.enum(ACTIVATIONS).default('relu'),
     /** H.7: standard (PyTorch default), mup or ntk (kernel) parameterisation. */
     parameterization: z.enum(PARAMETERIZATIONS).default('standard'),
