@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerSecondOrderGradients } from './gradients.js';
+import { enableBlas } from './blas.js';
 
 export const BACKENDS = ['wasm', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -16,6 +17,11 @@ export interface BackendInfo {
   /** npm package that provides the kernels. */
   package: string;
   tfjsVersion: string;
+  /** Whether matmuls run through OpenBLAS (wasm backend with the native addon built, EOS_BLAS not 0). */
+  blas: boolean;
+  /** OpenBLAS configuration and thread count when `blas` is true. */
+  blasLibrary: string | null;
+  blasThreads: number | null;
 }
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -71,7 +77,8 @@ export async function initBackend(request?: BackendRequest): Promise<BackendInfo
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialise`);
   await tf.ready();
-  active = { name, package: pkg, tfjsVersion: tf.version.tfjs };
+  const blas = name === 'wasm' && process.env.EOS_BLAS !== '0' ? enableBlas() : null;
+  active = { name, package: pkg, tfjsVersion: tf.version.tfjs, blas: blas !== null, blasLibrary: blas?.library ?? null, blasThreads: blas?.threads ?? null };
   return active;
 }
 
