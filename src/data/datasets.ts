@@ -1,7 +1,7 @@
 /** Loading MNIST and CIFAR-10 as standardised float32 splits, with per-process caching. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataFileError, resolveDataDir, verifyFile } from './files.js';
+import { formatError, resolveDataDir, verifyFile } from './files.js';
 import { manifestEntry, type BaseDatasetName } from './manifest.js';
 import { featureStats, standardize, type FeatureStats } from './preprocess.js';
 import { CIFAR_IMAGE_BYTES, readCifarBatch, readGzipFile, readIdxImages, readIdxLabels } from './readers.js';
@@ -84,9 +84,7 @@ async function verifiedPath(name: BaseDatasetName, dataDir: string, relPath: str
 }
 
 function expectCount(source: string, got: number, expected: number, what: string): void {
-  if (got !== expected) {
-    throw new DataFileError(source, 'format', `holds ${got} ${what}, expected ${expected}`, 'Fix: replace it with a verified copy (see data/README.md)');
-  }
+  if (got !== expected) throw formatError(source, `holds ${got} ${what}, expected ${expected}`);
 }
 
 async function loadMnistSplit(dataDir: string, prefix: string, n: number): Promise<RawSplit> {

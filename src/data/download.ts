@@ -5,7 +5,7 @@
  */
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { checkDigests, DataFileError, DigestAccumulator, resolveDataDir, verifyFile } from './files.js';
+import { checkDigests, DataFileError, DigestAccumulator, formatError, REDOWNLOAD_HINT, resolveDataDir, verifyFile } from './files.js';
 import { MANIFEST, type BaseDatasetName, type DatasetManifest, type ManifestEntry } from './manifest.js';
 import { readGzipFile } from './readers.js';
 import { readTar } from './tar.js';
@@ -129,7 +129,7 @@ export async function extractTarGzMembers(archivePath: string, entries: Manifest
     wanted.delete(member.name);
   }
   if (wanted.size > 0) {
-    throw new DataFileError(archivePath, 'format', `archive lacks ${[...wanted.keys()].join(', ')}`, 'Fix: delete it and download it again');
+    throw formatError(archivePath, `archive lacks ${[...wanted.keys()].join(', ')}`, REDOWNLOAD_HINT);
   }
 }
 

@@ -26,11 +26,19 @@ export class DataFileError extends Error {
     readonly file: string,
     readonly problem: DataFileProblem,
     detail: string,
-    fixHint: string,
+    fix: string,
   ) {
-    super(`${file}: ${detail}. ${fixHint}`);
+    super(`${file}: ${detail}. ${fix}`);
     this.name = 'DataFileError';
   }
+}
+
+/** Advice for a damaged download or archive. */
+export const REDOWNLOAD_HINT = 'Fix: delete it and download it again';
+
+/** A file whose content does not parse; `fix` tells the user what to do about it. */
+export function formatError(file: string, detail: string, fix = 'Fix: replace it with a verified copy (see data/README.md)'): DataFileError {
+  return new DataFileError(file, 'format', detail, fix);
 }
 
 /** How to get a good copy of the file behind `entry`. */

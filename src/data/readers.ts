@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { DataFileError } from './files.js';
+import { formatError } from './files.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -11,12 +11,6 @@ const IDX_LABELS_MAGIC = 2049;
 export const CIFAR_IMAGE_BYTES = 3 * 32 * 32;
 const CIFAR_RECORD_BYTES = 1 + CIFAR_IMAGE_BYTES;
 const CIFAR_CLASSES = 10;
-
-const REPLACE_HINT = 'Fix: replace it with a verified copy (see data/README.md)';
-
-function formatError(source: string, detail: string): DataFileError {
-  return new DataFileError(source, 'format', detail, REPLACE_HINT);
-}
 
 /** Reads and gunzips `path`, naming the file when the bytes are not valid gzip. */
 export async function readGzipFile(path: string): Promise<Uint8Array> {

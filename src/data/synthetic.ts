@@ -62,7 +62,9 @@ export function sampleFoldedGaussianRegression(d: number, n: number, seed: numbe
 export function twoPointClassification(x2Tilde: Float64Array): ClassificationData {
   const dim = x2Tilde.length;
   checkSize('dimension of x̃2', dim);
-  const norm = Math.hypot(...x2Tilde);
+  let sq = 0;
+  for (const v of x2Tilde) sq += v * v;
+  const norm = Math.sqrt(sq);
   if (Math.abs(norm - 1) > 1e-9) throw new Error(`x̃2 must have unit norm, got ${norm}`);
   const d = dim + 1;
   const X = new Float64Array(2 * d);

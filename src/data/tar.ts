@@ -1,5 +1,5 @@
 /** A minimal reader for (GNU / POSIX ustar) tar archives held in memory. */
-import { DataFileError } from './files.js';
+import { formatError, REDOWNLOAD_HINT } from './files.js';
 
 export interface TarEntry {
   name: string;
@@ -18,10 +18,6 @@ function field(header: Uint8Array, start: number, length: number): string {
   return utf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
 }
 
-function formatError(source: string, detail: string): DataFileError {
-  return new DataFileError(source, 'format', detail, 'Fix: delete it and download it again');
-}
-
 /** Octal, or base-256 (GNU, high bit set) for sizes of 8 GiB and more. */
 function numeric(header: Uint8Array, start: number, length: number, source: string, offset: number): number {
   if (header[start] & 0x80) {
@@ -30,7 +26,7 @@ function numeric(header: Uint8Array, start: number, length: number, source: stri
     return v;
   }
   const text = field(header, start, length).trim();
-  if (!/^[0-7]*$/.test(text)) throw formatError(source, `garbled tar header at byte ${offset}`);
+  if (!/^[0-7]*$/.test(text)) throw formatError(source, `garbled tar header at byte ${offset}`, REDOWNLOAD_HINT);
   return text === '' ? 0 : parseInt(text, 8);
 }
 
@@ -54,10 +50,10 @@ export function readTar(bytes: Uint8Array, source = 'tar archive'): TarEntry[] {
     if (header.every((b) => b === 0)) break;
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i];
-    if (numeric(header, 148, 8, source, offset) !== sum) throw formatError(source, `bad tar header checksum at byte ${offset}`);
+    if (numeric(header, 148, 8, source, offset) !== sum) throw formatError(source, `bad tar header checksum at byte ${offset}`, REDOWNLOAD_HINT);
     const size = numeric(header, 124, 12, source, offset);
     const start = offset + BLOCK;
-    if (start + size > bytes.length) throw formatError(source, `truncated: tar member at byte ${offset} needs ${size} bytes`);
+    if (start + size > bytes.length) throw formatError(source, `truncated: tar member at byte ${offset} needs ${size} bytes`, REDOWNLOAD_HINT);
     const data = bytes.subarray(start, start + size);
     const type = header[156] === 0 ? '0' : String.fromCharCode(header[156]);
     if (type === 'L') {
