@@ -131,12 +131,14 @@ async function loadRaw(name: BaseDatasetName, dataDir: string): Promise<RawDatas
 
 function cachedRaw(name: BaseDatasetName, dataDir: string): Promise<RawDataset> {
   const key = `${name}\0${dataDir}`;
-  let raw = rawCache.get(key);
-  if (!raw) {
-    raw = loadRaw(name, dataDir);
-    rawCache.set(key, raw);
-    raw.catch(() => rawCache.delete(key));
-  }
+  const cached = rawCache.get(key);
+  if (cached) return cached;
+  const raw = loadRaw(name, dataDir);
+  rawCache.set(key, raw);
+  // A failed load is forgotten so that a fixed data directory can be retried.
+  raw.catch(() => {
+    if (rawCache.get(key) === raw) rawCache.delete(key);
+  });
   return raw;
 }
 

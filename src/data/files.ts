@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManifestEntry } from './manifest.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Default cache, `<repo root>/data` (gitignored). */
 export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, 'data');
 
