@@ -1,0 +1,212 @@
+/**
+ * eos: command line of the toolkit.
+ *   train   one GD run (experiment, --lr, --goal)       flow    the gradient flow of an experiment
+ *   sweep   flow + learning-rate grid of experiments    status  what is done, running, missing
+ * Exit codes: 0 success, 1 failure while running, 2 bad usage or config, 3 `status`: work is missing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { initBackend, parseBackend } from './backend/index.js';
+import { writeFileAtomic } from './util/atomic.js';
+import { planExperiment, type Task } from './sweep/plan.js';
+import { findExperiment, profile, PROFILES } from './sweep/profiles.js';
+import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, stderrLog } from './sweep/runner.js';
+import { Experiment } from './sweep/schema.js';
+import { ResultStore } from './sweep/store.js';
+import { buildProblem } from './train/problem.js';
+import { flowKey } from './sweep/store.js';
+import { ZodError } from 'zod';
+
+const HELP = `eos — reproduce "Conflicting Biases at the Edge of Stability"
+
+usage: npm run eos -- <command> [options]
+
+commands
+  sweep    run the gradient flow and the learning-rate sweep of every experiment of a profile
+  train    one gradient-descent run: --experiment ID (or --config FILE) --lr ETA [--goal EPS]
+  flow     the gradient flow of one experiment (s0, s_GF for every loss goal)
+  status   what is done, running and missing for a profile
+  list     the experiments of a profile
+
+options
+  --profile NAME      ${PROFILES.join(' | ')} (default: quick)
+  --experiment ID     restrict to one experiment (repeatable for sweep/status)
+  --config FILE       an experiment as JSON instead of a profile entry
+  --lr ETA            learning rate (train)
+  --goal EPS          loss goal (train; default: the experiment's first)
+  --jobs N            parallel GD runs for sweep (default: ${cpus().length})
+  --slurm FILE        sweep: write a Slurm array job for the runs that are ready, instead of running
+  --backend NAME      auto | wasm | tensorflow | cpu (env EOS_BACKEND)
+  --data-dir DIR      datasets folder (env EOS_DATA_DIR)
+  --results DIR       results folder (env EOS_RESULTS_DIR, default ./results)
+  --json              machine-readable output on stdout
+  -h, --help          this help
+
+exit codes: 0 ok, 1 run failed, 2 bad usage or config, 3 status: work missing`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  profile: { type: 'string', default: 'quick' },
+  experiment: { type: 'string', multiple: true },
+  config: { type: 'string' },
+  lr: { type: 'string' },
+  goal: { type: 'string' },
+  jobs: { type: 'string' },
+  slurm: { type: 'string' },
+  backend: { type: 'string' },
+  'data-dir': { type: 'string' },
+  results: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!(x > 0) || !Number.isFinite(x)) throw new UsageError(`--${name} must be a positive number, got '${value}'`);
+  return x;
+}
+
+function readConfig(path: string): Experiment {
+  if (!existsSync(path)) throw new UsageError(`config file '${path}' does not exist`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`config file '${path}' is not valid JSON: ${(err as Error).message}`);
+  }
+  return Experiment.parse(raw);
+}
+
+/** The experiments selected by the options, each with the CLI arguments that name it for a worker. */
+function selectExperiments(v: Values): { experiment: Experiment; args: string[] }[] {
+  if (v.config) return [{ experiment: readConfig(v.config), args: ['--config', v.config] }];
+  const ids = v.experiment ?? [];
+  const entries = ids.length > 0 ? ids.map((id) => findExperiment(v.profile, id)) : profile(v.profile);
+  return entries.map((e) => ({ experiment: e.experiment, args: ['--profile', v.profile, '--experiment', e.experiment.id] }));
+}
+
+function commonArgs(v: Values): string[] {
+  return [
+    ...(v.backend ? ['--backend', v.backend] : []),
+    ...(v['data-dir'] ? ['--data-dir', v['data-dir']] : []),
+    ...(v.results ? ['--results', v.results] : []),
+  ];
+}
+
+function summarizeTasks(tasks: Task[]): Record<Task['state'], number> {
+  const counts = { done: 0, diverged: 0, running: 0, missing: 0 };
+  for (const t of tasks) counts[t.state]++;
+  return counts;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const command = positionals[0];
+  if (v.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return v.help ? 0 : 2;
+  }
+  if (!(PROFILES as readonly string[]).includes(v.profile)) throw new UsageError(`unknown profile '${v.profile}': choose one of ${PROFILES.join(', ')}`);
+  const store = new ResultStore(v.results);
+  const out = (human: string, json: unknown) => process.stdout.write(v.json ? `${JSON.stringify(json)}\n` : `${human}\n`);
+
+  switch (command) {
+    case 'list': {
+      const entries = profile(v.profile);
+      out(entries.map((e) => `${e.experiment.id.padEnd(34)} ${e.notebook.padEnd(22)} figures ${e.figures.join(', ')}`).join('\n'), entries);
+      return 0;
+    }
+    case 'status': {
+      const rows = selectExperiments(v).map(({ experiment }) => ({ id: experiment.id, ...summarizeTasks(planExperiment(experiment, store)) }));
+      const missing = rows.reduce((a, r) => a + r.missing + r.running, 0);
+      out(
+        [`${'experiment'.padEnd(34)} done diverged running missing`, ...rows.map((r) => `${r.id.padEnd(34)} ${String(r.done).padStart(4)} ${String(r.diverged).padStart(8)} ${String(r.running).padStart(7)} ${String(r.missing).padStart(7)}`)].join('\n'),
+        rows,
+      );
+      return missing > 0 ? 3 : 0;
+    }
+    case 'flow':
+    case 'train': {
+      const selected = selectExperiments(v);
+      if (selected.length !== 1) throw new UsageError(`${command} needs exactly one experiment: --experiment ID or --config FILE`);
+      const { experiment } = selected[0];
+      const lr = positiveNumber('lr', v.lr);
+      const goal = positiveNumber('goal', v.goal) ?? experiment.lossGoals[0];
+      if (command === 'train' && lr === undefined) throw new UsageError('train needs --lr');
+      await initBackend(v.backend ? parseBackend(v.backend) : undefined);
+      const problem = await buildProblem(experiment, { dataDir: v['data-dir'] });
+      try {
+        if (command === 'flow') {
+          const r = await runFlow(problem, store);
+          out(`s0 ${r.s0} ${r.sGF.map((s) => `sGF(${s.lossGoal}) ${s.sGF}`).join(' ')}`, r);
+        } else {
+          const flow = store.readFlow(flowKey(experiment));
+          const r = runGd(problem, store, lr as number, goal, { flowSolution: flow ? flowSolutionFor(problem, flow, goal) : undefined });
+          out(`${r.outcome} after ${r.steps} steps; final sharpness ${r.final?.sharpness ?? '-'}, l1 ${r.final?.l1 ?? '-'}`, r);
+        }
+      } finally {
+        problem.dispose();
+      }
+      return 0;
+    }
+    case 'sweep': {
+      const selected = selectExperiments(v);
+      if (v.slurm) return writeSlurm(v, selected, store, out);
+      const jobs = positiveNumber('jobs', v.jobs) ?? cpus().length;
+      await initBackend(v.backend ? parseBackend(v.backend) : undefined);
+      const summaries = [];
+      for (const [i, { experiment, args }] of selected.entries()) {
+        stderrLog(`== [${i + 1}/${selected.length}] ${experiment.id}`);
+        summaries.push(...(await runSweep(experiment, { store, jobs: Math.round(jobs), dataDir: v['data-dir'], workerArgs: args, commonArgs: commonArgs(v) })));
+      }
+      out(summaries.map((s) => `${s.experiment.id} eps=${s.lossGoal}: 2/sGF=${s.criticalLr.toPrecision(4)} runs=${s.runs.length}`).join('\n'), summaries);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}' (see --help)`);
+  }
+}
+
+function writeSlurm(v: Values, selected: { experiment: Experiment; args: string[] }[], store: ResultStore, out: (h: string, j: unknown) => void): number {
+  const lines: string[] = [];
+  for (const { experiment, args } of selected) {
+    for (const t of planExperiment(experiment, store)) {
+      if (t.state !== 'missing') continue;
+      const argv = t.kind === 'flow'
+        ? [process.execPath, '--import', 'tsx', 'src/cli.ts', 'flow', ...args, ...commonArgs(v)]
+        : gdCommand(args, commonArgs(v), t.lr as number, t.lossGoal as number);
+      lines.push(argv.map((a) => (/^[\w./:=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
+    }
+  }
+  const path = v.slurm as string;
+  const tasksFile = `${path}.tasks`;
+  writeFileAtomic(tasksFile, `${lines.join('\n')}\n`);
+  writeFileAtomic(
+    path,
+    `#!/bin/bash\n#SBATCH --job-name=eos-repro\n#SBATCH --array=1-${lines.length}\n#SBATCH --cpus-per-task=2\n` +
+      `# Each task runs one line of ${tasksFile}; all write into the same results folder.\n` +
+      `# Flow tasks must finish before their GD runs are planned: rerun \`eos sweep --slurm\` after each wave.\n` +
+      `cd ${process.cwd()}\nexport OPENBLAS_NUM_THREADS=\${SLURM_CPUS_PER_TASK:-2}\n` +
+      `eval "$(sed -n "\${SLURM_ARRAY_TASK_ID}p" ${tasksFile})"\n`,
+  );
+  out(`wrote ${path} with ${lines.length} tasks (${tasksFile})`, { script: path, tasks: lines });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof ZodError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const message = err instanceof ZodError ? `invalid config: ${err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` : (err as Error).message;
+      process.stderr.write(`error: ${message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,67 @@
+/**
+ * Learning-rate schedule of appendix G. With s0 the sharpness at initialisation
+ * and s_GF the maximal sharpness of the gradient flow:
+ *  - fine grid: `fine` points with step 1/(2 s_GF) starting at 1/(2 s_GF) (12 points up to 6/s_GF);
+ *  - coarse grid: `coarse` points evenly on [6/s_GF, 2/s0];
+ *  - extension: the coarse step continued above 2/s0 until a run diverges;
+ *  - refinement: bisection between the last converged and first diverged rate
+ *    when divergence happens inside the coarse interval.
+ */
+import type { Experiment } from './schema.js';
+
+type Grid = Experiment['grid'];
+
+export function fineGrid(sGF: number, grid: Grid): number[] {
+  return Array.from({ length: grid.fine }, (_, i) => (i + 1) / (2 * sGF)).filter((lr) => lr <= grid.fineMax / sGF + 1e-12 / sGF);
+}
+
+/** Coarse grid and its step; empty when 2/s0 <= fineMax/s_GF (then the fine grid covers the interval). */
+export function coarseGrid(s0: number, sGF: number, grid: Grid): { rates: number[]; step: number } {
+  const lo = grid.fineMax / sGF;
+  const hi = 2 / s0;
+  if (grid.coarse < 2 || hi <= lo) {
+    const step = grid.fineMax / sGF / Math.max(grid.fine, 1);
+    return { rates: [], step };
+  }
+  const step = (hi - lo) / (grid.coarse - 1);
+  return { rates: Array.from({ length: grid.coarse }, (_, i) => lo + i * step), step };
+}
+
+/** The initial schedule (before extension and refinement), sorted and without duplicates. */
+export function initialSchedule(s0: number, sGF: number, grid: Grid): number[] {
+  if (grid.rates) return uniqueSorted(grid.rates);
+  return uniqueSorted([...fineGrid(sGF, grid), ...coarseGrid(s0, sGF, grid).rates]);
+}
+
+export interface RunOutcome {
+  lr: number;
+  diverged: boolean;
+}
+
+/**
+ * Rates to add after a batch of runs finished: continue above the largest rate
+ * while nothing diverged, and bisect the gap at the first divergence.
+ * Returns [] when the schedule is complete.
+ */
+export function nextRates(done: RunOutcome[], s0: number, sGF: number, grid: Grid): number[] {
+  if (grid.rates || done.length === 0) return [];
+  const sorted = [...done].sort((a, b) => a.lr - b.lr);
+  const firstDiverged = sorted.find((r) => r.diverged);
+  const { step } = coarseGrid(s0, sGF, grid);
+  if (!firstDiverged) {
+    const top = sorted[sorted.length - 1].lr;
+    const extra = sorted.filter((r) => r.lr > 2 / s0 + 1e-12 * top).length;
+    return extra < grid.extendUntilDivergence ? [top + step] : [];
+  }
+  const below = sorted.filter((r) => r.lr < firstDiverged.lr && !r.diverged);
+  if (below.length === 0) return [];
+  const lastConverged = below[below.length - 1].lr;
+  const gap = firstDiverged.lr - lastConverged;
+  const minGap = step / 2 ** grid.refine;
+  return gap > minGap * (1 + 1e-9) ? [lastConverged + gap / 2] : [];
+}
+
+function uniqueSorted(xs: number[]): number[] {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.filter((x, i) => i === 0 || Math.abs(x - sorted[i - 1]) > 1e-12 * Math.abs(x));
+}

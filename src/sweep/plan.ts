@@ -1,0 +1,43 @@
+/**
+ * What a sweep still has to do, from the result store alone: used by `status`
+ * and to write Slurm array jobs. Extension and refinement rates depend on
+ * finished runs, so a plan is recomputed after each wave.
+ */
+import { flowKey, gdKey, type ResultStore } from './store.js';
+import { initialSchedule, nextRates } from './grid.js';
+import type { Experiment } from './schema.js';
+
+export interface Task {
+  kind: 'flow' | 'gd';
+  experiment: Experiment;
+  key: string;
+  lr?: number;
+  lossGoal?: number;
+  state: 'done' | 'diverged' | 'running' | 'missing';
+}
+
+export function planExperiment(e: Experiment, store: ResultStore): Task[] {
+  const fk = flowKey(e);
+  const flow = store.readFlow(fk);
+  if (!flow) return [{ kind: 'flow', experiment: e, key: fk, state: store.runningPid(fk) !== null ? 'running' : 'missing' }];
+  const tasks: Task[] = [{ kind: 'flow', experiment: e, key: fk, state: 'done' }];
+  for (const lossGoal of e.lossGoals) {
+    const point = flow.sGF.find((s) => s.lossGoal === lossGoal);
+    if (!point) continue;
+    let rates = initialSchedule(flow.s0, point.sGF, e.grid);
+    const seen: { lr: number; diverged: boolean }[] = [];
+    while (rates.length > 0) {
+      let complete = true;
+      for (const lr of rates) {
+        const key = gdKey(e, lr, lossGoal);
+        const r = store.readGd(key);
+        if (r) seen.push({ lr, diverged: r.outcome === 'diverged' });
+        else complete = false;
+        tasks.push({ kind: 'gd', experiment: e, key, lr, lossGoal, state: r ? (r.outcome === 'diverged' ? 'diverged' : 'done') : store.runningPid(key) !== null ? 'running' : 'missing' });
+      }
+      if (!complete) break;
+      rates = nextRates(seen, flow.s0, point.sGF, e.grid);
+    }
+  }
+  return tasks;
+}

@@ -1,0 +1,169 @@
+/**
+ * Profiles: which experiments each notebook needs, at three costs.
+ *  - paper: the configurations of Table 1 at the paper's settings;
+ *  - quick: every section at reduced cost (1000 training samples, looser loss
+ *    goals, fewer rates, sparser sharpness) — the default of the README;
+ *  - smoke: the whole pipeline on tiny subsets in a couple of minutes (CI).
+ * Experiments are plain data; the paper's setting is written once and each
+ * profile states only what it changes.
+ */
+import { Experiment, type ExperimentInput } from './schema.js';
+
+export const PROFILES = ['smoke', 'quick', 'paper'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+export interface ProfileEntry {
+  experiment: Experiment;
+  /** Notebook that shows it, e.g. `01-regime-transition`. */
+  notebook: string;
+  /** Paper figures it reproduces. */
+  figures: string[];
+}
+
+interface Base {
+  notebook: string;
+  figures: string[];
+  experiment: ExperimentInput;
+  /** Per-profile overrides; a profile missing here does not include the experiment. */
+  quick?: Partial<ExperimentInput>;
+  smoke?: Partial<ExperimentInput>;
+}
+
+const fcn = (activation: 'relu' | 'tanh', extra: object = {}) => ({ kind: 'fcn' as const, widths: [200, 200], activation, ...extra });
+
+const QUICK_GRID = { fine: 6, coarse: 4, extendUntilDivergence: 3, refine: 1 };
+const SMOKE_GRID = { fine: 2, coarse: 2, extendUntilDivergence: 1, refine: 0 };
+const QUICK_RECORD = { every: 10, sharpnessEvery: 20 };
+const SMOKE_RECORD = { every: 5, sharpnessEvery: 10, sharpnessTol: 1e-2 };
+const quickImage = (dataset: string, goals: number[]): Partial<ExperimentInput> => ({ dataset, lossGoals: goals, testLimit: 2000, grid: QUICK_GRID, record: QUICK_RECORD, maxSteps: 20000 });
+const smokeImage = (dataset: string): Partial<ExperimentInput> => ({ dataset, lossGoals: [0.2], testLimit: 200, grid: SMOKE_GRID, record: SMOKE_RECORD, maxSteps: 2000 });
+
+const BASES: Base[] = [
+  {
+    notebook: '01-regime-transition',
+    figures: ['3a', '9', '11b', '12', '14a', '14b'],
+    experiment: { id: 'fcn-relu-mnist5k-mse', dataset: 'mnist-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-4] },
+    quick: quickImage('mnist-5k:1000', [1e-2]),
+    smoke: smokeImage('mnist-5k:64'),
+  },
+  {
+    notebook: '01-regime-transition',
+    figures: ['1a', '3c', '9', '11a', '12'],
+    experiment: { id: 'fcn-relu-cifar5k-mse', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-4] },
+    quick: quickImage('cifar10-5k:1000', [1e-2]),
+    smoke: smokeImage('cifar10-5k:64'),
+  },
+  {
+    notebook: '01-regime-transition',
+    figures: ['3b', '14c'],
+    experiment: { id: 'fcn-relu-cifar5k-ce', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2] },
+    quick: quickImage('cifar10-5k:1000', [5e-2]),
+    smoke: smokeImage('cifar10-5k:64'),
+  },
+  {
+    notebook: '01-regime-transition',
+    figures: ['13a'],
+    experiment: { id: 'fcn-relu-mnist5k-mse-goal1e-2', dataset: 'mnist-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-2], record: { every: 10, sharpnessEvery: 10 } },
+  },
+  {
+    notebook: '01-regime-transition',
+    figures: ['13b'],
+    experiment: { id: 'fcn-relu-mnist5k-ce', dataset: 'mnist-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2], record: { every: 10, sharpnessEvery: 10 } },
+    quick: quickImage('mnist-5k:1000', [5e-2]),
+  },
+  {
+    notebook: '02-loss-thresholds',
+    figures: ['2a', '2b', '2c'],
+    experiment: { id: 'fcn-tanh-cifar5k-mse', dataset: 'cifar10-5k', model: fcn('tanh'), loss: 'mse', lossGoals: [1e-1, 1e-2, 1e-3] },
+    quick: quickImage('cifar10-5k:1000', [1e-1, 3e-2, 1e-2]),
+    smoke: { ...smokeImage('cifar10-5k:64'), lossGoals: [0.3, 0.2] },
+  },
+  ...[43, 44, 45].map(
+    (seed): Base => ({
+      notebook: '03-initialization',
+      figures: seed === 43 ? ['6a'] : seed === 44 ? ['6b'] : ['60'],
+      experiment: { id: `fcn-relu-cifar5k-mse-seed${seed}`, dataset: 'cifar10-5k', model: fcn('relu'), loss: 'mse', seed, lossGoals: [1e-2] },
+      quick: quickImage('cifar10-5k:1000', [3e-2]),
+      smoke: seed === 43 ? undefined : smokeImage('cifar10-5k:64'),
+    }),
+  ),
+  {
+    notebook: '03-initialization',
+    figures: ['6c'],
+    experiment: { id: 'fcn-relu-cifar5k-mse-init5', dataset: 'cifar10-5k', model: fcn('relu', { initScale: 5 }), loss: 'mse', lossGoals: [1e-1] },
+    quick: quickImage('cifar10-5k:1000', [1e-1]),
+    smoke: { ...smokeImage('cifar10-5k:64'), lossGoals: [0.5] },
+  },
+  {
+    notebook: '03-initialization',
+    figures: ['63'],
+    experiment: { id: 'fcn-relu-cifar5k-ce-init10', dataset: 'cifar10-5k', model: fcn('relu', { initScale: 10 }), loss: 'ce', lossGoals: [1e-2] },
+    quick: quickImage('cifar10-5k:1000', [1e-1]),
+  },
+  ...[100, 200, 400].map(
+    (width): Base => ({
+      notebook: '04-parameterization',
+      figures: ['7'],
+      experiment: { id: `fcn-relu-mnist5k-mse-mup${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'mup' }), loss: 'mse', lossGoals: [1e-1] },
+      quick: quickImage('mnist-5k:1000', [1e-1]),
+      smoke: width === 100 ? smokeImage('mnist-5k:64') : undefined,
+    }),
+  ),
+  ...[200, 400, 600].map(
+    (width): Base => ({
+      notebook: '04-parameterization',
+      figures: ['8'],
+      experiment: { id: `fcn-relu-mnist5k-mse-ntk${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'ntk' }), loss: 'mse', lossGoals: [1e-1] },
+      quick: quickImage('mnist-5k:1000', [1e-1]),
+      smoke: width === 200 ? smokeImage('mnist-5k:64') : undefined,
+    }),
+  ),
+  {
+    notebook: '05-diagonal-net',
+    figures: ['4', '15', '16'],
+    experiment: {
+      id: 'diagonal-2d',
+      dataset: 'diagonal:2:3',
+      model: { kind: 'diagonal', alpha: 0.1 },
+      loss: 'mse',
+      lossGoals: [1e-6],
+      record: { every: 1, sharpnessEvery: 1, sharpnessTol: 1e-6 },
+      flow: { maxStep: 0.05, sharpnessEvery: 1 },
+      grid: { fine: 12, coarse: 9, extendUntilDivergence: 12, refine: 3 },
+      maxSteps: 200000,
+    },
+    quick: { grid: { fine: 12, coarse: 9, extendUntilDivergence: 8, refine: 2 } },
+    smoke: { grid: { fine: 3, coarse: 3, extendUntilDivergence: 2, refine: 0 }, lossGoals: [1e-4] },
+  },
+  {
+    notebook: '06-classification-toy',
+    figures: ['F.1'],
+    experiment: {
+      id: 'logistic-two-point',
+      dataset: 'two-point:5:0.5:1',
+      model: { kind: 'logistic' },
+      loss: 'ce',
+      lossGoals: [1e-2],
+      record: { every: 10, sharpnessEvery: 10, sharpnessTol: 1e-6 },
+      maxSteps: 200000,
+    },
+    quick: {},
+    smoke: { lossGoals: [1e-1], grid: SMOKE_GRID },
+  },
+];
+
+export function profile(name: string): ProfileEntry[] {
+  if (!(PROFILES as readonly string[]).includes(name)) throw new Error(`unknown profile '${name}': choose one of ${PROFILES.join(', ')}`);
+  return BASES.flatMap((b) => {
+    const override = name === 'paper' ? {} : b[name as 'quick' | 'smoke'];
+    if (override === undefined) return [];
+    const merged = { ...b.experiment, ...override, record: { ...(b.experiment.record ?? {}), ...(override.record ?? {}) } };
+    return [{ experiment: Experiment.parse(merged), notebook: b.notebook, figures: b.figures }];
+  });
+}
+
+export function findExperiment(profileName: string, id: string): ProfileEntry {
+  const entry = profile(profileName).find((e) => e.experiment.id === id);
+  if (!entry) throw new Error(`no experiment '${id}' in profile '${profileName}'; see \`eos status --profile ${profileName}\``);
+  return entry;
+}

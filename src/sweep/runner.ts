@@ -1,0 +1,288 @@
+/**
+ * Running experiments: the gradient flow, single GD runs (cached, resumable)
+ * and whole learning-rate sweeps, in process or as parallel worker processes
+ * that execute the same per-run command line a Slurm array task would.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSafetensors, saveSafetensors } from '../models/safetensors.js';
+import { distance, parameterNorms } from '../sharpness/norms.js';
+import { gradientDescent, type GdState } from '../train/gd.js';
+import { gradientFlow } from '../train/flow.js';
+import { buildProblem, type Problem } from '../train/problem.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { fitNormTransition, fitSharpnessTransition } from './critical.js';
+import { initialSchedule, nextRates } from './grid.js';
+import { provenance, REPO_ROOT } from './provenance.js';
+import { type Experiment, type FlowResult, type GdResult, type SweepSummary } from './schema.js';
+import { flowKey, gdKey, ResultStore } from './store.js';
+
+export type Log = (line: string) => void;
+
+export const stderrLog: Log = (line) => process.stderr.write(`${line}\n`);
+
+/** Throttle progress lines so long runs report every few seconds, not every step. */
+function throttled(log: Log, everyMs: number): Log {
+  let last = 0;
+  return (line) => {
+    const now = Date.now();
+    if (now - last >= everyMs) {
+      last = now;
+      log(line);
+    }
+  };
+}
+
+function fmt(x: number | null | undefined, digits = 4): string {
+  return x === null || x === undefined ? '-' : Number(x).toPrecision(digits);
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 90) return `${Math.round(seconds)}s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)}min`;
+  return `${(seconds / 3600).toFixed(1)}h`;
+}
+
+export async function runFlow(problem: Problem, store: ResultStore, log: Log = stderrLog): Promise<FlowResult> {
+  const e = problem.experiment;
+  const key = flowKey(e);
+  const cached = store.readFlow(key);
+  if (cached) return cached;
+  const started = new Date();
+  const hvps0 = problem.train.hvpCount;
+  const progress = throttled(log, 5000);
+  const out = gradientFlow(
+    problem,
+    problem.theta0,
+    { lossGoals: e.lossGoals, ...e.flow, divergenceFactor: e.divergenceFactor, recordEvery: e.record.every },
+    (p) => progress(`[${e.id} flow] step ${p.step} t=${fmt(p.time)} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)}`),
+  );
+  const sGF = out.solutions.map((s) => {
+    const file = join(store.checkpointDir(key), `solution-${s.lossGoal}.safetensors`);
+    saveSafetensors(file, problem.model, s.theta, { kind: 'gradient-flow solution', lossGoal: String(s.lossGoal), time: String(s.time) });
+    return { lossGoal: s.lossGoal, sGF: s.sGF, time: s.time, step: s.step, solutionFile: file };
+  });
+  const result: FlowResult = {
+    kind: 'flow',
+    schemaVersion: 1,
+    key,
+    experiment: e,
+    outcome: out.outcome,
+    steps: out.steps,
+    s0: out.s0,
+    sGF,
+    history: out.history,
+    provenance: provenance(started, problem.train.hvpCount - hvps0),
+  };
+  store.write(result);
+  log(`[${e.id} flow] ${out.outcome} after ${out.steps} RK4 steps: s0=${fmt(out.s0)} ${sGF.map((s) => `sGF(${s.lossGoal})=${fmt(s.sGF)}`).join(' ')}`);
+  return result;
+}
+
+interface SerializedState {
+  step: number;
+  theta: string;
+  initialLoss: number;
+  history: GdState['history'];
+  maxSharpness: number | null;
+  eigenvector: string | null;
+  previousLoss: number;
+}
+
+function saveState(path: string, s: GdState): void {
+  const b64 = (a: Float32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  const data: SerializedState = { ...s, theta: b64(s.theta), eigenvector: s.eigenvector ? b64(s.eigenvector) : null, previousLoss: s.previousLoss };
+  writeFileAtomic(path, JSON.stringify(data));
+}
+
+function loadState(path: string, numParams: number, log: Log): GdState | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const s = JSON.parse(readFileSync(path, 'utf8')) as SerializedState;
+    const bytes = (b: string) => {
+      const buf = Buffer.from(b, 'base64');
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    };
+    const theta = new Float32Array(bytes(s.theta));
+    if (theta.length !== numParams) throw new Error(`state has ${theta.length} parameters, expected ${numParams}`);
+    return { ...s, theta, eigenvector: s.eigenvector ? new Float64Array(bytes(s.eigenvector)) : null };
+  } catch (err) {
+    log(`warning: ignoring unreadable resume state ${path}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+export interface GdRunOptions {
+  log?: Log;
+  /** GF solution at the same loss goal, for the GD-vs-GF distance of appendix H.10. */
+  flowSolution?: Float32Array;
+  /** Save a resumable state every this many steps. */
+  stateEvery?: number;
+}
+
+export function runGd(problem: Problem, store: ResultStore, lr: number, lossGoal: number, opts: GdRunOptions = {}): GdResult {
+  const e = problem.experiment;
+  const log = opts.log ?? stderrLog;
+  const key = gdKey(e, lr, lossGoal);
+  const cached = store.readGd(key);
+  if (cached) return cached;
+  if (!store.acquire(key)) throw new Error(`run ${key} (lr=${lr}) is already running in process ${store.runningPid(key)}`);
+  try {
+    const statePath = store.statePath(key);
+    const resume = loadState(statePath, problem.model.numParams, log);
+    if (resume) log(`[${e.id} lr=${fmt(lr)}] resuming at step ${resume.step}`);
+    const started = new Date();
+    const hvps0 = problem.train.hvpCount;
+    const checkpoints: GdResult['checkpoints'] = [];
+    const progress = throttled(log, 5000);
+    const startWall = Date.now();
+    const startStep = resume?.step ?? 0;
+    const out = gradientDescent(
+      problem,
+      problem.theta0,
+      {
+        lr,
+        lossGoal,
+        maxSteps: e.maxSteps,
+        divergenceFactor: e.divergenceFactor,
+        recordEvery: e.record.every,
+        sharpnessEvery: e.record.sharpnessEvery,
+        nuclearDuringTraining: e.record.nuclearDuringTraining,
+      },
+      {
+        resume,
+        stateEvery: opts.stateEvery,
+        onState: (s) => saveState(statePath, s),
+        onCheckpoint: (lossBelow, step, theta) => {
+          if (!e.checkpoints) return;
+          const file = join(store.checkpointDir(key), `loss-below-${lossBelow}.safetensors`);
+          saveSafetensors(file, problem.model, theta, { lr: String(lr), step: String(step), lossBelow: String(lossBelow) });
+          checkpoints.push({ lossBelow, step, file });
+        },
+        onProgress: (p) => {
+          const perStep = (Date.now() - startWall) / 1000 / Math.max(1, p.step - startStep);
+          progress(`[${e.id} lr=${fmt(lr)}] step ${p.step} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)} (2/lr=${fmt(2 / lr)}) ETA ${p.stepsLeft === null ? '?' : duration(p.stepsLeft * perStep)}`);
+        },
+      },
+    );
+    const result: GdResult = {
+      kind: 'gd',
+      schemaVersion: 1,
+      key,
+      experiment: e,
+      lr,
+      lossGoal,
+      outcome: out.outcome,
+      steps: out.steps,
+      divergedAt: out.divergedAt,
+      history: out.history,
+      final: out.final,
+      perLayer: out.final ? parameterNorms(problem.layout, out.theta).perLayer : null,
+      maxSharpness: out.maxSharpness,
+      distanceFromFlow: out.final && opts.flowSolution ? distance(out.theta, opts.flowSolution) : null,
+      checkpoints,
+      provenance: provenance(started, problem.train.hvpCount - hvps0),
+    };
+    store.write(result);
+    rmSync(statePath, { force: true });
+    log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.getTime()) / 1000)})`);
+    return result;
+  } finally {
+    store.release(key);
+  }
+}
+
+export function flowSolutionFor(problem: Problem, flow: FlowResult, lossGoal: number): Float32Array | undefined {
+  const s = flow.sGF.find((x) => x.lossGoal === lossGoal);
+  return s && existsSync(s.solutionFile) ? loadSafetensors(s.solutionFile, problem.model).theta : undefined;
+}
+
+export interface SweepOptions {
+  store: ResultStore;
+  /** Parallel worker processes for GD runs (1 = in this process). */
+  jobs?: number;
+  log?: Log;
+  dataDir?: string;
+  /** CLI arguments that name this experiment for a worker, e.g. ['--profile', 'quick', '--experiment', id]. */
+  workerArgs?: string[];
+  /** Extra CLI arguments for workers (backend, data dir, results dir). */
+  commonArgs?: string[];
+}
+
+/** The command line that runs one (experiment, learning rate, loss goal): used by workers and Slurm tasks alike. */
+export function gdCommand(workerArgs: string[], commonArgs: string[], lr: number, lossGoal: number): string[] {
+  return [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'train', ...workerArgs, ...commonArgs, '--lr', String(lr), '--goal', String(lossGoal)];
+}
+
+export async function runSweep(experiment: Experiment, opts: SweepOptions): Promise<SweepSummary[]> {
+  const log = opts.log ?? stderrLog;
+  const jobs = Math.max(1, opts.jobs ?? 1);
+  const problem = await buildProblem(experiment, { dataDir: opts.dataDir });
+  try {
+    const flow = await runFlow(problem, opts.store, log);
+    const summaries: SweepSummary[] = [];
+    for (const lossGoal of experiment.lossGoals) {
+      const point = flow.sGF.find((s) => s.lossGoal === lossGoal);
+      if (!point) {
+        log(`[${experiment.id}] gradient flow never reached loss ${lossGoal} (${flow.outcome}); skipping GD sweep for this goal`);
+        continue;
+      }
+      const flowSolution = flowSolutionFor(problem, flow, lossGoal);
+      const run = async (rates: number[]): Promise<GdResult[]> => {
+        if (jobs === 1 || !opts.workerArgs) return rates.map((lr) => runGd(problem, opts.store, lr, lossGoal, { log, flowSolution }));
+        await pool(rates, jobs, (lr) => worker(gdCommand(opts.workerArgs as string[], opts.commonArgs ?? [], lr, lossGoal), jobs));
+        return rates.map((lr) => {
+          const r = opts.store.readGd(gdKey(experiment, lr, lossGoal));
+          if (!r) throw new Error(`worker for lr=${lr} finished without a result`);
+          return r;
+        });
+      };
+      const results = await run(initialSchedule(flow.s0, point.sGF, experiment.grid));
+      for (;;) {
+        const more = nextRates(results.map((r) => ({ lr: r.lr, diverged: r.outcome === 'diverged' })), flow.s0, point.sGF, experiment.grid);
+        if (more.length === 0) break;
+        results.push(...(await run(more)));
+      }
+      results.sort((a, b) => a.lr - b.lr);
+      const converged = results.filter((r) => r.final);
+      const flowFinal = flow.history.find((h) => h.step === point.step) ?? flow.history[flow.history.length - 1];
+      summaries.push({
+        experiment,
+        lossGoal,
+        s0: flow.s0,
+        sGF: point.sGF,
+        criticalLr: 2 / point.sGF,
+        fittedCriticalLrSharpness: fitSharpnessTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.sharpness ?? NaN }))),
+        fittedCriticalLrNorm: fitNormTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.l1 ?? NaN }))),
+        flowFinal,
+        runs: results,
+      });
+      const diverged = results.filter((r) => r.outcome === 'diverged').length;
+      log(`[${experiment.id}] eps=${lossGoal}: ${results.length} rates, ${diverged} diverged; 2/sGF=${fmt(2 / point.sGF)} fitted (sharpness) ${fmt(summaries[summaries.length - 1].fittedCriticalLrSharpness)} (norm) ${fmt(summaries[summaries.length - 1].fittedCriticalLrNorm)}`);
+    }
+    return summaries;
+  } finally {
+    problem.dispose();
+  }
+}
+
+async function pool<T>(items: T[], size: number, f: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(size, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await f(item);
+    }),
+  );
+}
+
+function worker(argv: string[], jobs: number): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    // Each worker gets its share of the cores for BLAS.
+    const threads = String(Math.max(1, Math.floor(Number(process.env.OPENBLAS_NUM_THREADS ?? 2) / jobs)));
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, OPENBLAS_NUM_THREADS: threads } });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`worker exited with code ${code}: ${argv.slice(3).join(' ')}`))));
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * Experiments are plain data validated with zod; results are JSON files with
+ * the same validation on read, so a corrupted or outdated file is detected.
+ */
+import { z } from 'zod';
+import { LOSSES } from '../objective/losses.js';
+import { ModelSpec } from '../models/spec.js';
+
+/** Bump when the meaning of a result changes: old results are then recomputed. */
+export const SCHEMA_VERSION = 1;
+
+export const RecordSpec = z
+  .object({
+    /** Record train/test loss and accuracy, norms and distance from init every `every` steps. */
+    every: z.number().int().positive().default(10),
+    /** Sharpness (warm-started Lanczos) every `sharpnessEvery` steps (0 = only at the start and end). */
+    sharpnessEvery: z.number().int().nonnegative().default(10),
+    /** Relative tolerance of the sharpness estimate. */
+    sharpnessTol: z.number().positive().max(0.1).default(1e-3),
+    /** Nuclear norms are costly (an SVD per weight matrix): record them at the end only if false. */
+    nuclearDuringTraining: z.boolean().default(false),
+  })
+  .strict();
+
+export const FlowSpec = z
+  .object({
+    /** RK4 step h = min(alpha / sharpness, maxStep). */
+    alpha: z.number().positive().default(1),
+    maxStep: z.number().positive().default(1),
+    /** Refresh the sharpness every this many RK4 steps. */
+    sharpnessEvery: z.number().int().positive().default(5),
+    maxSteps: z.number().int().positive().default(100000),
+  })
+  .strict();
+
+export const GridSpec = z
+  .object({
+    /** Points of the fine grid with step 1/(2 s_GF) on [1/(2 s_GF), fineMax / s_GF] (appendix G: 12, 6). */
+    fine: z.number().int().nonnegative().default(12),
+    fineMax: z.number().positive().default(6),
+    /** Points of the coarse grid on [fineMax/s_GF, 2/s0] (appendix G: 9). */
+    coarse: z.number().int().nonnegative().default(9),
+    /** Continue the coarse grid with its step until a run diverges, at most this many extra rates. */
+    extendUntilDivergence: z.number().int().nonnegative().default(8),
+    /** Bisection levels added between the last converged and the first diverged rate. */
+    refine: z.number().int().nonnegative().default(2),
+    /** Explicit learning rates replace the automatic schedule. */
+    rates: z.array(z.number().positive()).optional(),
+  })
+  .strict();
+
+export const Experiment = z
+  .object({
+    /** Stable name, e.g. `fcn-relu-mnist5k-mse`. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, dot, dash, underscore'),
+    /** Dataset spec: `mnist-5k`, `cifar10-5k:1000`, `diagonal:<d>:<seed>`, `two-point:<d>:<seed>`. */
+    dataset: z.string().min(1),
+    model: ModelSpec,
+    loss: z.enum(LOSSES),
+    /** Initialisation seed (the paper uses 43). */
+    seed: z.number().int().nonnegative().default(43),
+    /** Loss goals eps; GD runs use each of them, GF records s_GF for all. */
+    lossGoals: z.array(z.number().positive()).min(1),
+    maxSteps: z.number().int().positive().default(100000),
+    /** A run diverges when the loss is non-finite or exceeds this multiple of the initial loss. */
+    divergenceFactor: z.number().positive().default(1e3),
+    /** Evaluate on at most this many test samples (the paper: full test set). */
+    testLimit: z.number().int().positive().optional(),
+    record: RecordSpec.prefault({}),
+    flow: FlowSpec.prefault({}),
+    grid: GridSpec.prefault({}),
+    /** Keep the checkpoints at powers-of-ten losses. */
+    checkpoints: z.boolean().default(true),
+  })
+  .strict();
+export type Experiment = z.infer<typeof Experiment>;
+export type ExperimentInput = z.input<typeof Experiment>;
+
+export const Metrics = z.object({
+  step: z.number().int(),
+  /** Intrinsic time eta * step for GD, t for GF. */
+  time: z.number(),
+  trainLoss: z.number(),
+  trainAccuracy: z.number().nullable(),
+  testLoss: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  sharpness: z.number().nullable(),
+  l1: z.number(),
+  l2: z.number(),
+  nuclear: z.number().nullable(),
+  distanceFromInit: z.object({ l1: z.number(), l2: z.number() }),
+});
+export type Metrics = z.infer<typeof Metrics>;
+
+export const Provenance = z.object({
+  packageVersion: z.string(),
+  gitRevision: z.string(),
+  backend: z.string(),
+  blas: z.boolean(),
+  tfjsVersion: z.string(),
+  node: z.string(),
+  startedAt: z.string(),
+  wallSeconds: z.number(),
+  hvps: z.number().int(),
+});
+export type Provenance = z.infer<typeof Provenance>;
+
+const PerLayer = z.array(z.object({ name: z.string(), l1: z.number(), l2: z.number(), nuclear: z.number().nullable() }));
+
+export const GdResult = z.object({
+  kind: z.literal('gd'),
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  key: z.string(),
+  experiment: Experiment,
+  lr: z.number(),
+  lossGoal: z.number(),
+  outcome: z.enum(['converged', 'diverged', 'max-steps']),
+  steps: z.number().int(),
+  /** Step at which divergence was detected (null otherwise). */
+  divergedAt: z.number().int().nullable(),
+  history: z.array(Metrics),
+  final: Metrics.nullable(),
+  perLayer: PerLayer.nullable(),
+  maxSharpness: z.number().nullable(),
+  /** l1/l2 distance of the final parameters from the GF solution at the same loss goal. */
+  distanceFromFlow: z.object({ l1: z.number(), l2: z.number() }).nullable(),
+  checkpoints: z.array(z.object({ lossBelow: z.number(), step: z.number().int(), file: z.string() })),
+  provenance: Provenance,
+});
+export type GdResult = z.infer<typeof GdResult>;
+
+export const FlowResult = z.object({
+  kind: z.literal('flow'),
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  key: z.string(),
+  experiment: Experiment,
+  outcome: z.enum(['converged', 'diverged', 'max-steps']),
+  steps: z.number().int(),
+  /** Sharpness at initialisation. */
+  s0: z.number(),
+  /** s_GF(eps): maximal sharpness along the flow until the loss first reaches eps, per loss goal. */
+  sGF: z.array(z.object({ lossGoal: z.number(), sGF: z.number(), time: z.number(), step: z.number().int(), solutionFile: z.string() })),
+  history: z.array(Metrics),
+  provenance: Provenance,
+});
+export type FlowResult = z.infer<typeof FlowResult>;
+
+export const SweepSummary = z.object({
+  experiment: Experiment,
+  lossGoal: z.number(),
+  s0: z.number(),
+  sGF: z.number(),
+  /** 2 / s_GF. */
+  criticalLr: z.number(),
+  /** Regime change fitted from the measured final sharpness (null if the sweep cannot tell). */
+  fittedCriticalLrSharpness: z.number().nullable(),
+  /** Regime change fitted from the measured final l1 norm. */
+  fittedCriticalLrNorm: z.number().nullable(),
+  flowFinal: Metrics,
+  runs: z.array(GdResult),
+});
+export type SweepSummary = z.infer<typeof SweepSummary>;

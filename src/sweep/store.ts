@@ -1,0 +1,125 @@
+/**
+ * The result store: one JSON file per run, keyed by a hash of exactly the
+ * configuration that determines the run (plus the schema version), written
+ * atomically. Reading validates with zod; a corrupted file is moved aside and
+ * reported as missing so the run is recomputed, never silently used.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { writeFileAtomic } from '../util/atomic.js';
+import { REPO_ROOT } from './provenance.js';
+import { FlowResult, GdResult, SCHEMA_VERSION, type Experiment } from './schema.js';
+
+export function resolveResultsDir(dir?: string): string {
+  return resolve(dir ?? process.env.EOS_RESULTS_DIR ?? join(REPO_ROOT, 'results'));
+}
+
+/** JSON with sorted keys, so equal configurations hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function hash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson({ schemaVersion: SCHEMA_VERSION, ...(value as object) })).digest('hex').slice(0, 16);
+}
+
+/** The fields of an experiment a GD run depends on (not its id, goals list, grid or flow settings). */
+export function gdKey(e: Experiment, lr: number, lossGoal: number): string {
+  const { dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints } = e;
+  return `gd-${hash({ kind: 'gd', dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints, lr, lossGoal })}`;
+}
+
+export function flowKey(e: Experiment): string {
+  const { dataset, model, loss, seed, divergenceFactor, testLimit, flow, lossGoals } = e;
+  return `flow-${hash({ kind: 'flow', dataset, model, loss, seed, divergenceFactor, testLimit, flow, lossGoals: [...lossGoals].sort(), record: { every: e.record.every, sharpnessTol: e.record.sharpnessTol } })}`;
+}
+
+export class ResultStore {
+  readonly dir: string;
+  constructor(dir?: string) {
+    this.dir = resolveResultsDir(dir);
+    mkdirSync(join(this.dir, 'runs'), { recursive: true });
+  }
+
+  runPath(key: string): string {
+    return join(this.dir, 'runs', `${key}.json`);
+  }
+
+  statePath(key: string): string {
+    return join(this.dir, 'state', `${key}.json`);
+  }
+
+  /** Folder for the checkpoints (safetensors) of one run. */
+  checkpointDir(key: string): string {
+    return join(this.dir, 'checkpoints', key);
+  }
+
+  lockPath(key: string): string {
+    return join(this.dir, 'locks', `${key}.pid`);
+  }
+
+  readGd(key: string): GdResult | null {
+    return this.read(key, GdResult);
+  }
+
+  readFlow(key: string): FlowResult | null {
+    return this.read(key, FlowResult);
+  }
+
+  write(result: GdResult | FlowResult): void {
+    writeFileAtomic(this.runPath(result.key), JSON.stringify(result));
+  }
+
+  private read<T>(key: string, schema: z.ZodType<T>): T | null {
+    const path = this.runPath(key);
+    if (!existsSync(path)) return null;
+    try {
+      const parsed = schema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+      if (parsed.success && (parsed.data as { key: string }).key === key) return parsed.data;
+      this.quarantine(path, parsed.success ? 'key mismatch' : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '));
+    } catch (err) {
+      this.quarantine(path, (err as Error).message);
+    }
+    return null;
+  }
+
+  private quarantine(path: string, why: string): void {
+    const aside = `${path}.corrupt`;
+    renameSync(path, aside);
+    process.stderr.write(`warning: result ${path} is corrupted (${why}); moved to ${aside}, the run will be recomputed\n`);
+  }
+
+  /** Mark a run as running by this process; returns false if another live process holds it. */
+  acquire(key: string): boolean {
+    const path = this.lockPath(key);
+    if (this.runningPid(key) !== null) return false;
+    mkdirSync(join(this.dir, 'locks'), { recursive: true });
+    writeFileSync(path, String(process.pid));
+    return true;
+  }
+
+  release(key: string): void {
+    rmSync(this.lockPath(key), { force: true });
+  }
+
+  /** pid of a live process running `key`, or null. */
+  runningPid(key: string): number | null {
+    const path = this.lockPath(key);
+    if (!existsSync(path)) return null;
+    const pid = Number(readFileSync(path, 'utf8'));
+    if (pid === process.pid) return null;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Full-batch gradient descent from a given initialisation until the training
+ * loss falls below the goal (appendix G). Metrics are recorded BEFORE the update
+ * of the step they belong to; divergence ends the run as a recorded outcome.
+ */
+import type { Metrics } from '../sweep/schema.js';
+import { measure, powersOfTenCrossed, SharpnessTracker, type MeasureContext } from './measure.js';
+
+export interface GdConfig {
+  lr: number;
+  lossGoal: number;
+  maxSteps: number;
+  divergenceFactor: number;
+  recordEvery: number;
+  sharpnessEvery: number;
+  nuclearDuringTraining: boolean;
+}
+
+/** Everything needed to continue an interrupted run bit-for-bit. */
+export interface GdState {
+  step: number;
+  theta: Float32Array;
+  initialLoss: number;
+  history: Metrics[];
+  maxSharpness: number | null;
+  eigenvector: Float64Array | null;
+  previousLoss: number;
+}
+
+export interface GdProgress {
+  step: number;
+  loss: number;
+  sharpness: number | null;
+  /** Estimated steps left, from the recent rate of log-loss decrease (null while unknown). */
+  stepsLeft: number | null;
+}
+
+export interface GdHooks {
+  onProgress?: (p: GdProgress) => void;
+  /** Called when the loss first drops below 10^-j. */
+  onCheckpoint?: (lossBelow: number, step: number, theta: Float32Array) => void;
+  /** Called every `stateEvery` steps with a resumable state. */
+  onState?: (state: GdState) => void;
+  stateEvery?: number;
+  resume?: GdState;
+}
+
+export interface GdOutcome {
+  outcome: 'converged' | 'diverged' | 'max-steps';
+  steps: number;
+  divergedAt: number | null;
+  history: Metrics[];
+  final: Metrics | null;
+  theta: Float32Array;
+  maxSharpness: number | null;
+}
+
+export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: GdConfig, hooks: GdHooks = {}): GdOutcome {
+  const r = hooks.resume;
+  const theta = Float32Array.from(r ? r.theta : theta0);
+  const history: Metrics[] = r ? [...r.history] : [];
+  const tracker = new SharpnessTracker(ctx.train, ctx.sharpnessTol, r?.eigenvector ?? undefined);
+  let maxSharpness = r ? r.maxSharpness : null;
+  let initialLoss = r ? r.initialLoss : NaN;
+  let previousLoss = r ? r.previousLoss : Infinity;
+  const stateEvery = hooks.stateEvery ?? 500;
+  const recent: { step: number; logLoss: number }[] = [];
+
+  for (let step = r ? r.step : 0; ; step++) {
+    const { loss, grad } = ctx.train.lossAndGrad(theta);
+    if (step === 0) initialLoss = loss;
+    if (!Number.isFinite(loss) || loss > cfg.divergenceFactor * initialLoss) {
+      return { outcome: 'diverged', steps: step, divergedAt: step, history, final: null, theta, maxSharpness };
+    }
+    for (const lossBelow of powersOfTenCrossed(previousLoss, loss)) hooks.onCheckpoint?.(lossBelow, step, theta);
+    previousLoss = loss;
+
+    const converged = loss < cfg.lossGoal;
+    if (converged || step >= cfg.maxSteps) {
+      const s = tracker.estimate(theta);
+      maxSharpness = Math.max(maxSharpness ?? s, s);
+      const final = measure(ctx, theta, { step, time: step * cfg.lr, trainLoss: loss }, { sharpness: s, nuclear: true });
+      history.push(final);
+      return { outcome: converged ? 'converged' : 'max-steps', steps: step, divergedAt: null, history, final, theta, maxSharpness };
+    }
+
+    let s: number | null = null;
+    if (cfg.sharpnessEvery > 0 && step % cfg.sharpnessEvery === 0) {
+      s = tracker.estimate(theta);
+      maxSharpness = Math.max(maxSharpness ?? s, s);
+    }
+    if (step % cfg.recordEvery === 0) {
+      history.push(measure(ctx, theta, { step, time: step * cfg.lr, trainLoss: loss }, { sharpness: s, nuclear: cfg.nuclearDuringTraining }));
+      recent.push({ step, logLoss: Math.log(loss) });
+      if (recent.length > 20) recent.shift();
+      hooks.onProgress?.({ step, loss, sharpness: s, stepsLeft: stepsLeft(recent, cfg.lossGoal) });
+    }
+
+    for (let i = 0; i < theta.length; i++) theta[i] -= cfg.lr * grad[i];
+
+    if (hooks.onState && (step + 1) % stateEvery === 0) {
+      hooks.onState({ step: step + 1, theta: Float32Array.from(theta), initialLoss, history: [...history], maxSharpness, eigenvector: tracker.state ?? null, previousLoss });
+    }
+  }
+}
+
+function stepsLeft(recent: { step: number; logLoss: number }[], goal: number): number | null {
+  if (recent.length < 3) return null;
+  const a = recent[0];
+  const b = recent[recent.length - 1];
+  const rate = (a.logLoss - b.logLoss) / (b.step - a.step);
+  if (!(rate > 0)) return null;
+  return Math.max(0, Math.round((b.logLoss - Math.log(goal)) / rate));
+}

@@ -1,0 +1,70 @@
+/** Metrics recorded along GD and GF trajectories (shared so both record the same things). */
+import type { ParamBlock } from '../models/types.js';
+import type { Objective } from '../objective/index.js';
+import { sharpness } from '../sharpness/index.js';
+import { distance, parameterNorms } from '../sharpness/norms.js';
+import type { Metrics } from '../sweep/schema.js';
+
+export interface MeasureContext {
+  train: Objective;
+  test: Objective | null;
+  layout: readonly ParamBlock[];
+  theta0: Float32Array;
+  sharpnessTol: number;
+}
+
+/** Warm-started sharpness tracker: each estimate starts from the previous top eigenvector. */
+export class SharpnessTracker {
+  private eigenvector: Float64Array | undefined;
+  constructor(
+    private readonly objective: Objective,
+    private readonly tol: number,
+    init?: Float64Array,
+  ) {
+    this.eigenvector = init;
+  }
+
+  estimate(theta: Float32Array): number {
+    const r = sharpness(this.objective, theta, { tol: this.tol, warmStart: this.eigenvector, seed: 0 });
+    this.eigenvector = r.eigenvectors[0];
+    return r.eigenvalues[0];
+  }
+
+  get state(): Float64Array | undefined {
+    return this.eigenvector;
+  }
+}
+
+export function measure(
+  ctx: MeasureContext,
+  theta: Float32Array,
+  at: { step: number; time: number; trainLoss: number },
+  opts: { sharpness: number | null; nuclear: boolean },
+): Metrics {
+  const train = ctx.train.evaluate(theta);
+  const test = ctx.test ? ctx.test.evaluate(theta) : null;
+  const norms = parameterNorms(ctx.layout, theta, { nuclear: opts.nuclear });
+  return {
+    step: at.step,
+    time: at.time,
+    trainLoss: at.trainLoss,
+    trainAccuracy: train.accuracy,
+    testLoss: test ? test.loss : null,
+    testAccuracy: test ? test.accuracy : null,
+    sharpness: opts.sharpness,
+    l1: norms.l1,
+    l2: norms.l2,
+    nuclear: opts.nuclear ? norms.nuclear : null,
+    distanceFromInit: distance(theta, ctx.theta0),
+  };
+}
+
+/** Loss thresholds 10^-j crossed when the loss goes from `previous` to `current`. */
+export function powersOfTenCrossed(previous: number, current: number): number[] {
+  const out: number[] = [];
+  if (!(current > 0) || !Number.isFinite(previous)) return out;
+  for (let j = Math.ceil(-Math.log10(previous) + 1e-12); 10 ** -j > current; j++) {
+    if (10 ** -j < previous) out.push(10 ** -j);
+  }
+  return out;
+}
