@@ -1,0 +1,190 @@
+/**
+ * Small dense linear algebra in float64: vectors as Float64Array, square matrices row-major.
+ * Sized for the theory module (dimensions up to a few dozen), where exactness matters more than speed.
+ */
+
+export type Vector = Float64Array;
+
+/** A square matrix stored row-major: entry (i, j) is data[i * size + j]. */
+export interface SquareMatrix {
+  readonly size: number;
+  readonly data: Float64Array;
+}
+
+export function vector(values: ArrayLike<number>): Vector {
+  return Float64Array.from(values as ArrayLike<number>);
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export function norm2(a: ArrayLike<number>): number {
+  return Math.sqrt(dot(a, a));
+}
+
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export function zeroMatrix(size: number): SquareMatrix {
+  return { size, data: new Float64Array(size * size) };
+}
+
+export function identityMatrix(size: number): SquareMatrix {
+  const m = zeroMatrix(size);
+  for (let i = 0; i < size; i++) m.data[i * size + i] = 1;
+  return m;
+}
+
+export function matrixFromRows(rows: ArrayLike<number>[]): SquareMatrix {
+  const size = rows.length;
+  const m = zeroMatrix(size);
+  rows.forEach((row, i) => {
+    if (row.length !== size) throw new Error(`row ${i} has length ${row.length}, expected ${size}`);
+    for (let j = 0; j < size; j++) m.data[i * size + j] = row[j];
+  });
+  return m;
+}
+
+export function entry(m: SquareMatrix, i: number, j: number): number {
+  return m.data[i * m.size + j];
+}
+
+export function matVec(m: SquareMatrix, v: ArrayLike<number>): Vector {
+  const out = new Float64Array(m.size);
+  for (let i = 0; i < m.size; i++) {
+    let s = 0;
+    for (let j = 0; j < m.size; j++) s += m.data[i * m.size + j] * v[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+export interface SymmetricEigenDecomposition {
+  /** Eigenvalues in ascending order. */
+  readonly values: Float64Array;
+  /** Eigenvectors as columns, in the order of `values`. */
+  readonly vectors: SquareMatrix;
+}
+
+/**
+ * Eigen-decomposition of a symmetric matrix by the cyclic Jacobi method: rotations zero one
+ * off-diagonal entry at a time until the off-diagonal mass is below round-off. Unconditionally
+ * stable and accurate to a few ulps of the matrix norm, which is what a reference eigensolver needs.
+ */
+export function symmetricEigen(m: SquareMatrix): SymmetricEigenDecomposition {
+  const n = m.size;
+  const a = Float64Array.from(m.data);
+  const v = identityMatrix(n).data;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const scale = Math.max(1, Math.abs(a[i * n + j]));
+      if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-10 * scale) throw new Error('symmetricEigen: matrix is not symmetric');
+    }
+  }
+  let total = 0;
+  for (let i = 0; i < n * n; i++) total += a[i] * a[i];
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
+    if (off <= 1e-32 * total || off === 0) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (apq === 0) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let r = 0; r < n; r++) {
+          const arp = a[r * n + p];
+          const arq = a[r * n + q];
+          a[r * n + p] = c * arp - s * arq;
+          a[r * n + q] = s * arp + c * arq;
+        }
+        for (let r = 0; r < n; r++) {
+          const apr = a[p * n + r];
+          const aqr = a[q * n + r];
+          a[p * n + r] = c * apr - s * aqr;
+          a[q * n + r] = s * apr + c * aqr;
+        }
+        for (let r = 0; r < n; r++) {
+          const vrp = v[r * n + p];
+          const vrq = v[r * n + q];
+          v[r * n + p] = c * vrp - s * vrq;
+          v[r * n + q] = s * vrp + c * vrq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i * n + i] - a[j * n + j]);
+  const values = Float64Array.from(order, (i) => a[i * n + i]);
+  const vectors = zeroMatrix(n);
+  order.forEach((col, k) => {
+    for (let r = 0; r < n; r++) vectors.data[r * n + k] = v[r * n + col];
+  });
+  return { values, vectors };
+}
+
+/** Largest (algebraic) eigenvalue of a symmetric matrix. */
+export function largestEigenvalue(m: SquareMatrix): number {
+  const { values } = symmetricEigen(m);
+  return values[values.length - 1];
+}
+
+/** Operator 2-norm of a symmetric matrix: the largest eigenvalue in absolute value. */
+export function spectralNorm(m: SquareMatrix): number {
+  const { values } = symmetricEigen(m);
+  return Math.max(Math.abs(values[0]), Math.abs(values[values.length - 1]));
+}
+
+/** f(M) = V diag(f(lambda)) V^T for symmetric M, e.g. M^{-1/2} with f = t => t ** -0.5. */
+export function symmetricMatrixFunction(m: SquareMatrix, f: (eigenvalue: number) => number): SquareMatrix {
+  const { values, vectors } = symmetricEigen(m);
+  const n = m.size;
+  const out = zeroMatrix(n);
+  const fv = values.map(f);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += vectors.data[i * n + k] * fv[k] * vectors.data[j * n + k];
+      out.data[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+/** Solve A x = b by Gaussian elimination with partial pivoting; returns null if A is numerically singular. */
+export function solveLinearSystem(m: SquareMatrix, b: ArrayLike<number>): Vector | null {
+  const n = m.size;
+  const a = Float64Array.from(m.data);
+  const x = Float64Array.from(b as ArrayLike<number>);
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(a[i]));
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
+    if (Math.abs(a[pivot * n + col]) <= 1e-13 * scale) return null;
+    if (pivot !== col) {
+      for (let k = 0; k < n; k++) [a[col * n + k], a[pivot * n + k]] = [a[pivot * n + k], a[col * n + k]];
+      [x[col], x[pivot]] = [x[pivot], x[col]];
+    }
+    for (let r = col + 1; r < n; r++) {
+      const factor = a[r * n + col] / a[col * n + col];
+      if (factor === 0) continue;
+      for (let k = col; k < n; k++) a[r * n + k] -= factor * a[col * n + k];
+      x[r] -= factor * x[col];
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = x[r];
+    for (let k = r + 1; k < n; k++) s -= a[r * n + k] * x[k];
+    x[r] = s / a[r * n + r];
+  }
+  return x;
+}
