@@ -82,7 +82,9 @@ export async function downloadFile(entry: ManifestEntry & { url: string }, dataD
   const fh = await open(part, 'w');
   try {
     try {
-      for await (const chunk of res.body) {
+      const reader = res.body.getReader();
+      for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        const chunk = next.value;
         acc.update(chunk);
         await fh.write(chunk);
         received += chunk.length;
