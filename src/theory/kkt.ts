@@ -46,7 +46,7 @@ const FEASIBILITY_TOLERANCE = 1e-10;
  * supp(x0)) and both multiplier cases of Lemma E.1:
  *  - lambda = 0: w^2|_S = 1 - nu x0|_S with nu = (||x0|_S||_1 - y0) / ||x0|_S||_2^2;
  *  - lambda > 0: (lambda, nu) from the 2x2 system of the proof (h = 0 and S_L = 2/eta), i.e. (13).
- * Kept when w^2 > 0 on S, S_L <= 2/eta and lambda >= 0. When x0 is constant on the support
+ * Kept when w^2 > 0 on S, S_L <= 2/eta and lambda >= 0. When x0 is constant on the support's non-zero entries
  * (always so for |S_w| = 1) the 2x2 system is singular: it then has solutions only if
  * 4 x0_i y0 = 2/eta exactly, and those give the same w as the lambda = 0 case (eq. (14)), so
  * nothing is lost by skipping it. eta = 0 means no sharpness constraint (A_opt of Section 3).
@@ -59,24 +59,71 @@ export function kktPoints(x0: ArrayLike<number>, y0: number, eta: number): KktPo
   const points: KktPoint[] = [];
   for (let mask = 1; mask < 1 << d; mask++) {
     const support = Array.from({ length: d }, (_, i) => i).filter((i) => (mask >> i) & 1);
-    const powerSum = (k: number): number => support.reduce((s, i) => s + x0[i] ** k, 0);
-    const [a1, a2, a3, a4] = [powerSum(1), powerSum(2), powerSum(3), powerSum(4)];
+    const a1 = support.reduce((acc, i) => acc + x0[i], 0);
+    const a2 = support.reduce((acc, i) => acc + x0[i] * x0[i], 0);
     if (a2 === 0) continue;
-    const candidate = (lambda: number, nu: number, constraintActive: boolean): void => {
-      const wSquared = new Float64Array(d);
-      for (const i of support) wSquared[i] = 1 - 2 * lambda * eta * x0[i] * x0[i] - nu * x0[i];
+    const keep = (wSquared: Float64Array, lambda: number, nu: number, constraintActive: boolean): void => {
       if (support.some((i) => !(wSquared[i] > 0))) return;
       const w = wSquared.map(Math.sqrt);
       const sharpness = manifoldSharpness(w, x0);
       if (eta > 0 && eta * sharpness > 2 * (1 + FEASIBILITY_TOLERANCE)) return;
       points.push({ support, w, wSquared, lambda, nu, constraintActive, risk: gaussianModelRisk(w), sharpness });
     };
-    candidate(0, (a1 - y0) / a2, false);
-    if (eta === 0 || Math.abs(a3 * a3 - a2 * a4) <= 1e-12 * a2 * a4) continue;
-    const multipliers = solveLinearSystem(matrixFromRows([[2 * eta * a3, a2], [2 * eta * a4, a3]]), [a1 - y0, a2 - 1 / (2 * eta)]);
-    if (multipliers !== null && multipliers[0] > 0) candidate(multipliers[0], multipliers[1], true);
+    const nu = (a1 - y0) / a2;
+    const inactive = new Float64Array(d);
+    for (const i of support) inactive[i] = 1 - nu * x0[i];
+    keep(inactive, 0, nu, false);
+    if (eta === 0) continue;
+    const active = activeConstraintPoint(x0, y0, eta, support);
+    if (active !== null && active.lambda > 0) keep(active.wSquared, active.lambda, active.nu, true);
   }
   return points.sort((p, q) => p.risk - q.risk);
+}
+
+/**
+ * The lambda > 0 family: (lambda, nu) with h(w) = 0 and S_L(w) = 2/eta for
+ * w^2|_S = p(x0|_S), p(t) = 1 - nu t - 2 eta lambda t^2 (the 2x2 system of the proof, closed form (13)).
+ * Solved for the values of p at the smallest and largest x0 on S (Lagrange form through (0, 1))
+ * instead of for (lambda, nu) directly: when x0|_S is nearly constant or has a tiny entry the
+ * multipliers are huge and w^2 = 1 - ... would lose every digit to cancellation, while the
+ * interpolated values stay accurate. Returns null when x0 is constant on S (the case of (14)).
+ */
+function activeConstraintPoint(
+  x0: ArrayLike<number>, y0: number, eta: number, support: readonly number[],
+): { lambda: number; nu: number; wSquared: Float64Array } | null {
+  const nonzero = support.filter((i) => x0[i] !== 0).map((i) => x0[i]);
+  const xj = Math.min(...nonzero);
+  const xk = Math.max(...nonzero);
+  if (xk - xj <= 1e-12 * xk) return null;
+  const basis = (t: number): [number, number, number] => [
+    ((t - xj) * (t - xk)) / (xj * xk),
+    (t * (t - xk)) / (xj * (xj - xk)),
+    (t * (t - xj)) / (xk * (xk - xj)),
+  ];
+  const rows = [
+    [0, 0],
+    [0, 0],
+  ];
+  const rhs = [y0, 1 / (2 * eta)];
+  for (const i of support) {
+    const [l0, lj, lk] = basis(x0[i]);
+    [x0[i], x0[i] * x0[i]].forEach((weight, r) => {
+      rows[r][0] += weight * lj;
+      rows[r][1] += weight * lk;
+      rhs[r] -= weight * l0;
+    });
+  }
+  const values = solveLinearSystem(matrixFromRows(rows), rhs);
+  if (values === null) return null;
+  const [vj, vk] = values;
+  const wSquared = new Float64Array(x0.length);
+  for (const i of support) {
+    const [l0, lj, lk] = basis(x0[i]);
+    wSquared[i] = l0 + lj * vj + lk * vk;
+  }
+  const leading = 1 / (xj * xk) + vj / (xj * (xj - xk)) + vk / (xk * (xk - xj));
+  const slopeAtZero = -(xj + xk) / (xj * xk) - (xk * vj) / (xj * (xj - xk)) - (xj * vk) / (xk * (xk - xj));
+  return { lambda: -leading / (2 * eta), nu: -slopeAtZero, wSquared };
 }
 
 /** The solution of (12): the KKT point of lowest risk, or null when no point of M has S_L <= 2/eta. */

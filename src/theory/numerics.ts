@@ -180,10 +180,10 @@ export function gridThenGoldenMinimize(f: (t: number) => number, a: number, b: n
   return goldenSectionMinimize(f, lo, hi);
 }
 
-/** Root of a continuous f with f(lo) and f(hi) of opposite signs, by bisection to machine precision. */
-export function bisectRoot(f: (t: number) => number, lo: number, hi: number): number {
-  let a = lo;
-  let b = hi;
+/** Root of a continuous f between two points where it has opposite signs, by bisection to machine precision. */
+export function bisectRoot(f: (t: number) => number, from: number, to: number): number {
+  let a = Math.min(from, to);
+  let b = Math.max(from, to);
   let fa = f(a);
   for (let i = 0; i < 2000; i++) {
     const m = 0.5 * (a + b);

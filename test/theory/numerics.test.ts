@@ -41,6 +41,7 @@ test('1-d minimisation and root finding', () => {
   const m = gridThenGoldenMinimize(wavy, 0, 4);
   for (let t = 0; t <= 4; t += 1e-3) assert.ok(m.value <= wavy(t) + 1e-12);
   assert.ok(Math.abs(bisectRoot((t) => t * t - 2, 0, 2) - Math.SQRT2) < 1e-15);
+  assert.ok(Math.abs(bisectRoot((t) => 2 - t * t, 2, 0) - Math.SQRT2) < 1e-15);
 });
 
 test('running mean reports the sample mean and the standard error of the mean', () => {
