@@ -1,0 +1,119 @@
+/** Shared pieces of the benchmark: the workload file both sides read, float32 files, timing. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { ParamBlock } from '../src/models/types.js';
+import type { LossName } from '../src/objective/index.js';
+
+/** Python with PyTorch for the reference (Debian's python3-torch lives under /usr/bin/python3). */
+export const PYTHON = process.env.EOS_PYTHON ?? '/usr/bin/python3';
+
+/** Model spec for buildModel plus the input shape (the PyTorch side needs it for the CNN). */
+export interface BenchModel {
+  kind: 'fcn' | 'cnn';
+  activation: 'relu' | 'tanh';
+  widths?: number[];
+  channels?: number[];
+  inputShape: number[];
+}
+
+/**
+ * One workload as both implementations see it (bench/run.ts writes it, bench/workload.ts
+ * adds lr and engineLoss, bench/torch_reference.py reads it). Paths name little-endian float32 files.
+ */
+export interface WorkloadFile {
+  name: string;
+  model: BenchModel;
+  loss: LossName;
+  n: number;
+  d: number;
+  k: number;
+  /** Samples per forward pass (the engine's chunking; PyTorch uses the same). */
+  chunk: number;
+  numParams: number;
+  layout: ParamBlock[];
+  threads: number;
+  repeats: number;
+  repeatsLong: number;
+  /** Steps of the fixed-length Lanczos. */
+  lanczosSteps: number;
+  /** Relative Ritz-residual tolerance and iteration cap of the training-time sharpness estimate. */
+  tol: number;
+  maxIter: number;
+  /** GD learning rate (1.9 / sharpness at theta0, i.e. near the edge of stability); set by the engine run. */
+  lr?: number;
+  /** Engine loss at theta0, for the cross-check. */
+  engineLoss?: number;
+  files: {
+    X: string;
+    Y: string;
+    theta0: string;
+    /** Probe vector of the timed HVP. */
+    v: string;
+    /** Start vector of the fixed-length Lanczos. */
+    lanczosStart: string;
+    /** Written by the engine run: theta0 after one GD step, the top eigenvector at theta0, grad and H v at theta0. */
+    theta1: string;
+    warmStart: string;
+    engineGrad: string;
+    engineHvp: string;
+  };
+}
+
+/** Measurements of one implementation on one workload (milliseconds are medians). */
+export interface SideResult {
+  gradMs: number;
+  hvpMs: number;
+  gdStepMs: number;
+  lanczos20: { ms: number; eigenvalue: number; hvps: number };
+  sharpnessWarm: { ms: number; eigenvalue: number; hvps: number };
+  peakRssMb: number;
+}
+
+export interface EngineResult extends SideResult {
+  lr: number;
+  loss: number;
+  /** Sharpness at theta0 (cold start, training tolerance) whose eigenvector is the warm start. */
+  sharpness0: { eigenvalue: number; hvps: number; ms: number };
+  /** Converged top eigenvalue at theta1 (tolerance 1e-6), the accuracy reference. */
+  referenceEigenvalue: number;
+  wasmHeapMb: number;
+  /** Live tensors after the workload minus before it (0: no leak). */
+  tensorDelta: number;
+  /** Stock wasm matmul (no BLAS) in the same process; null when BLAS is not in use. */
+  noBlas: { gradMs: number; hvpMs: number } | null;
+}
+
+export interface TorchResult extends SideResult {
+  versions: Record<string, string>;
+  threads: number;
+  env: Record<string, string | null>;
+  checks: { lossRelDiff: number; gradRelDiff: number; hvpRelDiff: number; gdStepRelDiff: number };
+}
+
+export function writeF32(path: string, data: Float32Array): void {
+  writeFileSync(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+}
+
+export function readF32(path: string): Float32Array {
+  const bytes = readFileSync(path);
+  const out = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median wall time in ms of `repeats` calls after `warmup` untimed calls. */
+export function medianMs(fn: () => void, repeats: number, warmup = 1): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}

@@ -1,0 +1,223 @@
+/**
+ * Side-by-side benchmark of the engine against a PyTorch reference on the same
+ * data and initial parameters (`npm run bench`).
+ *
+ *   npm run bench                 full run: every workload, both implementations
+ *   npm run bench -- --quick      fewer repeats
+ *   npm run bench -- --memory     memory-growth check instead (bench/memory.ts)
+ *   --only <text>                 workloads whose name contains <text>
+ *   --threads <n>                 BLAS / PyTorch threads (default: available cores)
+ *   --data-dir <dir>              dataset directory (else EOS_DATA_DIR, else <repo>/data)
+ *
+ * Each workload runs in a fresh process (bench/workload.ts) next to a fresh
+ * PyTorch process (bench/torch_reference.py under /usr/bin/python3 or
+ * $EOS_PYTHON), measuring in alternating pairs; peak memory is per workload.
+ * Writes reports/bench.json and reports/bench.md and prints the tables.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { loadDataset, oneHot } from '../src/data/index.js';
+import { buildModel } from '../src/models/index.js';
+import { gitRevision, REPO_ROOT } from '../src/sweep/provenance.js';
+import { Rng } from '../src/util/random.js';
+import { PYTHON, writeF32, type BenchModel, type EngineResult, type TorchResult, type WorkloadFile } from './common.js';
+import { renderMarkdown, readReport, writeReport, type BenchReport, type WorkloadReport } from './report.js';
+import { runMemoryCheck } from './memory.js';
+import type { BackendInfo } from '../src/backend/index.js';
+import type { LossName } from '../src/objective/index.js';
+
+interface WorkloadDef {
+  name: string;
+  dataset: 'mnist-5k' | 'cifar10-5k';
+  model: Omit<BenchModel, 'inputShape'>;
+  loss: LossName;
+  /** Workload W: the targets apply to it. */
+  targeted: boolean;
+}
+
+const FCN = [200, 200];
+const WORKLOADS: WorkloadDef[] = [
+  ...(['relu', 'tanh'] as const).flatMap((activation) =>
+    (['mse', 'ce'] as const).map((loss) => ({
+      name: `W fcn-${activation} ${loss} mnist-5k`,
+      dataset: 'mnist-5k' as const,
+      model: { kind: 'fcn' as const, widths: FCN, activation },
+      loss,
+      targeted: true,
+    })),
+  ),
+  { name: 'cnn-relu mse mnist-5k', dataset: 'mnist-5k', model: { kind: 'cnn', channels: [32, 32], activation: 'relu' }, loss: 'mse', targeted: false },
+  { name: 'fcn-relu mse cifar10-5k', dataset: 'cifar10-5k', model: { kind: 'fcn', widths: FCN, activation: 'relu' }, loss: 'mse', targeted: false },
+];
+
+function lastJsonLine(stdout: string, what: string): unknown {
+  const line = stdout.trim().split('\n').pop();
+  if (!line) throw new Error(`${what} printed nothing`);
+  return JSON.parse(line);
+}
+
+function runChild(command: string, args: string[], env: Record<string, string>, what: string): unknown {
+  const r = spawnSync(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
+  return lastJsonLine(r.stdout, what);
+}
+
+interface Data {
+  X: Float32Array;
+  Y: Float32Array;
+  n: number;
+  d: number;
+  k: number;
+  inputShape: number[];
+  source: string;
+}
+
+async function loadData(name: WorkloadDef['dataset'], dataDir: string | undefined): Promise<Data> {
+  const ds = await loadDataset(name, { dataDir, testLimit: 1 });
+  return { X: ds.train.X, Y: oneHot(ds.train.labels, ds.numClasses), n: ds.train.n, d: ds.train.d, k: ds.numClasses, inputShape: ds.inputShape, source: ds.name };
+}
+
+function randomVector(n: number, seed: number): Float32Array {
+  const v = new Float32Array(n);
+  new Rng(seed).fillNormal(v, 1);
+  return v;
+}
+
+async function runWorkloads(opts: { quick: boolean; only: string | undefined; threads: number; dataDir: string | undefined }): Promise<{ backend: BackendInfo; torch: TorchResult['versions']; workloads: WorkloadReport[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'eos-bench-'));
+  const selected = WORKLOADS.filter((w) => !opts.only || w.name.includes(opts.only));
+  if (selected.length === 0) throw new Error(`no workload matches --only ${opts.only}`);
+  const datasets = new Map<string, Data>();
+  const reports: WorkloadReport[] = [];
+  let backend: BackendInfo | null = null;
+  let torchVersions: TorchResult['versions'] = {};
+  try {
+    for (const [i, def] of selected.entries()) {
+      let data = datasets.get(def.dataset);
+      if (!data) {
+        data = await loadData(def.dataset, opts.dataDir);
+        datasets.set(def.dataset, data);
+        writeF32(join(dir, `${def.dataset}-X.f32`), data.X);
+        writeF32(join(dir, `${def.dataset}-Y.f32`), data.Y);
+      }
+      const model: BenchModel = { ...def.model, inputShape: def.model.kind === 'cnn' ? data.inputShape : [data.d] };
+      const { inputShape, ...spec } = model;
+      const built = buildModel(spec, inputShape, data.k);
+      const file = (name: string): string => join(dir, `${i}-${name}.f32`);
+      const w: WorkloadFile = {
+        name: def.name,
+        model,
+        loss: def.loss,
+        n: data.n,
+        d: data.d,
+        k: data.k,
+        chunk: Math.min(built.maxChunk, data.n),
+        numParams: built.numParams,
+        layout: [...built.layout],
+        threads: opts.threads,
+        repeats: opts.quick ? 3 : 7,
+        repeatsLong: opts.quick ? 1 : 3,
+        lanczosSteps: 20,
+        tol: 1e-3,
+        maxIter: 100,
+        files: {
+          X: join(dir, `${def.dataset}-X.f32`),
+          Y: join(dir, `${def.dataset}-Y.f32`),
+          theta0: file('theta0'),
+          v: file('v'),
+          lanczosStart: file('q0'),
+          theta1: file('theta1'),
+          warmStart: file('v0'),
+          engineGrad: file('grad'),
+          engineHvp: file('hvp'),
+        },
+      };
+      writeF32(w.files.theta0, built.init(0));
+      writeF32(w.files.v, randomVector(built.numParams, 1));
+      writeF32(w.files.lanczosStart, randomVector(built.numParams, 2));
+      const workloadPath = join(dir, `${i}-workload.json`);
+      writeFileSync(workloadPath, JSON.stringify(w));
+
+      process.stderr.write(`[bench] ${def.name}\n`);
+      const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as {
+        backend: BackendInfo;
+        engine: EngineResult;
+        torch: TorchResult;
+      };
+      backend = result.backend;
+      torchVersions = result.torch.versions;
+      reports.push({ name: def.name, targeted: def.targeted, data: data.source, n: data.n, d: data.d, numParams: built.numParams, chunk: w.chunk, engine: result.engine, torch: result.torch });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { backend: backend as BackendInfo, torch: torchVersions, workloads: reports };
+}
+
+function pythonOk(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      memory: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      threads: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const threads = values.threads ? Number(values.threads) : availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got ${values.threads}`);
+  const dataDir = values['data-dir'];
+  const previous = readReport();
+
+  if (values.memory) {
+    const memory = await runMemoryCheck({ quick: values.quick, dataDir });
+    const report: BenchReport = { ...(previous ?? emptyReport(threads, values.quick)), memory };
+    writeReport(report);
+    process.stdout.write(renderMarkdown(report));
+    if (!memory.flat) process.exitCode = 1;
+    return;
+  }
+
+  if (!pythonOk()) throw new Error(`${PYTHON} cannot import torch: install python3-torch (Debian) or set EOS_PYTHON`);
+  const { backend, torch, workloads } = await runWorkloads({ quick: values.quick, only: values.only, threads, dataDir });
+  const report: BenchReport = {
+    ...emptyReport(threads, values.quick),
+    provenance: { ...emptyReport(threads, values.quick).provenance, backend, torch },
+    workloads,
+    memory: previous?.memory ?? null,
+    profiles: previous?.profiles ?? {},
+  };
+  writeReport(report);
+  process.stdout.write(renderMarkdown(report));
+}
+
+function emptyReport(threads: number, quick: boolean): BenchReport {
+  return {
+    schema: 1,
+    provenance: {
+      date: new Date().toISOString(),
+      gitRevision: gitRevision(),
+      node: process.version,
+      tfjs: tf.version.tfjs,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      threads,
+      quick,
+      backend: null,
+      torch: {},
+    },
+    workloads: [],
+    memory: null,
+    profiles: {},
+  };
+}
+
+await main();
