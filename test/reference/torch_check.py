@@ -1,0 +1,158 @@
+"""PyTorch (float64) reference for our checkpoints, driven by test/models/safetensors-torch.test.ts.
+
+Usage: torch_check.py REQUESTS.json  -> prints a JSON list of results on stdout,
+one per request of the JSON list in the file (one process: importing torch is slow).
+
+A request names a model ({"kind": "fcn", "widths", "activation"} or
+{"kind": "cnn", "channels", "activation"}), "inputShape", "k", the loss ("mse" or
+"ce"), the data ("X" row-major [n, d], one-hot "Y" [n, k]) and a "checkpoint" path.
+
+action "evaluate": load the checkpoint into the equivalent nn.Module with
+load_state_dict(strict=True) and report loss, gradient (flat, state_dict order)
+and the top eigenvalue of the dense Hessian from double-backward HVPs.
+action "export": initialise the module with torch.manual_seed(seed) (PyTorch's
+default init), write it as safetensors in "dtype" (F32 or F64) and report the
+loss of the written values.
+
+The safetensors package is not needed: the format is parsed and written by hand.
+"""
+import json
+import struct
+import sys
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+class FCN(nn.Module):
+    def __init__(self, d, widths, k, activation):
+        super().__init__()
+        dims = [d, *widths, k]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.act = torch.relu if activation == "relu" else torch.tanh
+
+    def forward(self, x):
+        x = x.flatten(1)
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i < len(self.layers) - 1:
+                x = self.act(x)
+        return x
+
+
+class CNN(nn.Module):
+    def __init__(self, input_shape, channels, k, activation):
+        super().__init__()
+        c, h, w = input_shape
+        chans = [c, *channels]
+        self.input_shape = input_shape
+        self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1) for a, b in zip(chans[:-1], chans[1:]))
+        self.head = nn.Linear(chans[-1] * (h >> len(channels)) * (w >> len(channels)), k)
+        self.act = torch.relu if activation == "relu" else torch.tanh
+
+    def forward(self, x):
+        x = x.reshape(-1, *self.input_shape)
+        for conv in self.convs:
+            x = F.max_pool2d(self.act(conv(x)), 2)
+        return self.head(x.flatten(1))
+
+
+def build(req):
+    spec = req["model"]
+    shape = req["inputShape"]
+    if spec["kind"] == "fcn":
+        d = 1
+        for s in shape:
+            d *= s
+        return FCN(d, spec["widths"], req["k"], spec["activation"])
+    if spec["kind"] == "cnn":
+        return CNN(shape, spec["channels"], req["k"], spec["activation"])
+    raise ValueError(f"unsupported model kind {spec['kind']!r}")
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", {})
+    data = raw[8 + n :]
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        t = torch.frombuffer(bytearray(data[begin:end]), dtype=DTYPES[entry["dtype"]])
+        tensors[name] = t.reshape(entry["shape"])
+    return tensors, metadata
+
+
+def write_safetensors(path, tensors, dtype_name):
+    header, chunks, offset = {}, [], 0
+    for name, t in tensors.items():
+        b = bytes(t.detach().to(DTYPES[dtype_name]).contiguous().reshape(-1).view(torch.uint8).numpy())
+        header[name] = {"dtype": dtype_name, "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        chunks.append(b)
+        offset += len(b)
+    text = json.dumps(header).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
+
+
+def loss_of(model, req):
+    X = torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1)
+    Y = torch.tensor(req["Y"], dtype=torch.float64).reshape(req["n"], req["k"])
+    out = model(X)
+    if req["loss"] == "mse":
+        return 0.5 * ((out - Y) ** 2).sum(1).mean()
+    return F.cross_entropy(out, Y.argmax(1))
+
+
+def evaluate(req):
+    tensors, metadata = read_safetensors(req["checkpoint"])
+    model = build(req).double()
+    model.load_state_dict({k: v.double() for k, v in tensors.items()}, strict=True)
+    names = [name for name, _ in model.named_parameters()]
+    params = [p for _, p in model.named_parameters()]
+    loss = loss_of(model, req)
+    grads = torch.autograd.grad(loss, params, create_graph=True)
+    g = torch.cat([x.reshape(-1) for x in grads])
+    rows = [torch.cat([r.reshape(-1) for r in torch.autograd.grad(g[i], params, retain_graph=True)]) for i in range(g.numel())]
+    H = torch.stack(rows)
+    H = 0.5 * (H + H.T)
+    return {
+        "names": names,
+        "shapes": [list(p.shape) for p in params],
+        "metadata": metadata,
+        "loss": loss.item(),
+        "grad": g.detach().tolist(),
+        "gradNorm": g.detach().norm().item(),
+        "topEigenvalue": torch.linalg.eigvalsh(H)[-1].item(),
+    }
+
+
+def export(req):
+    torch.manual_seed(req["seed"])
+    model = build(req)
+    state = model.state_dict()
+    write_safetensors(req["checkpoint"], state, req["dtype"])
+    # Report the loss of exactly the values written (rounded to the file's dtype).
+    model = model.double()
+    model.load_state_dict({k: v.to(DTYPES[req["dtype"]]).double() for k, v in state.items()})
+    with torch.no_grad():
+        return {"names": list(state.keys()), "loss": loss_of(model, req).item()}
+
+
+def main():
+    if sys.byteorder != "little":
+        raise SystemExit("torch_check.py assumes a little-endian host")
+    with open(sys.argv[1]) as f:
+        requests = json.load(f)
+    actions = {"evaluate": evaluate, "export": export}
+    json.dump([actions[req["action"]](req) for req in requests], sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
