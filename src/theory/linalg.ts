@@ -159,17 +159,19 @@ export function symmetricMatrixFunction(m: SquareMatrix, f: (eigenvalue: number)
   return out;
 }
 
-/** Solve A x = b by Gaussian elimination with partial pivoting; returns null if A is numerically singular. */
+/**
+ * Solve A x = b by Gaussian elimination with partial pivoting. Returns null only for an exactly
+ * singular elimination: badly scaled but regular systems (tiny data entries) are legitimate here,
+ * and callers validate what comes out (signs, feasibility).
+ */
 export function solveLinearSystem(m: SquareMatrix, b: ArrayLike<number>): Vector | null {
   const n = m.size;
   const a = Float64Array.from(m.data);
   const x = Float64Array.from(b as ArrayLike<number>);
-  let scale = 0;
-  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(a[i]));
   for (let col = 0; col < n; col++) {
     let pivot = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
-    if (Math.abs(a[pivot * n + col]) <= 1e-13 * scale) return null;
+    if (a[pivot * n + col] === 0) return null;
     if (pivot !== col) {
       for (let k = 0; k < n; k++) [a[col * n + k], a[pivot * n + k]] = [a[pivot * n + k], a[col * n + k]];
       [x[col], x[pivot]] = [x[pivot], x[col]];
@@ -186,5 +188,5 @@ export function solveLinearSystem(m: SquareMatrix, b: ArrayLike<number>): Vector
     for (let k = r + 1; k < n; k++) s -= a[r * n + k] * x[k];
     x[r] = s / a[r * n + r];
   }
-  return x;
+  return x.every(Number.isFinite) ? x : null;
 }
