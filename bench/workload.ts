@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
-import { disableBlas } from '../src/backend/blas.js';
+import { disableNativeKernels } from '../src/backend/blas.js';
 import { buildModel } from '../src/models/index.js';
 import { makeObjective } from '../src/objective/index.js';
 import { hessianOperator, lanczos, sharpness, type LanczosResult } from '../src/sharpness/index.js';
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     let noBlas: EngineResult['noBlas'] = null;
     if (backend.blas) {
-      disableBlas();
+      disableNativeKernels();
       noBlas = { gradMs: medianMs(() => objective.lossAndGrad(theta0), w.repeatsLong), hvpMs: medianMs(() => objective.hvp(theta0, v), w.repeatsLong) };
     }
     objective.dispose();

@@ -2,9 +2,9 @@
   "targets": [
     {
       "target_name": "eos_native",
-      "sources": ["src/eos_native.c"],
-      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra"],
-      "libraries": ["-lopenblas"]
+      "sources": ["src/eos_native.c", "src/elementwise.c"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-fno-math-errno", "-fno-trapping-math", "-fno-signed-zeros", "-fassociative-math"],
+      "libraries": ["-lopenblas", "-lmvec", "-lm"]
     }
   ]
 }

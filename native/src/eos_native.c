@@ -1,17 +1,18 @@
 /*
- * eos_native: OpenBLAS sgemm on ArrayBuffers (the tfjs wasm heap), zero-copy.
- *
- * Every matrix is addressed by a byte offset into one ArrayBuffer, so the
- * kernel reads its inputs and writes its output where the wasm backend keeps
- * tensor data. Row-major; C is contiguous [batch, m, n]; a batch stride of 0
- * broadcasts that operand. All ranges are checked against the buffer length.
+ * eos_native: kernels for the tfjs wasm backend that run zero-copy on its heap
+ * (an ArrayBuffer): OpenBLAS sgemm and the element-wise kernels of
+ * elementwise.c. Every array is addressed by a byte offset into that buffer,
+ * so inputs are read and outputs written where the backend keeps tensor data.
+ * All ranges are checked against the buffer length before any access.
  */
 #include <cblas.h>
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MAX_ARGS 12
+#include "elementwise.h"
+
+#define GEMM_ARGS 12
 
 #define NAPI_CALL(env, call)                                        \
   do {                                                              \
@@ -25,9 +26,35 @@ static bool get_int(napi_env env, napi_value v, int64_t *out) {
   return napi_get_value_int64(env, v, out) == napi_ok;
 }
 
-/* Is [offset, offset + 4 * elements) inside a buffer of `length` bytes, 4-byte aligned? */
+/* Is [offset, offset + width * elements) inside a buffer of `length` bytes, aligned to width? */
+static bool in_range_of(int64_t offset, int64_t elements, int64_t width, size_t length) {
+  return offset >= 0 && elements >= 0 && offset % width == 0 && (uint64_t)(offset + width * elements) <= length;
+}
+
 static bool in_range(int64_t offset, int64_t elements, size_t length) {
-  return offset >= 0 && elements >= 0 && offset % 4 == 0 && (uint64_t)(offset + 4 * elements) <= length;
+  return in_range_of(offset, elements, 4, length);
+}
+
+/* Reads exactly `expected` arguments, the first an ArrayBuffer (its data and byte length); throws `name` otherwise. */
+static bool get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, void **data, size_t *length,
+                     const char *name) {
+  size_t argc = expected;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != expected) {
+    napi_throw_type_error(env, NULL, name);
+    return false;
+  }
+  if (napi_get_arraybuffer_info(env, argv[0], data, length) != napi_ok) {
+    napi_throw_type_error(env, NULL, name);
+    return false;
+  }
+  return true;
+}
+
+static bool get_ints(napi_env env, napi_value *argv, size_t count, int64_t *out) {
+  for (size_t i = 0; i < count; i++) {
+    if (!get_int(env, argv[i], &out[i])) return false;
+  }
+  return true;
 }
 
 /*
@@ -36,28 +63,19 @@ static bool in_range(int64_t offset, int64_t elements, size_t length) {
  * offsets in bytes, batch strides in elements.
  */
 static napi_value gemm(napi_env env, napi_callback_info info) {
-  size_t argc = MAX_ARGS;
-  napi_value argv[MAX_ARGS];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != MAX_ARGS) {
-    napi_throw_type_error(env, NULL, "eos_native.gemm: expected 12 arguments");
-    return NULL;
-  }
+  napi_value argv[GEMM_ARGS];
   void *data;
   size_t length;
-  if (napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "eos_native.gemm: first argument must be an ArrayBuffer");
-    return NULL;
-  }
+  if (!get_args(env, info, GEMM_ARGS, argv, &data, &length, "eos_native.gemm: expected (ArrayBuffer, 11 numbers)")) return NULL;
   bool transA, transB;
-  int64_t batch, m, n, k, aOff, aStride, bOff, bStride, cOff;
+  int64_t batch, dims[3], rest[5];
   if (napi_get_value_bool(env, argv[2], &transA) != napi_ok || napi_get_value_bool(env, argv[3], &transB) != napi_ok ||
-      !get_int(env, argv[1], &batch) || !get_int(env, argv[4], &m) || !get_int(env, argv[5], &n) ||
-      !get_int(env, argv[6], &k) || !get_int(env, argv[7], &aOff) || !get_int(env, argv[8], &aStride) ||
-      !get_int(env, argv[9], &bOff) || !get_int(env, argv[10], &bStride) || !get_int(env, argv[11], &cOff)) {
+      !get_int(env, argv[1], &batch) || !get_ints(env, argv + 4, 3, dims) || !get_ints(env, argv + 7, 5, rest)) {
     napi_throw_type_error(env, NULL, "eos_native.gemm: bad argument types");
     return NULL;
   }
+  const int64_t m = dims[0], n = dims[1], k = dims[2];
+  const int64_t aOff = rest[0], aStride = rest[1], bOff = rest[2], bStride = rest[3], cOff = rest[4];
   const int64_t limit = INT32_MAX;
   if (batch < 1 || m < 1 || n < 1 || k < 1 || m > limit || n > limit || k > limit || aStride < 0 || bStride < 0 ||
       !in_range(aOff, (batch - 1) * aStride + m * k, length) || !in_range(bOff, (batch - 1) * bStride + k * n, length) ||
@@ -75,6 +93,80 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, (int)m, (int)n,
                 (int)k, 1.0f, A + i * aStride, lda, B + i * bStride, ldb, 0.0f, C + i * m * n, (int)n);
   }
+  return NULL;
+}
+
+/* unary(buffer, op, xOffset, yOffset, n): y = tanh(x) (op 0) or exp(x) (op 1). */
+static napi_value unary(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  void *data;
+  size_t length;
+  int64_t a[4];
+  if (!get_args(env, info, 5, argv, &data, &length, "eos_native.unary: expected (ArrayBuffer, 4 numbers)")) return NULL;
+  if (!get_ints(env, argv + 1, 4, a) || a[0] < UNARY_TANH || a[0] > UNARY_EXP || !in_range(a[1], a[3], length) ||
+      !in_range(a[2], a[3], length)) {
+    napi_throw_range_error(env, NULL, "eos_native.unary: bad op, offsets or size");
+    return NULL;
+  }
+  float *base = (float *)data;
+  unary_f32((enum unary_op)a[0], base + a[1] / 4, base + a[2] / 4, (size_t)a[3]);
+  return NULL;
+}
+
+/* Reads a JS array of at most MAX_RANK integers. */
+static bool get_int_array(napi_env env, napi_value array, int64_t *out, uint32_t *count) {
+  if (napi_get_array_length(env, array, count) != napi_ok || *count > MAX_RANK) return false;
+  for (uint32_t i = 0; i < *count; i++) {
+    napi_value v;
+    if (napi_get_element(env, array, i, &v) != napi_ok || !get_int(env, v, &out[i])) return false;
+  }
+  return true;
+}
+
+/*
+ * compare(buffer, op, aOffset, bOffset, outOffset, shape, aStrides, bStrides): out (bytes, 1 or 0)
+ * = a OP b over the output shape; strides in elements, 0 on broadcast axes.
+ */
+static napi_value compare(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  void *data;
+  size_t length;
+  int64_t a[4], shape[MAX_RANK], as[MAX_RANK], bs[MAX_RANK];
+  uint32_t rank, ra, rb;
+  if (!get_args(env, info, 8, argv, &data, &length, "eos_native.compare: expected (ArrayBuffer, 4 numbers, 3 arrays)")) return NULL;
+  bool ok = get_ints(env, argv + 1, 4, a) && a[0] >= CMP_EQUAL && a[0] <= CMP_LESS_EQUAL &&
+            get_int_array(env, argv[5], shape, &rank) && get_int_array(env, argv[6], as, &ra) &&
+            get_int_array(env, argv[7], bs, &rb) && ra == rank && rb == rank;
+  int64_t size = 1, aLast = 0, bLast = 0;
+  for (uint32_t d = 0; ok && d < rank; d++) {
+    ok = shape[d] >= 1 && as[d] >= 0 && bs[d] >= 0;
+    size *= shape[d];
+    aLast += (shape[d] - 1) * as[d];
+    bLast += (shape[d] - 1) * bs[d];
+  }
+  if (!ok || !in_range(a[1], aLast + 1, length) || !in_range(a[2], bLast + 1, length) || !in_range_of(a[3], size, 1, length)) {
+    napi_throw_range_error(env, NULL, "eos_native.compare: bad op, shape, strides or offsets");
+    return NULL;
+  }
+  float *base = (float *)data;
+  compare_f32((enum compare_op)a[0], (int)rank, shape, as, bs, base + a[1] / 4, base + a[2] / 4, (unsigned char *)data + a[3]);
+  return NULL;
+}
+
+/* reduce(buffer, op, xOffset, outOffset, outer, size, inner): sum (op 0) or max (op 1) over the middle axis. */
+static napi_value reduce(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  void *data;
+  size_t length;
+  int64_t a[6];
+  if (!get_args(env, info, 7, argv, &data, &length, "eos_native.reduce: expected (ArrayBuffer, 6 numbers)")) return NULL;
+  if (!get_ints(env, argv + 1, 6, a) || a[0] < REDUCE_SUM || a[0] > REDUCE_MAX || a[3] < 1 || a[4] < 1 || a[5] < 1 ||
+      !in_range(a[1], a[3] * a[4] * a[5], length) || !in_range(a[2], a[3] * a[5], length)) {
+    napi_throw_range_error(env, NULL, "eos_native.reduce: bad op, offsets or sizes");
+    return NULL;
+  }
+  float *base = (float *)data;
+  reduce_f32((enum reduce_op)a[0], base + a[1] / 4, base + a[2] / 4, a[3], a[4], a[5]);
   return NULL;
 }
 
@@ -107,6 +199,9 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unary", NULL, unary, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"compare", NULL, compare, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reduce", NULL, reduce, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

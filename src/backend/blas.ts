@@ -1,14 +1,20 @@
 /**
- * OpenBLAS matrix products for the tfjs wasm backend.
+ * Native kernels for the tfjs wasm backend: OpenBLAS matrix products and
+ * vectorised element-wise ops.
  *
- * The native addon in `native/` (built by `npm run build:native`) runs sgemm
- * directly on the wasm heap: inputs are read and the output written where the
- * backend keeps tensor data, without copies. Re-registering the wasm
- * `BatchMatMul` kernel with it gives multi-threaded matmuls, and transposed
- * operands cost nothing, so the matmul gradient passes transpose flags instead
- * of materialising transposes. Shapes the kernel does not handle (non-float32,
- * empty, batch dims that broadcast other than by a single matrix) go to the
- * stock kernel.
+ * The addon in `native/` (built by `npm run build:native`) runs directly on the
+ * wasm heap: inputs are read and outputs written where the backend keeps tensor
+ * data, without copies. Re-registering wasm kernels with it gives
+ * multi-threaded matmuls (transposed operands cost nothing, so the matmul
+ * gradient passes transpose flags instead of materialising transposes), tanh and
+ * exp through glibc's vector math library (the stock wasm tanh is ~40x slower),
+ * comparisons with broadcasting, and sum / max over contiguous axes. Anything a
+ * native kernel does not handle (other dtypes, empty tensors, unusual
+ * broadcasting or axes) goes to the stock kernel.
+ *
+ * Independently of the addon, `registerZeroCopyIdentity` replaces the wasm
+ * Identity kernel, which copies its input, by one that shares it (as the cpu
+ * backend does): autodiff clones every tensor it saves for the backward pass.
  *
  * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS when the library loads, which
  * happens when the addon is first loaded here; if unset it is set to the number
@@ -36,15 +42,25 @@ interface NativeAddon {
     bStride: number,
     cOffset: number,
   ): void;
+  unary(buffer: ArrayBuffer, op: number, xOffset: number, yOffset: number, n: number): void;
+  compare(buffer: ArrayBuffer, op: number, aOffset: number, bOffset: number, outOffset: number, shape: number[], aStrides: number[], bStrides: number[]): void;
+  reduce(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, outer: number, size: number, inner: number): void;
   setThreads(threads: number): void;
   info(): { threads: number; config: string };
 }
 
-/** The parts of tfjs-backend-wasm's BackendWasm the kernel uses. */
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
 interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: object): void;
+}
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: {};
+  attrs?: tf.NamedAttrMap;
 }
 
 export interface BlasInfo {
@@ -55,9 +71,14 @@ export interface BlasInfo {
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/eos_native.node', import.meta.url));
 
+/** Operation codes of the addon (native/src/elementwise.h). */
+const UNARY = { Tanh: 0, Exp: 1 } as const;
+const COMPARE = { Equal: 0, NotEqual: 1, Greater: 2, GreaterEqual: 3, Less: 4, LessEqual: 5 } as const;
+const REDUCE = { Sum: 0, Max: 1 } as const;
+
 let addon: NativeAddon | null = null;
-let stockKernel: tf.KernelConfig | null = null;
-let stockGradient: tf.GradConfig | null = null;
+/** Stock kernels and gradient replaced by enableNativeKernels (null while the stock ones are active). */
+let replaced: { kernels: tf.KernelConfig[]; matMulGradient: tf.GradConfig | null } | null = null;
 
 /** Load the addon once; null when it has not been built. A built addon that fails to load is an error. */
 function loadAddon(): NativeAddon | null {
@@ -68,15 +89,30 @@ function loadAddon(): NativeAddon | null {
   return addon;
 }
 
-export function blasAvailable(): boolean {
-  return existsSync(ADDON_PATH);
+function native(): NativeAddon {
+  return addon as NativeAddon;
 }
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, c) => a * c, 1);
 }
 
-function blasBatchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function offset(backend: WasmBackend, t: tf.TensorInfo): number {
+  return (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+}
+
+/** The wasm heap; read it after makeOutput, which may grow the memory and replace the buffer. */
+function heap(backend: WasmBackend): ArrayBuffer {
+  return backend.wasm.HEAPU8.buffer as ArrayBuffer;
+}
+
+function stock(kernelName: string): tf.KernelFunc {
+  const saved = replaced?.kernels.find((k) => k.kernelName === kernelName);
+  if (!saved) throw new Error(`no stock wasm kernel saved for ${kernelName}`);
+  return saved.kernelFunc;
+}
+
+function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
   const backend = args.backend as WasmBackend;
@@ -94,28 +130,75 @@ function blasBatchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: {}; att
   const batchA = sizeOf(a.shape.slice(0, -2));
   const batchB = sizeOf(b.shape.slice(0, -2));
   const batchesAlign = (batchA === batch || batchA === 1) && (batchB === batch || batchB === 1);
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || m * n * k === 0 || !batchesAlign) {
-    return (stockKernel as tf.KernelConfig).kernelFunc(args) as tf.TensorInfo;
-  }
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || m * n * k === 0 || !batchesAlign) return stock('BatchMatMul')(args) as tf.TensorInfo;
   const out = backend.makeOutput([...outer, m, n], 'float32');
-  const offset = (t: tf.TensorInfo): number => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
-  // makeOutput may grow the wasm memory, which replaces its buffer: read the buffer afterwards.
-  (addon as NativeAddon).gemm(
-    backend.wasm.HEAPU8.buffer as ArrayBuffer,
-    batch,
-    transposeA,
-    transposeB,
-    m,
-    n,
-    k,
-    offset(a),
-    batchA === 1 ? 0 : m * k,
-    offset(b),
-    batchB === 1 ? 0 : k * n,
-    offset(out),
-  );
+  native().gemm(heap(backend), batch, transposeA, transposeB, m, n, k, offset(backend, a), batchA === 1 ? 0 : m * k, offset(backend, b), batchB === 1 ? 0 : k * n, offset(backend, out));
   return out;
 }
+
+function unaryKernel(kernelName: keyof typeof UNARY): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const backend = args.backend as WasmBackend;
+    const size = sizeOf(x.shape);
+    if (x.dtype !== 'float32' || size === 0) return stock(kernelName)(args);
+    const out = backend.makeOutput(x.shape, 'float32');
+    native().unary(heap(backend), UNARY[kernelName], offset(backend, x), offset(backend, out), size);
+    return out;
+  }) as unknown as tf.KernelFunc;
+}
+
+/** Element strides of `shape` broadcast (right-aligned) to `outShape`: 0 where the axis is broadcast. */
+function broadcastStrides(shape: number[], outShape: number[]): number[] {
+  const strides = new Array<number>(outShape.length).fill(0);
+  let stride = 1;
+  for (let i = shape.length - 1, o = outShape.length - 1; i >= 0; i--, o--) {
+    strides[o] = shape[i] === 1 && outShape[o] !== 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+const MAX_RANK = 8;
+
+function compareKernel(kernelName: keyof typeof COMPARE): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const backend = args.backend as WasmBackend;
+    const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || sizeOf(outShape) === 0 || outShape.length > MAX_RANK) return stock(kernelName)(args);
+    const out = backend.makeOutput(outShape, 'bool');
+    native().compare(heap(backend), COMPARE[kernelName], offset(backend, a), offset(backend, b), offset(backend, out), outShape, broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape));
+    return out;
+  }) as unknown as tf.KernelFunc;
+}
+
+function reduceKernel(kernelName: keyof typeof REDUCE): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const backend = args.backend as WasmBackend;
+    const attrs = args.attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam((kernelName === 'Sum' ? attrs.axis : attrs.reductionIndices) as number | number[], x.shape).sort((p, q) => p - q);
+    const contiguous = axes.every((axis, i) => axis === axes[0] + i);
+    if (x.dtype !== 'float32' || sizeOf(x.shape) === 0 || axes.length === 0 || !contiguous) return stock(kernelName)(args);
+    const first = axes[0];
+    const last = axes[axes.length - 1];
+    const outShape = attrs.keepDims ? x.shape.map((s, i) => (axes.includes(i) ? 1 : s)) : x.shape.filter((_, i) => !axes.includes(i));
+    const out = backend.makeOutput(outShape, 'float32');
+    const outer = sizeOf(x.shape.slice(0, first));
+    const size = sizeOf(x.shape.slice(first, last + 1));
+    const inner = sizeOf(x.shape.slice(last + 1));
+    native().reduce(heap(backend), REDUCE[kernelName], offset(backend, x), offset(backend, out), outer, size, inner);
+    return out;
+  }) as unknown as tf.KernelFunc;
+}
+
+const NATIVE_KERNELS: { kernelName: string; kernelFunc: tf.KernelFunc }[] = [
+  { kernelName: 'BatchMatMul', kernelFunc: batchMatMul as unknown as tf.KernelFunc },
+  ...(Object.keys(UNARY) as (keyof typeof UNARY)[]).map((name) => ({ kernelName: name, kernelFunc: unaryKernel(name) })),
+  ...(Object.keys(COMPARE) as (keyof typeof COMPARE)[]).map((name) => ({ kernelName: name, kernelFunc: compareKernel(name) })),
+  ...(Object.keys(REDUCE) as (keyof typeof REDUCE)[]).map((name) => ({ kernelName: name, kernelFunc: reduceKernel(name) })),
+];
 
 /** The textbook matmul gradient: with BLAS, transposed operands are free. */
 const nativeTransposeGradient: tf.GradConfig = {
@@ -133,41 +216,63 @@ const nativeTransposeGradient: tf.GradConfig = {
 };
 
 /**
- * Route the wasm backend's BatchMatMul through OpenBLAS (and its gradient
- * through native transposes). Call after the wasm backend is ready. Returns
- * null, changing nothing, when the addon has not been built.
+ * Route the wasm backend's matmul, tanh, exp, comparison, sum and max kernels
+ * (and the matmul gradient) through the addon. Call after the wasm backend is
+ * ready. Returns null, changing nothing, when the addon has not been built.
  */
-export function enableBlas(): BlasInfo | null {
-  const native = loadAddon();
-  if (!native) return null;
-  if (!stockKernel) {
-    stockKernel = tf.getKernel('BatchMatMul', 'wasm');
-    stockGradient = tf.getGradient('BatchMatMul') ?? null;
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: blasBatchMatMul as unknown as tf.KernelFunc });
+export function enableNativeKernels(): BlasInfo | null {
+  const lib = loadAddon();
+  if (!lib) return null;
+  if (!replaced) {
+    replaced = { kernels: NATIVE_KERNELS.map((k) => tf.getKernel(k.kernelName, 'wasm')), matMulGradient: tf.getGradient('BatchMatMul') ?? null };
+    for (const k of NATIVE_KERNELS) {
+      tf.unregisterKernel(k.kernelName, 'wasm');
+      tf.registerKernel({ kernelName: k.kernelName, backendName: 'wasm', kernelFunc: k.kernelFunc });
+    }
     tf.registerGradient(nativeTransposeGradient);
   }
-  const { config, threads } = native.info();
+  const { config, threads } = lib.info();
   return { library: config, threads };
 }
 
-/** Restore the stock wasm BatchMatMul kernel and the gradient that was registered before enableBlas. */
-export function disableBlas(): void {
-  if (!stockKernel) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel(stockKernel);
-  if (stockGradient) tf.registerGradient(stockGradient);
-  stockKernel = null;
-  stockGradient = null;
+/** Restore the stock wasm kernels and the matmul gradient that was registered before enableNativeKernels. */
+export function disableNativeKernels(): void {
+  if (!replaced) return;
+  for (const k of replaced.kernels) {
+    tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel(k);
+  }
+  if (replaced.matMulGradient) tf.registerGradient(replaced.matMulGradient);
+  replaced = null;
 }
 
-export function blasEnabled(): boolean {
-  return stockKernel !== null;
+export function nativeKernelsEnabled(): boolean {
+  return replaced !== null;
 }
 
-/** Change the number of OpenBLAS threads for subsequent matmuls (the addon must be loaded). */
+/** Change the number of OpenBLAS threads for subsequent matmuls (the addon must be built). */
 export function setBlasThreads(threads: number): void {
-  const native = loadAddon();
-  if (!native) throw new Error(`the BLAS addon is not built (${ADDON_PATH}): run npm run build:native`);
-  native.setThreads(threads);
+  const lib = loadAddon();
+  if (!lib) throw new Error(`the native addon is not built (${ADDON_PATH}): run npm run build:native`);
+  lib.setThreads(threads);
+}
+
+let identityRegistered = false;
+
+/** Replace the copying wasm Identity kernel by one that shares the input's data (tensors are immutable). */
+export function registerZeroCopyIdentity(): void {
+  if (identityRegistered) return;
+  identityRegistered = true;
+  const stockIdentity = tf.getKernel('Identity', 'wasm');
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (x.dtype === 'string') return stockIdentity.kernelFunc(args);
+      (args.backend as WasmBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }) as unknown as tf.KernelFunc,
+  });
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerSecondOrderGradients } from './gradients.js';
-import { enableBlas } from './blas.js';
+import { enableNativeKernels, registerZeroCopyIdentity } from './blas.js';
 
 export const BACKENDS = ['wasm', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -17,7 +17,7 @@ export interface BackendInfo {
   /** npm package that provides the kernels. */
   package: string;
   tfjsVersion: string;
-  /** Whether matmuls run through OpenBLAS (wasm backend with the native addon built, EOS_BLAS not 0). */
+  /** Whether the native kernels run: OpenBLAS matmuls and vectorised element-wise ops (wasm backend, addon built by `npm run build:native`, EOS_BLAS not 0). */
   blas: boolean;
   /** OpenBLAS configuration and thread count when `blas` is true. */
   blasLibrary: string | null;
@@ -77,7 +77,8 @@ export async function initBackend(request?: BackendRequest): Promise<BackendInfo
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialise`);
   await tf.ready();
-  const blas = name === 'wasm' && process.env.EOS_BLAS !== '0' ? enableBlas() : null;
+  if (name === 'wasm') registerZeroCopyIdentity();
+  const blas = name === 'wasm' && process.env.EOS_BLAS !== '0' ? enableNativeKernels() : null;
   active = { name, package: pkg, tfjsVersion: tf.version.tfjs, blas: blas !== null, blasLibrary: blas?.library ?? null, blasThreads: blas?.threads ?? null };
   return active;
 }

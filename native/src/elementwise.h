@@ -1,0 +1,23 @@
+#ifndef EOS_ELEMENTWISE_H
+#define EOS_ELEMENTWISE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_RANK 8
+
+enum unary_op { UNARY_TANH = 0, UNARY_EXP = 1 };
+enum compare_op { CMP_EQUAL = 0, CMP_NOT_EQUAL, CMP_GREATER, CMP_GREATER_EQUAL, CMP_LESS, CMP_LESS_EQUAL };
+enum reduce_op { REDUCE_SUM = 0, REDUCE_MAX = 1 };
+
+/* y = f(x) for n floats (y may equal x). */
+void unary_f32(enum unary_op op, const float *x, float *y, size_t n);
+
+/* out = a OP b (1 or 0) over `shape`; element strides per axis (0 broadcasts). */
+void compare_f32(enum compare_op op, int rank, const int64_t *shape, const int64_t *astride, const int64_t *bstride,
+                 const float *a, const float *b, unsigned char *out);
+
+/* x viewed as [outer, size, inner] reduced over the middle axis into out [outer, inner]. */
+void reduce_f32(enum reduce_op op, const float *x, float *out, int64_t outer, int64_t size, int64_t inner);
+
+#endif

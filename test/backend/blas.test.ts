@@ -1,0 +1,208 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend/index.js';
+import { ADDON_PATH, disableNativeKernels, enableNativeKernels } from '../../src/backend/blas.js';
+import { buildModel } from '../../src/models/index.js';
+import { makeObjective } from '../../src/objective/index.js';
+import { Rng } from '../../src/util/random.js';
+
+const skip = existsSync(ADDON_PATH) ? false : `native addon not built (${ADDON_PATH}): run npm run build:native`;
+
+before(async () => {
+  await initBackend('wasm');
+  if (!skip) enableNativeKernels();
+});
+
+after(() => {
+  if (!skip) enableNativeKernels();
+});
+
+const rng = new Rng(42);
+
+function randomTensor(shape: number[]): tf.Tensor {
+  const v = new Float32Array(shape.reduce((a, c) => a * c, 1));
+  rng.fillNormal(v, 1);
+  return tf.tensor(v, shape);
+}
+
+/** f evaluated with the native kernels and with the stock wasm kernels. */
+function nativeAndStock(f: () => tf.Tensor): { native: tf.Tensor; stock: tf.Tensor } {
+  const native = f();
+  disableNativeKernels();
+  try {
+    return { native, stock: f() };
+  } finally {
+    enableNativeKernels();
+  }
+}
+
+/** Equal shapes and dtypes, equal non-finite entries, finite ones within rtol * max(1, max |expected|). */
+function assertClose(actual: tf.Tensor, expected: tf.Tensor, rtol: number, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  assert.equal(actual.dtype, expected.dtype, `${what}: dtype`);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  let scale = 1;
+  for (let i = 0; i < e.length; i++) if (Number.isFinite(e[i])) scale = Math.max(scale, Math.abs(e[i]));
+  for (let i = 0; i < e.length; i++) {
+    if (Number.isNaN(e[i])) assert.ok(Number.isNaN(a[i]), `${what}[${i}]: ${a[i]} vs NaN`);
+    else if (!Number.isFinite(e[i])) assert.equal(a[i], e[i], `${what}[${i}]`);
+    else assert.ok(Math.abs(a[i] - e[i]) <= rtol * scale, `${what}[${i}]: ${a[i]} vs ${e[i]}`);
+  }
+}
+
+test('BLAS matmul equals the stock wasm matmul: transposes, batches, broadcasting, fallbacks', { skip }, () => {
+  const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+    { a: [7, 5], b: [5, 3], ta: false, tb: false },
+    { a: [5, 7], b: [5, 3], ta: true, tb: false },
+    { a: [7, 5], b: [3, 5], ta: false, tb: true },
+    { a: [5, 7], b: [3, 5], ta: true, tb: true },
+    { a: [1, 1], b: [1, 1], ta: false, tb: false },
+    { a: [301, 257], b: [257, 129], ta: false, tb: false },
+    { a: [257, 301], b: [129, 257], ta: true, tb: true },
+    { a: [4, 6, 5], b: [4, 5, 3], ta: false, tb: false },
+    { a: [2, 3, 5, 6], b: [2, 3, 4, 5], ta: true, tb: true },
+    { a: [4, 6, 5], b: [5, 3], ta: false, tb: false },
+    { a: [6, 5], b: [4, 3, 5], ta: false, tb: true },
+    { a: [1, 6, 5], b: [4, 5, 3], ta: false, tb: false },
+    // Batch dims that broadcast against each other other than by a single matrix: stock kernel.
+    { a: [2, 1, 6, 5], b: [1, 3, 5, 4], ta: false, tb: false },
+    // Empty: stock kernel.
+    { a: [0, 5], b: [5, 3], ta: false, tb: false },
+  ];
+  for (const c of cases) {
+    tf.tidy(() => {
+      const a = randomTensor(c.a);
+      const b = randomTensor(c.b);
+      const { native, stock } = nativeAndStock(() => tf.matMul(a, b, c.ta, c.tb));
+      assertClose(native, stock, 1e-5, `matMul ${JSON.stringify(c)}`);
+    });
+  }
+});
+
+test('native tanh and exp match the stock kernels to float32 accuracy, special values included', { skip }, () => {
+  tf.tidy(() => {
+    const special = tf.tensor1d([0, -0, 1e-8, -3e-5, 0.5, -2, 8, 9.5, 20, -20, 88, -104, NaN, Infinity, -Infinity]);
+    for (const x of [randomTensor([37, 53]), tf.mul(randomTensor([1001]), 5), special, randomTensor([3])]) {
+      const t = nativeAndStock(() => tf.tanh(x));
+      assertClose(t.native, t.stock, 1e-6, 'tanh');
+      const e = nativeAndStock(() => tf.exp(x));
+      const ratio = tf.div(e.native, e.stock);
+      const finite = tf.logicalAnd(tf.isFinite(e.stock), tf.greater(e.stock, 0));
+      assertClose(tf.where(finite, ratio, tf.onesLike(ratio)), tf.onesLike(ratio), 1e-6, 'exp relative');
+    }
+  });
+});
+
+test('native comparisons broadcast like the stock kernels', { skip }, () => {
+  const ops = [tf.equal, tf.notEqual, tf.greater, tf.greaterEqual, tf.less, tf.lessEqual];
+  const shapes: [number[], number[]][] = [
+    [[50, 10], [50, 1]],
+    [[50, 10], [50, 10]],
+    [[6, 2, 8], [6, 1, 8]],
+    [[3, 1, 4], [1, 5, 1]],
+    [[7], []],
+    [[], []],
+  ];
+  for (const [sa, sb] of shapes) {
+    tf.tidy(() => {
+      // Few distinct values, so equality is common.
+      const a = tf.round(tf.mul(randomTensor(sa), 1.5));
+      const b = tf.round(tf.mul(randomTensor(sb), 1.5));
+      for (const op of ops) {
+        const { native, stock } = nativeAndStock(() => op(a, b));
+        assert.deepEqual(native.shape, stock.shape);
+        assert.equal(native.dtype, 'bool');
+        assert.deepEqual(Array.from(native.dataSync()), Array.from(stock.dataSync()), `${op.name} ${JSON.stringify([sa, sb])}`);
+      }
+    });
+  }
+});
+
+test('native sum and max over contiguous axes match the stock kernels; other axes fall back', { skip }, () => {
+  const x = randomTensor([4, 5, 6, 3]);
+  // Rounding of the stock (float) and native (double) accumulations is bounded by sum |x| * eps.
+  const sumTol = tf.tidy(() => 1e-6 * tf.sum(tf.abs(x)).dataSync()[0]);
+  const axesList: (number | number[] | undefined)[] = [undefined, 0, 1, 3, -1, [1, 2], [0, 1], [2, 3], [0, 2]];
+  for (const axis of axesList) {
+    for (const keepDims of [false, true]) {
+      tf.tidy(() => {
+        const s = nativeAndStock(() => tf.sum(x, axis, keepDims));
+        assertClose(s.native, s.stock, sumTol, `sum ${JSON.stringify(axis)} keepDims=${keepDims}`);
+        const m = nativeAndStock(() => tf.max(x, axis, keepDims));
+        assertClose(m.native, m.stock, 0, `max ${JSON.stringify(axis)} keepDims=${keepDims}`);
+      });
+    }
+  }
+  tf.tidy(() => {
+    const withNaN = tf.tensor2d([1, NaN, 3, 4, 5, 6], [2, 3]);
+    assert.ok(Number.isNaN(tf.max(withNaN, 1).dataSync()[0]), 'max propagates NaN');
+    assert.ok(Number.isNaN(tf.sum(withNaN).dataSync()[0]), 'sum propagates NaN');
+  });
+  x.dispose();
+});
+
+test('gradient and exact HVP are the same with native and stock kernels (tanh, cross-entropy)', { skip }, () => {
+  const n = 64;
+  const d = 12;
+  const k = 4;
+  const X = new Float32Array(n * d);
+  rng.fillNormal(X, 1);
+  const Y = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) Y[i * k + (i % k)] = 1;
+  const model = buildModel({ kind: 'fcn', widths: [16, 8], activation: 'tanh' }, [d], k);
+  const objective = makeObjective(model, { X, Y, n, d, k }, 'ce');
+  const theta = model.init(3);
+  const v = new Float32Array(model.numParams);
+  rng.fillNormal(v, 1);
+  const native = { grad: objective.lossAndGrad(theta).grad, hvp: objective.hvp(theta, v) };
+  disableNativeKernels();
+  const stock = { grad: objective.lossAndGrad(theta).grad, hvp: objective.hvp(theta, v) };
+  enableNativeKernels();
+  objective.dispose();
+  for (const key of ['grad', 'hvp'] as const) {
+    let err = 0;
+    let norm = 0;
+    for (let i = 0; i < stock[key].length; i++) {
+      err += (native[key][i] - stock[key][i]) ** 2;
+      norm += stock[key][i] ** 2;
+    }
+    assert.ok(Math.sqrt(err / norm) < 1e-5, `${key}: relative difference ${Math.sqrt(err / norm)}`);
+  }
+});
+
+test('zero-copy Identity: clones share data and dispose independently', () => {
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  y.dispose();
+});
+
+test('no tensors or wasm buffers leak over GD steps and HVPs', () => {
+  const n = 32;
+  const d = 10;
+  const k = 3;
+  const X = new Float32Array(n * d);
+  rng.fillNormal(X, 1);
+  const Y = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) Y[i * k + (i % k)] = 1;
+  const model = buildModel({ kind: 'fcn', widths: [8], activation: 'relu' }, [d], k);
+  const objective = makeObjective(model, { X, Y, n, d, k }, 'ce');
+  const theta = model.init(1);
+  const step = (): void => {
+    const { grad } = objective.lossAndGrad(theta);
+    for (let i = 0; i < theta.length; i++) theta[i] -= 0.1 * grad[i];
+    objective.hvp(theta, grad);
+  };
+  step();
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const tensors = tf.memory().numTensors;
+  const buffers = backend.numDataIds();
+  for (let i = 0; i < 5; i++) step();
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(backend.numDataIds(), buffers);
+  objective.dispose();
+});
