@@ -146,15 +146,30 @@ export function minimalSharpnessSolution(x: ArrayLike<number>, y: number): Vecto
   return w;
 }
 
+export interface MinimizingSet {
+  /** The minimal value over M: ||w∘w||_1 for M_l1, S_L for M_S. */
+  readonly value: number;
+  /** ||w||_2^2 shared by every point of the set. */
+  readonly normSquared: number;
+  /** Indices allowed in supp(w): argmax_i x_i for M_l1, argmin_i x_i for M_S. */
+  readonly support: readonly number[];
+}
+
 /**
- * min over M of ||w∘w||_1 = y / x_max, and min over M of S_L = 4 x_min y, for x > 0, y > 0
- * (Lemma D.2; its proof writes the second as y x_min, dropping the 4 of eq. (11)).
+ * Proposition 3.2 for x > 0, y > 0: M_l1 = {||w||^2 = y/x_max, supp(w) ⊂ argmax x} (eq. (6)) with
+ * min_M ||w∘w||_1 = y/x_max, and M_S = {||w||^2 = y/x_min, supp(w) ⊂ argmin x} (eq. (7)) with
+ * min_M S_L = 4 x_min y (Lemma D.2's proof writes y x_min, dropping the 4 of eq. (11)).
  */
-export function manifoldMinima(x: ArrayLike<number>, y: number): { readonly l1Norm: number; readonly sharpness: number } {
+export function minimizingSets(x: ArrayLike<number>, y: number): { readonly l1: MinimizingSet; readonly sharpness: MinimizingSet } {
   requirePositiveData(x, y);
-  const xMax = x[argExtreme(x, (a, b) => a > b)];
-  const xMin = x[argExtreme(x, (a, b) => a < b)];
-  return { l1Norm: y / xMax, sharpness: 4 * xMin * y };
+  const xs = Array.from(x);
+  const xMax = Math.max(...xs);
+  const xMin = Math.min(...xs);
+  const indices = (target: number) => xs.flatMap((xi, i) => (xi === target ? [i] : []));
+  return {
+    l1: { value: y / xMax, normSquared: y / xMax, support: indices(xMax) },
+    sharpness: { value: 4 * xMin * y, normSquared: y / xMin, support: indices(xMin) },
+  };
 }
 
 export type PredictionRegime = 'flowAligned' | 'edgeOfStability' | 'infeasible';
@@ -180,10 +195,9 @@ export interface PredictedL1Norm {
  */
 export function predictedL1Norm(x: ArrayLike<number>, y: number, eta: number): PredictedL1Norm {
   if (x.length !== 2) throw new Error(`predictedL1Norm is defined for d = 2, got d = ${x.length}`);
-  const { sharpness: minSharpness } = manifoldMinima(x, y);
   const l1Point = minimalL1Solution(x, y);
   const etaCritical = 2 / manifoldSharpness(l1Point, x);
-  const etaMax = 2 / minSharpness;
+  const etaMax = 2 / minimizingSets(x, y).sharpness.value;
   if (eta <= etaCritical) return { l1Norm: endToEndL1Norm(l1Point), point: l1Point, regime: 'flowAligned', etaCritical, etaMax };
   if (eta > etaMax) return { l1Norm: NaN, point: null, regime: 'infeasible', etaCritical, etaMax };
   const v = solveLinearSystem(matrixFromRows([[x[0], x[1]], [x[0] * x[0], x[1] * x[1]]]), [y, 1 / (2 * eta)]);

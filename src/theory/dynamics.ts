@@ -21,7 +21,11 @@ export interface Trajectory {
 
 export interface IterationOptions {
   readonly maxSteps: number;
-  /** Stop as converged once the training loss is below this value (the paper's "loss goal"). */
+  /**
+   * Stop as converged once the training loss is below this value (the paper's "loss goal"). Like the
+   * paper's protocol, this can stop on a transient passage close to M at a point that is not
+   * stable for this eta: compare the final sharpness with 2/eta before reading it as a limit.
+   */
   readonly lossGoal: number;
   readonly recordEvery?: number;
   /** An iterate with a non-finite entry or a norm above this counts as diverged. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/random.js';
 import {
-  endToEndL1Norm, gradient, gradientFlowLimit, hessian, hessianOperatorNorm, loss, manifoldMinima, manifoldSharpness,
+  endToEndL1Norm, gradient, gradientFlowLimit, hessian, hessianOperatorNorm, loss, manifoldSharpness, minimizingSets,
   minimalL1Solution, minimalSharpnessSolution, predictedL1Norm, sharpness, singlePoint, type RegressionData,
 } from '../../src/theory/diagonalNet.js';
 import { entry, largestEigenvalue } from '../../src/theory/linalg.js';
@@ -92,17 +92,32 @@ test('Proposition 3.2 (x > 0): A_l1 and A_S attain min ||w∘w||_1 = y/x_max and
     const d = 2 + (trial % 4);
     const x = uniformVector(rng, d, 0.1, 3);
     const y = 0.2 + 3 * rng.uniform();
-    const minima = manifoldMinima(x, y);
+    const sets = minimizingSets(x, y);
     const l1 = minimalL1Solution(x, y);
     const sharp = minimalSharpnessSolution(x, y);
     assert.ok(Math.abs(loss(l1, singlePoint(x, y))) < 1e-28 && Math.abs(loss(sharp, singlePoint(x, y))) < 1e-28);
-    assert.ok(Math.abs(endToEndL1Norm(l1) - y / Math.max(...x)) < 1e-12);
-    assert.ok(Math.abs(manifoldSharpness(sharp, x) - 4 * Math.min(...x) * y) < 1e-12);
-    assert.ok(Math.abs(endToEndL1Norm(l1) - minima.l1Norm) < 1e-12 && Math.abs(manifoldSharpness(sharp, x) - minima.sharpness) < 1e-12);
+    assert.ok(Math.abs(endToEndL1Norm(l1) - y / Math.max(...x)) < 1e-12 && Math.abs(endToEndL1Norm(l1) - sets.l1.value) < 1e-12);
+    assert.ok(Math.abs(manifoldSharpness(sharp, x) - 4 * Math.min(...x) * y) < 1e-12 && Math.abs(manifoldSharpness(sharp, x) - sets.sharpness.value) < 1e-12);
     for (let k = 0; k < 500; k++) {
       const w = randomManifoldPoint(rng, x, y);
-      assert.ok(endToEndL1Norm(w) >= minima.l1Norm * (1 - 1e-12));
-      assert.ok(manifoldSharpness(w, x) >= minima.sharpness * (1 - 1e-12));
+      assert.ok(endToEndL1Norm(w) >= sets.l1.value * (1 - 1e-12));
+      assert.ok(manifoldSharpness(w, x) >= sets.sharpness.value * (1 - 1e-12));
+    }
+  }
+  // With ties the sets (6), (7) are spheres on the tied coordinates: every such point attains the minimum.
+  const x = [2, 1, 2, 1];
+  const y = 1.5;
+  const sets = minimizingSets(x, y);
+  assert.deepEqual(sets.l1.support, [0, 2]);
+  assert.deepEqual(sets.sharpness.support, [1, 3]);
+  for (const [set, objective] of [[sets.l1, endToEndL1Norm], [sets.sharpness, (w: Float64Array) => manifoldSharpness(w, x)]] as const) {
+    for (let k = 0; k < 20; k++) {
+      const w = new Float64Array(4);
+      for (const i of set.support) w[i] = rng.normal();
+      const scale = Math.sqrt(set.normSquared / endToEndL1Norm(w));
+      const point = w.map((v) => v * scale);
+      assert.ok(Math.abs(loss(point, singlePoint(x, y))) < 1e-28);
+      assert.ok(Math.abs(objective(point) - set.value) < 1e-12);
     }
   }
   assert.throws(() => minimalL1Solution([1, -1], 1), /positive/);

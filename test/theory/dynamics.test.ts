@@ -4,7 +4,7 @@ import {
   endToEndL1Norm, gradientFlowLimit, manifoldSharpness, minimalL1Solution, predictedL1Norm, singlePoint,
 } from '../../src/theory/diagonalNet.js';
 import { gradientDescent, gradientFlow } from '../../src/theory/dynamics.js';
-import { bestKktPoint } from '../../src/theory/kkt.js';
+import { bestKktPoint, gaussianModelRisk } from '../../src/theory/kkt.js';
 import { maxAbsDifference } from '../../src/theory/linalg.js';
 
 // The 2-d running example: x0 = (1, 2), y0 = 2.5. Then R(A_l1) = 1.03 < R(A_S) = 2.125, A_opt has
@@ -76,4 +76,27 @@ test('large eta: non-convergence below eta_max and blow-up above are outcomes, n
   const blown = run(0.25);
   assert.equal(blown.outcome, 'diverged');
   assert.ok(blown.steps < 100 && blown.iterates.length >= 2);
+});
+
+test('the risk of the GD limit is U-shaped in eta (Figure 4d); late edge-of-stability limits are worse than A_l1 here', (t) => {
+  const etas = [0.05, 0.1, 0.11, 0.12, 0.13, 0.15, 0.17, 0.18];
+  const risks = etas.map((eta) => {
+    const gd = run(eta);
+    assert.equal(gd.outcome, 'converged');
+    return gaussianModelRisk(gd.final);
+  });
+  const l1Risk = gaussianModelRisk(minimalL1Solution(x0, y0));
+  t.diagnostic(`R(GD limit) for eta = ${etas.join(', ')}: ${risks.map((r) => r.toFixed(3)).join(', ')}; R(A_l1) = ${l1Risk}`);
+  const best = risks.indexOf(Math.min(...risks));
+  assert.equal(etas[best], 0.12);
+  assert.ok(risks[0] > risks[best] + 0.4 && risks[risks.length - 1] > risks[best] + 1);
+  // Section 3 says all convergent edge-of-stability trajectories beat R(M_l1); in this example that fails from eta ~ 0.16.
+  assert.ok(risks[etas.indexOf(0.17)] > l1Risk && risks[etas.indexOf(0.18)] > l1Risk);
+});
+
+test('a loss-goal stopping rule can stop on an unstable point: eta = 0.199 "converges" to A_l1 with S_L ≈ 2 * 2/eta', () => {
+  const gd = run(0.199);
+  assert.equal(gd.outcome, 'converged');
+  assert.ok(maxAbsDifference(gd.final.map(Math.abs), minimalL1Solution(x0, y0)) < 1e-6);
+  assert.ok((manifoldSharpness(gd.final, x0) * 0.199) / 2 > 1.9, 'far beyond the stability bound: a transient passage, not a limit');
 });
