@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { initBackend, parseBackend } from './backend/index.js';
+import { initBackend, parseBackend, type BackendRequest } from './backend/index.js';
 import { writeFileAtomic } from './util/atomic.js';
 import { planExperiment, type Task } from './sweep/plan.js';
 import { findExperiment, profile, PROFILES } from './sweep/profiles.js';
@@ -36,6 +36,7 @@ options
   --lr ETA            learning rate (train)
   --goal EPS          loss goal (train; default: the experiment's first)
   --jobs N            parallel GD runs for sweep (default: ${cpus().length})
+  --state-every N     save a resumable state every N GD steps (default 500)
   --slurm FILE        sweep: write a Slurm array job for the runs that are ready, instead of running
   --backend NAME      auto | wasm | tensorflow | cpu (env EOS_BACKEND)
   --data-dir DIR      datasets folder (env EOS_DATA_DIR)
@@ -47,6 +48,16 @@ exit codes: 0 ok, 1 run failed, 2 bad usage or config, 3 status: work missing`;
 
 class UsageError extends Error {}
 
+/** Errors while reading the command line or the configuration are usage errors (exit code 2). */
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof ZodError || err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message);
+  }
+}
+
 const OPTIONS = {
   profile: { type: 'string', default: 'quick' },
   experiment: { type: 'string', multiple: true },
@@ -55,6 +66,7 @@ const OPTIONS = {
   goal: { type: 'string' },
   jobs: { type: 'string' },
   slurm: { type: 'string' },
+  'state-every': { type: 'string' },
   backend: { type: 'string' },
   'data-dir': { type: 'string' },
   results: { type: 'string' },
@@ -84,10 +96,18 @@ function readConfig(path: string): Experiment {
 
 /** The experiments selected by the options, each with the CLI arguments that name it for a worker. */
 function selectExperiments(v: Values): { experiment: Experiment; args: string[] }[] {
+  return usage(() => selectExperimentsUnchecked(v));
+}
+
+function selectExperimentsUnchecked(v: Values): { experiment: Experiment; args: string[] }[] {
   if (v.config) return [{ experiment: readConfig(v.config), args: ['--config', v.config] }];
   const ids = v.experiment ?? [];
   const entries = ids.length > 0 ? ids.map((id) => findExperiment(v.profile, id)) : profile(v.profile);
   return entries.map((e) => ({ experiment: e.experiment, args: ['--profile', v.profile, '--experiment', e.experiment.id] }));
+}
+
+function backendRequest(v: Values): BackendRequest | undefined {
+  return v.backend ? usage(() => parseBackend(v.backend as string)) : undefined;
 }
 
 function commonArgs(v: Values): string[] {
@@ -95,6 +115,7 @@ function commonArgs(v: Values): string[] {
     ...(v.backend ? ['--backend', v.backend] : []),
     ...(v['data-dir'] ? ['--data-dir', v['data-dir']] : []),
     ...(v.results ? ['--results', v.results] : []),
+    ...(v['state-every'] ? ['--state-every', v['state-every']] : []),
   ];
 }
 
@@ -138,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
       const lr = positiveNumber('lr', v.lr);
       const goal = positiveNumber('goal', v.goal) ?? experiment.lossGoals[0];
       if (command === 'train' && lr === undefined) throw new UsageError('train needs --lr');
-      await initBackend(v.backend ? parseBackend(v.backend) : undefined);
+      await initBackend(backendRequest(v));
       const problem = await buildProblem(experiment, { dataDir: v['data-dir'] });
       try {
         if (command === 'flow') {
@@ -146,7 +167,8 @@ async function main(argv: string[]): Promise<number> {
           out(`s0 ${r.s0} ${r.sGF.map((s) => `sGF(${s.lossGoal}) ${s.sGF}`).join(' ')}`, r);
         } else {
           const flow = store.readFlow(flowKey(experiment));
-          const r = runGd(problem, store, lr as number, goal, { flowSolution: flow ? flowSolutionFor(problem, flow, goal) : undefined });
+          const stateEvery = positiveNumber('state-every', v['state-every']);
+          const r = runGd(problem, store, lr as number, goal, { flowSolution: flow ? flowSolutionFor(problem, flow, goal) : undefined, stateEvery });
           out(`${r.outcome} after ${r.steps} steps; final sharpness ${r.final?.sharpness ?? '-'}, l1 ${r.final?.l1 ?? '-'}`, r);
         }
       } finally {
@@ -158,11 +180,11 @@ async function main(argv: string[]): Promise<number> {
       const selected = selectExperiments(v);
       if (v.slurm) return writeSlurm(v, selected, store, out);
       const jobs = positiveNumber('jobs', v.jobs) ?? cpus().length;
-      await initBackend(v.backend ? parseBackend(v.backend) : undefined);
+      await initBackend(backendRequest(v));
       const summaries = [];
       for (const [i, { experiment, args }] of selected.entries()) {
         stderrLog(`== [${i + 1}/${selected.length}] ${experiment.id}`);
-        summaries.push(...(await runSweep(experiment, { store, jobs: Math.round(jobs), dataDir: v['data-dir'], workerArgs: args, commonArgs: commonArgs(v) })));
+        summaries.push(...(await runSweep(experiment, { store, jobs: Math.round(jobs), dataDir: v['data-dir'], workerArgs: args, commonArgs: commonArgs(v), stateEvery: positiveNumber('state-every', v['state-every']) })));
       }
       out(summaries.map((s) => `${s.experiment.id} eps=${s.lossGoal}: 2/sGF=${s.criticalLr.toPrecision(4)} runs=${s.runs.length}`).join('\n'), summaries);
       return 0;
@@ -198,15 +220,21 @@ function writeSlurm(v: Values, selected: { experiment: Experiment; args: string[
   return 0;
 }
 
+/** Exit only after stdout has drained: a large --json answer on a pipe is otherwise cut off. */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  exitAfterFlush,
   (err: unknown) => {
     if (err instanceof UsageError || err instanceof ZodError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const message = err instanceof ZodError ? `invalid config: ${err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` : (err as Error).message;
       process.stderr.write(`error: ${message}\n`);
-      process.exit(2);
+      exitAfterFlush(2);
+      return;
     }
     process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

@@ -209,6 +209,8 @@ export interface SweepOptions {
   workerArgs?: string[];
   /** Extra CLI arguments for workers (backend, data dir, results dir). */
   commonArgs?: string[];
+  /** Save a resumable GD state every this many steps. */
+  stateEvery?: number;
 }
 
 /** The command line that runs one (experiment, learning rate, loss goal): used by workers and Slurm tasks alike. */
@@ -231,7 +233,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
       }
       const flowSolution = flowSolutionFor(problem, flow, lossGoal);
       const run = async (rates: number[]): Promise<GdResult[]> => {
-        if (jobs === 1 || !opts.workerArgs) return rates.map((lr) => runGd(problem, opts.store, lr, lossGoal, { log, flowSolution }));
+        if (jobs === 1 || !opts.workerArgs) return rates.map((lr) => runGd(problem, opts.store, lr, lossGoal, { log, flowSolution, stateEvery: opts.stateEvery }));
         await pool(rates, jobs, (lr) => worker(gdCommand(opts.workerArgs as string[], opts.commonArgs ?? [], lr, lossGoal), jobs));
         return rates.map((lr) => {
           const r = opts.store.readGd(gdKey(experiment, lr, lossGoal));
