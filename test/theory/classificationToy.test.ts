@@ -57,6 +57,18 @@ test('with the paper\'s sign (log-likelihood) the Hessian is negated: same opera
   assert.ok(Math.abs(largestEigenvalue(paper)) < 1e-15);
 });
 
+test('Theorem F.1 proof: the printed 2x2 eigen-system has g\'(<w,x2>)/2 where g\'(b)/2 belongs in row 1; the printed quadratic is right', (t) => {
+  const [z, b] = [0.7, -0.3];
+  const a = logisticDerivative(b);
+  const c = logisticDerivative(z + b);
+  const lambda = -twoPointSharpness(z, b);
+  const printed = (a / 2 + lambda) * (c + lambda) - (c / 2) * (c / 2);
+  const corrected = (a / 2 + lambda) * (c + lambda) - (a / 2) * (c / 2);
+  const quadratic = lambda * lambda + (a / 2 + c) * lambda + (a * c) / 4;
+  t.diagnostic(`at the eigenvalue: printed determinant ${printed.toExponential(3)}, corrected ${corrected.toExponential(3)}, printed quadratic ${quadratic.toExponential(3)}`);
+  assert.ok(Math.abs(corrected) < 1e-15 && Math.abs(quadratic) < 1e-15 && Math.abs(printed) > 1e-4);
+});
+
 test('Theorem F.1 (i): w̃ = x̃2, b = -1/2 has the maximal geometric margin 1/2', () => {
   const rng = new Rng(62);
   const x2 = unitVector(rng, 3);
