@@ -46,7 +46,8 @@ const FEASIBILITY_TOLERANCE = 1e-10;
  * supp(x0)) and both multiplier cases of Lemma E.1:
  *  - lambda = 0: w^2|_S = 1 - nu x0|_S with nu = (||x0|_S||_1 - y0) / ||x0|_S||_2^2;
  *  - lambda > 0: (lambda, nu) from the 2x2 system of the proof (h = 0 and S_L = 2/eta), i.e. (13).
- * Kept when w^2 > 0 on S, S_L <= 2/eta and lambda >= 0. When x0 is constant on the support's non-zero entries
+ * Kept when w^2 > 0 on S and S_L <= 2/eta, the second family only for lambda > 0 (at lambda = 0 it is
+ * the first family's point). When x0 is constant on the support's non-zero entries
  * (always so for |S_w| = 1) the 2x2 system is singular: it then has solutions only if
  * 4 x0_i y0 = 2/eta exactly, and those give the same w as the lambda = 0 case (eq. (14)), so
  * nothing is lost by skipping it. eta = 0 means no sharpness constraint (A_opt of Section 3).

@@ -11,18 +11,10 @@ export interface SquareMatrix {
   readonly data: Float64Array;
 }
 
-export function vector(values: ArrayLike<number>): Vector {
-  return Float64Array.from(values as ArrayLike<number>);
-}
-
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
-}
-
-export function norm2(a: ArrayLike<number>): number {
-  return Math.sqrt(dot(a, a));
 }
 
 export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
