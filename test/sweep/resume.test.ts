@@ -1,0 +1,132 @@
+/**
+ * Interrupted work loses nothing: a killed GD run resumes from its saved state
+ * and ends bit-identical to an uninterrupted one; a killed sweep, rerun, ends
+ * with the same results and no lost runs; a corrupted result file is detected
+ * and recomputed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ResultStore } from '../../src/sweep/store.js';
+import { GdResult } from '../../src/sweep/schema.js';
+import { DATA_DIR } from '../data/helpers.js';
+
+const CONFIG = {
+  id: 'resume',
+  dataset: 'mnist-5k:64',
+  model: { kind: 'fcn', widths: [16], activation: 'relu' },
+  loss: 'mse',
+  seed: 2,
+  lossGoals: [0.1],
+  testLimit: 50,
+  record: { every: 2, sharpnessEvery: 4, sharpnessTol: 1e-2 },
+  grid: { fine: 3, coarse: 2, extendUntilDivergence: 1, refine: 0 },
+};
+
+function setup(): { config: string; dir: (name: string) => string } {
+  const root = mkdtempSync(join(tmpdir(), 'eos-resume-'));
+  const config = join(root, 'experiment.json');
+  writeFileSync(config, JSON.stringify(CONFIG));
+  return { config, dir: (name) => join(root, name) };
+}
+
+const CLI = ['--import', 'tsx', 'src/cli.ts'];
+
+function eos(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...CLI, ...args, '--data-dir', DATA_DIR], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Start the CLI and SIGKILL it as soon as `ready()` holds. */
+async function killWhen(args: string[], ready: () => boolean): Promise<void> {
+  const child = spawn(process.execPath, [...CLI, ...args, '--data-dir', DATA_DIR], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let waited = 0; !ready(); waited += 50) {
+    assert.ok(waited < 120000, 'the process never reached the point where it should be killed');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  assert.equal(await exited, null, 'killed before finishing');
+}
+
+function results(dir: string): Map<string, GdResult> {
+  const runs = join(dir, 'runs');
+  const out = new Map<string, GdResult>();
+  for (const f of readdirSync(runs).filter((f) => f.startsWith('gd-') && f.endsWith('.json'))) {
+    out.set(f, GdResult.parse(JSON.parse(readFileSync(join(runs, f), 'utf8'))));
+  }
+  return out;
+}
+
+/** Everything but provenance (wall time, start time) must be identical. */
+function comparable(r: GdResult): unknown {
+  const { provenance: _p, checkpoints, ...rest } = r;
+  return { ...rest, checkpoints: checkpoints.map((c) => ({ lossBelow: c.lossBelow, step: c.step })) };
+}
+
+test('a killed GD run resumes from its saved state and ends identical to an uninterrupted run', async () => {
+  const { config, dir } = setup();
+  const args = (d: string) => ['train', '--config', config, '--lr', '0.3', '--results', d, '--state-every', '3', '--json'];
+  const full = eos(args(dir('full')));
+  assert.equal(full.status, 0, full.stderr);
+
+  const stateDir = join(dir('killed'), 'state');
+  await killWhen(args(dir('killed')), () => existsSync(stateDir) && readdirSync(stateDir).some((f) => f.endsWith('.json')));
+  const resumed = eos(args(dir('killed')));
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming at step \d+/);
+  assert.deepEqual(comparable(GdResult.parse(JSON.parse(resumed.stdout))), comparable(GdResult.parse(JSON.parse(full.stdout))));
+});
+
+test('a sweep killed midway and rerun finishes with identical results and no lost runs', async () => {
+  const { config, dir } = setup();
+  const sweep = (d: string) => ['sweep', '--config', config, '--results', d, '--jobs', '1'];
+  const full = eos(sweep(dir('full')));
+  assert.equal(full.status, 0, full.stderr);
+
+  const runs = join(dir('killed'), 'runs');
+  await killWhen(sweep(dir('killed')), () => existsSync(runs) && readdirSync(runs).filter((f) => f.startsWith('gd-')).length >= 2);
+  const before = results(dir('killed'));
+  const rerun = eos(sweep(dir('killed')));
+  assert.equal(rerun.status, 0, rerun.stderr);
+  const after = results(dir('killed'));
+  const reference = results(dir('full'));
+  assert.deepEqual([...after.keys()].sort(), [...reference.keys()].sort(), 'same runs as the uninterrupted sweep');
+  for (const [key, r] of reference) assert.deepEqual(comparable(after.get(key) as GdResult), comparable(r), key);
+  for (const [key, r] of before) assert.deepEqual(after.get(key)?.provenance, r.provenance, `${key} finished before the kill was reused, not rerun`);
+
+  const status = eos(['status', '--config', config, '--results', dir('killed'), '--json']);
+  assert.equal(status.status, 0, 'nothing missing');
+});
+
+test('a corrupted result file is detected, moved aside and recomputed', () => {
+  const { config, dir } = setup();
+  const args = ['train', '--config', config, '--lr', '0.2', '--results', dir('r'), '--json'];
+  const first = eos(args);
+  assert.equal(first.status, 0, first.stderr);
+  const original = GdResult.parse(JSON.parse(first.stdout));
+  const store = new ResultStore(dir('r'));
+  const path = store.runPath(original.key);
+  writeFileSync(path, readFileSync(path, 'utf8').slice(0, 200));
+  const second = eos(args);
+  assert.equal(second.status, 0, second.stderr);
+  assert.match(second.stderr, /corrupted/);
+  assert.ok(existsSync(`${path}.corrupt`));
+  assert.deepEqual(comparable(GdResult.parse(JSON.parse(second.stdout))), comparable(original));
+});
+
+test('bad input: unknown config field and unknown backend are usage errors naming the problem', () => {
+  const { dir } = setup();
+  const bad = join(dir('.'), 'bad.json');
+  writeFileSync(bad, JSON.stringify({ ...CONFIG, lossGoal: 0.1 }));
+  const r = eos(['train', '--config', bad, '--lr', '0.1']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /lossGoal/);
+  const { config } = setup();
+  const b = eos(['train', '--config', config, '--lr', '0.1', '--backend', 'gpu']);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /unknown backend 'gpu'/);
+});
