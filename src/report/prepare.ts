@@ -1,0 +1,393 @@
+/**
+ * Generated parts of the book: everything that comes from data is written as
+ * Markdown partials into `<project>/_generated/` and pulled into the chapters
+ * with Quarto's `{{< include >}}`. Quarto runs this as its pre-render step; the
+ * pandoc path runs it before reading the chapters. Missing inputs (no results,
+ * no executed notebook, no benchmark yet) give a visible "not run" notice.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+import { profile, PROFILES, type ProfileEntry } from '../sweep/profiles.js';
+import { gitRevision, packageVersion, REPO_ROOT } from '../sweep/provenance.js';
+import { Experiment } from '../sweep/schema.js';
+import { evaluateClaims, type ClaimResult, type ProfiledSweep, type Verdict } from './claims.js';
+import { callout, duration, num, table, withoutTitle } from './markdown.js';
+import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
+import { bestData, readReportData, type ExperimentData } from './summary.js';
+import { experimentsForRow, TABLE1 } from './table1.js';
+
+export interface PrepareOptions {
+  /** Folder of the book sources (reports/): partials go to its `_generated/`. */
+  projectDir: string;
+  /** Committed summaries (reports/data). */
+  dataDir: string;
+  /** Executed notebooks. */
+  notebooksDir: string;
+  /** Benchmark table (reports/bench.md). */
+  benchFile: string;
+  /** Where paper text and numbers disagree (src/theory/FINDINGS.md). */
+  findingsFile: string;
+}
+
+export function defaultPrepareOptions(): PrepareOptions {
+  return {
+    projectDir: join(REPO_ROOT, 'reports'),
+    dataDir: join(REPO_ROOT, 'reports', 'data'),
+    notebooksDir: join(REPO_ROOT, 'notebooks'),
+    benchFile: join(REPO_ROOT, 'reports', 'bench.md'),
+    findingsFile: join(REPO_ROOT, 'src', 'theory', 'FINDINGS.md'),
+  };
+}
+
+/** Verdict labels; the symbols exist in DejaVu Sans, so the PDF shows them too. */
+const VERDICT_MARK: Record<Verdict, string> = {
+  holds: '✓ holds',
+  'does not hold': '✗ does not hold',
+  mixed: '◑ mixed',
+  inconclusive: '? inconclusive',
+  'not run': '– not run',
+};
+
+/** The experiments of the paper profile: the catalogue every chapter refers to. */
+function catalogue(): ProfileEntry[] {
+  return profile('paper');
+}
+
+/** Notebook slugs in chapter order. */
+export function notebookSlugs(): string[] {
+  return [...new Set(catalogue().map((e) => e.notebook))];
+}
+
+function experimentCell(id: string): string {
+  return `\`${id}\``;
+}
+
+function runCounts(d: ExperimentData): { converged: number; diverged: number; total: number } {
+  const runs = d.sweeps.flatMap((s) => s.runs);
+  return { converged: runs.filter((r) => r.outcome === 'converged').length, diverged: runs.filter((r) => r.outcome === 'diverged').length, total: runs.length };
+}
+
+function statusText(d: ExperimentData | undefined): string {
+  if (!d) return 'not run';
+  return d.status === 'complete' ? `${d.profile}` : `${d.profile} (partial: ${d.tasks.missing + d.tasks.running} runs missing)`;
+}
+
+function experimentsTable(best: Map<string, ExperimentData>, entries: ProfileEntry[], caption?: { text: string; label?: string }): string {
+  const rows = entries.map((e) => {
+    const d = best.get(e.experiment.id);
+    const sweeps = d?.sweeps ?? [];
+    const counts = d ? runCounts(d) : null;
+    return [
+      experimentCell(e.experiment.id),
+      `@${chapterId(e.notebook)}`,
+      e.figures.join(', '),
+      statusText(d),
+      counts ? `${counts.converged} / ${counts.diverged} / ${counts.total}` : '–',
+      d ? num(d.flow.s0) : '–',
+      sweeps.length ? sweeps.map((s) => `${num(s.sGF)} (ε=${s.lossGoal})`).join('; ') : '–',
+      sweeps.length ? sweeps.map((s) => num(s.criticalLr)).join('; ') : '–',
+      d ? duration(d.compute.flowSeconds + d.compute.gdSeconds) : '–',
+    ];
+  });
+  return table(['experiment', 'chapter', 'paper figures', 'data (profile)', 'runs conv. / div. / all', 's0', 's_GF', 'η_c = 2/s_GF', 'compute'], rows, caption);
+}
+
+function claimsOf(best: Map<string, ExperimentData>): ClaimResult[] {
+  const sweeps: ProfiledSweep[] = [...best.values()].flatMap((d) => d.sweeps.map((s) => ({ profile: d.profile, sweep: { ...s, experiment: d.experiment } })));
+  return evaluateClaims(sweeps);
+}
+
+function claimsChapter(claims: ClaimResult[]): string {
+  const overview = table(
+    ['claim', 'paper', 'verdict', 'evidence', 'profile'],
+    claims.map((c) => [
+      `${c.title} (@sec-claim-${c.id})`,
+      c.section,
+      VERDICT_MARK[c.verdict],
+      c.evidence.length ? `${c.evidence.filter((e) => e.verdict === 'holds').length} of ${c.evidence.filter((e) => e.verdict !== 'inconclusive').length} sweeps hold` : '–',
+      c.profiles.join(', ') || '–',
+    ]),
+    { text: 'The paper\'s claims against our measurements. A claim holds when every decided sweep satisfies its criterion, is mixed when some do, and is not run when no sweep of the committed data can test it.', label: 'tbl-claims' },
+    [34, 18, 16, 18, 14],
+  );
+  const details = claims.map((c) => {
+    const evidence = c.evidence.length
+      ? table(
+          ['experiment', 'loss goal', 'profile', 'verdict', 'measured'],
+          c.evidence.map((e) => [experimentCell(e.experiment), e.lossGoals.join(', '), e.profile, VERDICT_MARK[e.verdict], e.measured]),
+          undefined,
+          [22, 8, 8, 14, 48],
+        )
+      : callout('note', 'Not run', 'No committed result summary contains an experiment this claim applies to.');
+    return [`## ${c.title} {#sec-claim-${c.id}}`, '', `*${c.statement}* (${c.section})`, '', `**Verdict:** ${VERDICT_MARK[c.verdict]}. **Criterion:** ${c.criterion}.`, '', evidence].join('\n');
+  });
+  return [overview, ...details].join('\n\n');
+}
+
+function claimsSummary(claims: ClaimResult[]): string {
+  const count = (v: Verdict) => claims.filter((c) => c.verdict === v).length;
+  const parts = (Object.keys(VERDICT_MARK) as Verdict[]).filter((v) => count(v) > 0).map((v) => `${count(v)} ${VERDICT_MARK[v]}`);
+  return `Of the ${claims.length} claims checked in @sec-claims: ${parts.join(', ')}.`;
+}
+
+/** The defaults every experiment starts from (a minimal experiment filled in by the schema). */
+function defaults(): Experiment {
+  return Experiment.parse({ id: 'defaults', dataset: 'none', model: { kind: 'logistic' }, loss: 'mse', lossGoals: [1] });
+}
+
+function protocolTable(): string {
+  const d = defaults();
+  const rows: [string, string, string][] = [
+    ['sharpness estimate', 'top Hessian eigenvalue (largest algebraic) by Lanczos on exact Hessian-vector products, float64 bookkeeping, full reorthogonalisation, warm-started from the previous top eigenvector', 'ARPACK/Lanczos in PyTorch (Cohen et al.)'],
+    ['Lanczos tolerance', `relative Ritz residual ≤ ${d.record.sharpnessTol}`, 'not stated'],
+    ['sharpness cadence (GD)', `every ${d.record.sharpnessEvery} steps and at the end`, 'every 10 epochs'],
+    ['metrics cadence (GD)', `every ${d.record.every} steps (train/test loss and accuracy, ℓ1, ℓ2, distance from init), before the update`, 'every 10 epochs'],
+    ['gradient flow', `classical RK4, step h = min(${d.flow.alpha}/S, ${d.flow.maxStep}); S refreshed every ${d.flow.sharpnessEvery} RK4 steps and at every loss-goal crossing; at most ${d.flow.maxSteps} steps`, 'RK4 (Runge–Kutta 4), step rule not stated'],
+    ['fine grid', `${d.grid.fine} rates k/(2 s_GF), k = 1…, up to ${d.grid.fineMax}/s_GF`, '12 rates on [1/(2 s_GF), 6/s_GF]'],
+    ['coarse grid', `${d.grid.coarse} rates evenly on [${d.grid.fineMax}/s_GF, 2/s0], continued with the coarse step above 2/s0 until a run diverges (at most ${d.grid.extendUntilDivergence} extra rates), then ${d.grid.refine} bisection levels between the last converged and the first diverged rate`, '9 rates on [6/s_GF, 2/s0], continued until divergence, refined by hand'],
+    ['divergence', `training loss non-finite or above ${d.divergenceFactor}× the initial loss`, 'not stated'],
+    ['stopping', `training loss below the loss goal ε, or ${d.maxSteps} steps (reported as max-steps)`, 'loss below ε (Table 1)'],
+    ['checkpoints', 'parameters when the loss first drops below each power of ten, and the flow solution at each ε (safetensors)', 'same'],
+  ];
+  return table(['aspect', 'this reproduction (defaults of the paper profile)', 'paper / reference code'], rows, { text: 'Protocol of appendix G as implemented.', label: 'tbl-protocol' });
+}
+
+const SETTING_FIELDS: { name: string; get: (e: Experiment) => string }[] = [
+  { name: 'dataset', get: (e) => e.dataset },
+  { name: 'loss goals', get: (e) => e.lossGoals.join(', ') },
+  { name: 'grid', get: (e) => (e.grid.rates ? `rates ${e.grid.rates.join(', ')}` : `fine ${e.grid.fine}, coarse ${e.grid.coarse}, +${e.grid.extendUntilDivergence}, refine ${e.grid.refine}`) },
+  { name: 'record', get: (e) => `every ${e.record.every}, sharpness every ${e.record.sharpnessEvery}, tol ${e.record.sharpnessTol}` },
+  { name: 'test set', get: (e) => (e.testLimit ? `first ${e.testLimit}` : 'full') },
+  { name: 'max steps', get: (e) => String(e.maxSteps) },
+  { name: 'flow', get: (e) => `max step ${e.flow.maxStep}, sharpness every ${e.flow.sharpnessEvery}` },
+];
+
+/** Each setting a reduced profile changes, grouped over the experiments that change it the same way. */
+function profilesTable(): string {
+  const paper = new Map(catalogue().map((e) => [e.experiment.id, e.experiment]));
+  const rows: string[][] = [];
+  for (const name of PROFILES.filter((p) => p !== 'paper')) {
+    const reduced = new Map(profile(name).map((e) => [e.experiment.id, e.experiment]));
+    const groups = new Map<string, { field: string; from: string; to: string; ids: string[] }>();
+    for (const [id, base] of paper) {
+      const r = reduced.get(id);
+      if (!r) continue;
+      for (const f of SETTING_FIELDS) {
+        const [from, to] = [f.get(base), f.get(r)];
+        if (from === to) continue;
+        const key = JSON.stringify([f.name, from, to]);
+        const g = groups.get(key) ?? { field: f.name, from, to, ids: [] };
+        g.ids.push(id);
+        groups.set(key, g);
+      }
+    }
+    const members = (ids: string[]) => {
+      if (ids.length <= reduced.size / 2) return ids.map(experimentCell).join(', ');
+      const others = [...reduced.keys()].filter((id) => !ids.includes(id));
+      return others.length ? `all but ${others.map(experimentCell).join(', ')}` : `all ${ids.length}`;
+    };
+    for (const g of groups.values()) rows.push([name, g.field, g.from, g.to, members(g.ids)]);
+    const absent = [...paper.keys()].filter((id) => !reduced.has(id));
+    if (absent.length) rows.push([name, 'not in this profile', '', '', absent.map(experimentCell).join(', ')]);
+  }
+  return table(['profile', 'setting', 'paper profile', 'reduced', 'experiments'], rows, { text: 'What the quick and smoke profiles change (read from `src/sweep/profiles.ts`).', label: 'tbl-profiles' }, [8, 10, 20, 20, 42]);
+}
+
+function paperSettingsTable(): string {
+  const rows = catalogue().map((e) => {
+    const x = e.experiment;
+    const m = x.model;
+    const model = m.kind === 'fcn' ? `FCN ${m.activation} ${m.widths.join('×')} (${m.parameterization}${m.initScale !== 1 ? `, init ×${m.initScale}` : ''})` : m.kind === 'diagonal' ? `diagonal net, α = ${m.alpha}` : m.kind === 'cnn' ? `CNN ${m.activation} ${m.channels.join('/')}` : m.kind;
+    return [experimentCell(x.id), model, x.dataset, x.loss.toUpperCase(), x.seed, x.lossGoals.join(', '), e.figures.join(', ')];
+  });
+  return table(['experiment', 'model', 'dataset', 'loss', 'seed', 'loss goals ε', 'paper figures'], rows, { text: 'Experiments of the paper profile.', label: 'tbl-experiments-paper' });
+}
+
+function table1Coverage(best: Map<string, ExperimentData>): string {
+  const mark = (u: (typeof TABLE1)[number]['uShape']) => (u ? `${u.tentative ? '(' : ''}${u.shape === 'U' ? '✓' : '×'}${u.tentative ? ')' : ''}` : '');
+  const rows = TABLE1.map((r) => {
+    const ids = experimentsForRow(r);
+    const ours = ids.length ? ids.map((id) => `${experimentCell(id)}: ${statusText(best.get(id))}`).join('; ') : 'not reproduced';
+    return [r.model, r.dataset, r.loss, r.initScale === 1 ? r.seed : `${r.seed}, ×${r.initScale}`, r.lossGoal, mark(r.uShape), r.figures, ours];
+  });
+  return table(['model', 'dataset', 'loss', 'seed', 'loss goal', 'U-shape', 'figures', 'our experiment: data'], rows, { text: 'Table 1 of the paper and which rows this reproduction covers.', label: 'tbl-table1' });
+}
+
+function benchPartial(file: string): string {
+  if (!existsSync(file)) return callout('warning', 'Not run', 'The benchmark has not been run on this checkout: `npm run bench` writes `reports/bench.json` and `reports/bench.md`.');
+  return withoutTitle(readFileSync(file, 'utf8'));
+}
+
+function findingsPartial(file: string): string {
+  if (!existsSync(file)) return callout('note', 'Not written yet', '`src/theory/FINDINGS.md` (where the paper\'s text and its numbers disagree) does not exist yet.');
+  // One level down: the findings are a section of the methods chapter.
+  return withoutTitle(readFileSync(file, 'utf8')).replace(/^(#+)(\s)/gm, '#$1$2');
+}
+
+function notebookPartial(slug: string, notebooksDir: string, best: Map<string, ExperimentData>): string {
+  const file = join(notebooksDir, `${slug}.ipynb`);
+  const entries = catalogue().filter((e) => e.notebook === slug);
+  if (existsSync(file)) {
+    const chapter = notebookToMarkdown(JSON.parse(readFileSync(file, 'utf8')), slug);
+    if (chapter.executed) return chapter.markdown;
+    const [heading, ...rest] = chapter.markdown.split('\n');
+    return [heading, '', callout('warning', 'Not executed', `\`notebooks/${slug}.ipynb\` has no stored outputs: execute it headless to fill this chapter.`), '', ...rest].join('\n');
+  }
+  return [
+    `# ${titleFromSlug(slug)} {#${chapterId(slug)}}`,
+    '',
+    callout('warning', 'Not run', `The notebook \`notebooks/${slug}.ipynb\` does not exist yet, so this chapter has no figures. It will show these experiments:`),
+    '',
+    experimentsTable(best, entries),
+  ].join('\n');
+}
+
+interface Installed {
+  name: string;
+  version: string;
+}
+
+/** Installed package folder (packages' `exports` often hide their package.json from require.resolve). */
+function packageDir(name: string): string {
+  return join(REPO_ROOT, 'node_modules', name);
+}
+
+function installedVersions(names: string[]): Installed[] {
+  return names.map((name) => {
+    const file = join(packageDir(name), 'package.json');
+    return { name, version: existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'not installed' };
+  });
+}
+
+function toolVersion(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0].trim();
+  } catch {
+    return 'not found';
+  }
+}
+
+function provenancePartial(best: Map<string, ExperimentData>): string {
+  const data = [...best.values()];
+  const software = table(
+    ['component', 'version'],
+    [
+      ['eos-repro', `${packageVersion()} at ${gitRevision()}`],
+      ['Node.js (report build)', process.version],
+      ...installedVersions(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'vega', 'vega-lite', 'vega-embed', 'zod']).map((i) => [i.name, i.version]),
+      ['pandoc', toolVersion('pandoc', ['--version'])],
+      ['quarto', toolVersion('quarto', ['--version'])],
+    ],
+    { text: 'Software of this report build.', label: 'tbl-software' },
+  );
+
+  if (data.length === 0) {
+    return ['## Software', '', software, '', '## Results', '', callout('warning', 'Not run', 'No committed result summaries: run a profile (`npm run eos -- sweep --profile quick`), then `npm run report -- data --profile quick`.')].join('\n');
+  }
+
+  const envs = new Map<string, { env: ExperimentData['environments'][number]; runs: number; experiments: Set<string> }>();
+  for (const d of data) {
+    for (const env of d.environments) {
+      const { runs, ...rest } = env;
+      const key = JSON.stringify(rest);
+      const seen = envs.get(key) ?? { env, runs: 0, experiments: new Set<string>() };
+      seen.runs += runs;
+      seen.experiments.add(d.experiment.id);
+      envs.set(key, seen);
+    }
+  }
+  const environments = table(
+    ['backend', 'BLAS', 'tfjs', 'Node.js', 'package', 'git revision', 'runs', 'experiments'],
+    [...envs.values()].map(({ env, runs, experiments }) => [env.backend, env.blas ? 'OpenBLAS' : 'no', env.tfjsVersion, env.node, env.packageVersion, `\`${env.gitRevision.slice(0, 12)}${env.gitRevision.endsWith('-dirty') ? '-dirty' : ''}\``, runs, experiments.size]),
+    { text: "Environments the committed results were computed in (from each run's provenance).", label: 'tbl-environments' },
+  );
+
+  const perExperiment = table(
+    ['experiment', 'profile', 'gradient flow', 'GD runs', 'GD time', 'HVPs', 'computed'],
+    data.map((d) => [experimentCell(d.experiment.id), d.profile, duration(d.compute.flowSeconds), runCounts(d).total, duration(d.compute.gdSeconds), d.compute.hvps, `${d.compute.firstStartedAt.slice(0, 10)} – ${d.compute.lastStartedAt.slice(0, 10)}`]),
+    { text: 'Compute time per experiment (wall clock of each run, summed).', label: 'tbl-compute-experiments' },
+  );
+
+  const byFigure = new Map<string, { ids: string[]; seconds: number; missing: string[] }>();
+  for (const e of catalogue()) {
+    for (const fig of e.figures) {
+      const slot = byFigure.get(fig) ?? { ids: [], seconds: 0, missing: [] };
+      const d = best.get(e.experiment.id);
+      if (d) {
+        slot.ids.push(e.experiment.id);
+        slot.seconds += d.compute.flowSeconds + d.compute.gdSeconds;
+      } else {
+        slot.missing.push(e.experiment.id);
+      }
+      byFigure.set(fig, slot);
+    }
+  }
+  const figureKey = (f: string) => f.replace(/^(\d+)/, (n) => n.padStart(3, '0'));
+  const perFigure = table(
+    ['paper figure', 'experiments with data', 'compute', 'not run'],
+    [...byFigure.entries()].sort(([a], [b]) => figureKey(a).localeCompare(figureKey(b))).map(([fig, s]) => [fig, s.ids.map(experimentCell).join(', ') || '–', s.ids.length ? duration(s.seconds) : '–', s.missing.map(experimentCell).join(', ') || '–']),
+    { text: 'Compute time per paper figure (an experiment shared by several figures counts for each).', label: 'tbl-compute-figures' },
+  );
+  const total = data.reduce((a, d) => a + d.compute.flowSeconds + d.compute.gdSeconds, 0);
+  return [
+    '## Software',
+    '',
+    software,
+    '',
+    '## Backends and revisions of the results',
+    '',
+    environments,
+    '',
+    '## Compute',
+    '',
+    `All committed results together took ${duration(total)} of wall-clock time.`,
+    '',
+    perExperiment,
+    '',
+    perFigure,
+  ].join('\n');
+}
+
+/** Browser builds of Vega, Vega-Lite and vega-embed, served next to the pages (no CDN). */
+const VEGA_SCRIPTS = ['vega/build/vega.min.js', 'vega-lite/build/vega-lite.min.js', 'vega-embed/build/vega-embed.min.js'];
+
+function copyVegaScripts(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  return VEGA_SCRIPTS.map((path) => {
+    const [pkg, ...rest] = path.split('/');
+    const target = join(dir, rest[rest.length - 1]);
+    copyFileSync(join(packageDir(pkg), ...rest), target);
+    return target;
+  });
+}
+
+/** Write every partial and the figure scripts into `<project>/_generated/`; returns the files. Stale partials are removed. */
+export function prepare(opts: PrepareOptions): string[] {
+  const dir = join(opts.projectDir, '_generated');
+  mkdirSync(dir, { recursive: true });
+  const scripts = copyVegaScripts(join(dir, 'js'));
+  const best = bestData(readReportData(opts.dataDir));
+  const claims = claimsOf(best);
+  const partials: Record<string, string> = {
+    'overview-experiments.md': experimentsTable(best, catalogue(), { text: 'Experiments, the profile their committed data comes from, and the critical learning rate they measure.', label: 'tbl-experiments' }),
+    'overview-claims.md': claimsSummary(claims),
+    'methods-protocol.md': protocolTable(),
+    'methods-experiments.md': paperSettingsTable(),
+    'methods-profiles.md': profilesTable(),
+    'methods-table1.md': table1Coverage(best),
+    'methods-findings.md': findingsPartial(opts.findingsFile),
+    'claims.md': claimsChapter(claims),
+    'bench.md': benchPartial(opts.benchFile),
+    'provenance.md': provenancePartial(best),
+    ...Object.fromEntries(notebookSlugs().map((slug) => [`notebook-${slug}.md`, notebookPartial(slug, opts.notebooksDir, best)])),
+  };
+  for (const name of readdirSync(dir)) if (name.endsWith('.md') && !(name in partials)) rmSync(join(dir, name));
+  const written = Object.entries(partials).map(([name, text]) => {
+    const file = join(dir, name);
+    writeFileAtomic(file, `${text.trim()}\n`);
+    return file;
+  });
+  return [...written, ...scripts];
+}

@@ -1,0 +1,300 @@
+/**
+ * Committed result summaries: the results of a profile condensed into one small
+ * JSON file per experiment under reports/data/<profile>/, so the report renders
+ * without the (gitignored, large) results folder and without retraining.
+ * A summary keeps what the report and the claims need: per learning rate the
+ * final metrics, s0, s_GF and the critical rates, short trajectories for three
+ * rates (figure 13 and appendix H.11) and the runs' provenance.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../util/atomic.js';
+import { fitNormTransition, fitSharpnessTransition } from '../sweep/critical.js';
+import { planExperiment } from '../sweep/plan.js';
+import { profile, PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
+import { Experiment, Metrics, Provenance, type FlowResult, type GdResult, type SweepSummary } from '../sweep/schema.js';
+import type { ResultStore } from '../sweep/store.js';
+
+/** Bump when the layout of a summary file changes. */
+export const SUMMARY_FORMAT = 1;
+/** Points kept per trajectory: enough to show progressive sharpening and the EoS plateau. */
+export const TRAJECTORY_POINTS = 100;
+/** Significant digits kept: far below the run-to-run noise, and it halves the file size. */
+const DIGITS = 6;
+
+const Outcome = z.enum(['converged', 'diverged', 'max-steps']);
+
+export const CondensedRun = z.object({
+  lr: z.number(),
+  outcome: Outcome,
+  steps: z.number().int(),
+  divergedAt: z.number().int().nullable(),
+  final: Metrics.nullable(),
+  maxSharpness: z.number().nullable(),
+  distanceFromFlow: z.object({ l1: z.number(), l2: z.number() }).nullable(),
+  perLayer: z.array(z.object({ name: z.string(), l1: z.number(), l2: z.number(), nuclear: z.number().nullable() })).nullable(),
+  wallSeconds: z.number(),
+  hvps: z.number().int(),
+});
+export type CondensedRun = z.infer<typeof CondensedRun>;
+
+export const CondensedSweep = z.object({
+  lossGoal: z.number(),
+  s0: z.number(),
+  sGF: z.number(),
+  criticalLr: z.number(),
+  fittedCriticalLrSharpness: z.number().nullable(),
+  fittedCriticalLrNorm: z.number().nullable(),
+  flowFinal: Metrics,
+  runs: z.array(CondensedRun),
+  /** Downsampled histories of the rates chosen by `trajectoryRates`. */
+  trajectories: z.array(z.object({ lr: z.number(), history: z.array(Metrics) })),
+});
+export type CondensedSweep = z.infer<typeof CondensedSweep>;
+
+const Environment = Provenance.pick({ packageVersion: true, gitRevision: true, backend: true, blas: true, tfjsVersion: true, node: true }).extend({
+  /** Runs (flow and GD) computed in this environment. */
+  runs: z.number().int(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const ExperimentData = z.object({
+  format: z.literal(SUMMARY_FORMAT),
+  profile: z.enum(PROFILES),
+  notebook: z.string(),
+  figures: z.array(z.string()),
+  experiment: Experiment,
+  /** complete: every planned run finished; partial: some are missing or running. */
+  status: z.enum(['complete', 'partial']),
+  tasks: z.object({ done: z.number().int(), diverged: z.number().int(), running: z.number().int(), missing: z.number().int() }),
+  flow: z.object({
+    outcome: Outcome,
+    steps: z.number().int(),
+    s0: z.number(),
+    sGF: z.array(z.object({ lossGoal: z.number(), sGF: z.number(), time: z.number(), step: z.number().int() })),
+    history: z.array(Metrics),
+    wallSeconds: z.number(),
+    hvps: z.number().int(),
+  }),
+  sweeps: z.array(CondensedSweep),
+  environments: z.array(Environment),
+  compute: z.object({ flowSeconds: z.number(), gdSeconds: z.number(), hvps: z.number().int(), firstStartedAt: z.string(), lastStartedAt: z.string() }),
+});
+export type ExperimentData = z.infer<typeof ExperimentData>;
+
+/** Every `length / max`-th element, always keeping the first and the last. */
+export function downsample<T>(xs: readonly T[], max: number): T[] {
+  if (xs.length <= max) return [...xs];
+  return Array.from({ length: max }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (max - 1))]);
+}
+
+/** The same value with every non-integer number cut to `digits` significant digits. */
+export function roundNumbers<T>(value: T, digits = DIGITS): T {
+  if (typeof value === 'number') return (Number.isInteger(value) || !Number.isFinite(value) ? value : Number(value.toPrecision(digits))) as T;
+  if (Array.isArray(value)) return value.map((v) => roundNumbers(v, digits)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundNumbers(v, digits)])) as T;
+  return value;
+}
+
+/**
+ * The three rates whose trajectories are kept: the largest converged rate below
+ * eta_c (flow-aligned) and the converged rates nearest 2 eta_c and 4 eta_c (EoS),
+ * like the three rates of figure 13. Fewer when the sweep has fewer converged runs.
+ */
+export function trajectoryRates(sweep: Pick<SweepSummary, 'criticalLr'> & { runs: Pick<GdResult, 'lr' | 'final'>[] }): number[] {
+  const converged = sweep.runs.filter((r) => r.final).map((r) => r.lr);
+  const chosen = new Set<number>();
+  const below = converged.filter((lr) => lr < sweep.criticalLr);
+  if (below.length > 0) chosen.add(Math.max(...below));
+  for (const factor of [2, 4]) {
+    const above = converged.filter((lr) => lr > sweep.criticalLr && !chosen.has(lr));
+    if (above.length === 0) break;
+    const target = factor * sweep.criticalLr;
+    chosen.add(above.reduce((best, lr) => (Math.abs(Math.log(lr / target)) < Math.abs(Math.log(best / target)) ? lr : best)));
+  }
+  return [...chosen].sort((a, b) => a - b);
+}
+
+export interface StoredSweeps {
+  flow: FlowResult;
+  summaries: SweepSummary[];
+  tasks: ExperimentData['tasks'];
+}
+
+/**
+ * The SweepSummary of every loss goal of an experiment from the result store
+ * alone (the runs finished so far; nothing is trained). Null when the gradient
+ * flow has not been run.
+ */
+export function sweepsFromStore(experiment: Experiment, store: ResultStore): StoredSweeps | null {
+  const tasks = planExperiment(experiment, store);
+  const flow = store.readFlow(tasks[0].key);
+  if (!flow) return null;
+  const counts = { done: 0, diverged: 0, running: 0, missing: 0 };
+  for (const t of tasks) counts[t.state]++;
+  const summaries: SweepSummary[] = [];
+  for (const point of flow.sGF) {
+    if (!experiment.lossGoals.includes(point.lossGoal)) continue;
+    const runs = tasks
+      .filter((t) => t.kind === 'gd' && t.lossGoal === point.lossGoal && (t.state === 'done' || t.state === 'diverged'))
+      .map((t) => store.readGd(t.key))
+      .filter((r): r is GdResult => r !== null)
+      .sort((a, b) => a.lr - b.lr);
+    const converged = runs.filter((r) => r.final);
+    summaries.push({
+      experiment,
+      lossGoal: point.lossGoal,
+      s0: flow.s0,
+      sGF: point.sGF,
+      criticalLr: 2 / point.sGF,
+      fittedCriticalLrSharpness: fitSharpnessTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.sharpness ?? NaN }))),
+      fittedCriticalLrNorm: fitNormTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.l1 ?? NaN }))),
+      // The flow's metrics where it first reached the goal (runSweep's choice too).
+      flowFinal: flow.history.find((h) => h.step === point.step) ?? flow.history[flow.history.length - 1],
+      runs,
+    });
+  }
+  return { flow, summaries, tasks: counts };
+}
+
+function environments(provenances: Provenance[]): Environment[] {
+  const byKey = new Map<string, Environment>();
+  for (const p of provenances) {
+    const env = { packageVersion: p.packageVersion, gitRevision: p.gitRevision, backend: p.backend, blas: p.blas, tfjsVersion: p.tfjsVersion, node: p.node };
+    const key = JSON.stringify(env);
+    const seen = byKey.get(key);
+    if (seen) seen.runs++;
+    else byKey.set(key, { ...env, runs: 1 });
+  }
+  return [...byKey.values()];
+}
+
+export function condense(entry: ProfileEntry, profileName: ProfileName, stored: StoredSweeps): ExperimentData {
+  const { flow, summaries, tasks } = stored;
+  const gdRuns = summaries.flatMap((s) => s.runs);
+  const provenances = [flow.provenance, ...gdRuns.map((r) => r.provenance)];
+  const started = provenances.map((p) => p.startedAt).sort();
+  const data: ExperimentData = {
+    format: SUMMARY_FORMAT,
+    profile: profileName,
+    notebook: entry.notebook,
+    figures: entry.figures,
+    experiment: entry.experiment,
+    status: tasks.missing + tasks.running === 0 ? 'complete' : 'partial',
+    tasks,
+    flow: {
+      outcome: flow.outcome,
+      steps: flow.steps,
+      s0: flow.s0,
+      sGF: flow.sGF.map(({ lossGoal, sGF, time, step }) => ({ lossGoal, sGF, time, step })),
+      history: downsample(flow.history, TRAJECTORY_POINTS),
+      wallSeconds: flow.provenance.wallSeconds,
+      hvps: flow.provenance.hvps,
+    },
+    sweeps: summaries.map((s) => {
+      const keep = new Set(trajectoryRates(s));
+      return {
+        lossGoal: s.lossGoal,
+        s0: s.s0,
+        sGF: s.sGF,
+        criticalLr: s.criticalLr,
+        fittedCriticalLrSharpness: s.fittedCriticalLrSharpness,
+        fittedCriticalLrNorm: s.fittedCriticalLrNorm,
+        flowFinal: s.flowFinal,
+        runs: s.runs.map((r) => ({
+          lr: r.lr,
+          outcome: r.outcome,
+          steps: r.steps,
+          divergedAt: r.divergedAt,
+          final: r.final,
+          maxSharpness: r.maxSharpness,
+          distanceFromFlow: r.distanceFromFlow,
+          perLayer: r.perLayer,
+          wallSeconds: r.provenance.wallSeconds,
+          hvps: r.provenance.hvps,
+        })),
+        trajectories: s.runs.filter((r) => keep.has(r.lr)).map((r) => ({ lr: r.lr, history: downsample(r.history, TRAJECTORY_POINTS) })),
+      };
+    }),
+    environments: environments(provenances),
+    compute: {
+      flowSeconds: flow.provenance.wallSeconds,
+      gdSeconds: gdRuns.reduce((a, r) => a + r.provenance.wallSeconds, 0),
+      hvps: provenances.reduce((a, p) => a + p.hvps, 0),
+      firstStartedAt: started[0],
+      lastStartedAt: started[started.length - 1],
+    },
+  };
+  return roundNumbers(data);
+}
+
+export interface WrittenData {
+  written: string[];
+  /** Experiments of the profile without a gradient-flow result (nothing to summarise). */
+  notRun: string[];
+  removed: string[];
+}
+
+/**
+ * Condense every experiment of a profile into `<dataDir>/<profile>/<id>.json`,
+ * replacing the previous summaries of that profile (stale files are removed).
+ */
+export function writeProfileData(profileName: ProfileName, store: ResultStore, dataDir: string): WrittenData {
+  const dir = join(dataDir, profileName);
+  mkdirSync(dir, { recursive: true });
+  const out: WrittenData = { written: [], notRun: [], removed: [] };
+  const keep = new Set<string>();
+  for (const entry of profile(profileName)) {
+    const stored = sweepsFromStore(entry.experiment, store);
+    if (!stored) {
+      out.notRun.push(entry.experiment.id);
+      continue;
+    }
+    const file = join(dir, `${entry.experiment.id}.json`);
+    writeFileAtomic(file, `${JSON.stringify(condense(entry, profileName, stored))}\n`);
+    keep.add(file);
+    out.written.push(file);
+  }
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (name.endsWith('.json') && !keep.has(file)) {
+      rmSync(file);
+      out.removed.push(file);
+    }
+  }
+  return out;
+}
+
+/** All summaries under `dataDir` (every profile), validated. */
+export function readReportData(dataDir: string): ExperimentData[] {
+  if (!existsSync(dataDir)) return [];
+  const out: ExperimentData[] = [];
+  for (const profileName of PROFILES) {
+    const dir = join(dataDir, profileName);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+      const file = join(dir, name);
+      const parsed = ExperimentData.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (!parsed.success) {
+        const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        throw new Error(`${file} is not a valid result summary (${issues}); regenerate it with \`npm run report -- data --profile ${profileName}\``);
+      }
+      out.push(parsed.data);
+    }
+  }
+  return out;
+}
+
+/** Most faithful profile first: a paper-profile summary wins over quick, quick over smoke. */
+const PREFERENCE: readonly ProfileName[] = ['paper', 'quick', 'smoke'];
+
+/** Per experiment id, the summary of the most faithful profile that has one. */
+export function bestData(all: ExperimentData[]): Map<string, ExperimentData> {
+  const best = new Map<string, ExperimentData>();
+  for (const d of all) {
+    const current = best.get(d.experiment.id);
+    if (!current || PREFERENCE.indexOf(d.profile) < PREFERENCE.indexOf(current.profile)) best.set(d.experiment.id, d);
+  }
+  return best;
+}
