@@ -1,0 +1,93 @@
+/**
+ * Headless rendering: Vega-Lite -> Vega -> SVG through a View without a
+ * renderer, and SVG -> PNG with resvg. resvg is given the figure font's
+ * directory explicitly instead of the system fonts, so a PNG looks the same on
+ * every machine that has the font, and fails loudly on one that does not.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { parse, View } from 'vega';
+import { writeFileAtomic } from '../util/atomic.js';
+import { FONT, type Spec } from './spec.js';
+
+/** Where Debian's fonts-dejavu-core puts the font, used when fontconfig is unavailable. */
+const DEBIAN_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+
+let fontPath: string | null = null;
+
+/** Path of the figure font's file (fontconfig first), or an error saying how to install it. */
+export function fontFile(): string {
+  if (fontPath) return fontPath;
+  let found: string | null = null;
+  try {
+    const path = execFileSync('fc-match', ['-f', '%{file}', FONT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // fc-match always answers; only a DejaVu Sans file is the font the specs name.
+    if (basename(path).startsWith('DejaVuSans') && existsSync(path)) found = path;
+  } catch {
+    // no fontconfig: fall back to the Debian location
+  }
+  found ??= existsSync(DEBIAN_FONT) ? DEBIAN_FONT : null;
+  if (!found) throw new Error(`font '${FONT}' not found: install it (Debian: apt-get install fonts-dejavu-core)`);
+  fontPath = found;
+  return found;
+}
+
+/** Compile a Vega-Lite spec to Vega, failing on anything Vega-Lite only warns about. */
+export function toVega(spec: Spec): ReturnType<typeof compile>['spec'] {
+  const warnings: string[] = [];
+  const logger = {
+    level: () => logger,
+    error: (...args: unknown[]) => {
+      throw new Error(args.join(' '));
+    },
+    warn: (...args: unknown[]) => {
+      warnings.push(args.join(' '));
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  const out = compile(spec as unknown as TopLevelSpec, { logger: logger as never }).spec;
+  if (warnings.length > 0) throw new Error(`Vega-Lite warnings: ${warnings.join('; ')}`);
+  return out;
+}
+
+export async function toSvg(spec: Spec): Promise<string> {
+  const view = new View(parse(toVega(spec)), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** PNG of an SVG at `scale` times its size. */
+export function svgToPng(svg: string, scale = 2): Buffer {
+  const font = fontFile();
+  const resvg = new Resvg(svg, {
+    font: { loadSystemFonts: false, fontDirs: [dirname(font)], defaultFontFamily: FONT, sansSerifFamily: FONT },
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+  });
+  return resvg.render().asPng();
+}
+
+export interface ExportedFigure {
+  svg: string;
+  png: string;
+  spec: string;
+}
+
+/** Write `<dir>/<id>.svg`, `.png` and the Vega-Lite spec `.vl.json` (openable in the online Vega editor). */
+export async function exportFigure(id: string, spec: Spec, dir: string): Promise<ExportedFigure> {
+  mkdirSync(dir, { recursive: true });
+  const svg = await toSvg(spec);
+  const paths = { svg: join(dir, `${id}.svg`), png: join(dir, `${id}.png`), spec: join(dir, `${id}.vl.json`) };
+  writeFileAtomic(paths.svg, svg);
+  writeFileAtomic(paths.png, svgToPng(svg));
+  writeFileAtomic(paths.spec, `${JSON.stringify(spec, null, 1)}\n`);
+  return paths;
+}

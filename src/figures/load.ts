@@ -1,0 +1,71 @@
+/**
+ * Sweeps for figures and notebooks through the cached sweep API: a finished
+ * run is read from the result store, a missing one is computed (and then
+ * stored), so asking again is cheap. One loader per profile and process.
+ */
+import { cpus } from 'node:os';
+import { initBackend } from '../backend/index.js';
+import { profile, type ProfileEntry, type ProfileName, PROFILES } from '../sweep/profiles.js';
+import { runSweep, stderrLog, type Log } from '../sweep/runner.js';
+import type { SweepSummary } from '../sweep/schema.js';
+import { ResultStore } from '../sweep/store.js';
+
+export interface LoaderOptions {
+  /** Results folder (default: EOS_RESULTS_DIR or ./results). */
+  results?: string;
+  /** Parallel GD runs (default: EOS_JOBS or the number of cores). */
+  jobs?: number;
+  dataDir?: string;
+  log?: Log;
+}
+
+export interface SweepLoader {
+  readonly profile: ProfileName;
+  readonly entries: readonly ProfileEntry[];
+  has(id: string): boolean;
+  /** The sweep summaries (one per loss goal) of an experiment of the profile. */
+  sweeps(id: string): Promise<SweepSummary[]>;
+}
+
+export function parseProfile(name: string): ProfileName {
+  if (!(PROFILES as readonly string[]).includes(name)) throw new Error(`unknown profile '${name}': choose one of ${PROFILES.join(', ')}`);
+  return name as ProfileName;
+}
+
+/** The profile of notebooks and figure exports: env EOS_PROFILE, default quick. */
+export function defaultProfile(): ProfileName {
+  return parseProfile(process.env.EOS_PROFILE ?? 'quick');
+}
+
+export function sweepLoader(profileName: ProfileName, opts: LoaderOptions = {}): SweepLoader {
+  const entries = profile(profileName);
+  const store = new ResultStore(opts.results);
+  const jobs = opts.jobs ?? Number(process.env.EOS_JOBS ?? cpus().length);
+  const memo = new Map<string, Promise<SweepSummary[]>>();
+  let backend: Promise<unknown> | null = null;
+  return {
+    profile: profileName,
+    entries,
+    has: (id) => entries.some((e) => e.experiment.id === id),
+    sweeps(id) {
+      const entry = entries.find((e) => e.experiment.id === id);
+      if (!entry) return Promise.reject(new Error(`experiment '${id}' is not part of profile '${profileName}'`));
+      let pending = memo.get(id);
+      if (!pending) {
+        backend ??= initBackend();
+        pending = backend.then(() =>
+          runSweep(entry.experiment, {
+            store,
+            jobs,
+            log: opts.log ?? stderrLog,
+            dataDir: opts.dataDir,
+            workerArgs: ['--profile', profileName, '--experiment', id],
+            commonArgs: opts.results ? ['--results', opts.results] : [],
+          }),
+        );
+        memo.set(id, pending);
+      }
+      return pending;
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Vega-Lite specs as plain JSON objects, and the look shared by every figure:
+ * one fixed font (measuring and drawing must agree, in the browser and in the
+ * headless SVG/PNG export) and the colour code of the paper's appendix I plots.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined };
+
+/** A Vega-Lite (fragment of a) specification. */
+export type Spec = { [key: string]: Json | undefined };
+
+/** Font of every figure; the PNG export loads its file explicitly (see export.ts). */
+export const FONT = 'DejaVu Sans';
+
+/** Series of the learning-rate sweep plots, coloured as in appendix I of the paper. */
+export const SERIES = {
+  final: 'GD final value',
+  flow: 'GF final value',
+  maxSharpness: 'max sharpness during GD',
+  stability: '2/η',
+  critical: 'η_c = 2/s_GF',
+  inverseS0: '1/s_0',
+  sGF: 's_GF',
+  diverged: 'diverged',
+  predicted: 'theory',
+} as const;
+export type Series = (typeof SERIES)[keyof typeof SERIES];
+
+const SERIES_COLOURS: Record<Series, string> = {
+  [SERIES.final]: '#2ca02c',
+  [SERIES.flow]: '#2ca02c',
+  [SERIES.maxSharpness]: '#000000',
+  [SERIES.stability]: '#1f77b4',
+  [SERIES.critical]: '#ff7f0e',
+  [SERIES.inverseS0]: '#9467bd',
+  [SERIES.sGF]: '#ff7f0e',
+  [SERIES.diverged]: '#d62728',
+  [SERIES.predicted]: '#e377c2',
+};
+
+/** A colour encoding that puts a layer into the legend of the sweep series (scale set by `topLevel`). */
+export function seriesColour(series: Series): Spec {
+  return { datum: series, type: 'nominal' };
+}
+
+/** Every colour encoding by series datum in `spec`. */
+function seriesEncodings(spec: Json | undefined, found: Spec[] = []): Spec[] {
+  if (Array.isArray(spec)) spec.forEach((s) => seriesEncodings(s, found));
+  else if (spec && typeof spec === 'object') {
+    const colour = spec.encoding && typeof spec.encoding === 'object' && !Array.isArray(spec.encoding) ? spec.encoding.color : undefined;
+    if (colour && typeof colour === 'object' && !Array.isArray(colour) && typeof colour.datum === 'string' && colour.datum in SERIES_COLOURS) found.push(colour);
+    Object.values(spec).forEach((v) => seriesEncodings(v, found));
+  }
+  return found;
+}
+
+/** One colour scale for the series a figure actually draws, so its legend lists only those. */
+function attachSeriesScale(spec: Spec): void {
+  const encodings = seriesEncodings(spec);
+  const used = (Object.keys(SERIES_COLOURS) as Series[]).filter((s) => encodings.some((e) => e.datum === s));
+  for (const e of encodings) {
+    e.scale = { domain: used, range: used.map((s) => SERIES_COLOURS[s]) };
+    e.legend = { title: null, orient: 'bottom', columns: 3, symbolType: 'stroke' };
+  }
+}
+
+export const AXIS_TITLES = {
+  lr: 'learning rate η',
+  time: 'intrinsic time η·t',
+  sharpness: 'sharpness S_L',
+  l1: 'ℓ1-norm',
+  l2: 'ℓ2-norm',
+  nuclear: 'nuclear norm',
+  testLoss: 'test loss',
+  testAccuracy: 'test accuracy',
+  trainLoss: 'train loss',
+  distanceFromFlow: 'ℓ1-distance from GF',
+  distanceFromInit: 'ℓ1-distance from init',
+} as const;
+
+/** Wrap a view into a top-level spec with the shared configuration. */
+export function topLevel(title: string, body: Spec, subtitle?: string | string[]): Spec {
+  attachSeriesScale(body);
+  return {
+    // JupyterLab renders application/vnd.vegalite.v5+json; the specs use nothing newer.
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: title, ...(subtitle ? { subtitle } : {}), anchor: 'start', fontSize: 14 },
+    background: 'white',
+    padding: 8,
+    ...body,
+    config: {
+      font: FONT,
+      view: { continuousWidth: 220, continuousHeight: 170 },
+      axis: { labelFontSize: 10, titleFontSize: 11, grid: true, gridOpacity: 0.4 },
+      legend: { labelFontSize: 10, titleFontSize: 11, labelLimit: 260 },
+      title: { subtitleFontSize: 11 },
+    },
+  };
+}
+
+/** Short numeric label for titles and legends. */
+export function fmt(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : Number(x.toPrecision(digits)).toString();
+}

@@ -1,0 +1,256 @@
+/**
+ * Panels of final values versus learning rate (Figures 1-3, 5-12, 15 and the
+ * whole of appendix I), drawn the way appendix I describes them: final values
+ * as green dots, the gradient-flow value as a dotted green line, eta_c = 2/s_GF
+ * as a dashed orange vertical, 1/s_0 as a dashed purple vertical and, for
+ * sharpness, the 2/eta curve in blue with crosses at the sampled rates, the
+ * maximal sharpness during training as open black circles and s_GF as an
+ * orange horizontal. Diverged rates are marked by red dotted verticals.
+ * Clicking a rate selects it in every panel of the figure.
+ */
+import type { GdResult, Metrics, SweepSummary } from '../sweep/schema.js';
+import { AXIS_TITLES, fmt, SERIES, seriesColour, type Spec } from './spec.js';
+
+export const METRICS = ['sharpness', 'l1', 'l2', 'nuclear', 'testLoss', 'testAccuracy', 'distanceFromFlow', 'distanceFromInit'] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** One GD run as a flat row: the data of every sweep panel. */
+export interface RunRow {
+  [key: string]: string | number | null;
+  lr: number;
+  outcome: GdResult['outcome'];
+  steps: number;
+  sharpness: number | null;
+  maxSharpness: number | null;
+  l1: number | null;
+  l2: number | null;
+  nuclear: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  trainLoss: number | null;
+  distanceFromFlow: number | null;
+  distanceFromInit: number | null;
+}
+
+function metricOf(m: Metrics | null, metric: Exclude<Metric, 'distanceFromFlow'>): number | null {
+  if (!m) return null;
+  return metric === 'distanceFromInit' ? m.distanceFromInit.l1 : m[metric];
+}
+
+export function runRows(summary: SweepSummary): RunRow[] {
+  return summary.runs.map((r) => ({
+    lr: r.lr,
+    outcome: r.outcome,
+    steps: r.steps,
+    sharpness: metricOf(r.final, 'sharpness'),
+    maxSharpness: r.maxSharpness,
+    l1: metricOf(r.final, 'l1'),
+    l2: metricOf(r.final, 'l2'),
+    nuclear: metricOf(r.final, 'nuclear'),
+    testLoss: metricOf(r.final, 'testLoss'),
+    testAccuracy: metricOf(r.final, 'testAccuracy'),
+    trainLoss: r.final?.trainLoss ?? null,
+    distanceFromFlow: r.distanceFromFlow?.l1 ?? null,
+    distanceFromInit: metricOf(r.final, 'distanceFromInit'),
+  }));
+}
+
+/** The gradient-flow counterpart of a metric (none for the distance from the flow itself). */
+export function flowValue(summary: SweepSummary, metric: Metric): number | null {
+  return metric === 'distanceFromFlow' ? null : metricOf(summary.flowFinal, metric);
+}
+
+/** Runs that finished with final values (converged or stopped at max steps). */
+export function finishedRows(rows: RunRow[]): RunRow[] {
+  return rows.filter((r) => r.outcome !== 'diverged');
+}
+
+/** Name of the selection that links a learning rate across the panels of a figure. */
+export const LR_SELECTION = 'pickLr';
+
+const lrAxis = (domainMax: number): Spec => ({ field: 'lr', type: 'quantitative', title: AXIS_TITLES.lr, scale: { domain: [0, domainMax], nice: false } });
+
+const num = (field: string, title: string, format = '.4~g'): Spec => ({ field, type: 'quantitative', title, format });
+
+const rule = (name: string, values: Spec[], encoding: Spec, mark: Spec): Spec => ({ name, data: { values }, mark: { type: 'rule', clip: true, ...mark }, encoding });
+
+/** A quantity that is not one of the recorded metrics, e.g. the diagonal net's ||w∘w||_1 = ||w||_2^2. */
+export interface CustomQuantity {
+  title: string;
+  /** Its value for a finished run (null: not available). */
+  run: (run: GdResult) => number | null;
+  /** Its gradient-flow value, drawn as the dotted line (null: none). */
+  flow: number | null;
+}
+
+export interface PanelOptions {
+  /** Unique within the figure: names the view for the linked selection. */
+  id: string;
+  metric: Metric | CustomQuantity;
+  title?: string;
+  /** Fixed y domain, e.g. shared by the panels of one row. */
+  yDomain?: [number, number];
+  /** Extra layers drawn under the final values (e.g. a theory curve), encoding their y as field `value`. */
+  extraLayers?: Spec[];
+}
+
+/** Upper end of the learning-rate axis: the largest sampled rate, plus a margin. */
+export function lrDomainMax(summary: SweepSummary): number {
+  return 1.04 * Math.max(...summary.runs.map((r) => r.lr), summary.criticalLr);
+}
+
+/** y range of the sharpness panel: everything measured, not the exploding 2/eta curve. */
+export function sharpnessDomain(summary: SweepSummary): [number, number] {
+  const rows = runRows(summary);
+  const values = [summary.sGF, summary.flowFinal.sharpness, ...rows.flatMap((r) => [r.sharpness, r.maxSharpness])].filter((v): v is number => v !== null && Number.isFinite(v));
+  return [0, 1.1 * Math.max(...values)];
+}
+
+/** Points of the 2/eta curve: dense for the line, and at each sampled rate for the crosses. */
+export function stabilityCurve(summary: SweepSummary, yMax: number): { line: Spec[]; crosses: Spec[] } {
+  const hi = lrDomainMax(summary);
+  const lo = Math.min(hi, 2 / yMax);
+  const n = 120;
+  const line = Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (i / (n - 1))).map((lr) => ({ lr, value: 2 / lr }));
+  const crosses = summary.runs.map((r) => ({ lr: r.lr, value: 2 / r.lr, outcome: r.outcome }));
+  return { line, crosses };
+}
+
+/**
+ * One panel: a metric of the final GD iterates against the learning rate, with
+ * the reference lines of appendix I. Returns a layered view.
+ */
+export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
+  const { id, metric } = opts;
+  const custom = typeof metric === 'object' ? metric : null;
+  const rows = runRows(summary);
+  const points = summary.runs
+    .map((run, i) => ({ ...rows[i], value: custom ? (run.outcome === 'diverged' ? null : custom.run(run)) : (rows[i][metric as Metric] as number | null) }))
+    .filter((r) => r.outcome !== 'diverged' && r.value !== null && Number.isFinite(r.value));
+  const xMax = lrDomainMax(summary);
+  const yTitle = custom ? custom.title : AXIS_TITLES[metric as Metric];
+  const isSharpness = metric === 'sharpness';
+  const yDomain = opts.yDomain ?? (isSharpness ? sharpnessDomain(summary) : undefined);
+  const y: Spec = { field: 'value', type: 'quantitative', title: yTitle, scale: yDomain ? { domain: yDomain, nice: false } : { zero: false } };
+  const x = lrAxis(xMax);
+  const layers: Spec[] = [];
+
+  if (isSharpness && yDomain) {
+    const curve = stabilityCurve(summary, yDomain[1]);
+    layers.push(
+      { name: `${id}-stability-line`, data: { values: curve.line }, mark: { type: 'line', clip: true, strokeWidth: 1.2 }, encoding: { x, y, color: seriesColour(SERIES.stability) } },
+      {
+        name: `${id}-stability`,
+        data: { values: curve.crosses },
+        mark: { type: 'point', shape: 'cross', clip: true, size: 40, strokeWidth: 1.5 },
+        encoding: { x, y, color: seriesColour(SERIES.stability), tooltip: [num('lr', 'η'), num('value', '2/η')] },
+      },
+      rule(`${id}-sGF`, [{ value: summary.sGF, label: 's_GF' }], { y: { field: 'value', type: 'quantitative' }, color: seriesColour(SERIES.sGF), tooltip: [{ field: 'label', title: 'line' }, num('value', 's_GF')] }, { strokeWidth: 1.5 }),
+    );
+  }
+  layers.push(...(opts.extraLayers ?? []));
+  const gf = custom ? custom.flow : flowValue(summary, metric as Metric);
+  if (gf !== null) {
+    layers.push(rule(`${id}-flow`, [{ value: gf, label: 'gradient flow' }], { y: { field: 'value', type: 'quantitative' }, color: seriesColour(SERIES.flow), tooltip: [{ field: 'label', title: 'line' }, num('value', 'GF value')] }, { strokeDash: [2, 2], strokeWidth: 1.5 }));
+  }
+  layers.push(
+    rule(`${id}-critical`, [{ lr: summary.criticalLr, label: 'η_c = 2/s_GF' }], { x: { field: 'lr', type: 'quantitative' }, color: seriesColour(SERIES.critical), tooltip: [{ field: 'label', title: 'line' }, num('lr', 'η')] }, { strokeDash: [6, 4], strokeWidth: 1.5 }),
+  );
+  // s_0 can be negative (the diagonal net at a small initialisation): then there is no 1/s_0 rate.
+  if (summary.s0 > 0 && 1 / summary.s0 <= xMax) {
+    layers.push(rule(`${id}-inverseS0`, [{ lr: 1 / summary.s0, label: '1/s_0' }], { x: { field: 'lr', type: 'quantitative' }, color: seriesColour(SERIES.inverseS0), tooltip: [{ field: 'label', title: 'line' }, num('lr', 'η')] }, { strokeDash: [6, 4], strokeWidth: 1.5 }));
+  }
+  const diverged = rows.filter((r) => r.outcome === 'diverged');
+  if (diverged.length > 0) {
+    layers.push(rule(`${id}-diverged`, diverged, { x: { field: 'lr', type: 'quantitative' }, color: seriesColour(SERIES.diverged), tooltip: [num('lr', 'η'), { field: 'outcome' }, num('steps', 'steps')] }, { strokeDash: [2, 3], opacity: 0.7 }));
+  }
+  if (isSharpness) {
+    layers.push({
+      name: `${id}-maxSharpness`,
+      data: { values: points.filter((r) => r.maxSharpness !== null) },
+      mark: { type: 'point', filled: false, size: 45, clip: true },
+      encoding: { x, y: { ...y, field: 'maxSharpness' }, color: seriesColour(SERIES.maxSharpness), tooltip: [num('lr', 'η'), num('maxSharpness', 'max sharpness during GD'), num('steps', 'steps')] },
+    });
+  }
+  layers.push(
+    {
+      name: `${id}-final`,
+      data: { values: points },
+      mark: { type: 'point', filled: true, size: 50, clip: true },
+      encoding: {
+        x,
+        y,
+        color: seriesColour(SERIES.final),
+        opacity: { condition: { param: LR_SELECTION, empty: true, value: 1 }, value: 0.3 },
+        tooltip: [num('lr', 'η'), num('value', yTitle), { field: 'outcome' }, num('steps', 'steps'), num('sharpness', 'final sharpness'), num('l1', 'ℓ1-norm'), num('testLoss', 'test loss')],
+      },
+    },
+    {
+      name: `${id}-picked`,
+      data: { values: points },
+      transform: [{ filter: { param: LR_SELECTION, empty: false } }],
+      mark: { type: 'rule', color: '#555555', strokeWidth: 1 },
+      encoding: { x: { field: 'lr', type: 'quantitative' } },
+    },
+  );
+  return { title: opts.title ?? '', width: 230, height: 170, layer: layers };
+}
+
+/** Name of the layer holding the final values of panel `id`: the views the selection listens to. */
+export const finalView = (id: string): string => `${id}-final`;
+
+/** The linked learning-rate selection of a figure made of the given panels (`nearest` needs point marks). */
+export function lrSelection(panelIds: string[], nearest = true): Spec {
+  return { name: LR_SELECTION, select: { type: 'point', fields: ['lr'], on: 'click', clear: 'dblclick', nearest }, views: panelIds.map(finalView) };
+}
+
+export interface SweepColumn {
+  summary: SweepSummary;
+  /** Column heading, e.g. "ε = 0.1" or the experiment. */
+  label: string;
+}
+
+/**
+ * A grid of sweep panels: one column per sweep, one row per metric. With
+ * `shareY`, every row uses one y range over all columns (Figure 2's "axis
+ * scales are equal for all three instances").
+ */
+export function sweepGrid(columns: SweepColumn[], metrics: Metric[], opts: { shareY?: boolean } = {}): Spec {
+  const ids: string[] = [];
+  const rows = metrics.map((metric, m) => {
+    const domain = opts.shareY ? sharedDomain(columns.map((c) => c.summary), metric) : undefined;
+    return {
+      hconcat: columns.map((c, k) => {
+        const id = `m${m}c${k}`;
+        ids.push(id);
+        return sweepPanel(c.summary, { id, metric, yDomain: domain, title: m === 0 ? c.label : '' });
+      }),
+    };
+  });
+  return { params: [lrSelection(ids)], vconcat: rows, resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } } };
+}
+
+/** The panels of one sweep side by side (its label belongs in the figure's subtitle). */
+export function sweepRow(summary: SweepSummary, metrics: Metric[]): Spec {
+  const ids = metrics.map((_, m) => `m${m}`);
+  return {
+    params: [lrSelection(ids)],
+    hconcat: metrics.map((metric, m) => sweepPanel(summary, { id: ids[m], metric })),
+    resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } },
+  };
+}
+
+/** One y range covering a metric in several sweeps (final values, GF values and, for sharpness, s_GF and max sharpness). */
+export function sharedDomain(summaries: SweepSummary[], metric: Metric): [number, number] {
+  if (metric === 'sharpness') return [0, Math.max(...summaries.map((s) => sharpnessDomain(s)[1]))];
+  const values = summaries.flatMap((s) => [flowValue(s, metric), ...finishedRows(runRows(s)).map((r) => r[metric] as number | null)]).filter((v): v is number => v !== null && Number.isFinite(v));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = 0.05 * (hi - lo || Math.abs(hi) || 1);
+  return [lo - pad, hi + pad];
+}
+
+/** Column heading of a sweep: experiment and loss goal, and the measured eta_c. */
+export function columnLabel(summary: SweepSummary, prefix = summary.experiment.id): string {
+  return `${prefix} (ε = ${fmt(summary.lossGoal)}, η_c = ${fmt(summary.criticalLr)})`;
+}
