@@ -61,7 +61,7 @@ export function readBook(projectDir: string): Book {
   };
 }
 
-const INCLUDE = /^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$/gm;
+const INCLUDE = /^\{\{<\s*include\s+(\S+)\s*>\}\}[ \t]*$/gm;
 
 /** A chapter's Markdown with Quarto's include shortcodes replaced by the files (recursively, relative to the including file). */
 export function resolveIncludes(file: string, seen: string[] = []): string {
@@ -154,6 +154,7 @@ export function buildWithPandoc(opts: BuildOptions): BuildResult {
     '--to=html5',
     '--standalone',
     '--section-divs',
+    '--wrap=none',
     '--toc',
     '--toc-depth=2',
     '--mathml',

@@ -364,6 +364,7 @@ export function evaluateClaims(sweeps: ProfiledSweep[]): ClaimResult[] {
         if (one) evidence.push({ experiment: experiment.id, lossGoals: [sweep.lossGoal], profile: profileName, ...one });
       }
     }
+    evidence.sort((a, b) => a.experiment.localeCompare(b.experiment) || a.lossGoals[0] - b.lossGoals[0]);
     return {
       id: claim.id,
       title: claim.title,

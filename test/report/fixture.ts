@@ -13,6 +13,7 @@ import { REPO_ROOT } from '../../src/sweep/provenance.js';
 import type { Experiment, FlowResult, GdResult, Metrics, Provenance } from '../../src/sweep/schema.js';
 import { flowKey, gdKey, ResultStore } from '../../src/sweep/store.js';
 import type { PrepareOptions } from '../../src/report/prepare.js';
+import { writeProfileData } from '../../src/report/summary.js';
 
 /** Smoke-profile experiments the fixture has results for (one of them with two loss goals, one with a scaled init). */
 export const FIXTURE_EXPERIMENTS = ['fcn-relu-mnist5k-mse', 'fcn-relu-cifar5k-ce', 'fcn-tanh-cifar5k-mse', 'fcn-relu-cifar5k-mse-init5', 'diagonal-2d'];
@@ -158,15 +159,27 @@ export interface Fixture extends PrepareOptions {
   outDir: string;
 }
 
+/** The fixture with its synthetic results condensed into its data folder. */
+export function makeFixtureWithData(): Fixture {
+  const f = makeFixture();
+  writeProfileData('smoke', syntheticStore(join(f.root, 'results')), f.dataDir);
+  return f;
+}
+
+/** The book sources of the repository (chapters, _quarto.yml, templates) copied into `dir`, so a test build never writes into reports/. */
+export function copyBookSources(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const sources = join(REPO_ROOT, 'reports');
+  for (const name of readdirSync(sources)) {
+    if (name === '_quarto.yml' || name.endsWith('.qmd') || name === 'templates') cpSync(join(sources, name), join(dir, name), { recursive: true });
+  }
+  return dir;
+}
+
 /** A fresh project (copied book sources) with synthetic data, notebooks and benchmark. */
 export function makeFixture(): Fixture {
   const root = mkdtempSync(join(tmpdir(), 'eos-report-fixture-'));
-  const projectDir = join(root, 'reports');
-  mkdirSync(projectDir);
-  const sources = join(REPO_ROOT, 'reports');
-  for (const name of readdirSync(sources)) {
-    if (name === '_quarto.yml' || name.endsWith('.qmd') || name === 'templates') cpSync(join(sources, name), join(projectDir, name), { recursive: true });
-  }
+  const projectDir = copyBookSources(join(root, 'reports'));
   const notebooksDir = join(root, 'notebooks');
   mkdirSync(notebooksDir);
   for (const [slug, nb] of Object.entries(FIXTURE_NOTEBOOKS)) writeFileSync(join(notebooksDir, `${slug}.ipynb`), JSON.stringify(nb));

@@ -1,0 +1,90 @@
+/**
+ * The pandoc rendering of the book on the synthetic fixture, and on the
+ * repository's own committed data. Needs pandoc (CI installs it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildWithPandoc, findExecutable, readBook, resolveIncludes } from '../../src/report/build.js';
+import { defaultPrepareOptions } from '../../src/report/prepare.js';
+import { copyBookSources, makeFixtureWithData } from './fixture.js';
+
+const skip = findExecutable('pandoc') ? false : 'pandoc is not installed (Debian: apt-get install pandoc)';
+
+const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&nbsp;|\s+/g, ' ');
+
+test('_quarto.yml: chapters in order, the experiments part and the provenance appendix', () => {
+  const book = readBook(join(copyBookSources(mkdtempSync(join(tmpdir(), 'eos-book-'))), '.'));
+  assert.deepEqual(
+    book.chapters.map((c) => c.file),
+    ['index.qmd', 'methods.qmd', '01-regime-transition.qmd', '02-loss-thresholds.qmd', '03-initialization.qmd', '04-parameterization.qmd', '05-diagonal-net.qmd', '06-classification-toy.qmd', 'claims.qmd', 'benchmark.qmd', 'provenance.qmd'],
+  );
+  assert.ok(book.chapters.slice(2, 8).every((c) => c.part === 'Experiments'));
+  assert.deepEqual(book.chapters.filter((c) => c.appendix).map((c) => c.file), ['provenance.qmd']);
+  assert.ok(book.includeInHeader.includes('templates/figures.html') && book.css.includes('templates/book.css'));
+});
+
+test('includes resolve relative to the including file; cycles and missing files are errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eos-include-'));
+  writeFileSync(join(dir, 'a.qmd'), '---\ntitle: x\n---\n# A\n\n{{< include parts/b.md >}}\n');
+  writeFileSync(join(dir, 'parts-b.md'), '');
+  assert.throws(() => resolveIncludes(join(dir, 'a.qmd')), /includes .*parts\/b\.md, which does not exist/);
+  writeFileSync(join(dir, 'c.qmd'), '{{< include d.qmd >}}\n');
+  writeFileSync(join(dir, 'd.qmd'), '{{< include c.qmd >}}\n');
+  assert.throws(() => resolveIncludes(join(dir, 'c.qmd')), /include cycle/);
+  writeFileSync(join(dir, 'e.qmd'), '---\ntitle: x\n---\n# E\n\n{{< include f.md >}}\n');
+  writeFileSync(join(dir, 'f.md'), 'included text\n');
+  assert.equal(resolveIncludes(join(dir, 'e.qmd')), '# E\n\nincluded text\n\n');
+});
+
+test('the fixture book renders to one page with numbered, cross-referenced chapters, figures and tables', { skip }, () => {
+  const f = makeFixtureWithData();
+  const result = buildWithPandoc({ ...f, pdf: false });
+  assert.equal(result.renderer, 'pandoc');
+  const html = readFileSync(result.pages[0], 'utf8');
+  const plain = text(html);
+
+  // Table of contents and every chapter, numbered as in a Quarto book (index unnumbered, provenance an appendix).
+  assert.match(html, /<nav id="TOC" role="doc-toc">/);
+  for (const heading of ['Overview', '1 Methods', '2 The regime transition', '3 Loss thresholds', '6 Diagonal net', '8 Claims checklist', '9 Benchmark', 'A Provenance']) {
+    assert.ok(plain.includes(heading), `heading "${heading}"`);
+  }
+  assert.ok(plain.includes('1.2 Deviations from the paper'), 'sections are numbered within their chapter');
+  // Figures of the executed notebook, numbered per chapter and referenced from the text.
+  assert.match(html, /<div id="fig-sharpness" class="figure">[\s\S]*?class="vega-figure"[\s\S]*?Figure 2\.1:/);
+  assert.match(html, /see <a href="#fig-sharpness" class="quarto-xref">Figure 2\.1<\/a>/);
+  assert.match(html, /<a href="#fig-norm" class="quarto-xref">Figure 2\.2<\/a>/);
+  assert.match(html, /<a href="#fig-diag" class="quarto-xref">Figure 6\.1<\/a>|Figure 6\.1:/);
+  // Tables: the claims checklist and the overview table, referenced across chapters.
+  assert.match(html, /id="tbl-claims"/);
+  assert.match(plain, /Table 8\.1: The paper’s claims|Table 8\.1: The paper's claims/);
+  assert.match(html, /<a href="#tbl-experiments" class="quarto-xref">Table 1<\/a>/);
+  assert.match(html, /<a href="#sec-claims" class="quarto-xref">Chapter 8<\/a>/);
+  assert.doesNotMatch(plain, /\?\?[a-z]+-/, 'no unresolved cross-reference');
+  // Generated content: claims with verdicts from the synthetic data, not-run chapters, the benchmark, provenance.
+  assert.match(plain, /Converged sharpness is at most 2\/η/);
+  assert.match(plain, /✓ holds/);
+  assert.match(plain, /notebooks\/02-loss-thresholds\.ipynb does not exist yet/);
+  assert.match(plain, /fixture run/);
+  assert.match(plain, /Compute time per experiment/);
+  assert.match(plain, /FINDINGS\.md .* does not exist yet/);
+  // Offline: every script is local, and the files it loads were copied next to the page.
+  const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(scripts, ['_generated/js/vega.min.js', '_generated/js/vega-lite.min.js', '_generated/js/vega-embed.min.js', 'templates/figures.js']);
+  for (const s of scripts) assert.ok(existsSync(join(f.outDir, s)), s);
+  for (const css of ['templates/book.css', 'templates/pandoc.css']) assert.ok(existsSync(join(f.outDir, css)), css);
+  assert.doesNotMatch(html, /(src|href)="https?:/);
+});
+
+test('the repository book builds from its committed data without unresolved references', { skip }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'eos-book-real-'));
+  const projectDir = copyBookSources(join(root, 'reports'));
+  const outDir = join(root, '_site');
+  const result = buildWithPandoc({ ...defaultPrepareOptions(), projectDir, outDir, pdf: false });
+  const html = readFileSync(result.pages[0], 'utf8');
+  assert.doesNotMatch(text(html), /\?\?[a-z]+-/);
+  assert.match(text(html), /8 Claims checklist/);
+  assert.match(text(html), /A Provenance/);
+});
