@@ -4,11 +4,12 @@
  * without the (gitignored, large) results folder and without retraining.
  * A summary keeps what the report and the claims need: per learning rate the
  * final metrics, s0, s_GF and the critical rates, short trajectories for three
- * rates (figure 13 and appendix H.11) and the runs' provenance.
+ * rates figure 13 shows (the figure registry's choice) and the runs' provenance.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { trajectoryRates } from '../figures/trajectory.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { fitNormTransition, fitSharpnessTransition } from '../sweep/critical.js';
 import { planExperiment } from '../sweep/plan.js';
@@ -48,7 +49,7 @@ export const CondensedSweep = z.object({
   fittedCriticalLrNorm: z.number().nullable(),
   flowFinal: Metrics,
   runs: z.array(CondensedRun),
-  /** Downsampled histories of the rates chosen by `trajectoryRates`. */
+  /** Downsampled histories of the rates figure 13 shows (`trajectoryRates` of src/figures). */
   trajectories: z.array(z.object({ lr: z.number(), history: z.array(Metrics) })),
 });
 export type CondensedSweep = z.infer<typeof CondensedSweep>;
@@ -95,25 +96,6 @@ export function roundNumbers<T>(value: T, digits = DIGITS): T {
   if (Array.isArray(value)) return value.map((v) => roundNumbers(v, digits)) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundNumbers(v, digits)])) as T;
   return value;
-}
-
-/**
- * The three rates whose trajectories are kept: the largest converged rate below
- * eta_c (flow-aligned) and the converged rates nearest 2 eta_c and 4 eta_c (EoS),
- * like the three rates of figure 13. Fewer when the sweep has fewer converged runs.
- */
-export function trajectoryRates(sweep: Pick<SweepSummary, 'criticalLr'> & { runs: Pick<GdResult, 'lr' | 'final'>[] }): number[] {
-  const converged = sweep.runs.filter((r) => r.final).map((r) => r.lr);
-  const chosen = new Set<number>();
-  const below = converged.filter((lr) => lr < sweep.criticalLr);
-  if (below.length > 0) chosen.add(Math.max(...below));
-  for (const factor of [2, 4]) {
-    const above = converged.filter((lr) => lr > sweep.criticalLr && !chosen.has(lr));
-    if (above.length === 0) break;
-    const target = factor * sweep.criticalLr;
-    chosen.add(above.reduce((best, lr) => (Math.abs(Math.log(lr / target)) < Math.abs(Math.log(best / target)) ? lr : best)));
-  }
-  return [...chosen].sort((a, b) => a - b);
 }
 
 export interface StoredSweeps {

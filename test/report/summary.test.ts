@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gdKey } from '../../src/sweep/store.js';
 import { profile } from '../../src/sweep/profiles.js';
-import { bestData, downsample, readReportData, roundNumbers, sweepsFromStore, trajectoryRates, TRAJECTORY_POINTS, writeProfileData, type ExperimentData } from '../../src/report/summary.js';
+import { trajectoryRates } from '../../src/figures/trajectory.js';
+import { bestData, downsample, readReportData, roundNumbers, sweepsFromStore, TRAJECTORY_POINTS, writeProfileData, type ExperimentData } from '../../src/report/summary.js';
 import { FIXTURE_EXPERIMENTS, syntheticStore } from './fixture.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -21,13 +22,6 @@ test('downsample keeps the ends and at most max points', () => {
 
 test('roundNumbers cuts non-integers to 6 significant digits and keeps integers, strings and nulls', () => {
   assert.deepEqual(roundNumbers({ a: 0.123456789, b: [12345678, 1.00000049], c: 'x', d: null }), { a: 0.123457, b: [12345678, 1], c: 'x', d: null });
-});
-
-test('trajectoryRates: the largest flow-aligned rate and the rates nearest 2 and 4 eta_c', () => {
-  const run = (lr: number, ok = true) => ({ lr, final: ok ? ({} as never) : null });
-  const rates = trajectoryRates({ criticalLr: 0.1, runs: [run(0.05), run(0.09), run(0.15), run(0.21), run(0.38), run(0.5, false)] });
-  assert.deepEqual(rates, [0.09, 0.21, 0.38]);
-  assert.deepEqual(trajectoryRates({ criticalLr: 0.1, runs: [run(0.05)] }), [0.05]);
 });
 
 test('writeProfileData condenses a finished synthetic sweep into small validated files', () => {
@@ -52,10 +46,13 @@ test('writeProfileData condenses a finished synthetic sweep into small validated
   }
   assert.ok(tanh.compute.gdSeconds > 0 && tanh.environments[0].backend === 'wasm');
 
-  // The condensed sweep keeps what the full one has.
+  // The condensed sweep keeps every run, and the trajectories of the rates figure 13 draws.
   const full = sweepsFromStore(tanh.experiment, store);
   assert.ok(full);
-  assert.equal(full.summaries[0].runs.length, tanh.sweeps[0].runs.length);
+  full.summaries.forEach((summary, i) => {
+    assert.equal(summary.runs.length, tanh.sweeps[i].runs.length);
+    assert.deepEqual(tanh.sweeps[i].trajectories.map((t) => t.lr), roundNumbers(trajectoryRates(summary)));
+  });
 });
 
 test('a rerun replaces stale summaries and reports missing runs as partial', () => {
