@@ -23,6 +23,7 @@ const HELP = `usage: npm run report -- [build | data | prepare] [options]
 options
   --profile NAME   data: ${PROFILES.join(' | ')} (default quick)
   --results DIR    data: results folder (env EOS_RESULTS_DIR, default ./results)
+  --data DIR       committed summaries to write (data) or read (build, prepare); default reports/data
   --out DIR        build: output folder (default reports/_site)
   --pandoc         build: use pandoc even when Quarto is installed
   --no-pdf         build: skip the PDF
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       profile: { type: 'string', default: 'quick' },
       results: { type: 'string' },
+      data: { type: 'string' },
       out: { type: 'string' },
       pandoc: { type: 'boolean', default: false },
       'no-pdf': { type: 'boolean', default: false },
@@ -46,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const paths = defaultPrepareOptions();
+  const paths = { ...defaultPrepareOptions(), ...(v.data ? { dataDir: resolve(v.data) } : {}) };
   switch (command) {
     case 'data': {
       if (!(PROFILES as readonly string[]).includes(v.profile)) throw new Error(`unknown profile '${v.profile}': choose one of ${PROFILES.join(', ')}`);

@@ -99,6 +99,15 @@ function claimsOf(best: Map<string, ExperimentData>): ClaimResult[] {
   return evaluateClaims(sweeps);
 }
 
+/** "k of n sweeps hold", with the sweeps that could not decide. */
+function evidenceCount(c: ClaimResult): string {
+  if (c.evidence.length === 0) return '–';
+  const decided = c.evidence.filter((e) => e.verdict !== 'inconclusive');
+  const open = c.evidence.length - decided.length;
+  const held = decided.filter((e) => e.verdict === 'holds').length;
+  return [decided.length ? `${held} of ${decided.length} sweeps hold` : '', open ? `${open} inconclusive` : ''].filter(Boolean).join(', ');
+}
+
 function claimsChapter(claims: ClaimResult[]): string {
   const overview = table(
     ['claim', 'paper', 'verdict', 'evidence', 'profile'],
@@ -106,7 +115,7 @@ function claimsChapter(claims: ClaimResult[]): string {
       `${c.title} (@sec-claim-${c.id})`,
       c.section,
       VERDICT_MARK[c.verdict],
-      c.evidence.length ? `${c.evidence.filter((e) => e.verdict === 'holds').length} of ${c.evidence.filter((e) => e.verdict !== 'inconclusive').length} sweeps hold` : '–',
+      evidenceCount(c),
       c.profiles.join(', ') || '–',
     ]),
     { text: 'The paper\'s claims against our measurements. A claim holds when every decided sweep satisfies its criterion, is mixed when some do, and is not run when no sweep of the committed data can test it.', label: 'tbl-claims' },

@@ -4,12 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWithPandoc, findExecutable, readBook, resolveIncludes } from '../../src/report/build.js';
 import { defaultPrepareOptions } from '../../src/report/prepare.js';
-import { copyBookSources, makeFixtureWithData } from './fixture.js';
+import { REPO_ROOT } from '../../src/sweep/provenance.js';
+import { copyBookSources, FIXTURE_EXPERIMENTS, makeFixtureWithData, syntheticStore } from './fixture.js';
 
 const skip = findExecutable('pandoc') ? false : 'pandoc is not installed (Debian: apt-get install pandoc)';
 
@@ -87,4 +89,18 @@ test('the repository book builds from its committed data without unresolved refe
   assert.doesNotMatch(text(html), /\?\?[a-z]+-/);
   assert.match(text(html), /8 Claims checklist/);
   assert.match(text(html), /A Provenance/);
+});
+
+test('npm run report -- data condenses a results folder; unknown commands are usage errors', () => {
+  const root = mkdtempSync(join(tmpdir(), 'eos-report-cli-'));
+  syntheticStore(join(root, 'results'));
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/report/cli.ts'), ...args], { encoding: 'utf8', cwd: REPO_ROOT });
+  const data = cli('data', '--profile', 'smoke', '--results', join(root, 'results'), '--data', join(root, 'data'));
+  assert.equal(data.status, 0, data.stderr);
+  assert.match(data.stdout, /wrote .*fcn-relu-mnist5k-mse\.json/);
+  assert.match(data.stdout, /not run \(no gradient-flow result\): .*logistic-two-point/);
+  assert.equal(readdirSync(join(root, 'data', 'smoke')).length, FIXTURE_EXPERIMENTS.length);
+  const wrong = cli('publish');
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /unknown command 'publish'/);
 });
