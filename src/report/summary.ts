@@ -21,6 +21,13 @@ import type { ResultStore } from '../sweep/store.js';
 export const SUMMARY_FORMAT = 1;
 /** Points kept per trajectory: enough to show progressive sharpening and the EoS plateau. */
 export const TRAJECTORY_POINTS = 100;
+/** Fewest points per trajectory when an experiment has several loss goals (each with its own trajectories). */
+const MIN_TRAJECTORY_POINTS = 40;
+
+/** Points per trajectory, shared out over the loss goals so that a summary stays well below 200 KB. */
+export function trajectoryPoints(e: Experiment): number {
+  return Math.max(MIN_TRAJECTORY_POINTS, Math.floor(TRAJECTORY_POINTS / e.lossGoals.length));
+}
 /** Significant digits kept: far below the run-to-run noise, and it halves the file size. */
 const DIGITS = 6;
 
@@ -196,7 +203,7 @@ export function condense(entry: ProfileEntry, profileName: ProfileName, stored: 
           wallSeconds: r.provenance.wallSeconds,
           hvps: r.provenance.hvps,
         })),
-        trajectories: s.runs.filter((r) => keep.has(r.lr)).map((r) => ({ lr: r.lr, history: downsample(r.history, TRAJECTORY_POINTS) })),
+        trajectories: s.runs.filter((r) => keep.has(r.lr)).map((r) => ({ lr: r.lr, history: downsample(r.history, trajectoryPoints(entry.experiment)) })),
       };
     }),
     environments: environments(provenances),

@@ -41,7 +41,7 @@ function law(e: Experiment, lossGoal: number) {
   return { s0, sGF, etaC: 2 / sGF, divergesAbove: 2.6 / s0 };
 }
 
-function gdRun(e: Experiment, lr: number, lossGoal: number): GdResult {
+function gdRun(e: Experiment, lr: number, lossGoal: number, historyLength: number): GdResult {
   const { sGF, etaC, divergesAbove } = law(e, lossGoal);
   const key = gdKey(e, lr, lossGoal);
   const base = { kind: 'gd' as const, schemaVersion: 1 as const, key, experiment: e, lr, lossGoal, checkpoints: [], provenance: provenance(3 + 10 * lr, 40) };
@@ -53,10 +53,11 @@ function gdRun(e: Experiment, lr: number, lossGoal: number): GdResult {
   const l1 = eos ? 100 + 300 * (lr - etaC) : 100 * (1 + 0.002 * Math.sin(lr * 1000));
   const testLoss = 0.5 + 0.2 * Math.log(lr / (1.5 * etaC)) ** 2;
   const steps = Math.round((eos ? 2 / etaC + 1 / lr : 3 / lr) * 0.1);
-  const history = Array.from({ length: 30 }, (_, i) => {
-    const step = Math.round((i * steps) / 29);
-    const s = Math.min(sGF, 2 / lr) * (0.5 + 0.5 * Math.min(1, i / 15)) * (eos && i > 15 ? 1 + 0.03 * Math.sin(i) : 1);
-    return metrics(step, step * lr, { trainLoss: Math.exp(-i / 6), sharpness: s, l1: 90 + ((l1 - 90) * i) / 29, testLoss });
+  const history = Array.from({ length: historyLength }, (_, k) => {
+    const i = (30 * k) / historyLength;
+    const step = Math.round((k * steps) / historyLength);
+    const s = Math.min(sGF, 2 / lr) * (0.5 + 0.5 * Math.min(1, i / 15)) * (eos && i > 15 ? 1 + 0.03 * Math.sin(k) : 1);
+    return metrics(step, step * lr, { trainLoss: Math.exp(-i / 6), sharpness: s, l1: 90 + ((l1 - 90) * i) / 30, testLoss });
   });
   const final = metrics(steps, steps * lr, { trainLoss: 0.9 * lossGoal, sharpness, l1, l2: l1 / 10, testLoss, nuclear: l1 / 3 });
   history.push(final);
@@ -73,8 +74,8 @@ function gdRun(e: Experiment, lr: number, lossGoal: number): GdResult {
   };
 }
 
-/** Writes the flow and every GD run the appendix-G schedule asks for, like a finished sweep. */
-export function writeSyntheticSweep(store: ResultStore, e: Experiment): void {
+/** Writes the flow and every GD run the appendix-G schedule asks for, like a finished sweep; `historyLength` records per run. */
+export function writeSyntheticSweep(store: ResultStore, e: Experiment, historyLength = 30): void {
   const goals = e.lossGoals.map((g) => ({ lossGoal: g, ...law(e, g) }));
   // The flow reaches the j-th loss goal at step 10 + j.
   const flowHistory = Array.from({ length: 40 }, (_, i) => {
@@ -99,7 +100,7 @@ export function writeSyntheticSweep(store: ResultStore, e: Experiment): void {
     const done: GdResult[] = [];
     for (let rates = initialSchedule(g.s0, g.sGF, e.grid); rates.length > 0; ) {
       for (const lr of rates) {
-        const r = gdRun(e, lr, g.lossGoal);
+        const r = gdRun(e, lr, g.lossGoal, historyLength);
         store.write(r);
         done.push(r);
       }

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { gdKey } from '../../src/sweep/store.js';
 import { profile } from '../../src/sweep/profiles.js';
 import { trajectoryRates } from '../../src/figures/trajectory.js';
-import { bestData, downsample, readReportData, roundNumbers, sweepsFromStore, TRAJECTORY_POINTS, writeProfileData, type ExperimentData } from '../../src/report/summary.js';
-import { FIXTURE_EXPERIMENTS, syntheticStore } from './fixture.js';
+import { ResultStore } from '../../src/sweep/store.js';
+import { bestData, downsample, readReportData, roundNumbers, sweepsFromStore, trajectoryPoints, TRAJECTORY_POINTS, writeProfileData, type ExperimentData } from '../../src/report/summary.js';
+import { FIXTURE_EXPERIMENTS, syntheticStore, writeSyntheticSweep } from './fixture.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
@@ -53,6 +54,18 @@ test('writeProfileData condenses a finished synthetic sweep into small validated
     assert.equal(summary.runs.length, tanh.sweeps[i].runs.length);
     assert.deepEqual(tanh.sweeps[i].trajectories.map((t) => t.lr), roundNumbers(trajectoryRates(summary)));
   });
+});
+
+test('a paper-profile experiment with three loss goals and long histories stays below 200 KB', () => {
+  const store = new ResultStore(tmp('eos-report-results-'));
+  const tanh = profile('paper').find((e) => e.experiment.id === 'fcn-tanh-cifar5k-mse');
+  assert.ok(tanh && tanh.experiment.lossGoals.length === 3);
+  writeSyntheticSweep(store, tanh.experiment, 2000);
+  const dataDir = tmp('eos-report-data-');
+  const [file] = writeProfileData('paper', store, dataDir).written;
+  assert.ok(statSync(file).size < 200_000, `${statSync(file).size} bytes`);
+  const [d] = readReportData(dataDir);
+  assert.ok(d.sweeps.every((s) => s.trajectories.length === 3 && s.trajectories.every((t) => t.history.length === trajectoryPoints(d.experiment))));
 });
 
 test('a rerun replaces stale summaries and reports missing runs as partial', () => {
