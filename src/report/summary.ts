@@ -278,12 +278,16 @@ export function readReportData(dataDir: string): ExperimentData[] {
 /** Most faithful profile first: a paper-profile summary wins over quick, quick over smoke. */
 const PREFERENCE: readonly ProfileName[] = ['paper', 'quick', 'smoke'];
 
-/** Per experiment id, the summary of the most faithful profile that has one. */
+/**
+ * Per experiment id, the summary to report: complete sweeps before partial ones
+ * (a half-finished sweep would bias the claims), then the most faithful profile.
+ */
 export function bestData(all: ExperimentData[]): Map<string, ExperimentData> {
+  const rank = (d: ExperimentData) => (d.status === 'complete' ? 0 : PREFERENCE.length) + PREFERENCE.indexOf(d.profile);
   const best = new Map<string, ExperimentData>();
   for (const d of all) {
     const current = best.get(d.experiment.id);
-    if (!current || PREFERENCE.indexOf(d.profile) < PREFERENCE.indexOf(current.profile)) best.set(d.experiment.id, d);
+    if (!current || rank(d) < rank(current)) best.set(d.experiment.id, d);
   }
   return best;
 }

@@ -96,10 +96,12 @@ test('readReportData rejects an invalid summary with a way to fix it', () => {
   assert.throws(() => readReportData(dataDir), /broken\.json is not a valid result summary .*npm run report -- data --profile quick/);
 });
 
-test('bestData prefers the paper profile, then quick, then smoke', () => {
-  const d = (id: string, p: ExperimentData['profile']) => ({ profile: p, experiment: { id } }) as ExperimentData;
-  const best = bestData([d('a', 'smoke'), d('a', 'quick'), d('b', 'smoke'), d('c', 'paper'), d('c', 'quick')]);
+test('bestData prefers complete sweeps, then the paper profile, then quick, then smoke', () => {
+  const d = (id: string, p: ExperimentData['profile'], status: ExperimentData['status'] = 'complete') => ({ profile: p, status, experiment: { id } }) as ExperimentData;
+  const best = bestData([d('a', 'smoke'), d('a', 'quick'), d('b', 'smoke'), d('c', 'paper'), d('c', 'quick'), d('e', 'quick', 'partial'), d('e', 'smoke'), d('f', 'paper', 'partial'), d('f', 'quick', 'partial')]);
   assert.equal(best.get('a')?.profile, 'quick');
   assert.equal(best.get('b')?.profile, 'smoke');
   assert.equal(best.get('c')?.profile, 'paper');
+  assert.equal(best.get('e')?.profile, 'smoke');
+  assert.equal(best.get('f')?.profile, 'paper');
 });
