@@ -72,7 +72,7 @@ export function resolveIncludes(file: string, seen: string[] = []): string {
 }
 
 /** The whole book as one Markdown document: parts and the appendix group become unnumbered part headings. */
-export function combinedMarkdown(projectDir: string, book: Book): string {
+function combinedMarkdown(projectDir: string, book: Book): string {
   const out: string[] = [];
   let part: string | null = null;
   let appendix = false;
@@ -105,7 +105,7 @@ export function chromiumArgs(userDataDir: string): string[] {
 }
 
 /** Print HTML pages to one PDF (pages printed in order, joined with pdfunite when there are several). */
-export function printPdf(htmlFiles: string[], pdf: string, chromium: string): void {
+function printPdf(htmlFiles: string[], pdf: string, chromium: string): void {
   const work = mkdtempSync(join(tmpdir(), 'eos-report-print-'));
   try {
     const parts = htmlFiles.map((html, i) => {
@@ -164,7 +164,6 @@ export function buildWithPandoc(opts: BuildOptions): BuildResult {
     ...css.map((c) => `--css=${c}`),
     `--metadata=title:${book.title}`,
     ...(book.subtitle ? [`--metadata=subtitle:${book.subtitle}`] : []),
-    `--resource-path=${opts.projectDir}`,
     `--output=${html}`,
   ];
   const r = spawnSync('pandoc', args, { encoding: 'utf8' });
@@ -180,7 +179,7 @@ export function buildWithPandoc(opts: BuildOptions): BuildResult {
   return { renderer: 'pandoc', pages: [html], pdf: finishPdf(opts, [html]) };
 }
 
-export function buildWithQuarto(opts: BuildOptions, quarto: string): BuildResult {
+function buildWithQuarto(opts: BuildOptions, quarto: string): BuildResult {
   const r = spawnSync(quarto, ['render', opts.projectDir, '--output-dir', relative(opts.projectDir, opts.outDir) || '.'], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`quarto render failed (exit ${r.status})`);
   const book = readBook(opts.projectDir);

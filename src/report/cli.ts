@@ -23,7 +23,8 @@ const HELP = `usage: npm run report -- [build | data | prepare] [options]
 options
   --profile NAME   data: ${PROFILES.join(' | ')} (default quick)
   --results DIR    data: results folder (env EOS_RESULTS_DIR, default ./results)
-  --data DIR       committed summaries to write (data) or read (build, prepare); default reports/data
+  --data DIR       committed summaries to write (data) or read (build, prepare);
+                   default $EOS_REPORT_DATA or reports/data
   --out DIR        build: output folder (default reports/_site)
   --pandoc         build: use pandoc even when Quarto is installed
   --no-pdf         build: skip the PDF
@@ -48,7 +49,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const paths = { ...defaultPrepareOptions(), ...(v.data ? { dataDir: resolve(v.data) } : {}) };
+  // Through the environment, so that Quarto's pre-render step reads the same folder.
+  if (v.data) process.env.EOS_REPORT_DATA = resolve(v.data);
+  const paths = defaultPrepareOptions();
   switch (command) {
     case 'data': {
       if (!(PROFILES as readonly string[]).includes(v.profile)) throw new Error(`unknown profile '${v.profile}': choose one of ${PROFILES.join(', ')}`);

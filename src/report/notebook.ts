@@ -21,8 +21,7 @@ const Output = z.union([
 ]);
 type Output = z.infer<typeof Output>;
 const Cell = z.object({ cell_type: z.string(), source: Source, outputs: z.array(Output).optional() }).passthrough();
-export const Notebook = z.object({ cells: z.array(Cell), metadata: z.record(z.string(), z.unknown()).default({}) }).passthrough();
-export type Notebook = z.infer<typeof Notebook>;
+const Notebook = z.object({ cells: z.array(Cell), metadata: z.record(z.string(), z.unknown()).default({}) }).passthrough();
 
 const VEGA_LITE = /^application\/vnd\.vegalite\.v\d+\+json$/;
 const VEGA = /^application\/vnd\.vega\.v\d+\+json$/;
@@ -46,7 +45,7 @@ function fence(content: string): string {
   return '`'.repeat(Math.max(3, longest + 1));
 }
 
-export function rawHtml(html: string): string {
+function rawHtml(html: string): string {
   const f = fence(html);
   return `${f}{=html}\n${html}\n${f}`;
 }

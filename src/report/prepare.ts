@@ -31,10 +31,11 @@ export interface PrepareOptions {
   findingsFile: string;
 }
 
+/** Default inputs; EOS_REPORT_DATA names another summaries folder (it reaches Quarto's pre-render step too). */
 export function defaultPrepareOptions(): PrepareOptions {
   return {
     projectDir: join(REPO_ROOT, 'reports'),
-    dataDir: join(REPO_ROOT, 'reports', 'data'),
+    dataDir: process.env.EOS_REPORT_DATA ?? join(REPO_ROOT, 'reports', 'data'),
     notebooksDir: join(REPO_ROOT, 'notebooks'),
     benchFile: join(REPO_ROOT, 'reports', 'bench.md'),
     findingsFile: join(REPO_ROOT, 'src', 'theory', 'FINDINGS.md'),
@@ -56,7 +57,7 @@ function catalogue(): ProfileEntry[] {
 }
 
 /** Notebook slugs in chapter order. */
-export function notebookSlugs(): string[] {
+function notebookSlugs(): string[] {
   return [...new Set(catalogue().map((e) => e.notebook))];
 }
 

@@ -33,7 +33,7 @@ const DIGITS = 6;
 
 const Outcome = z.enum(['converged', 'diverged', 'max-steps']);
 
-export const CondensedRun = z.object({
+const CondensedRun = z.object({
   lr: z.number(),
   outcome: Outcome,
   steps: z.number().int(),
@@ -47,7 +47,7 @@ export const CondensedRun = z.object({
 });
 export type CondensedRun = z.infer<typeof CondensedRun>;
 
-export const CondensedSweep = z.object({
+const CondensedSweep = z.object({
   lossGoal: z.number(),
   s0: z.number(),
   sGF: z.number(),

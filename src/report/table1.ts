@@ -102,7 +102,7 @@ function modelLabel(e: Experiment): string | null {
 let paperEntries: ReturnType<typeof profile> | null = null;
 
 /** The setting an experiment id stands for: its paper-profile configuration. */
-export function paperExperiment(id: string): Experiment | null {
+function paperExperiment(id: string): Experiment | null {
   paperEntries ??= profile('paper');
   return paperEntries.find((p) => p.experiment.id === id)?.experiment ?? null;
 }
