@@ -104,3 +104,32 @@ test('npm run report -- data condenses a results folder; unknown commands are us
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /unknown command 'publish'/);
 });
+
+test('crossref.lua: implicit figures, tables, sections, parts, appendices and callouts', { skip }, () => {
+  const markdown = [
+    '# Intro {.unnumbered}',
+    'See @fig-a, @tbl-b, @sec-two, @sec-sub and @sec-app; also [@fig-a; @tbl-b].',
+    '# Part {.part}',
+    '# Two {#sec-two}',
+    '## Sub {#sec-sub}',
+    '![An image.](x.png){#fig-a}',
+    '| a |\n|---|\n| 1 |\n\n: A table. {#tbl-b}',
+    '::: {.callout-warning title="Careful"}\nbody\n:::',
+    '# Appendices {.part .appendices}',
+    '# App {#sec-app}',
+    '![Second image.](y.png){#fig-c}',
+    'Missing: @fig-none.',
+  ].join('\n\n');
+  const r = spawnSync('pandoc', ['--from=markdown', '--to=html5', '--wrap=none', `--lua-filter=${join(REPO_ROOT, 'reports/templates/crossref.lua')}`], { input: markdown, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const html = r.stdout;
+  assert.match(html, /See <a href="#fig-a" class="quarto-xref">Figure 1\.1<\/a>, <a href="#tbl-b" class="quarto-xref">Table 1\.1<\/a>, <a href="#sec-two" class="quarto-xref">Chapter 1<\/a>, <a href="#sec-sub" class="quarto-xref">Section 1\.1<\/a> and <a href="#sec-app" class="quarto-xref">Appendix A<\/a>/);
+  assert.match(html, /also <a href="#fig-a" class="quarto-xref">Figure 1\.1<\/a> and <a href="#tbl-b" class="quarto-xref">Table 1\.1<\/a>/);
+  assert.match(html, /<img src="x.png" id="fig-a"[^>]*>\s*<figcaption[^>]*><strong>Figure 1\.1:<\/strong> An image\.<\/figcaption>/);
+  assert.match(html, /<table id="tbl-b">\s*<caption><strong>Table 1\.1:<\/strong> A table\.<\/caption>/);
+  assert.match(html, /<strong>Figure A\.1:<\/strong> Second image\./);
+  assert.match(html, /<h1 class="part unnumbered" id="part">Part<\/h1>/);
+  assert.match(html, /<div class="callout-warning callout">\s*<div class="callout-title">\s*Careful\s*<\/div>/);
+  assert.match(html, /<strong>\?\?fig-none<\/strong>/);
+  assert.match(r.stderr, /unresolved reference @fig-none/);
+});
