@@ -8,45 +8,45 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium as playwright } from 'playwright-core';
 import { buildWithPandoc, chromiumArgs, findChromium, findExecutable } from '../../src/report/build.js';
-import { makeFixtureWithData } from './fixture.js';
+import { defaultPrepareOptions } from '../../src/report/prepare.js';
+import { copyBookSources, makeFixtureWithData } from './fixture.js';
 
 const browser = findChromium();
 const missing = [!findExecutable('pandoc') && 'pandoc', !browser && 'chromium', !findExecutable('pdftoppm') && 'pdftoppm (poppler-utils)'].filter(Boolean);
 const skip = missing.length ? `not installed: ${missing.join(', ')}` : false;
 const artifacts = process.env.REPORT_ARTIFACTS ?? join(tmpdir(), 'eos-report-artifacts');
 
-test('the built book renders every figure in Chromium without console errors, and prints to a PDF', { skip, timeout: 300_000 }, async (t) => {
-  const f = makeFixtureWithData();
-  const result = buildWithPandoc({ ...f, pdf: true });
-  rmSync(artifacts, { recursive: true, force: true });
-  mkdirSync(artifacts, { recursive: true });
-
-  const userDataDir = join(f.root, 'chromium-profile');
-  // The same flags as the PDF printing; playwright adds its own --headless and --user-data-dir.
+/**
+ * Opens a built page, waits for the charts and checks that each one is drawn,
+ * that static figures load and that nothing logs an error or leaves the machine;
+ * saves a screenshot scrolled to `anchor`. Returns the number of charts.
+ */
+async function inspectInChromium(page: string, userDataDir: string, screenshot: string, anchor: string): Promise<number> {
+  // The flags of the PDF printing; playwright adds its own --headless and --user-data-dir.
   const args = chromiumArgs(userDataDir).filter((a) => a !== '--headless' && !a.startsWith('--user-data-dir'));
   const instance = await playwright.launch({ executablePath: browser as string, args });
   try {
-    const page = await instance.newPage({ viewport: { width: 1400, height: 1000 } });
+    const tab = await instance.newPage({ viewport: { width: 1400, height: 1000 } });
     const problems: string[] = [];
-    page.on('console', (m) => {
+    tab.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
     });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-    page.on('request', (r) => {
+    tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    tab.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+    tab.on('request', (r) => {
       if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) problems.push(`network request: ${r.url()}`);
     });
-    await page.goto(pathToFileURL(result.pages[0]).href);
-    await page.waitForFunction(() => document.documentElement.dataset.figures !== undefined, undefined, { timeout: 60_000 });
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.figures), 'rendered');
+    await tab.goto(pathToFileURL(page).href);
+    await tab.waitForFunction(() => document.documentElement.dataset.figures !== undefined, undefined, { timeout: 60_000 });
+    assert.equal(await tab.evaluate(() => document.documentElement.dataset.figures), 'rendered');
 
-    const figures = await page.$$eval('.vega-figure', (els) =>
+    const figures = await tab.$$eval('.vega-figure', (els) =>
       els.map((el) => {
         const svg = el.querySelector('.vega-target svg');
         const box = svg?.getBoundingClientRect();
@@ -59,23 +59,32 @@ test('the built book renders every figure in Chromium without console errors, an
         };
       }),
     );
-    assert.equal(figures.length, 3, 'the three charts of the fixture notebook');
     figures.forEach((fig, i) => {
       assert.ok(fig.marks > 10 && fig.width > 100 && fig.height > 50, `chart ${i + 1} is drawn: ${JSON.stringify(fig)}`);
       assert.equal(fig.fallbackVisible, false, `chart ${i + 1}: static fallback hidden once drawn`);
     });
-    // Static figures (the PNG of the diagonal-net chapter) are plain images inside their numbered container.
-    assert.ok((await page.$$eval('.figure img', (imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)) >= 1);
+    const broken = await tab.$$eval('img', (imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 0).map((i) => (i as HTMLImageElement).alt));
+    assert.deepEqual(broken, [], 'every static figure loads');
     assert.deepEqual(problems, []);
 
-    await page.locator('#fig-sharpness').scrollIntoViewIfNeeded();
-    const screenshot = join(artifacts, 'report-figure.png');
-    await page.screenshot({ path: screenshot });
+    await tab.locator(anchor).first().scrollIntoViewIfNeeded();
+    await tab.screenshot({ path: screenshot });
     assert.ok(statSync(screenshot).size > 10_000);
-    t.diagnostic(`screenshot: ${screenshot}`);
+    return figures.length;
   } finally {
     await instance.close();
   }
+}
+
+test('the built book renders every figure in Chromium without console errors, and prints to a PDF', { skip, timeout: 300_000 }, async (t) => {
+  const f = makeFixtureWithData();
+  const result = buildWithPandoc({ ...f, pdf: true });
+  rmSync(artifacts, { recursive: true, force: true });
+  mkdirSync(artifacts, { recursive: true });
+
+  const figures = await inspectInChromium(result.pages[0], join(f.root, 'chromium-profile'), join(artifacts, 'report-figure.png'), '#fig-sharpness');
+  assert.equal(figures, 3, 'the three charts of the fixture notebook');
+  t.diagnostic(`screenshot: ${join(artifacts, 'report-figure.png')}`);
 
   assert.ok(result.pdf);
   const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [result.pdf], { encoding: 'utf8' }))?.[1]);
@@ -85,4 +94,13 @@ test('the built book renders every figure in Chromium without console errors, an
   assert.equal(images.length, pages);
   for (const image of images) assert.ok(statSync(join(artifacts, image)).size > 1000, `${image} is not blank`);
   t.diagnostic(`PDF pages as images: ${artifacts}/page-*.png`);
+});
+
+test('the repository book (committed data, executed notebooks) renders every figure without errors', { skip, timeout: 300_000 }, async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'eos-book-real-'));
+  const projectDir = copyBookSources(join(root, 'reports'));
+  const result = buildWithPandoc({ ...defaultPrepareOptions(), projectDir, outDir: join(root, '_site'), pdf: false });
+  mkdirSync(artifacts, { recursive: true });
+  const charts = await inspectInChromium(result.pages[0], join(root, 'chromium-profile'), join(artifacts, 'repository-book.png'), '#sec-claims');
+  t.diagnostic(`${charts} interactive charts; screenshot: ${join(artifacts, 'repository-book.png')}`);
 });
