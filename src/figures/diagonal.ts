@@ -139,9 +139,17 @@ export interface PlaneWindow {
 /** Square window holding the manifold's first-quadrant arc and every GD path (clipped to a few manifold radii). */
 export function planeWindow(setup: DiagonalSetup, paths: readonly (readonly Float64Array[])[]): PlaneWindow {
   const radius = Math.sqrt(setup.y / Math.min(...setup.x));
-  const coords = paths.flat().flatMap((w) => [w[0], w[1]]).filter((c) => Number.isFinite(c) && Math.abs(c) <= 2 * radius);
-  const lo = Math.min(0, ...coords);
-  const hi = Math.max(radius, ...coords);
+  let lo = 0;
+  let hi = radius;
+  for (const path of paths) {
+    for (const w of path) {
+      for (const c of w) {
+        if (!(Math.abs(c) <= 2 * radius)) continue;
+        lo = Math.min(lo, c);
+        hi = Math.max(hi, c);
+      }
+    }
+  }
   const pad = 0.05 * (hi - lo);
   return { lo: lo - pad, hi: hi + pad };
 }

@@ -50,7 +50,8 @@ export function toVega(spec: Spec): ReturnType<typeof compile>['spec'] {
     info: () => logger,
     debug: () => logger,
   };
-  const out = compile(spec as unknown as TopLevelSpec, { logger: logger as never }).spec;
+  // Vega takes over the data arrays it is given (it tags and may reorder tuples): work on a copy.
+  const out = compile(structuredClone(spec) as unknown as TopLevelSpec, { logger: logger as never }).spec;
   if (warnings.length > 0) throw new Error(`Vega-Lite warnings: ${warnings.join('; ')}`);
   return out;
 }

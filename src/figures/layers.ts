@@ -25,13 +25,19 @@ export function layerRows(summary: SweepSummary, which: LayerNorm): LayerRow[] {
   return runs.flatMap((r) => (r.perLayer ?? []).map((b) => ({ layer: b.name, lr: r.lr, norm: b[which], value: b[which] - (reference.get(b.name) ?? NaN) })));
 }
 
-/** Figure 14: one panel per norm, one line per parameter block. */
-export function layerNormFigure(summary: SweepSummary, norms: LayerNorm[]): Spec {
-  const ids = norms.map((n) => `layers-${n}`);
-  const x: Spec = { field: 'lr', type: 'quantitative', title: AXIS_TITLES.lr, scale: { domain: [0, lrDomainMax(summary)], nice: false } };
+export interface LayerPanel {
+  summary: SweepSummary;
+  norm: LayerNorm;
+  title: string;
+}
+
+/** Figure 14: one panel per (sweep, norm), one line per parameter block. */
+export function layerNormFigure(panels: LayerPanel[]): Spec {
+  const ids = panels.map((_, k) => `layers${k}`);
   return {
     params: [lrSelection(ids, false)],
-    hconcat: norms.map((which, k) => ({
+    hconcat: panels.map(({ summary, norm, title }, k) => ({
+      title,
       width: 260,
       height: 190,
       layer: [
@@ -42,14 +48,14 @@ export function layerNormFigure(summary: SweepSummary, norms: LayerNorm[]): Spec
         },
         {
           name: finalView(ids[k]),
-          data: { values: layerRows(summary, which) },
+          data: { values: layerRows(summary, norm) },
           mark: { type: 'line', point: true },
           encoding: {
-            x,
-            y: { field: 'value', type: 'quantitative', title: `Δ ${AXIS_TITLES[which]} from smallest η` },
+            x: { field: 'lr', type: 'quantitative', title: AXIS_TITLES.lr, scale: { domain: [0, lrDomainMax(summary)], nice: false } },
+            y: { field: 'value', type: 'quantitative', title: `Δ ${AXIS_TITLES[norm]} from smallest η` },
             color: { field: 'layer', type: 'nominal', title: 'parameter block', legend: { orient: 'right' } },
             opacity: { condition: { param: LR_SELECTION, empty: true, value: 1 }, value: 0.35 },
-            tooltip: [{ field: 'layer' }, { field: 'lr', type: 'quantitative', title: 'η', format: '.4~g' }, { field: 'norm', type: 'quantitative', title: AXIS_TITLES[which], format: '.5~g' }, { field: 'value', type: 'quantitative', title: 'change', format: '.4~g' }],
+            tooltip: [{ field: 'layer' }, { field: 'lr', type: 'quantitative', title: 'η', format: '.4~g' }, { field: 'norm', type: 'quantitative', title: AXIS_TITLES[norm], format: '.5~g' }, { field: 'value', type: 'quantitative', title: 'change', format: '.4~g' }],
           },
         },
       ],

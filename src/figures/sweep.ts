@@ -87,7 +87,8 @@ export interface PanelOptions {
   /** Unique within the figure: names the view for the linked selection. */
   id: string;
   metric: Metric | CustomQuantity;
-  title?: string;
+  /** Panel title; an array gives several lines. */
+  title?: string | string[];
   /** Fixed y domain, e.g. shared by the panels of one row. */
   yDomain?: [number, number];
   /** Extra layers drawn under the final values (e.g. a theory curve), encoding their y as field `value`. */
@@ -131,14 +132,14 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
   const yTitle = custom ? custom.title : AXIS_TITLES[metric as Metric];
   const isSharpness = metric === 'sharpness';
   const yDomain = opts.yDomain ?? (isSharpness ? sharpnessDomain(summary) : undefined);
-  const y: Spec = { field: 'value', type: 'quantitative', title: yTitle, scale: yDomain ? { domain: yDomain, nice: false } : { zero: false } };
+  const y: Spec = { field: 'value', type: 'quantitative', title: yTitle, scale: yDomain ? { domain: yDomain, nice: false, zero: false } : { zero: false } };
   const x = lrAxis(xMax);
   const layers: Spec[] = [];
 
   if (isSharpness && yDomain) {
     const curve = stabilityCurve(summary, yDomain[1]);
     layers.push(
-      { name: `${id}-stability-line`, data: { values: curve.line }, mark: { type: 'line', clip: true, strokeWidth: 1.2 }, encoding: { x, y, color: seriesColour(SERIES.stability) } },
+      { name: `${id}-stability-line`, data: { values: curve.line }, mark: { type: 'line', clip: true, strokeWidth: 1.2 }, encoding: { x, y, color: seriesColour(SERIES.stability), tooltip: [num('lr', 'η'), num('value', '2/η')] } },
       {
         name: `${id}-stability`,
         data: { values: curve.crosses },
@@ -193,7 +194,7 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
       encoding: { x: { field: 'lr', type: 'quantitative' } },
     },
   );
-  return { title: opts.title ?? '', width: 230, height: 170, layer: layers };
+  return { title: { text: opts.title ?? '', fontSize: 11 }, width: 230, height: 170, layer: layers };
 }
 
 /** Name of the layer holding the final values of panel `id`: the views the selection listens to. */
@@ -204,40 +205,52 @@ export function lrSelection(panelIds: string[], nearest = true): Spec {
   return { name: LR_SELECTION, select: { type: 'point', fields: ['lr'], on: 'click', clear: 'dblclick', nearest }, views: panelIds.map(finalView) };
 }
 
-export interface SweepColumn {
-  summary: SweepSummary;
-  /** Column heading, e.g. "ε = 0.1" or the experiment. */
-  label: string;
-}
+/** One panel of a grid: a metric of a sweep (the grid names the views). */
+export type Cell = { summary: SweepSummary } & Omit<PanelOptions, 'id'>;
 
 /**
- * A grid of sweep panels: one column per sweep, one row per metric. With
- * `shareY`, every row uses one y range over all columns (Figure 2's "axis
- * scales are equal for all three instances").
+ * Panels in rows, linked by one learning-rate selection, with one shared legend
+ * of the sweep series. Figures that are not part of the grid (a concat of
+ * other kinds) compose the result as they like.
  */
-export function sweepGrid(columns: SweepColumn[], metrics: Metric[], opts: { shareY?: boolean } = {}): Spec {
+export function panelGrid(rows: Cell[][]): Spec {
   const ids: string[] = [];
-  const rows = metrics.map((metric, m) => {
-    const domain = opts.shareY ? sharedDomain(columns.map((c) => c.summary), metric) : undefined;
-    return {
-      hconcat: columns.map((c, k) => {
-        const id = `m${m}c${k}`;
-        ids.push(id);
-        return sweepPanel(c.summary, { id, metric, yDomain: domain, title: m === 0 ? c.label : '' });
-      }),
-    };
-  });
-  return { params: [lrSelection(ids)], vconcat: rows, resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } } };
+  const built = rows.map((row, r) =>
+    row.map(({ summary, ...opts }, c) => {
+      const id = `r${r}c${c}`;
+      ids.push(id);
+      return sweepPanel(summary, { id, ...opts });
+    }),
+  );
+  // A wrapped concat aligns the panels in columns, whatever the width of their titles.
+  if (built.some((row) => row.length !== built[0].length)) throw new Error('panelGrid: rows must have equal length');
+  const body = built.length === 1 ? { hconcat: built[0] } : { concat: built.flat(), columns: built[0].length };
+  return { params: [lrSelection(ids)], ...body, resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } } };
 }
 
 /** The panels of one sweep side by side (its label belongs in the figure's subtitle). */
 export function sweepRow(summary: SweepSummary, metrics: Metric[]): Spec {
-  const ids = metrics.map((_, m) => `m${m}`);
-  return {
-    params: [lrSelection(ids)],
-    hconcat: metrics.map((metric, m) => sweepPanel(summary, { id: ids[m], metric })),
-    resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } },
-  };
+  return panelGrid([metrics.map((metric) => ({ summary, metric }))]);
+}
+
+export interface SweepColumn {
+  summary: SweepSummary;
+  /** Column heading, e.g. "ε = 0.1" or the experiment (an array gives several lines). */
+  label: string | string[];
+}
+
+/**
+ * One column per sweep, one row per metric. With `shareY`, every row uses one
+ * y range over all columns (Figure 2: "axis scales are equal for all three
+ * instances").
+ */
+export function sweepColumns(columns: SweepColumn[], metrics: Metric[], opts: { shareY?: boolean } = {}): Spec {
+  return panelGrid(
+    metrics.map((metric, m) => {
+      const yDomain = opts.shareY ? sharedDomain(columns.map((c) => c.summary), metric) : undefined;
+      return columns.map((c) => ({ summary: c.summary, metric, yDomain, title: m === 0 ? c.label : '' }));
+    }),
+  );
 }
 
 /** One y range covering a metric in several sweeps (final values, GF values and, for sharpness, s_GF and max sharpness). */
@@ -250,7 +263,7 @@ export function sharedDomain(summaries: SweepSummary[], metric: Metric): [number
   return [lo - pad, hi + pad];
 }
 
-/** Column heading of a sweep: experiment and loss goal, and the measured eta_c. */
-export function columnLabel(summary: SweepSummary, prefix = summary.experiment.id): string {
-  return `${prefix} (ε = ${fmt(summary.lossGoal)}, η_c = ${fmt(summary.criticalLr)})`;
+/** Heading of a sweep: the experiment, then its loss goal and eta_c = 2/s_GF. */
+export function columnLabel(summary: SweepSummary): string[] {
+  return [summary.experiment.id, `ε = ${fmt(summary.lossGoal)}, η_c = 2/s_GF = ${fmt(summary.criticalLr)}`];
 }

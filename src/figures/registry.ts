@@ -1,0 +1,235 @@
+/**
+ * Figure registry: id -> the paper figure it reproduces, the notebook that
+ * shows it, the profile experiments it needs and how to draw it from their
+ * sweeps. `renderFigure` loads the sweeps through the cached API and returns
+ * the finished Vega-Lite spec; `npm run figure` exports it.
+ */
+import type { SweepSummary } from '../sweep/schema.js';
+import { classificationFigure } from './classification.js';
+import { diagonalSweepFigure, figure4, PLANE_LEGEND, planeFigure, planeRates } from './diagonal.js';
+import { layerNormFigure } from './layers.js';
+import type { SweepLoader } from './load.js';
+import { fmt, topLevel, type Spec } from './spec.js';
+import { columnLabel, panelGrid, sweepColumns, sweepRow } from './sweep.js';
+import { trajectoryFigure, trajectoryRates } from './trajectory.js';
+
+export const NOTEBOOKS = ['01-regime-transition', '02-loss-thresholds', '03-initialization', '04-parameterization', '05-diagonal-net', '06-classification-toy'] as const;
+export type NotebookId = (typeof NOTEBOOKS)[number];
+
+/** Experiments a figure needs: the first of `anyOf` the profile has, or every one of `allOf` it has (at least one). */
+export type Use = { anyOf: string[] } | { allOf: string[] };
+
+/** Sweep summaries per role of `uses`, one summary per (experiment, loss goal). */
+export type Sweeps = Record<string, SweepSummary[]>;
+
+export interface Drawing {
+  body: Spec;
+  subtitle?: string | string[];
+}
+
+export interface FigureEntry {
+  id: string;
+  /** The figure of the paper it reproduces, e.g. "Figure 3 (left)". */
+  paperFigure: string;
+  title: string;
+  notebook: NotebookId;
+  uses: Record<string, Use>;
+  draw(sweeps: Sweeps): Drawing;
+}
+
+/** One sweep per role; figures of one loss goal use the experiment's first. */
+const first = (sweeps: Sweeps, role: string): SweepSummary => sweeps[role][0];
+
+const label = (s: SweepSummary): string[] => columnLabel(s);
+
+const oneSweep = (id: string, paperFigure: string, title: string, experiment: string, metrics: Parameters<typeof sweepRow>[1]): FigureEntry => ({
+  id,
+  paperFigure,
+  title,
+  notebook: '01-regime-transition',
+  uses: { sweep: { anyOf: [experiment] } },
+  draw: (s) => ({ body: sweepRow(first(s, 'sweep'), metrics), subtitle: label(first(s, 'sweep')) }),
+});
+
+const trajectories = (id: string, paperFigure: string, title: string, experiments: string[]): FigureEntry => ({
+  id,
+  paperFigure,
+  title,
+  notebook: '01-regime-transition',
+  uses: { sweep: { anyOf: experiments } },
+  draw: (s) => {
+    const summary = first(s, 'sweep');
+    return { body: trajectoryFigure(summary), subtitle: [...label(summary), `rates ${trajectoryRates(summary).map((lr) => fmt(lr)).join(', ')}`] };
+  },
+});
+
+/** Columns of sweeps of several experiments (seeds, scales, widths), sharpness over ℓ1-norm. */
+const experimentColumns = (sweeps: SweepSummary[]): Spec => sweepColumns(sweeps.map((s) => ({ summary: s, label: label(s) })), ['sharpness', 'l1']);
+
+export const FIGURES: FigureEntry[] = [
+  oneSweep('fig1a', 'Figure 1 (left)', 'regime transition: sharpness and ℓ2-norm, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'l2']),
+  oneSweep('fig3a', 'Figure 3 (left)', 'sharpness, nuclear norm and test loss, FCN-ReLU, MNIST-5k, MSE', 'fcn-relu-mnist5k-mse', ['sharpness', 'nuclear', 'testLoss']),
+  oneSweep('fig3b', 'Figure 3 (middle)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, CE', 'fcn-relu-cifar5k-ce', ['sharpness', 'nuclear', 'testLoss']),
+  oneSweep('fig3c', 'Figure 3 (right)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'nuclear', 'testLoss']),
+  {
+    id: 'fig9',
+    paperFigure: 'Figure 9',
+    title: 'ℓ1, nuclear and ℓ2 norms of the final solutions (top: CIFAR-10-5k, bottom: MNIST-5k; FCN-ReLU, MSE)',
+    notebook: '01-regime-transition',
+    uses: { cifar: { anyOf: ['fcn-relu-cifar5k-mse'] }, mnist: { anyOf: ['fcn-relu-mnist5k-mse'] } },
+    draw: (s) => ({ body: panelGrid([first(s, 'cifar'), first(s, 'mnist')].map((summary) => (['l1', 'nuclear', 'l2'] as const).map((metric, k) => ({ summary, metric, title: k === 0 ? label(summary) : '' })))) }),
+  },
+  {
+    id: 'fig11',
+    paperFigure: 'Figure 11',
+    title: 'ℓ1-distance of the GD solution from the GF solution ((a) CIFAR-10-5k, (b) MNIST-5k; FCN-ReLU, MSE)',
+    notebook: '01-regime-transition',
+    uses: { cifar: { anyOf: ['fcn-relu-cifar5k-mse'] }, mnist: { anyOf: ['fcn-relu-mnist5k-mse'] } },
+    draw: (s) => ({ body: panelGrid([[first(s, 'cifar'), first(s, 'mnist')].map((summary, k) => ({ summary, metric: 'distanceFromFlow', title: [`(${'ab'[k]}) ${summary.experiment.id}`, label(summary)[1]] }))]) }),
+  },
+  {
+    id: 'fig12',
+    paperFigure: 'Figure 12',
+    title: 'ℓ1-distance from initialisation (top) and ℓ1-norm (bottom) of the final solutions',
+    notebook: '01-regime-transition',
+    uses: { cifar: { anyOf: ['fcn-relu-cifar5k-mse'] }, mnist: { anyOf: ['fcn-relu-mnist5k-mse'] } },
+    draw: (s) => {
+      const summaries = [first(s, 'cifar'), first(s, 'mnist')];
+      return { body: panelGrid((['distanceFromInit', 'l1'] as const).map((metric, m) => summaries.map((summary) => ({ summary, metric, title: m === 0 ? label(summary) : '' })))) };
+    },
+  },
+  trajectories('fig13a', 'Figure 13a', 'evolution during training in intrinsic time, MSE (FCN-ReLU, MNIST-5k)', ['fcn-relu-mnist5k-mse-goal1e-2', 'fcn-relu-mnist5k-mse']),
+  trajectories('fig13b', 'Figure 13b', 'evolution during training in intrinsic time, CE (FCN-ReLU, MNIST-5k)', ['fcn-relu-mnist5k-ce']),
+  {
+    id: 'fig14',
+    paperFigure: 'Figure 14',
+    title: 'per-layer norms of the final solutions, minus their value at the smallest learning rate',
+    notebook: '01-regime-transition',
+    uses: { mnist: { anyOf: ['fcn-relu-mnist5k-mse'] }, cifar: { anyOf: ['fcn-relu-cifar5k-ce'] } },
+    draw: (s) => ({
+      body: layerNormFigure([
+        { summary: first(s, 'mnist'), norm: 'l2', title: '(a) MNIST-5k, MSE, ℓ2' },
+        { summary: first(s, 'mnist'), norm: 'l1', title: '(b) MNIST-5k, MSE, ℓ1' },
+        { summary: first(s, 'cifar'), norm: 'l2', title: '(c) CIFAR-10-5k, CE, ℓ2' },
+      ]),
+    }),
+  },
+  {
+    id: 'fig2',
+    paperFigure: 'Figure 2',
+    title: 'sharpness and ℓ1-norm for three loss thresholds ε, equal axis scales (FCN-tanh, CIFAR-10-5k, MSE)',
+    notebook: '02-loss-thresholds',
+    uses: { sweep: { anyOf: ['fcn-tanh-cifar5k-mse'] } },
+    draw: (s) => {
+      const byGoal = [...s.sweep].sort((a, b) => b.lossGoal - a.lossGoal);
+      return { body: sweepColumns(byGoal.map((summary) => ({ summary, label: `ε = ${fmt(summary.lossGoal)}: η_c = ${fmt(summary.criticalLr)}` })), ['sharpness', 'l1'], { shareY: true }) };
+    },
+  },
+  {
+    id: 'fig6',
+    paperFigure: 'Figure 6',
+    title: 'initialisation seed 43, seed 44 and scale ×5 (FCN-ReLU, CIFAR-10-5k, MSE)',
+    notebook: '03-initialization',
+    uses: { seed43: { anyOf: ['fcn-relu-cifar5k-mse-seed43', 'fcn-relu-cifar5k-mse'] }, seed44: { anyOf: ['fcn-relu-cifar5k-mse-seed44'] }, scaled: { anyOf: ['fcn-relu-cifar5k-mse-init5'] } },
+    draw: (s) => ({ body: experimentColumns([first(s, 'seed43'), first(s, 'seed44'), first(s, 'scaled')]) }),
+  },
+  {
+    id: 'fig60',
+    paperFigure: 'Figure 60',
+    title: 'initialisation seed 45 (FCN-ReLU, CIFAR-10-5k, MSE)',
+    notebook: '03-initialization',
+    uses: { sweep: { anyOf: ['fcn-relu-cifar5k-mse-seed45'] } },
+    draw: (s) => ({ body: sweepRow(first(s, 'sweep'), ['sharpness', 'l1', 'testLoss']), subtitle: label(first(s, 'sweep')) }),
+  },
+  {
+    id: 'fig63',
+    paperFigure: 'Figure 63',
+    title: 'initialisation scale ×10 (FCN-ReLU, CIFAR-10-5k, CE)',
+    notebook: '03-initialization',
+    uses: { sweep: { anyOf: ['fcn-relu-cifar5k-ce-init10'] } },
+    draw: (s) => ({ body: sweepRow(first(s, 'sweep'), ['sharpness', 'l1', 'testLoss']), subtitle: label(first(s, 'sweep')) }),
+  },
+  {
+    id: 'fig7',
+    paperFigure: 'Figure 7',
+    title: 'μP parameterisation, widths 100, 200, 400 (FCN-ReLU, MNIST-5k, MSE)',
+    notebook: '04-parameterization',
+    uses: { widths: { allOf: ['fcn-relu-mnist5k-mse-mup100', 'fcn-relu-mnist5k-mse-mup200', 'fcn-relu-mnist5k-mse-mup400'] } },
+    draw: (s) => ({ body: experimentColumns(s.widths) }),
+  },
+  {
+    id: 'fig8',
+    paperFigure: 'Figure 8',
+    title: 'kernel (NTK) parameterisation, widths 200, 400, 600 (FCN-ReLU, MNIST-5k, MSE)',
+    notebook: '04-parameterization',
+    uses: { widths: { allOf: ['fcn-relu-mnist5k-mse-ntk200', 'fcn-relu-mnist5k-mse-ntk400', 'fcn-relu-mnist5k-mse-ntk600'] } },
+    draw: (s) => ({ body: experimentColumns(s.widths) }),
+  },
+  {
+    id: 'fig4',
+    paperFigure: 'Figure 4 (b-f)',
+    title: 'diagonal network: GD iterates for four learning rates and the generalisation error',
+    notebook: '05-diagonal-net',
+    uses: { sweep: { anyOf: ['diagonal-2d'] } },
+    draw: (s) => ({ body: figure4(first(s, 'sweep')), subtitle: PLANE_LEGEND }),
+  },
+  {
+    id: 'fig15',
+    paperFigure: 'Figure 15',
+    title: 'diagonal network: final sharpness, ℓ1-norm with the predicted line, generalisation error',
+    notebook: '05-diagonal-net',
+    uses: { sweep: { anyOf: ['diagonal-2d'] } },
+    draw: (s) => ({ body: diagonalSweepFigure(first(s, 'sweep')), subtitle: label(first(s, 'sweep')) }),
+  },
+  {
+    id: 'fig16',
+    paperFigure: 'Figure 16',
+    title: 'diagonal network: GD iterates for increasing learning rates',
+    notebook: '05-diagonal-net',
+    uses: { sweep: { anyOf: ['diagonal-2d'] } },
+    draw: (s) => ({ body: planeFigure(first(s, 'sweep'), planeRates(first(s, 'sweep'))), subtitle: PLANE_LEGEND }),
+  },
+  {
+    id: 'figF',
+    paperFigure: 'Appendix F (Theorem F.1; no figure in the paper)',
+    title: 'classification toy: sharpness, direction and test error of the GD classifier',
+    notebook: '06-classification-toy',
+    uses: { sweep: { anyOf: ['logistic-two-point'] } },
+    draw: (s) => ({ body: classificationFigure(first(s, 'sweep')), subtitle: label(first(s, 'sweep')) }),
+  },
+];
+
+export function findFigure(id: string): FigureEntry {
+  const entry = FIGURES.find((f) => f.id === id);
+  if (!entry) throw new Error(`unknown figure '${id}'; \`npm run figure -- --list\` lists them`);
+  return entry;
+}
+
+/** The experiment ids a figure uses in a profile (role -> ids), or the roles the profile cannot serve. */
+export function resolveUses(entry: FigureEntry, has: (id: string) => boolean): { ids: Record<string, string[]>; missing: string[] } {
+  const ids: Record<string, string[]> = {};
+  const missing: string[] = [];
+  for (const [role, use] of Object.entries(entry.uses)) {
+    const present = 'anyOf' in use ? use.anyOf.filter(has).slice(0, 1) : use.allOf.filter(has);
+    if (present.length === 0) missing.push('anyOf' in use ? use.anyOf.join(' or ') : use.allOf.join(', '));
+    ids[role] = present;
+  }
+  return { ids, missing };
+}
+
+export class FigureUnavailable extends Error {}
+
+/** The finished spec of a figure, from the loader's (cached) sweeps. */
+export async function renderFigure(entry: FigureEntry, loader: SweepLoader): Promise<Spec> {
+  const { ids, missing } = resolveUses(entry, (id) => loader.has(id));
+  if (missing.length > 0) throw new FigureUnavailable(`${entry.id} needs ${missing.join('; ')}, not in profile '${loader.profile}'`);
+  const sweeps: Sweeps = {};
+  for (const [role, list] of Object.entries(ids)) {
+    sweeps[role] = [];
+    for (const id of list) sweeps[role].push(...(await loader.sweeps(id)));
+    // A loss goal the gradient flow never reached has no sweep.
+    if (sweeps[role].length === 0) throw new FigureUnavailable(`${entry.id}: the gradient flow of ${list.join(', ')} never reached its loss goal`);
+  }
+  const { body, subtitle } = entry.draw(sweeps);
+  return topLevel(`${entry.paperFigure}: ${entry.title}`, body, subtitle);
+}

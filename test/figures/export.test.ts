@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { exportFigure, fontFile, svgToPng, toSvg, toVega } from '../../src/figures/export.js';
+import { FONT, topLevel } from '../../src/figures/spec.js';
+import { sweepRow } from '../../src/figures/sweep.js';
+import { syntheticSummary } from './fixtures.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const spec = topLevel('export test', sweepRow(syntheticSummary(), ['sharpness', 'l1']));
+
+test('every spec fixes the figure font', () => {
+  assert.equal((spec.config as { font: string }).font, FONT);
+  assert.ok(fontFile().endsWith('.ttf'));
+});
+
+test('SVG export draws the figure with the fixed font', async () => {
+  const svg = await toSvg(spec);
+  assert.match(svg, /^<svg/);
+  assert.match(svg, /DejaVu Sans/);
+  assert.match(svg, /learning rate η/);
+});
+
+test('PNG export has the PNG signature and the SVG size times the scale', async () => {
+  const svg = await toSvg(spec);
+  const png = svgToPng(svg, 2);
+  assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
+  const width = Number(/width="(\d+(?:\.\d+)?)"/.exec(svg)?.[1]);
+  assert.equal(png.readUInt32BE(16), Math.round(2 * width));
+});
+
+test('exportFigure writes non-empty SVG, PNG and Vega-Lite files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eos-fig-'));
+  try {
+    const paths = await exportFigure('t', spec, dir);
+    assert.ok(readFileSync(paths.svg, 'utf8').length > 1000);
+    assert.deepEqual(readFileSync(paths.png).subarray(0, 8), PNG_SIGNATURE);
+    assert.deepEqual(JSON.parse(readFileSync(paths.spec, 'utf8')), spec);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Vega-Lite warnings fail the export instead of drawing a wrong figure', () => {
+  assert.throws(() => toVega({ mark: 'point', encoding: { x: { field: 'a', type: 'quantitative', scale: { type: 'log', zero: true } } }, data: { values: [{ a: 1 }] } }), /Vega-Lite/);
+});

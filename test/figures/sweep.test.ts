@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { topLevel } from '../../src/figures/spec.js';
+import { lrDomainMax, panelGrid, sharedDomain, sweepColumns, sweepPanel, sweepRow, runRows, LR_SELECTION } from '../../src/figures/sweep.js';
+import { syntheticSummary, syntheticSharpness } from './fixtures.js';
+import { assertCompiles, assertSelectionViews, assertTooltips, unitViews, values, view } from './helpers.js';
+
+const summary = syntheticSummary();
+const panel = (metric: Parameters<typeof sweepPanel>[1]['metric']) => topLevel('t', panelGrid([[{ summary, metric }]]));
+
+test('the 2/eta crosses sit at 2/lr for every sampled rate', () => {
+  const crosses = values(view(panel('sharpness'), 'r0c0-stability'));
+  assert.deepEqual(crosses.map((c) => c.lr), summary.runs.map((r) => r.lr));
+  for (const c of crosses) assert.equal(c.value, 2 / (c.lr as number));
+  for (const p of values(view(panel('sharpness'), 'r0c0-stability-line'))) assert.ok(Math.abs((p.value as number) - 2 / (p.lr as number)) < 1e-12);
+});
+
+test('eta_c is the dashed vertical at 2/s_GF, s_GF the horizontal, GF final value the dotted line', () => {
+  const spec = panel('sharpness');
+  const critical = view(spec, 'r0c0-critical');
+  assert.equal(values(critical)[0].lr, 2 / summary.sGF);
+  assert.ok(Array.isArray((critical.mark as { strokeDash?: unknown }).strokeDash));
+  assert.equal(values(view(spec, 'r0c0-sGF'))[0].value, summary.sGF);
+  assert.equal(values(view(spec, 'r0c0-flow'))[0].value, summary.flowFinal.sharpness);
+  assert.equal(values(view(spec, 'r0c0-inverseS0'))[0].lr, 1 / summary.s0);
+});
+
+test('final values and max sharpness come from the converged runs; diverged rates are marked', () => {
+  const spec = panel('sharpness');
+  const finals = values(view(spec, 'r0c0-final'));
+  const converged = summary.runs.filter((r) => r.outcome === 'converged');
+  assert.deepEqual(finals.map((f) => f.lr), converged.map((r) => r.lr));
+  for (const f of finals) assert.ok(Math.abs((f.value as number) - syntheticSharpness(f.lr as number, summary.sGF)) < 1e-12);
+  assert.deepEqual(values(view(spec, 'r0c0-maxSharpness')).map((f) => f.maxSharpness), converged.map((r) => r.maxSharpness));
+  assert.deepEqual(values(view(spec, 'r0c0-diverged')).map((d) => d.lr), summary.runs.filter((r) => r.outcome === 'diverged').map((r) => r.lr));
+});
+
+test('no 1/s_0 line when s_0 is negative or beyond the sampled rates', () => {
+  for (const s0 of [-2, 0.01]) {
+    const spec = topLevel('t', panelGrid([[{ summary: syntheticSummary({ s0 }), metric: 'sharpness' }]]));
+    assert.ok(!unitViews(spec).some((v) => v.name === 'r0c0-inverseS0'), `s0 = ${s0}`);
+  }
+});
+
+test('metric panels draw the recorded metric and its gradient-flow value', () => {
+  const rows = runRows(summary);
+  for (const metric of ['l1', 'l2', 'nuclear', 'testLoss', 'testAccuracy', 'distanceFromInit'] as const) {
+    const spec = panel(metric);
+    const finals = values(view(spec, 'r0c0-final'));
+    assert.deepEqual(finals.map((f) => f.value), rows.filter((r) => r.outcome !== 'diverged').map((r) => r[metric]), metric);
+    assert.ok(unitViews(spec).some((v) => v.name === 'r0c0-flow'), metric);
+  }
+  // There is no gradient-flow counterpart of the distance from the flow solution.
+  assert.ok(!unitViews(panel('distanceFromFlow')).some((v) => v.name === 'r0c0-flow'));
+});
+
+test('a custom quantity is drawn from each run and the given flow value', () => {
+  const spec = panel({ title: 'twice l1', run: (r) => 2 * (r.final?.l1 ?? NaN), flow: 7 });
+  for (const f of values(view(spec, 'r0c0-final'))) assert.equal(f.value, 2 * (f.l1 as number));
+  assert.equal(values(view(spec, 'r0c0-flow'))[0].value, 7);
+});
+
+test('shared y domains cover every column of a row', () => {
+  const other = syntheticSummary({ sGF: 40 });
+  const [lo, hi] = sharedDomain([summary, other], 'l1');
+  const all = [summary, other].flatMap((s) => runRows(s).map((r) => r.l1).filter((v): v is number => v !== null));
+  assert.ok(lo <= Math.min(...all) && hi >= Math.max(...all));
+  assert.deepEqual(sharedDomain([summary, other], 'sharpness')[0], 0);
+});
+
+test('sweep figures compile, carry tooltips and link the learning rate across all panels', () => {
+  const other = syntheticSummary({ sGF: 40 });
+  const figures = [
+    topLevel('row', sweepRow(summary, ['sharpness', 'l1', 'testLoss'])),
+    topLevel('columns', sweepColumns([{ summary, label: 'a' }, { summary: other, label: ['b', 'c'] }], ['sharpness', 'l1'], { shareY: true })),
+  ];
+  for (const spec of figures) {
+    assertCompiles(spec);
+    assertTooltips(spec);
+    assertSelectionViews(spec);
+    const param = (spec.params as { name: string; views: string[] }[])[0];
+    assert.equal(param.name, LR_SELECTION);
+    assert.equal(param.views.length, unitViews(spec).filter((v) => String(v.name).endsWith('-final')).length);
+  }
+});
+
+test('the learning-rate axis spans every sampled rate', () => {
+  assert.ok(lrDomainMax(summary) >= Math.max(...summary.runs.map((r) => r.lr)));
+});
+
+test('the legend lists only the series a figure draws', () => {
+  const spec = topLevel('t', sweepRow(summary, ['l1']));
+  const colour = (view(spec, 'r0c0-final').encoding as { color: { scale: { domain: string[] } } }).color;
+  assert.ok(!colour.scale.domain.includes('2/η'));
+  assert.ok(colour.scale.domain.includes('GD final value'));
+});
