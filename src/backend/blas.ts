@@ -12,9 +12,8 @@
  * native kernel does not handle (other dtypes, empty tensors, unusual
  * broadcasting or axes) goes to the stock kernel.
  *
- * Independently of the addon, `registerZeroCopyIdentity` replaces the wasm
- * Identity kernel, which copies its input, by one that shares it (as the cpu
- * backend does): autodiff clones every tensor it saves for the backward pass.
+ * Independently of the addon, `registerZeroCopyKernels` stops the wasm
+ * Identity and same-dtype Cast kernels from copying their input.
  *
  * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS when the library loads, which
  * happens when the addon is first loaded here; if unset it is set to the number
@@ -257,22 +256,30 @@ export function setBlasThreads(threads: number): void {
   lib.setThreads(threads);
 }
 
-let identityRegistered = false;
+let zeroCopyRegistered = false;
 
-/** Replace the copying wasm Identity kernel by one that shares the input's data (tensors are immutable). */
-export function registerZeroCopyIdentity(): void {
-  if (identityRegistered) return;
-  identityRegistered = true;
-  const stockIdentity = tf.getKernel('Identity', 'wasm');
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      if (x.dtype === 'string') return stockIdentity.kernelFunc(args);
-      (args.backend as WasmBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    }) as unknown as tf.KernelFunc,
-  });
+/**
+ * Replace the wasm Identity kernel, and Cast to the same dtype, which copy their
+ * input, by kernels that share the input's data (tensors are immutable; the cpu
+ * backend does the same). Autodiff clones every tensor it saves, and the relu
+ * gradient casts float32 to float32.
+ */
+export function registerZeroCopyKernels(): void {
+  if (zeroCopyRegistered) return;
+  zeroCopyRegistered = true;
+  const share = (args: KernelArgs): tf.TensorInfo => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    (args.backend as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  const stockIdentity = tf.getKernel('Identity', 'wasm').kernelFunc;
+  const stockCast = tf.getKernel('Cast', 'wasm').kernelFunc;
+  const kernels: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
+    Identity: (args) => ((args.inputs.x as tf.TensorInfo).dtype === 'string' ? (stockIdentity(args) as tf.TensorInfo) : share(args)),
+    Cast: (args) => ((args.inputs.x as tf.TensorInfo).dtype === (args.attrs as { dtype: string }).dtype ? share(args) : (stockCast(args) as tf.TensorInfo)),
+  };
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
 }

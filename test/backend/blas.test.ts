@@ -173,12 +173,18 @@ test('gradient and exact HVP are the same with native and stock kernels (tanh, c
   }
 });
 
-test('zero-copy Identity: clones share data and dispose independently', () => {
-  const x = tf.tensor1d([1, 2, 3]);
-  const y = tf.clone(x);
-  x.dispose();
-  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
-  y.dispose();
+test('zero-copy Identity and Cast: results share data and dispose independently', () => {
+  for (const f of [tf.clone, (t: tf.Tensor) => tf.cast(t, 'float32')]) {
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = f(x);
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+    y.dispose();
+  }
+  const cast = tf.tidy(() => tf.cast(tf.greater(tf.tensor1d([1, -1]), 0), 'float32'));
+  assert.equal(cast.dtype, 'float32');
+  assert.deepEqual(Array.from(cast.dataSync()), [1, 0]);
+  cast.dispose();
 });
 
 test('no tensors or wasm buffers leak over GD steps and HVPs', () => {
