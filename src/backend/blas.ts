@@ -12,8 +12,8 @@
  * native kernel does not handle (other dtypes, empty tensors, unusual
  * broadcasting or axes) goes to the stock kernel.
  *
- * Independently of the addon, `registerZeroCopyKernels` stops the wasm
- * Identity and same-dtype Cast kernels from copying their input.
+ * Independently of the addon, `registerWasmFixes` removes copies and JS-side
+ * allocations from a few stock kernels and the Sum gradient.
  *
  * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS when the library loads, which
  * happens when the addon is first loaded here; if unset it is set to the number
@@ -256,17 +256,65 @@ export function setBlasThreads(threads: number): void {
   lib.setThreads(threads);
 }
 
-let zeroCopyRegistered = false;
+/**
+ * Slice without the stock kernel's copy of the whole input (it reads the input
+ * back with readSync before copying the slice): contiguous runs are copied
+ * straight from the heap.
+ */
+function heapSlice(stockSlice: tf.KernelFunc): (args: KernelArgs) => tf.TensorInfo {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const backend = args.backend as WasmBackend & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array };
+    if (x.dtype === 'string' || x.shape.length === 0) return stockSlice(args) as tf.TensorInfo;
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    const out = backend.makeOutput(extent, x.dtype);
+    const total = sizeOf(extent);
+    if (total === 0) return out;
+    const src = backend.typedArrayFromHeap(x);
+    const dst = backend.typedArrayFromHeap(out);
+    const strides = [...tf.util.computeStrides(x.shape), 1];
+    // Axes after k are taken whole, so each index over the axes before k selects one contiguous run.
+    let k = x.shape.length - 1;
+    while (k > 0 && extent[k] === x.shape[k]) k--;
+    const run = extent[k] * strides[k];
+    const index = new Array<number>(k).fill(0);
+    for (let o = 0; o < total; o += run) {
+      let from = start[k] * strides[k];
+      for (let d = 0; d < k; d++) from += (start[d] + index[d]) * strides[d];
+      dst.set(src.subarray(from, from + run), o);
+      for (let d = k - 1; d >= 0; d--) {
+        if (++index[d] < extent[d]) break;
+        index[d] = 0;
+      }
+    }
+    return out;
+  };
+}
+
+/** The stock Sum gradient multiplies by ones(x.shape), a JS array built and uploaded per call; onesLike fills on the heap. */
+const sumGradient: tf.GradConfig = {
+  kernelName: 'Sum',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const expanded = x.shape.slice();
+    for (const axis of tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape)) expanded[axis] = 1;
+    return { x: () => tf.mul(tf.reshape(dy as tf.Tensor, expanded), tf.onesLike(x)) };
+  },
+};
+
+let fixesRegistered = false;
 
 /**
- * Replace the wasm Identity kernel, and Cast to the same dtype, which copy their
- * input, by kernels that share the input's data (tensors are immutable; the cpu
- * backend does the same). Autodiff clones every tensor it saves, and the relu
- * gradient casts float32 to float32.
+ * Fixes for wasm kernels that need no addon: Identity and Cast to the same
+ * dtype share their input's data instead of copying it (tensors are immutable;
+ * the cpu backend does the same, and autodiff clones every tensor it saves),
+ * Slice copies only the slice, and the Sum gradient allocates nothing in JS.
  */
-export function registerZeroCopyKernels(): void {
-  if (zeroCopyRegistered) return;
-  zeroCopyRegistered = true;
+export function registerWasmFixes(): void {
+  if (fixesRegistered) return;
+  fixesRegistered = true;
   const share = (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     (args.backend as WasmBackend).incRef(x.dataId);
@@ -277,9 +325,11 @@ export function registerZeroCopyKernels(): void {
   const kernels: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
     Identity: (args) => ((args.inputs.x as tf.TensorInfo).dtype === 'string' ? (stockIdentity(args) as tf.TensorInfo) : share(args)),
     Cast: (args) => ((args.inputs.x as tf.TensorInfo).dtype === (args.attrs as { dtype: string }).dtype ? share(args) : (stockCast(args) as tf.TensorInfo)),
+    Slice: heapSlice(tf.getKernel('Slice', 'wasm').kernelFunc),
   };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
+  tf.registerGradient(sumGradient);
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerSecondOrderGradients } from './gradients.js';
-import { enableNativeKernels, registerZeroCopyKernels } from './blas.js';
+import { enableNativeKernels, registerWasmFixes } from './blas.js';
 
 export const BACKENDS = ['wasm', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -77,7 +77,7 @@ export async function initBackend(request?: BackendRequest): Promise<BackendInfo
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialise`);
   await tf.ready();
-  if (name === 'wasm') registerZeroCopyKernels();
+  if (name === 'wasm') registerWasmFixes();
   const blas = name === 'wasm' && process.env.EOS_BLAS !== '0' ? enableNativeKernels() : null;
   active = { name, package: pkg, tfjsVersion: tf.version.tfjs, blas: blas !== null, blasLibrary: blas?.library ?? null, blasThreads: blas?.threads ?? null };
   return active;

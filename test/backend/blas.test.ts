@@ -212,3 +212,48 @@ test('no tensors or wasm buffers leak over GD steps and HVPs', () => {
   assert.equal(backend.numDataIds(), buffers);
   objective.dispose();
 });
+
+/** Reference slice of nested arrays. */
+function sliceNested(x: unknown, begin: number[], size: number[]): unknown {
+  if (begin.length === 0) return x;
+  return (x as unknown[]).slice(begin[0], begin[0] + size[0]).map((row) => sliceNested(row, begin.slice(1), size.slice(1)));
+}
+
+test('Slice copies exactly the slice for contiguous and strided cases, ranks 1 to 5', () => {
+  const cases: { shape: number[]; begin: number[]; size: number[] }[] = [
+    { shape: [20], begin: [3], size: [11] },
+    { shape: [6, 7], begin: [2, 0], size: [3, 7] },
+    { shape: [6, 7], begin: [1, 2], size: [4, 3] },
+    { shape: [6, 7], begin: [0, 6], size: [6, 1] },
+    { shape: [3, 6, 6, 2], begin: [0, 1, 1, 0], size: [3, 4, 4, 2] },
+    { shape: [3, 6, 6, 2], begin: [1, 0, 0, 0], size: [2, 6, 6, 2] },
+    { shape: [2, 3, 4, 5, 6], begin: [1, 1, 0, 2, 3], size: [1, 2, 4, 3, 2] },
+    { shape: [4, 5], begin: [1, 1], size: [0, 3] },
+  ];
+  for (const c of cases) {
+    tf.tidy(() => {
+      const x = randomTensor(c.shape);
+      const s = tf.slice(x, c.begin, c.size);
+      assert.deepEqual(s.shape, c.size);
+      assert.deepEqual(s.arraySync(), sliceNested(x.arraySync(), c.begin, c.size), JSON.stringify(c));
+    });
+  }
+  tf.tidy(() => {
+    const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    assert.deepEqual(tf.slice(ints, [0, 1], [2, 2]).arraySync(), [[2, 3], [5, 6]]);
+  });
+});
+
+test('Sum gradient: first and second derivatives of 0.5 * ||sum(x, axis)||^2', () => {
+  tf.tidy(() => {
+    const x = randomTensor([4, 3, 5]);
+    const v = randomTensor([4, 3, 5]);
+    for (const axis of [0, 1, 2, [0, 2]]) {
+      const f = (t: tf.Tensor) => tf.mul(0.5, tf.sum(tf.square(tf.sum(t, axis)))) as tf.Scalar;
+      const grad = tf.grad(f)(x);
+      assertClose(grad, tf.add(tf.zerosLike(x), tf.sum(x, axis, true)), 1e-6, `grad axis ${axis}`);
+      const hv = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(t), v)))(x);
+      assertClose(hv, tf.add(tf.zerosLike(x), tf.sum(v, axis, true)), 1e-6, `hvp axis ${axis}`);
+    }
+  });
+});
