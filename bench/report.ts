@@ -43,6 +43,8 @@ export interface BenchReport {
     threads: number;
     quick: boolean;
     backend: BackendInfo | null;
+    /** OPENBLAS_* variables the engine ran with (the PyTorch side reports its own under workloads[].torch.env). */
+    blasEnv: Record<string, string>;
     torch: Record<string, string>;
   };
   workloads: WorkloadReport[];

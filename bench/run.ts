@@ -212,6 +212,7 @@ function emptyReport(threads: number, quick: boolean): BenchReport {
       threads,
       quick,
       backend: null,
+      blasEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('OPENBLAS_') && e[1] !== undefined)),
       torch: {},
     },
     workloads: [],

@@ -231,7 +231,7 @@ class Server:
             return {
                 "versions": {"torch": torch.__version__, "python": sys.version.split()[0], "numpy": np.__version__},
                 "threads": torch.get_num_threads(),
-                "env": {key: os.environ.get(key) for key in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
+                "env": {key: os.environ.get(key) for key in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE")},
                 "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
         raise ValueError(f"unknown command {op!r}")

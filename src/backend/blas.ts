@@ -15,10 +15,11 @@
  * Independently of the addon, `registerWasmFixes` removes copies and JS-side
  * allocations from a few stock kernels and the Sum gradient.
  *
- * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS when the library loads, which
- * happens when the addon is first loaded here; if unset it is set to the number
- * of available cores. A process that loads OpenBLAS earlier through some other
- * addon must set the variable before it starts.
+ * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS (and OPENBLAS_CORETYPE) when
+ * the library loads, which happens when the addon is first loaded here; if
+ * unset, the thread count is set to the number of available cores. A process
+ * that loads OpenBLAS earlier through some other addon must set the variables
+ * before it starts.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
