@@ -1,8 +1,8 @@
 /*
  * Element-wise kernels on the tfjs wasm heap: tanh and exp through glibc's
  * vector math library (libmvec, <= 4 ulp; AVX-512 or AVX2 chosen at run time),
- * comparisons with full broadcasting, and sum / max over one contiguous block
- * of axes. Sums accumulate in double.
+ * comparisons with full broadcasting, sum / max over one contiguous block of
+ * axes (sums accumulate in double), concatenation and casts to float32.
  */
 #include "elementwise.h"
 
@@ -118,4 +118,26 @@ void reduce_f32(enum reduce_op op, const float *x, float *out, int64_t outer, in
       for (int64_t i = 0; i < inner; i++) dst[i] = (row[i] > dst[i] || row[i] != row[i]) ? row[i] : dst[i];
     }
   }
+}
+
+void concat_f32(int count, const float *const *inputs, const int64_t *inner, int64_t outer, float *out) {
+  for (int64_t o = 0; o < outer; o++) {
+    for (int i = 0; i < count; i++) {
+      const float *src = inputs[i] + o * inner[i];
+      if (inner[i] == 1) {
+        *out++ = *src;
+      } else {
+        memcpy(out, src, (size_t)inner[i] * sizeof(float));
+        out += inner[i];
+      }
+    }
+  }
+}
+
+void bool_to_f32(const unsigned char *x, float *out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = (float)x[i];
+}
+
+void int32_to_f32(const int32_t *x, float *out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = (float)x[i];
 }

@@ -17,6 +17,13 @@ void unary_f32(enum unary_op op, const float *x, float *y, size_t n);
 void compare_f32(enum compare_op op, int rank, const int64_t *shape, const int64_t *astride, const int64_t *bstride,
                  const float *a, const float *b, unsigned char *out);
 
+/* out [outer, sum of inner] = the inputs [outer, inner[i]] side by side. */
+void concat_f32(int count, const float *const *inputs, const int64_t *inner, int64_t outer, float *out);
+
+/* out = (float)x for bool (uint8) or int32 inputs. */
+void bool_to_f32(const unsigned char *x, float *out, size_t n);
+void int32_to_f32(const int32_t *x, float *out, size_t n);
+
 /* x viewed as [outer, size, inner] reduced over the middle axis into out [outer, inner]. */
 void reduce_f32(enum reduce_op op, const float *x, float *out, int64_t outer, int64_t size, int64_t inner);
 

@@ -9,6 +9,7 @@
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "elementwise.h"
 
@@ -170,6 +171,64 @@ static napi_value reduce(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * concat(buffer, outOffset, outer, inOffsets, inners): out [outer, sum inners] = the float32
+ * inputs [outer, inners[i]] side by side (a concatenation along one axis, flattened around it).
+ */
+static napi_value concat(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  void *data;
+  size_t length;
+  int64_t a[2];
+  uint32_t count = 0, counted = 0;
+  if (!get_args(env, info, 5, argv, &data, &length, "eos_native.concat: expected (ArrayBuffer, 2 numbers, 2 arrays)")) return NULL;
+  bool ok = get_ints(env, argv + 1, 2, a) && napi_get_array_length(env, argv[3], &count) == napi_ok &&
+            napi_get_array_length(env, argv[4], &counted) == napi_ok && count == counted && count >= 1 && a[1] >= 1;
+  const float **inputs = ok ? malloc(count * sizeof(float *)) : NULL;
+  int64_t *inner = ok ? malloc(count * sizeof(int64_t)) : NULL;
+  ok = ok && inputs != NULL && inner != NULL;
+  int64_t total = 0;
+  float *base = (float *)data;
+  for (uint32_t i = 0; ok && i < count; i++) {
+    napi_value v;
+    int64_t off;
+    ok = napi_get_element(env, argv[3], i, &v) == napi_ok && get_int(env, v, &off) &&
+         napi_get_element(env, argv[4], i, &v) == napi_ok && get_int(env, v, &inner[i]) && inner[i] >= 1 &&
+         in_range(off, a[1] * inner[i], length);
+    if (ok) {
+      inputs[i] = base + off / 4;
+      total += inner[i];
+    }
+  }
+  ok = ok && in_range(a[0], a[1] * total, length);
+  if (ok) concat_f32((int)count, inputs, inner, a[1], base + a[0] / 4);
+  free(inputs);
+  free(inner);
+  if (!ok) napi_throw_range_error(env, NULL, "eos_native.concat: bad offsets, sizes or arrays");
+  return NULL;
+}
+
+/* toFloat(buffer, op, xOffset, outOffset, n): out = float32(x) for bool (op 0) or int32 (op 1) x. */
+static napi_value to_float(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  void *data;
+  size_t length;
+  int64_t a[4];
+  if (!get_args(env, info, 5, argv, &data, &length, "eos_native.toFloat: expected (ArrayBuffer, 4 numbers)")) return NULL;
+  if (!get_ints(env, argv + 1, 4, a) || a[0] < 0 || a[0] > 1 || !in_range_of(a[1], a[3], a[0] == 0 ? 1 : 4, length) ||
+      !in_range(a[2], a[3], length)) {
+    napi_throw_range_error(env, NULL, "eos_native.toFloat: bad op, offsets or size");
+    return NULL;
+  }
+  float *out = (float *)data + a[2] / 4;
+  if (a[0] == 0) {
+    bool_to_f32((const unsigned char *)data + a[1], out, (size_t)a[3]);
+  } else {
+    int32_to_f32((const int32_t *)data + a[1] / 4, out, (size_t)a[3]);
+  }
+  return NULL;
+}
+
 /* setThreads(n): OpenBLAS worker threads for subsequent calls. */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -202,6 +261,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unary", NULL, unary, NULL, NULL, NULL, napi_enumerable, NULL},
       {"compare", NULL, compare, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reduce", NULL, reduce, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"concat", NULL, concat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"toFloat", NULL, to_float, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

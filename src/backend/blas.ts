@@ -8,7 +8,8 @@
  * multi-threaded matmuls (transposed operands cost nothing, so the matmul
  * gradient passes transpose flags instead of materialising transposes), tanh and
  * exp through glibc's vector math library (the stock wasm tanh is ~40x slower),
- * comparisons with broadcasting, and sum / max over contiguous axes. Anything a
+ * comparisons with broadcasting, sum / max over contiguous axes, concatenation
+ * and casts to float32 (the stock kernels for these two loop in JS). Anything a
  * native kernel does not handle (other dtypes, empty tensors, unusual
  * broadcasting or axes) goes to the stock kernel.
  *
@@ -45,6 +46,8 @@ interface NativeAddon {
   unary(buffer: ArrayBuffer, op: number, xOffset: number, yOffset: number, n: number): void;
   compare(buffer: ArrayBuffer, op: number, aOffset: number, bOffset: number, outOffset: number, shape: number[], aStrides: number[], bStrides: number[]): void;
   reduce(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, outer: number, size: number, inner: number): void;
+  concat(buffer: ArrayBuffer, outOffset: number, outer: number, inOffsets: number[], inners: number[]): void;
+  toFloat(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, n: number): void;
   setThreads(threads: number): void;
   info(): { threads: number; config: string };
 }
@@ -75,6 +78,7 @@ export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/eos_
 const UNARY = { Tanh: 0, Exp: 1 } as const;
 const COMPARE = { Equal: 0, NotEqual: 1, Greater: 2, GreaterEqual: 3, Less: 4, LessEqual: 5 } as const;
 const REDUCE = { Sum: 0, Max: 1 } as const;
+const TO_FLOAT: Partial<Record<tf.DataType, number>> = { bool: 0, int32: 1 };
 
 let addon: NativeAddon | null = null;
 /** Stock kernels and gradient replaced by enableNativeKernels (null while the stock ones are active). */
@@ -193,7 +197,34 @@ function reduceKernel(kernelName: keyof typeof REDUCE): tf.KernelFunc {
   }) as unknown as tf.KernelFunc;
 }
 
+/** Concatenation of float32 tensors (the stock kernel copies row by row from JS). */
+function concat(args: KernelArgs): tf.TensorInfo {
+  const inputs = Object.values(args.inputs) as tf.TensorInfo[];
+  const backend = args.backend as WasmBackend;
+  const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0].shape)[0];
+  const parts = inputs.filter((t) => sizeOf(t.shape) > 0);
+  if (parts.length < 2 || parts.some((t) => t.dtype !== 'float32')) return stock('Concat')(args) as tf.TensorInfo;
+  const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+  const out = backend.makeOutput(outShape, 'float32');
+  native().concat(heap(backend), offset(backend, out), sizeOf(outShape.slice(0, axis)), parts.map((t) => offset(backend, t)), parts.map((t) => sizeOf(t.shape.slice(axis))));
+  return out;
+}
+
+/** Casts of bool and int32 to float32 (the stock kernel converts in JS); everything else goes to the previous kernel. */
+function cast(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as WasmBackend;
+  const op = TO_FLOAT[x.dtype];
+  const size = sizeOf(x.shape);
+  if ((args.attrs as { dtype: string }).dtype !== 'float32' || op === undefined || size === 0) return stock('Cast')(args) as tf.TensorInfo;
+  const out = backend.makeOutput(x.shape, 'float32');
+  native().toFloat(heap(backend), op, offset(backend, x), offset(backend, out), size);
+  return out;
+}
+
 const NATIVE_KERNELS: { kernelName: string; kernelFunc: tf.KernelFunc }[] = [
+  { kernelName: 'Concat', kernelFunc: concat as unknown as tf.KernelFunc },
+  { kernelName: 'Cast', kernelFunc: cast as unknown as tf.KernelFunc },
   { kernelName: 'BatchMatMul', kernelFunc: batchMatMul as unknown as tf.KernelFunc },
   ...(Object.keys(UNARY) as (keyof typeof UNARY)[]).map((name) => ({ kernelName: name, kernelFunc: unaryKernel(name) })),
   ...(Object.keys(COMPARE) as (keyof typeof COMPARE)[]).map((name) => ({ kernelName: name, kernelFunc: compareKernel(name) })),
@@ -216,8 +247,8 @@ const nativeTransposeGradient: tf.GradConfig = {
 };
 
 /**
- * Route the wasm backend's matmul, tanh, exp, comparison, sum and max kernels
- * (and the matmul gradient) through the addon. Call after the wasm backend is
+ * Route the wasm backend's matmul, tanh, exp, comparison, sum, max, concat and
+ * cast kernels (and the matmul gradient) through the addon. Call after the wasm backend is
  * ready. Returns null, changing nothing, when the addon has not been built.
  */
 export function enableNativeKernels(): BlasInfo | null {

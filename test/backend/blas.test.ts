@@ -144,6 +144,33 @@ test('native sum and max over contiguous axes match the stock kernels; other axe
   x.dispose();
 });
 
+test('native concat and casts to float32 match the stock kernels', { skip }, () => {
+  const cases: { shapes: number[][]; axis: number }[] = [
+    { shapes: [[4, 3], [4, 5]], axis: 1 },
+    { shapes: [[2, 3], [5, 3], [1, 3]], axis: 0 },
+    { shapes: [[2, 3, 4, 1], [2, 3, 4, 1], [2, 3, 4, 2]], axis: 3 },
+    { shapes: [[2, 3, 4], [2, 0, 4], [2, 2, 4]], axis: 1 },
+    { shapes: [[3, 2]], axis: -1 },
+  ];
+  for (const c of cases) {
+    tf.tidy(() => {
+      const xs = c.shapes.map(randomTensor);
+      const { native, stock } = nativeAndStock(() => tf.concat(xs, c.axis));
+      assertClose(native, stock, 0, `concat ${JSON.stringify(c)}`);
+    });
+  }
+  tf.tidy(() => {
+    const ints = tf.tensor1d([3, -2, 0, 7], 'int32');
+    const bools = tf.greater(randomTensor([33]), 0);
+    const floats = tf.mul(randomTensor([9]), 3);
+    for (const [x, dtype] of [[ints, 'float32'], [bools, 'float32'], [floats, 'int32'], [floats, 'float32'], [ints, 'bool']] as const) {
+      const { native, stock } = nativeAndStock(() => tf.cast(x, dtype));
+      assert.equal(native.dtype, stock.dtype);
+      assert.deepEqual(Array.from(native.dataSync()), Array.from(stock.dataSync()), `cast ${x.dtype} -> ${dtype}`);
+    }
+  });
+});
+
 test('gradient and exact HVP are the same with native and stock kernels (tanh, cross-entropy)', { skip }, () => {
   const n = 64;
   const d = 12;
