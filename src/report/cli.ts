@@ -1,7 +1,7 @@
 /**
  * npm run report -- [command] [options]
  *   build (default)  render the book into reports/_site (Quarto if installed, else pandoc) and its PDF
- *   data             condense the results of a profile into reports/data/<profile>/ (committed)
+ *   data             condense the results of a profile and judge the paper's claims on them into reports/data/<profile>/ (committed)
  *   prepare          write the generated partials only (Quarto's pre-render step)
  */
 import { join, resolve } from 'node:path';
@@ -17,7 +17,8 @@ const HELP = `usage: npm run report -- [build | data | prepare] [options]
 
   build      render the book (default): quarto render when Quarto is installed, else pandoc;
              then print reports/_site/report.pdf with headless Chromium
-  data       condense results/ of a profile into reports/data/<profile>/ (replaces that profile's summaries)
+  data       condense results/ of a profile into reports/data/<profile>/ with the claims' verdicts
+             (replaces that profile's summaries)
   prepare    only write the generated partials (reports/_generated), as Quarto's pre-render step does
 
 options
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'data': {
       if (!(PROFILES as readonly string[]).includes(v.profile)) throw new Error(`unknown profile '${v.profile}': choose one of ${PROFILES.join(', ')}`);
-      const w = writeProfileData(v.profile as ProfileName, new ResultStore(v.results), paths.dataDir);
+      const w = await writeProfileData(v.profile as ProfileName, new ResultStore(v.results), paths.dataDir);
       for (const f of w.written) process.stdout.write(`wrote ${f}\n`);
       for (const f of w.removed) process.stdout.write(`removed ${f}\n`);
       if (w.notRun.length) process.stdout.write(`not run (no gradient-flow result): ${w.notRun.join(', ')}\n`);

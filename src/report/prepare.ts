@@ -12,10 +12,10 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { profile, PROFILES, type ProfileEntry } from '../sweep/profiles.js';
 import { gitRevision, packageVersion, REPO_ROOT } from '../sweep/provenance.js';
 import { Experiment } from '../sweep/schema.js';
-import { evaluateClaims, type ClaimResult, type ProfiledSweep, type Verdict } from './claims.js';
 import { callout, duration, num, table, withoutTitle } from './markdown.js';
 import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
 import { bestData, readReportData, type ExperimentData } from './summary.js';
+import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
 import { experimentsForRow, TABLE1 } from './table1.js';
 
 export interface PrepareOptions {
@@ -42,12 +42,15 @@ export function defaultPrepareOptions(): PrepareOptions {
   };
 }
 
+type Verdict = 'holds' | 'does not hold' | 'cannot tell' | 'not run';
+
+const verdictOf = (c: ReportedClaim): Verdict => (c.profile === null ? 'not run' : c.holds === null ? 'cannot tell' : c.holds ? 'holds' : 'does not hold');
+
 /** Verdict labels; the symbols exist in DejaVu Sans, so the PDF shows them too. */
 const VERDICT_MARK: Record<Verdict, string> = {
   holds: '✓ holds',
   'does not hold': '✗ does not hold',
-  mixed: '◑ mixed',
-  inconclusive: '? inconclusive',
+  'cannot tell': '? cannot tell',
   'not run': '– not run',
 };
 
@@ -95,51 +98,34 @@ function experimentsTable(best: Map<string, ExperimentData>, entries: ProfileEnt
   return table(['experiment', 'chapter', 'paper figures', 'data (profile)', 'runs conv. / div. / all', 's0', 's_GF', 'η_c = 2/s_GF', 'compute'], rows, caption);
 }
 
-function claimsOf(best: Map<string, ExperimentData>): ClaimResult[] {
-  const sweeps: ProfiledSweep[] = [...best.values()].flatMap((d) => d.sweeps.map((s) => ({ profile: d.profile, sweep: { ...s, experiment: d.experiment } })));
-  return evaluateClaims(sweeps);
-}
-
-/** "k of n sweeps hold", with the sweeps that could not decide. */
-function evidenceCount(c: ClaimResult): string {
-  if (c.evidence.length === 0) return '–';
-  const decided = c.evidence.filter((e) => e.verdict !== 'inconclusive');
-  const open = c.evidence.length - decided.length;
-  const held = decided.filter((e) => e.verdict === 'holds').length;
-  return [decided.length ? `${held} of ${decided.length} sweeps hold` : '', open ? `${open} inconclusive` : ''].filter(Boolean).join(', ');
-}
-
-function claimsChapter(claims: ClaimResult[]): string {
+function claimsChapter(claims: ReportedClaim[]): string {
+  const notebooks = [...new Set(claims.map((c) => c.notebook))];
+  const count = (list: ReportedClaim[], v: Verdict) => list.filter((c) => verdictOf(c) === v).length;
+  const verdicts = Object.keys(VERDICT_MARK) as Verdict[];
   const overview = table(
-    ['claim', 'paper', 'verdict', 'evidence', 'profile'],
-    claims.map((c) => [
-      `${c.title} (@sec-claim-${c.id})`,
-      c.section,
-      VERDICT_MARK[c.verdict],
-      evidenceCount(c),
-      c.profiles.join(', ') || '–',
-    ]),
-    { text: 'The paper\'s claims against our measurements. A claim holds when every decided sweep satisfies its criterion, is mixed when some do, and is not run when no sweep of the committed data can test it.', label: 'tbl-claims' },
-    [34, 18, 16, 18, 14],
+    ['chapter', 'claims', ...verdicts.map((v) => VERDICT_MARK[v])],
+    [...notebooks.map((nb) => claims.filter((c) => c.notebook === nb)).map((list) => [`@${chapterId(list[0].notebook)}`, list.length, ...verdicts.map((v) => count(list, v))]), ['all', claims.length, ...verdicts.map((v) => count(claims, v))]],
+    { text: 'Verdicts on the paper\'s claims per chapter. *Cannot tell*: the data has too few rates in a regime, or the profile lacks an experiment; *not run*: no profile has data for the claim.', label: 'tbl-claims' },
   );
-  const details = claims.map((c) => {
-    const evidence = c.evidence.length
-      ? table(
-          ['experiment', 'loss goal', 'profile', 'verdict', 'measured'],
-          c.evidence.map((e) => [experimentCell(e.experiment), e.lossGoals.join(', '), e.profile, VERDICT_MARK[e.verdict], e.measured]),
-          undefined,
-          [22, 8, 8, 14, 48],
-        )
-      : callout('note', 'Not run', 'No committed result summary contains an experiment this claim applies to.');
-    return [`## ${c.title} {#sec-claim-${c.id}}`, '', `*${c.statement}* (${c.section})`, '', `**Verdict:** ${VERDICT_MARK[c.verdict]}. **Criterion:** ${c.criterion}.`, '', evidence].join('\n');
+  const sections = notebooks.map((nb) => {
+    const list = claims.filter((c) => c.notebook === nb);
+    return [
+      `## Claims of @${chapterId(nb)}`,
+      '',
+      table(
+        ['claim', 'paper', 'experiment', 'measured', 'verdict', 'profile'],
+        list.map((c) => [c.claim, c.source, c.experiment.split(/, | or /).map(experimentCell).join(c.experiment.includes(' or ') ? ' or ' : ', '), c.measured, VERDICT_MARK[verdictOf(c)], c.profile ?? '–']),
+        undefined,
+        [24, 10, 14, 36, 10, 6],
+      ),
+    ].join('\n');
   });
-  return [overview, ...details].join('\n\n');
+  return [overview, ...sections].join('\n\n');
 }
 
-function claimsSummary(claims: ClaimResult[]): string {
-  const count = (v: Verdict) => claims.filter((c) => c.verdict === v).length;
-  const parts = (Object.keys(VERDICT_MARK) as Verdict[]).filter((v) => count(v) > 0).map((v) => `${count(v)} ${VERDICT_MARK[v]}`);
-  return `Of the ${claims.length} claims checked in @sec-claims: ${parts.join(', ')}.`;
+function claimsSummary(claims: ReportedClaim[]): string {
+  const parts = (Object.keys(VERDICT_MARK) as Verdict[]).map((v) => [v, claims.filter((c) => verdictOf(c) === v).length] as const).filter(([, n]) => n > 0);
+  return `Of the ${claims.length} claims checked in @sec-claims: ${parts.map(([v, n]) => `${n} ${VERDICT_MARK[v]}`).join(', ')}.`;
 }
 
 /** The defaults every experiment starts from (a minimal experiment filled in by the schema). */
@@ -378,8 +364,9 @@ export function prepare(opts: PrepareOptions): string[] {
   const dir = join(opts.projectDir, '_generated');
   mkdirSync(dir, { recursive: true });
   const scripts = copyVegaScripts(join(dir, 'js'));
-  const best = bestData(readReportData(opts.dataDir));
-  const claims = claimsOf(best);
+  const data = readReportData(opts.dataDir);
+  const best = bestData(data);
+  const claims = reportedClaims(readVerdicts(opts.dataDir), data);
   const partials: Record<string, string> = {
     'overview-experiments.md': experimentsTable(best, catalogue(), { text: 'Experiments, the profile their committed data comes from, and the critical learning rate they measure.', label: 'tbl-experiments' }),
     'overview-claims.md': claimsSummary(claims),

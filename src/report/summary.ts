@@ -1,7 +1,8 @@
 /**
  * Committed result summaries: the results of a profile condensed into one small
- * JSON file per experiment under reports/data/<profile>/, so the report renders
- * without the (gitignored, large) results folder and without retraining.
+ * JSON file per experiment under reports/data/<profile>/, plus the verdicts of
+ * the paper's claims on them (verdicts.ts), so the report renders without the
+ * (gitignored, large) results folder and without retraining.
  * A summary keeps what the report and the claims need: per learning rate the
  * final metrics, s0, s_GF and the critical rates, short trajectories for three
  * rates figure 13 shows (the figure registry's choice) and the runs' provenance.
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { trajectoryRates } from '../figures/trajectory.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { CLAIMS_FILE, judgeProfile, PROFILE_PREFERENCE } from './verdicts.js';
 import { fitNormTransition, fitSharpnessTransition } from '../sweep/critical.js';
 import { planExperiment } from '../sweep/plan.js';
 import { profile, PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
@@ -226,28 +228,34 @@ export interface WrittenData {
 }
 
 /**
- * Condense every experiment of a profile into `<dataDir>/<profile>/<id>.json`,
- * replacing the previous summaries of that profile (stale files are removed).
+ * Condense every experiment of a profile into `<dataDir>/<profile>/<id>.json`
+ * and judge the paper's claims on its results (`claims.json`), replacing the
+ * previous files of that profile (stale ones are removed).
  */
-export function writeProfileData(profileName: ProfileName, store: ResultStore, dataDir: string): WrittenData {
+export async function writeProfileData(profileName: ProfileName, store: ResultStore, dataDir: string): Promise<WrittenData> {
   const dir = join(dataDir, profileName);
   mkdirSync(dir, { recursive: true });
   const out: WrittenData = { written: [], notRun: [], removed: [] };
-  const keep = new Set<string>();
+  const stored = new Map<string, StoredSweeps | null>();
   for (const entry of profile(profileName)) {
-    const stored = sweepsFromStore(entry.experiment, store);
-    if (!stored) {
+    const s = sweepsFromStore(entry.experiment, store);
+    stored.set(entry.experiment.id, s);
+    if (!s) {
       out.notRun.push(entry.experiment.id);
       continue;
     }
     const file = join(dir, `${entry.experiment.id}.json`);
-    writeFileAtomic(file, `${JSON.stringify(condense(entry, profileName, stored))}\n`);
-    keep.add(file);
+    writeFileAtomic(file, `${JSON.stringify(condense(entry, profileName, s))}\n`);
+    out.written.push(file);
+  }
+  if (out.written.length > 0) {
+    const file = join(dir, CLAIMS_FILE);
+    writeFileAtomic(file, `${JSON.stringify(await judgeProfile(profileName, stored), null, 1)}\n`);
     out.written.push(file);
   }
   for (const name of readdirSync(dir)) {
     const file = join(dir, name);
-    if (name.endsWith('.json') && !keep.has(file)) {
+    if (name.endsWith('.json') && !out.written.includes(file)) {
       rmSync(file);
       out.removed.push(file);
     }
@@ -262,7 +270,7 @@ export function readReportData(dataDir: string): ExperimentData[] {
   for (const profileName of PROFILES) {
     const dir = join(dataDir, profileName);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json') && n !== CLAIMS_FILE).sort()) {
       const file = join(dir, name);
       const parsed = ExperimentData.safeParse(JSON.parse(readFileSync(file, 'utf8')));
       if (!parsed.success) {
@@ -275,15 +283,12 @@ export function readReportData(dataDir: string): ExperimentData[] {
   return out;
 }
 
-/** Most faithful profile first: a paper-profile summary wins over quick, quick over smoke. */
-const PREFERENCE: readonly ProfileName[] = ['paper', 'quick', 'smoke'];
-
 /**
  * Per experiment id, the summary to report: complete sweeps before partial ones
  * (a half-finished sweep would bias the claims), then the most faithful profile.
  */
 export function bestData(all: ExperimentData[]): Map<string, ExperimentData> {
-  const rank = (d: ExperimentData) => (d.status === 'complete' ? 0 : PREFERENCE.length) + PREFERENCE.indexOf(d.profile);
+  const rank = (d: ExperimentData) => (d.status === 'complete' ? 0 : PROFILE_PREFERENCE.length) + PROFILE_PREFERENCE.indexOf(d.profile);
   const best = new Map<string, ExperimentData>();
   for (const d of all) {
     const current = best.get(d.experiment.id);

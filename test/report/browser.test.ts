@@ -77,7 +77,7 @@ async function inspectInChromium(page: string, userDataDir: string, screenshot: 
 }
 
 test('the built book renders every figure in Chromium without console errors, and prints to a PDF', { skip, timeout: 300_000 }, async (t) => {
-  const f = makeFixtureWithData();
+  const f = await makeFixtureWithData();
   const result = buildWithPandoc({ ...f, pdf: true });
   rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });

@@ -41,8 +41,8 @@ test('includes resolve relative to the including file; cycles and missing files 
   assert.equal(resolveIncludes(join(dir, 'e.qmd')), '# E\n\nincluded text\n\n');
 });
 
-test('the fixture book renders to one page with numbered, cross-referenced chapters, figures and tables', { skip }, () => {
-  const f = makeFixtureWithData();
+test('the fixture book renders to one page with numbered, cross-referenced chapters, figures and tables', { skip }, async () => {
+  const f = await makeFixtureWithData();
   const result = buildWithPandoc({ ...f, pdf: false });
   assert.equal(result.renderer, 'pandoc');
   const html = readFileSync(result.pages[0], 'utf8');
@@ -61,13 +61,15 @@ test('the fixture book renders to one page with numbered, cross-referenced chapt
   assert.match(html, /<a href="#fig-diag" class="quarto-xref">Figure 6\.1<\/a>|Figure 6\.1:/);
   // Tables: the claims checklist and the overview table, referenced across chapters.
   assert.match(html, /id="tbl-claims"/);
-  assert.match(plain, /Table 8\.1: The paper’s claims|Table 8\.1: The paper's claims/);
+  assert.match(plain, /Table 8\.1: Verdicts on the paper(’|')s claims per chapter/);
   assert.match(html, /<a href="#tbl-experiments" class="quarto-xref">Table 1<\/a>/);
   assert.match(html, /<a href="#sec-claims" class="quarto-xref">Chapter 8<\/a>/);
   assert.doesNotMatch(plain, /\?\?[a-z]+-/, 'no unresolved cross-reference');
   // Generated content: claims with verdicts from the synthetic data, not-run chapters, the benchmark, provenance.
-  assert.match(plain, /Converged sharpness is at most 2\/η/);
+  assert.match(html, /<h2[^>]*><span class="header-section-number">8\.1<\/span> Claims of <a href="#sec-regime-transition" class="quarto-xref">Chapter 2<\/a><\/h2>/);
+  assert.match(plain, /Below η_c = 2\/s_GF the final sharpness and norm stay at their gradient-flow values/);
   assert.match(plain, /✓ holds/);
+  assert.match(plain, /no profile has run this experiment/);
   assert.match(plain, /notebooks\/02-loss-thresholds\.ipynb does not exist yet/);
   assert.match(plain, /fixture run/);
   assert.match(plain, /Compute time per experiment/);
@@ -99,7 +101,7 @@ test('npm run report -- data condenses a results folder; unknown commands are us
   assert.equal(data.status, 0, data.stderr);
   assert.match(data.stdout, /wrote .*fcn-relu-mnist5k-mse\.json/);
   assert.match(data.stdout, /not run \(no gradient-flow result\): .*logistic-two-point/);
-  assert.equal(readdirSync(join(root, 'data', 'smoke')).length, FIXTURE_EXPERIMENTS.length);
+  assert.equal(readdirSync(join(root, 'data', 'smoke')).length, FIXTURE_EXPERIMENTS.length + 1, 'one file per experiment and the verdicts');
   const wrong = cli('publish');
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /unknown command 'publish'/);

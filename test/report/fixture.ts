@@ -161,9 +161,9 @@ export interface Fixture extends PrepareOptions {
 }
 
 /** The fixture with its synthetic results condensed into its data folder. */
-export function makeFixtureWithData(): Fixture {
+export async function makeFixtureWithData(): Promise<Fixture> {
   const f = makeFixture();
-  writeProfileData('smoke', syntheticStore(join(f.root, 'results')), f.dataDir);
+  await writeProfileData('smoke', syntheticStore(join(f.root, 'results')), f.dataDir);
   return f;
 }
 

@@ -25,11 +25,11 @@ test('roundNumbers cuts non-integers to 6 significant digits and keeps integers,
   assert.deepEqual(roundNumbers({ a: 0.123456789, b: [12345678, 1.00000049], c: 'x', d: null }), { a: 0.123457, b: [12345678, 1], c: 'x', d: null });
 });
 
-test('writeProfileData condenses a finished synthetic sweep into small validated files', () => {
+test('writeProfileData condenses a finished synthetic sweep into small validated files', async () => {
   const store = syntheticStore(tmp('eos-report-results-'));
   const dataDir = tmp('eos-report-data-');
-  const w = writeProfileData('smoke', store, dataDir);
-  assert.deepEqual(w.written.map((f) => f.split('/').pop()).sort(), FIXTURE_EXPERIMENTS.map((id) => `${id}.json`).sort());
+  const w = await writeProfileData('smoke', store, dataDir);
+  assert.deepEqual(w.written.map((f) => f.split('/').pop()).sort(), [...FIXTURE_EXPERIMENTS.map((id) => `${id}.json`), 'claims.json'].sort());
   assert.deepEqual(w.notRun.sort(), profile('smoke').map((e) => e.experiment.id).filter((id) => !FIXTURE_EXPERIMENTS.includes(id)).sort());
   for (const f of w.written) assert.ok(statSync(f).size < 200_000, `${f} is ${statSync(f).size} bytes`);
 
@@ -56,23 +56,23 @@ test('writeProfileData condenses a finished synthetic sweep into small validated
   });
 });
 
-test('a paper-profile experiment with three loss goals and long histories stays below 200 KB', () => {
+test('a paper-profile experiment with three loss goals and long histories stays below 200 KB', async () => {
   const store = new ResultStore(tmp('eos-report-results-'));
   const tanh = profile('paper').find((e) => e.experiment.id === 'fcn-tanh-cifar5k-mse');
   assert.ok(tanh && tanh.experiment.lossGoals.length === 3);
   writeSyntheticSweep(store, tanh.experiment, 2000);
   const dataDir = tmp('eos-report-data-');
-  const [file] = writeProfileData('paper', store, dataDir).written;
+  const [file] = (await writeProfileData('paper', store, dataDir)).written;
   assert.ok(statSync(file).size < 200_000, `${statSync(file).size} bytes`);
   const [d] = readReportData(dataDir);
   assert.ok(d.sweeps.every((s) => s.trajectories.length === 3 && s.trajectories.every((t) => t.history.length === trajectoryPoints(d.experiment))));
 });
 
-test('a rerun replaces stale summaries and reports missing runs as partial', () => {
+test('a rerun replaces stale summaries and reports missing runs as partial', async () => {
   const resultsDir = tmp('eos-report-results-');
   const store = syntheticStore(resultsDir);
   const dataDir = tmp('eos-report-data-');
-  writeProfileData('smoke', store, dataDir);
+  await writeProfileData('smoke', store, dataDir);
   writeFileSync(join(dataDir, 'smoke', 'gone-experiment.json'), '{}');
   const mnist = profile('smoke').find((e) => e.experiment.id === 'fcn-relu-mnist5k-mse');
   assert.ok(mnist);
@@ -81,7 +81,7 @@ test('a rerun replaces stale summaries and reports missing runs as partial', () 
   const victim = full.summaries[0].runs[1];
   rmSync(join(resultsDir, 'runs', `${gdKey(mnist.experiment, victim.lr, victim.lossGoal)}.json`));
 
-  const w = writeProfileData('smoke', store, dataDir);
+  const w = await writeProfileData('smoke', store, dataDir);
   assert.deepEqual(w.removed.map((f) => f.split('/').pop()), ['gone-experiment.json']);
   assert.ok(!readdirSync(join(dataDir, 'smoke')).includes('gone-experiment.json'));
   const d = readReportData(dataDir).find((x) => x.experiment.id === 'fcn-relu-mnist5k-mse');
@@ -89,9 +89,9 @@ test('a rerun replaces stale summaries and reports missing runs as partial', () 
   assert.ok((d?.tasks.missing ?? 0) >= 1);
 });
 
-test('readReportData rejects an invalid summary with a way to fix it', () => {
+test('readReportData rejects an invalid summary with a way to fix it', async () => {
   const dataDir = tmp('eos-report-data-');
-  writeProfileData('quick', syntheticStore(tmp('eos-report-results-')), dataDir);
+  await writeProfileData('quick', syntheticStore(tmp('eos-report-results-')), dataDir);
   writeFileSync(join(dataDir, 'quick', 'broken.json'), JSON.stringify({ format: 1 }));
   assert.throws(() => readReportData(dataDir), /broken\.json is not a valid result summary .*npm run report -- data --profile quick/);
 });
