@@ -98,19 +98,23 @@ function experimentsTable(best: Map<string, ExperimentData>, entries: ProfileEnt
   return table(['experiment', 'chapter', 'paper figures', 'data (profile)', 'runs conv. / div. / all', 's0', 's_GF', 'η_c = 2/s_GF', 'compute'], rows, caption);
 }
 
-function claimsChapter(claims: ReportedClaim[]): string {
+/** `titles`: chapter title per notebook slug. */
+function claimsChapter(claims: ReportedClaim[], titles: ReadonlyMap<string, string>): string {
   const notebooks = [...new Set(claims.map((c) => c.notebook))];
   const count = (list: ReportedClaim[], v: Verdict) => list.filter((c) => verdictOf(c) === v).length;
   const verdicts = Object.keys(VERDICT_MARK) as Verdict[];
   const overview = table(
     ['chapter', 'claims', ...verdicts.map((v) => VERDICT_MARK[v])],
-    [...notebooks.map((nb) => claims.filter((c) => c.notebook === nb)).map((list) => [`@${chapterId(list[0].notebook)}`, list.length, ...verdicts.map((v) => count(list, v))]), ['all', claims.length, ...verdicts.map((v) => count(claims, v))]],
+    [
+      ...notebooks.map((nb) => claims.filter((c) => c.notebook === nb)).map((list) => [`${titles.get(list[0].notebook) ?? list[0].notebook} (@${chapterId(list[0].notebook)})`, list.length, ...verdicts.map((v) => count(list, v))]),
+      ['all', claims.length, ...verdicts.map((v) => count(claims, v))],
+    ],
     { text: 'Verdicts on the paper\'s claims per chapter. *Cannot tell*: the data has too few rates in a regime, or the profile lacks an experiment; *not run*: no profile has data for the claim.', label: 'tbl-claims' },
   );
   const sections = notebooks.map((nb) => {
     const list = claims.filter((c) => c.notebook === nb);
     return [
-      `## Claims of @${chapterId(nb)}`,
+      `## ${titles.get(nb) ?? nb} (@${chapterId(nb)})`,
       '',
       table(
         ['claim', 'paper', 'experiment', 'measured', 'verdict', 'profile'],
@@ -222,22 +226,20 @@ function findingsPartial(file: string): string {
   return withoutTitle(readFileSync(file, 'utf8')).replace(/^(#+)(\s)/gm, '#$1$2');
 }
 
-function notebookPartial(slug: string, notebooksDir: string, best: Map<string, ExperimentData>): string {
+/** A notebook's chapter: the executed notebook, or a notice of what it will show. */
+function notebookPartial(slug: string, notebooksDir: string, best: Map<string, ExperimentData>): { markdown: string; title: string } {
   const file = join(notebooksDir, `${slug}.ipynb`);
   const entries = catalogue().filter((e) => e.notebook === slug);
   if (existsSync(file)) {
     const chapter = notebookToMarkdown(JSON.parse(readFileSync(file, 'utf8')), slug);
-    if (chapter.executed) return chapter.markdown;
+    if (chapter.executed) return chapter;
     const [heading, ...rest] = chapter.markdown.split('\n');
-    return [heading, '', callout('warning', 'Not executed', `\`notebooks/${slug}.ipynb\` has no stored outputs: execute it headless to fill this chapter.`), '', ...rest].join('\n');
+    const notice = callout('warning', 'Not executed', `\`notebooks/${slug}.ipynb\` has no stored outputs: execute it headless to fill this chapter.`);
+    return { title: chapter.title, markdown: [heading, '', notice, '', ...rest].join('\n') };
   }
-  return [
-    `# ${titleFromSlug(slug)} {#${chapterId(slug)}}`,
-    '',
-    callout('warning', 'Not run', `The notebook \`notebooks/${slug}.ipynb\` does not exist yet, so this chapter has no figures. It will show these experiments:`),
-    '',
-    experimentsTable(best, entries),
-  ].join('\n');
+  const title = titleFromSlug(slug);
+  const notice = callout('warning', 'Not run', `The notebook \`notebooks/${slug}.ipynb\` does not exist yet, so this chapter has no figures. It will show these experiments:`);
+  return { title, markdown: [`# ${title} {#${chapterId(slug)}}`, '', notice, '', experimentsTable(best, entries)].join('\n') };
 }
 
 interface Installed {
@@ -367,6 +369,7 @@ export function prepare(opts: PrepareOptions): string[] {
   const data = readReportData(opts.dataDir);
   const best = bestData(data);
   const claims = reportedClaims(readVerdicts(opts.dataDir), data);
+  const chapters = new Map(notebookSlugs().map((slug) => [slug, notebookPartial(slug, opts.notebooksDir, best)]));
   const partials: Record<string, string> = {
     'overview-experiments.md': experimentsTable(best, catalogue(), { text: 'Experiments, the profile their committed data comes from, and the critical learning rate they measure.', label: 'tbl-experiments' }),
     'overview-claims.md': claimsSummary(claims),
@@ -375,10 +378,10 @@ export function prepare(opts: PrepareOptions): string[] {
     'methods-profiles.md': profilesTable(),
     'methods-table1.md': table1Coverage(best),
     'methods-findings.md': findingsPartial(opts.findingsFile),
-    'claims.md': claimsChapter(claims),
+    'claims.md': claimsChapter(claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),
     'bench.md': benchPartial(opts.benchFile),
     'provenance.md': provenancePartial(best),
-    ...Object.fromEntries(notebookSlugs().map((slug) => [`notebook-${slug}.md`, notebookPartial(slug, opts.notebooksDir, best)])),
+    ...Object.fromEntries([...chapters].map(([slug, c]) => [`notebook-${slug}.md`, c.markdown])),
   };
   for (const name of readdirSync(dir)) if (name.endsWith('.md') && !(name in partials)) rmSync(join(dir, name));
   const written = Object.entries(partials).map(([name, text]) => {
