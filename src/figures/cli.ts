@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../sweep/provenance.js';
 import { exportFigure } from './export.js';
 import { defaultProfile, parseProfile, sweepLoader } from './load.js';
-import { FIGURES, findFigure, FigureUnavailable, renderFigure, resolveUses } from './registry.js';
+import { FIGURES, findFigure, Unavailable, renderFigure, resolveUses } from './registry.js';
 
 const { values: v, positionals } = parseArgs({
   options: {
@@ -49,7 +49,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${entry.id}: ${paths.svg} ${paths.png}\n`);
     } catch (err) {
       // With --all, a figure the profile lacks is skipped; asked for by name, it is an error.
-      if (err instanceof FigureUnavailable && v.all) {
+      if (err instanceof Unavailable && v.all) {
         process.stdout.write(`${entry.id}: skipped (${err.message})\n`);
         continue;
       }

@@ -171,7 +171,11 @@ export function simulate(setup: DiagonalSetup, lr: number): Trajectory {
 function planeData(setup: DiagonalSetup, lr: number, run: Trajectory, window: PlaneWindow): PlaneData {
   const spacing = (window.hi - window.lo) / 250;
   const stepOf = new Map(run.iterates.map((w, k) => [w, run.recordedSteps[k]]));
-  const path = thinPath(run.iterates, spacing).map((w, k) => ({ order: k, step: stepOf.get(w) ?? null, w1: w[0], w2: w[1], what: PLANE.path.label }));
+  // A diverging path is cut where it leaves the window (resvg aborts on clipped marks with no visible part).
+  const inside = (w: Float64Array): boolean => w.every((c) => c >= window.lo && c <= window.hi);
+  const leaves = run.iterates.findIndex((w) => !inside(w));
+  const shown = leaves < 0 ? run.iterates : run.iterates.slice(0, leaves);
+  const path = thinPath(shown, spacing).map((w, k) => ({ order: k, step: stepOf.get(w) ?? null, w1: w[0], w2: w[1], what: PLANE.path.label }));
   const bound = Array.from({ length: 361 }, (_, k) => {
     const angle = (2 * Math.PI * k) / 360;
     const t = rayCrossing(setup.data, [Math.cos(angle), Math.sin(angle)], 2 / lr);

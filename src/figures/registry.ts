@@ -205,8 +205,8 @@ export function findFigure(id: string): FigureEntry {
   return entry;
 }
 
-/** The experiment ids a figure uses in a profile (role -> ids), or the roles the profile cannot serve. */
-export function resolveUses(entry: FigureEntry, has: (id: string) => boolean): { ids: Record<string, string[]>; missing: string[] } {
+/** The experiment ids a figure (or claim) uses in a profile (role -> ids), and the roles the profile cannot serve. */
+export function resolveUses(entry: { uses: Record<string, Use> }, has: (id: string) => boolean): { ids: Record<string, string[]>; missing: string[] } {
   const ids: Record<string, string[]> = {};
   const missing: string[] = [];
   for (const [role, use] of Object.entries(entry.uses)) {
@@ -217,19 +217,25 @@ export function resolveUses(entry: FigureEntry, has: (id: string) => boolean): {
   return { ids, missing };
 }
 
-export class FigureUnavailable extends Error {}
+/** A figure or claim whose experiments the profile lacks, or whose flow never reached the loss goal. */
+export class Unavailable extends Error {}
 
-/** The finished spec of a figure, from the loader's (cached) sweeps. */
-export async function renderFigure(entry: FigureEntry, loader: SweepLoader): Promise<Spec> {
-  const { ids, missing } = resolveUses(entry, (id) => loader.has(id));
-  if (missing.length > 0) throw new FigureUnavailable(`${entry.id} needs ${missing.join('; ')}, not in profile '${loader.profile}'`);
+/** The sweeps of every role of `uses`, from the loader's cache. */
+export async function loadUses(what: string, uses: Record<string, Use>, loader: SweepLoader): Promise<Sweeps> {
+  const { ids, missing } = resolveUses({ uses }, (id) => loader.has(id));
+  if (missing.length > 0) throw new Unavailable(`${what} needs ${missing.join('; ')}, not in profile '${loader.profile}'`);
   const sweeps: Sweeps = {};
   for (const [role, list] of Object.entries(ids)) {
     sweeps[role] = [];
     for (const id of list) sweeps[role].push(...(await loader.sweeps(id)));
     // A loss goal the gradient flow never reached has no sweep.
-    if (sweeps[role].length === 0) throw new FigureUnavailable(`${entry.id}: the gradient flow of ${list.join(', ')} never reached its loss goal`);
+    if (sweeps[role].length === 0) throw new Unavailable(`${what}: the gradient flow of ${list.join(', ')} never reached its loss goal`);
   }
-  const { body, subtitle } = entry.draw(sweeps);
+  return sweeps;
+}
+
+/** The finished spec of a figure, from the loader's (cached) sweeps. */
+export async function renderFigure(entry: FigureEntry, loader: SweepLoader): Promise<Spec> {
+  const { body, subtitle } = entry.draw(await loadUses(entry.id, entry.uses, loader));
   return topLevel(`${entry.paperFigure}: ${entry.title}`, body, subtitle);
 }

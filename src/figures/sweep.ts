@@ -107,13 +107,18 @@ export function sharpnessDomain(summary: SweepSummary): [number, number] {
   return [0, 1.1 * Math.max(...values)];
 }
 
-/** Points of the 2/eta curve: dense for the line, and at each sampled rate for the crosses. */
+/**
+ * Points of the 2/eta curve inside the panel (up to yMax): dense for the line,
+ * and at each sampled rate for the crosses. Marks far outside a clipped panel
+ * are left out, not only hidden: resvg aborts on a clipped symbol with no
+ * visible part.
+ */
 export function stabilityCurve(summary: SweepSummary, yMax: number): { line: Spec[]; crosses: Spec[] } {
   const hi = lrDomainMax(summary);
   const lo = Math.min(hi, 2 / yMax);
   const n = 120;
   const line = Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (i / (n - 1))).map((lr) => ({ lr, value: 2 / lr }));
-  const crosses = summary.runs.map((r) => ({ lr: r.lr, value: 2 / r.lr, outcome: r.outcome }));
+  const crosses = summary.runs.filter((r) => 2 / r.lr <= yMax).map((r) => ({ lr: r.lr, value: 2 / r.lr, outcome: r.outcome }));
   return { line, crosses };
 }
 

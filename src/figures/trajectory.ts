@@ -84,7 +84,8 @@ export function trajectoryFigure(summary: SweepSummary, rates = trajectoryRates(
   });
   const stability: Spec = {
     name: 'traj-stability',
-    data: { values: runs.map((r) => ({ rate: rateLabel(r.lr), lr: r.lr, value: 2 / r.lr })) },
+    // Levels above the panel are left out (resvg aborts on clipped marks with no visible part).
+    data: { values: runs.filter((r) => 2 / r.lr <= sharpnessTop).map((r) => ({ rate: rateLabel(r.lr), lr: r.lr, value: 2 / r.lr })) },
     mark: { type: 'rule', strokeDash: [5, 4], strokeWidth: 1.2, clip: true },
     encoding: { y: { field: 'value', type: 'quantitative' }, color: colour, opacity, tooltip: [{ field: 'rate' }, { field: 'value', type: 'quantitative', title: '2/η', format: '.4~g' }] },
   };

@@ -79,7 +79,7 @@ export function syntheticRun(experiment: Experiment, lr: number, sGF: number, di
           { name: 'weight', l1: 0.8 * l1, l2: 0.8 * l1 * lr, nuclear: null },
           { name: 'bias', l1: 0.2 * l1, l2: 0.2 * l1, nuclear: null },
         ],
-    maxSharpness: diverged ? null : Math.max(sGF, 2 / lr),
+    maxSharpness: diverged ? null : lr < 2 / sGF ? sGF : 1.05 * (2 / lr),
     distanceFromFlow: diverged ? null : { l1: 3 * lr, l2: lr },
     checkpoints: [],
     provenance,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { svgToPng, toSvg } from '../../src/figures/export.js';
 import { classificationFigure, clusterMean, normalisedBias, referenceErrors } from '../../src/figures/classification.js';
-import { FIGURES, findFigure, FigureUnavailable, NOTEBOOKS, renderFigure, resolveUses } from '../../src/figures/registry.js';
+import { FIGURES, findFigure, Unavailable, NOTEBOOKS, renderFigure, resolveUses } from '../../src/figures/registry.js';
 import { topLevel } from '../../src/figures/spec.js';
 import { profile } from '../../src/sweep/profiles.js';
 import { fakeLoader } from './fixtures.js';
@@ -27,13 +28,15 @@ test('anyOf takes the first experiment the profile has; allOf every one it has',
 });
 
 test('a figure whose experiments the profile lacks is unavailable, not drawn from something else', async () => {
-  await assert.rejects(renderFigure(findFigure('fig13b'), fakeLoader('smoke')), FigureUnavailable);
+  await assert.rejects(renderFigure(findFigure('fig13b'), fakeLoader('smoke')), Unavailable);
 });
 
-test('every figure renders to valid Vega-Lite with tooltips and a consistent selection', async () => {
+test('every figure renders to valid Vega-Lite with tooltips and a consistent selection, and exports to PNG', async () => {
   const loader = fakeLoader('paper');
   for (const f of FIGURES) {
     const spec = await renderFigure(f, loader);
+    // resvg aborts the process on some clipped marks: exporting every figure guards against that.
+    assert.deepEqual(svgToPng(await toSvg(spec), 1).subarray(1, 4), Buffer.from('PNG'));
     assert.match(String((spec.title as { text: string }).text), new RegExp(f.paperFigure.replace(/[()]/g, '.')));
     assertCompiles(spec);
     assertTooltips(spec);

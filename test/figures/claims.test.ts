@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  CLAIMS,
+  judgeBestGeneralisation,
+  judgeClaims,
+  judgeDistanceFromFlow,
+  judgeEdgeOfStability,
+  judgeFlowAligned,
+  judgeLayerNorms,
+  judgeNormIncrease,
+  judgeSharpnessDecrease,
+  judgeTransition,
+  spearman,
+  verdictTable,
+} from '../../src/figures/claims.js';
+import { NOTEBOOKS } from '../../src/figures/registry.js';
+import { profile } from '../../src/sweep/profiles.js';
+import type { SweepSummary } from '../../src/sweep/schema.js';
+import { fakeLoader, syntheticSummary } from './fixtures.js';
+
+const good = syntheticSummary();
+
+/** A copy of `s` with every final metric changed by f(run). */
+function withFinal(s: SweepSummary, f: (lr: number, m: NonNullable<SweepSummary['runs'][number]['final']>) => Partial<NonNullable<SweepSummary['runs'][number]['final']>>): SweepSummary {
+  return { ...s, runs: s.runs.map((r) => (r.final ? { ...r, final: { ...r.final, ...f(r.lr, r.final) } } : r)) };
+}
+
+test('Spearman correlation: +1, -1 for monotone data, average ranks for ties', () => {
+  assert.equal(spearman([1, 2, 3, 4], [1, 4, 9, 16]), 1);
+  assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+  assert.ok(Math.abs(spearman([1, 2, 3, 4], [1, 1, 2, 2]) - 0.894) < 1e-3);
+  assert.ok(Number.isNaN(spearman([1, 2], [1, 2])));
+});
+
+test('the regime claims hold on a sweep that has the paper behaviour', () => {
+  for (const judge of [judgeFlowAligned, judgeSharpnessDecrease, judgeNormIncrease, judgeTransition, judgeBestGeneralisation, judgeEdgeOfStability, judgeDistanceFromFlow]) {
+    const v = judge(good);
+    assert.equal(v.holds, true, `${judge.name}: ${v.measured}`);
+  }
+});
+
+test('the regime claims fail when the data contradict them', () => {
+  const flatNorm = withFinal(good, () => ({ l1: 100 }));
+  assert.equal(judgeNormIncrease(flatNorm).holds, false);
+  const risingSharpness = withFinal(good, (lr) => ({ sharpness: lr < good.criticalLr ? good.sGF : 0.5 * good.sGF + lr }));
+  assert.equal(judgeSharpnessDecrease(risingSharpness).holds, false);
+  const aboveBound = withFinal(good, (lr) => ({ sharpness: lr < good.criticalLr ? good.sGF : 1.5 * (2 / lr) }));
+  assert.equal(judgeSharpnessDecrease(aboveBound).holds, false, 'final sharpness above 2/eta');
+  const driftingFlow = withFinal(good, (lr) => ({ sharpness: lr < good.criticalLr ? 0.5 * good.sGF : 0.9 * (2 / lr) }));
+  assert.equal(judgeFlowAligned(driftingFlow).holds, false);
+  const smallBest = withFinal(good, (lr) => ({ testLoss: lr }));
+  assert.equal(judgeBestGeneralisation(smallBest).holds, false);
+  assert.equal(judgeTransition({ ...good, fittedCriticalLrSharpness: 5 * good.criticalLr }).holds, false);
+});
+
+test('a sweep without rates in a regime cannot tell', () => {
+  const onlyFlow = syntheticSummary({ rates: [0.2, 0.4, 0.6].map((k) => (k * 2) / 20), divergeFrom: 1 });
+  assert.equal(judgeSharpnessDecrease(onlyFlow).holds, null);
+  assert.equal(judgeNormIncrease(onlyFlow).holds, null);
+  assert.equal(judgeBestGeneralisation(onlyFlow).holds, null);
+  assert.equal(judgeTransition({ ...onlyFlow, fittedCriticalLrSharpness: null, fittedCriticalLrNorm: null }).holds, null);
+});
+
+test('per-layer norms: holds only if every weight matrix grows', () => {
+  assert.equal(judgeLayerNorms(good).holds, true);
+  const shrinking = { ...good, runs: good.runs.map((r) => ({ ...r, perLayer: r.perLayer?.map((b) => ({ ...b, l2: b.l2 / r.lr ** 2 })) ?? null })) };
+  assert.equal(judgeLayerNorms(shrinking).holds, false);
+});
+
+test('every notebook has claims, and each names experiments of the paper profile', () => {
+  const paper = new Set(profile('paper').map((e) => e.experiment.id));
+  for (const nb of NOTEBOOKS) assert.ok(CLAIMS.some((c) => c.notebook === nb), nb);
+  for (const c of CLAIMS) for (const u of Object.values(c.uses)) for (const id of 'anyOf' in u ? u.anyOf : u.allOf) assert.ok(paper.has(id), `${c.id}: ${id}`);
+  assert.equal(new Set(CLAIMS.map((c) => c.id)).size, CLAIMS.length);
+});
+
+test('judging a notebook gives one verdict per claim; experiments missing from the profile cannot tell', async () => {
+  const verdicts = await judgeClaims('03-initialization', fakeLoader('smoke'));
+  assert.equal(verdicts.length, CLAIMS.filter((c) => c.notebook === '03-initialization').length);
+  const init10 = verdicts.find((v) => v.experiment === 'fcn-relu-cifar5k-ce-init10');
+  assert.equal(init10?.holds, null);
+  assert.match(init10?.measured ?? '', /not in profile 'smoke'/);
+  const table = verdictTable(verdicts);
+  assert.match(table, /^\| claim \| paper \| experiment \| measured \| verdict \|/);
+  assert.equal(table.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| claim')).length, verdicts.length);
+});
+
+test('every notebook can be judged on synthetic sweeps of the paper profile', async () => {
+  for (const nb of NOTEBOOKS) {
+    const verdicts = await judgeClaims(nb, fakeLoader('paper'));
+    for (const v of verdicts) assert.ok(v.measured.length > 0, `${nb}: ${v.claim}`);
+  }
+});
