@@ -84,10 +84,20 @@ export function vegaContainer(spec: unknown, mode: 'vega-lite' | 'vega', fallbac
 
 interface Rendered {
   markdown: string;
+  /** A chart (Vega output): its title, the caption it gets as a figure. */
+  chart?: string;
   /** A Vega output still without a static fallback (a following image output may supply it). */
   vega?: { spec: unknown; mode: 'vega-lite' | 'vega' };
   /** An output that is only a static image. */
   imageOnly?: string;
+}
+
+/** The title of a Vega / Vega-Lite spec (`title` as text or as `{text}`), '' when it has none. */
+function specTitle(spec: unknown): string {
+  const parsed: unknown = typeof spec === 'string' ? JSON.parse(spec) : spec;
+  const title = parsed && typeof parsed === 'object' ? (parsed as { title?: unknown }).title : undefined;
+  const textOf = (t: unknown): string => (Array.isArray(t) ? t.join(' ') : typeof t === 'string' ? t : '');
+  return title && typeof title === 'object' && !Array.isArray(title) ? textOf((title as { text?: unknown }).text) : textOf(title);
 }
 
 function renderBundle(bundle: Record<string, unknown>, alt: string): Rendered {
@@ -98,7 +108,7 @@ function renderBundle(bundle: Record<string, unknown>, alt: string): Rendered {
   if (vl || vg) {
     const mode = vl ? 'vega-lite' : 'vega';
     const spec = bundle[(vl ?? vg) as string];
-    return { markdown: rawHtml(vegaContainer(spec, mode, image)), vega: image ? undefined : { spec, mode } };
+    return { markdown: rawHtml(vegaContainer(spec, mode, image)), chart: specTitle(spec), vega: image ? undefined : { spec, mode } };
   }
   if (bundle['text/html'] !== undefined) return { markdown: rawHtml(text(bundle['text/html'])) };
   if (image) return { markdown: rawHtml(image), imageOnly: image };
@@ -107,7 +117,7 @@ function renderBundle(bundle: Record<string, unknown>, alt: string): Rendered {
   return { markdown: '' };
 }
 
-function renderOutputs(outputs: Output[], alt: string): string[] {
+function renderOutputs(outputs: Output[], alt: string): Rendered[] {
   const out: Rendered[] = [];
   for (const o of outputs) {
     if (o.output_type === 'stream') {
@@ -119,13 +129,13 @@ function renderOutputs(outputs: Output[], alt: string): string[] {
       const previous = out[out.length - 1];
       // A static image emitted right after its Vega chart is that chart's fallback, not a second figure.
       if (r.imageOnly && previous?.vega) {
-        out[out.length - 1] = { markdown: rawHtml(vegaContainer(previous.vega.spec, previous.vega.mode, r.imageOnly)) };
+        out[out.length - 1] = { markdown: rawHtml(vegaContainer(previous.vega.spec, previous.vega.mode, r.imageOnly)), chart: previous.chart };
       } else {
         out.push(r);
       }
     }
   }
-  return out.map((r) => r.markdown).filter((m) => m.length > 0);
+  return out.filter((r) => r.markdown.length > 0);
 }
 
 /** Quarto cell options at the top of a code cell, and the code without them. */
@@ -170,9 +180,10 @@ function chapterHeadings(markdown: string, state: TitleState): string {
         return line;
       }
       if (state.title !== null || state.preamble) return `#${line}`;
-      const heading = line.replace(/^#\s+/, '').trim();
+      // The book numbers its chapters: a notebook's own number ("01 — ...") is dropped.
+      const heading = line.replace(/^#\s+/, '').replace(/^\d+\s*[—–-]\s+/, '').trim();
       state.title = heading.replace(/\s*\{[^}]*\}$/, '');
-      return /\{[^}]*\}$/.test(heading) ? line : `# ${heading} {#${state.id}}`;
+      return /\{[^}]*\}$/.test(heading) ? `# ${heading}` : `# ${heading} {#${state.id}}`;
     })
     .join('\n');
 }
@@ -184,12 +195,18 @@ export interface ChapterMarkdown {
   executed: boolean;
 }
 
+/** A Quarto figure div: the content, then the caption as its last paragraph. */
+function figure(label: string, content: string, caption: string): string {
+  return `::: {#${label}}\n\n${content}\n\n${caption}\n\n:::`;
+}
+
 /** The chapter of an executed notebook; `slug` is its file name without `.ipynb`. */
 export function notebookToMarkdown(raw: unknown, slug: string): ChapterMarkdown {
   const nb = Notebook.parse(raw);
   const state: TitleState = { id: chapterId(slug), title: null, preamble: false };
   const parts: string[] = [];
   let executed = false;
+  let charts = 0;
   for (const cell of nb.cells) {
     if (cell.cell_type === 'markdown') {
       parts.push(chapterHeadings(cell.source, state));
@@ -207,9 +224,10 @@ export function notebookToMarkdown(raw: unknown, slug: string): ChapterMarkdown 
     const rendered = renderOutputs(outputs, caption);
     const label = options.label;
     if (label && /^(fig|tbl)-/.test(label) && rendered.length > 0) {
-      blocks.push(`::: {#${label}}\n\n${rendered.join('\n\n')}\n\n${caption}\n\n:::`);
+      blocks.push(figure(label, rendered.map((r) => r.markdown).join('\n\n'), caption));
     } else {
-      blocks.push(...rendered);
+      // A chart without a label is still a numbered figure, captioned with its title (in both renderers).
+      blocks.push(...rendered.map((r) => (r.chart === undefined ? r.markdown : figure(`fig-${state.id.replace(/^sec-/, '')}-${++charts}`, r.markdown, r.chart))));
     }
     if (blocks.length > 0) {
       parts.push(`::: {.cell}\n\n${blocks.join('\n\n')}\n\n:::`);

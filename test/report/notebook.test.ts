@@ -35,10 +35,11 @@ test('an executed notebook becomes a chapter with its title, numbered figures an
   assert.doesNotMatch(normCell, /normFigure/);
   assert.match(m, /<details class="code-fold">[\s\S]*sharpnessFigure\(data\)/);
   assert.doesNotMatch(m, /\/\/\| label/);
-  // Streams keep their text; the unlabelled chart is rendered without a figure number.
+  // Streams keep their text; a chart without a label is a numbered figure captioned with its title.
   assert.match(m, /\{\.cell-output \.cell-output-stdout\}\nsummary: 12 rates, 2 diverged\n/);
   assert.equal(m.match(/class="vega-figure"/g)?.length, 3);
-  assert.equal(m.match(/::: \{#fig-/g)?.length, 2);
+  assert.equal(m.match(/::: \{#fig-/g)?.length, 3);
+  assert.match(m, /::: \{#fig-regime-transition-1\}[\s\S]*?"title":"trajectory"[\s\S]*?\n\ntrajectory\n\n:::/);
 });
 
 test('content before the first heading: the title comes from the file name and later headings are demoted', () => {
@@ -47,6 +48,15 @@ test('content before the first heading: the title comes from the file name and l
   assert.match(chapter.markdown, /^# Diagonal net \{#sec-diagonal-net\}\n/);
   assert.match(chapter.markdown, /^## Section that is not the title$/m);
   assert.match(chapter.markdown, /<img alt="A static PNG figure\." src="data:image\/png;base64,iVBOR/);
+});
+
+test("the notebook's own number leaves the chapter title; a chart's title object becomes its caption", () => {
+  const chart = { output_type: 'display_data', metadata: {}, data: { 'application/vnd.vegalite.v5+json': { title: { text: 'Figure 9: norms', subtitle: 's' }, mark: 'point' }, 'image/svg+xml': '<svg/>', 'text/plain': 'Figure 9: norms' } };
+  const chapter = notebookToMarkdown(nb([md('# 01 — Two regimes'), code("await nb.figure('fig9');", [chart])]), '01-regime-transition');
+  assert.equal(chapter.title, 'Two regimes');
+  assert.match(chapter.markdown, /^# Two regimes \{#sec-regime-transition\}$/m);
+  assert.match(chapter.markdown, /::: \{#fig-regime-transition-1\}[\s\S]*vega-fallback[\s\S]*\n\nFigure 9: norms\n\n:::/);
+  assert.equal(notebookToMarkdown(nb([md('# 02 - Thresholds {#sec-own}')]), 'x').markdown.split('\n')[0], '# Thresholds {#sec-own}');
 });
 
 test('headings inside code fences are left alone, errors and markdown outputs are kept', () => {
