@@ -82,6 +82,17 @@ export interface EngineResult extends SideResult {
   noBlas: { gradMs: number; hvpMs: number } | null;
 }
 
+/** ours / PyTorch per figure: medians over back-to-back pairs. */
+export interface Ratios {
+  grad: number;
+  gdStep: number;
+  hvp: number;
+  lanczos20: number;
+  sharpnessWarm: number;
+  /** Our warm-started training estimate over PyTorch's 20-step Lanczos (target <= 1/3). */
+  sharpnessVsTorch20: number;
+}
+
 export interface TorchResult extends SideResult {
   versions: Record<string, string>;
   threads: number;

@@ -24,7 +24,7 @@ import { loadDataset, oneHot } from '../src/data/index.js';
 import { buildModel } from '../src/models/index.js';
 import { gitRevision, REPO_ROOT } from '../src/sweep/provenance.js';
 import { Rng } from '../src/util/random.js';
-import { PYTHON, writeF32, type BenchModel, type EngineResult, type TorchResult, type WorkloadFile } from './common.js';
+import { PYTHON, writeF32, type BenchModel, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
 import { renderMarkdown, readReport, writeReport, type BenchReport, type WorkloadReport } from './report.js';
 import { runMemoryCheck } from './memory.js';
 import type { BackendInfo } from '../src/backend/index.js';
@@ -119,8 +119,8 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
         numParams: built.numParams,
         layout: [...built.layout],
         threads: opts.threads,
-        repeats: opts.quick ? 3 : 7,
-        repeatsLong: opts.quick ? 1 : 3,
+        repeats: opts.quick ? 3 : 11,
+        repeatsLong: opts.quick ? 1 : 5,
         lanczosSteps: 20,
         tol: 1e-3,
         maxIter: 100,
@@ -147,10 +147,11 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
         backend: BackendInfo;
         engine: EngineResult;
         torch: TorchResult;
+        ratios: Ratios;
       };
       backend = result.backend;
       torchVersions = result.torch.versions;
-      reports.push({ name: def.name, targeted: def.targeted, data: data.source, n: data.n, d: data.d, numParams: built.numParams, chunk: w.chunk, engine: result.engine, torch: result.torch });
+      reports.push({ name: def.name, targeted: def.targeted, data: data.source, n: data.n, d: data.d, numParams: built.numParams, chunk: w.chunk, engine: result.engine, torch: result.torch, ratios: result.ratios });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import { disableNativeKernels } from '../src/backend/blas.js';
 import { buildModel } from '../src/models/index.js';
 import { makeObjective } from '../src/objective/index.js';
 import { hessianOperator, lanczos, sharpness, type LanczosResult } from '../src/sharpness/index.js';
-import { median, medianMs, PYTHON, readF32, writeF32, type EngineResult, type TorchResult, type WorkloadFile } from './common.js';
+import { median, medianMs, PYTHON, readF32, writeF32, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
 
 const REFERENCE_TOL = 1e-6;
 const REFERENCE_MAX_ITER = 150;
@@ -94,6 +94,8 @@ async function pairs<T, U extends { ms: number }>(
 }
 
 const medianOf = (xs: { ms: number }[]): number => median(xs.map((x) => x.ms));
+/** Median over pairs of ours / PyTorch: each pair ran back to back, so slow drifts of the machine load cancel. */
+const pairedRatio = (ours: { ms: number }[], torch: { ms: number }[]): number => median(ours.map((o, i) => o.ms / torch[i].ms));
 
 async function main(): Promise<void> {
   const path = process.argv[2];
@@ -135,8 +137,18 @@ async function main(): Promise<void> {
     const s = await pairs(gdStep, torch, 'gdStep', w.repeats, 1);
     type Eig = { ms: number; eigenvalue: number; hvps: number };
     const H1 = hessianOperator(objective, theta1);
-    const l = await pairs<LanczosResult, Eig>(() => lanczos(H1, w.numParams, { maxIter: w.lanczosSteps, tol: 0, init: q0 }), torch, 'lanczos20', w.repeatsLong, 0);
-    const ws = await pairs<LanczosResult, Eig>(() => sharpness(objective, theta1, { tol: w.tol, maxIter: w.maxIter, warmStart }), torch, 'sharpnessWarm', w.repeatsLong, 0);
+    // The two eigenvalue figures alternate round by round, so the training-time estimate and
+    // PyTorch's 20-step Lanczos are compared under the same load.
+    const l: { ours: Timed<LanczosResult>[]; torch: Eig[] } = { ours: [], torch: [] };
+    const ws: { ours: Timed<LanczosResult>[]; torch: Eig[] } = { ours: [], torch: [] };
+    for (let i = 0; i < w.repeatsLong; i++) {
+      const li = await pairs<LanczosResult, Eig>(() => lanczos(H1, w.numParams, { maxIter: w.lanczosSteps, tol: 0, init: q0 }), torch, 'lanczos20', 1, 0);
+      const wi = await pairs<LanczosResult, Eig>(() => sharpness(objective, theta1, { tol: w.tol, maxIter: w.maxIter, warmStart }), torch, 'sharpnessWarm', 1, 0);
+      l.ours.push(...li.ours);
+      l.torch.push(...li.torch);
+      ws.ours.push(...wi.ours);
+      ws.torch.push(...wi.torch);
+    }
     const torchInfo = await torch.request<Pick<TorchResult, 'versions' | 'threads' | 'env' | 'peakRssMb'>>('info');
 
     const heapMb = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength / 2 ** 20;
@@ -177,7 +189,15 @@ async function main(): Promise<void> {
       lanczos20: lastTorch(l.torch),
       sharpnessWarm: lastTorch(ws.torch),
     };
-    process.stdout.write(`${JSON.stringify({ backend, engine, torch: torchResult })}\n`);
+    const ratios: Ratios = {
+      grad: pairedRatio(g.ours, g.torch),
+      gdStep: pairedRatio(s.ours, s.torch),
+      hvp: pairedRatio(h.ours, h.torch),
+      lanczos20: pairedRatio(l.ours, l.torch),
+      sharpnessWarm: pairedRatio(ws.ours, ws.torch),
+      sharpnessVsTorch20: pairedRatio(ws.ours, l.torch),
+    };
+    process.stdout.write(`${JSON.stringify({ backend, engine, torch: torchResult, ratios })}\n`);
   } finally {
     torch.close();
   }

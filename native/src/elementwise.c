@@ -2,7 +2,8 @@
  * Element-wise kernels on the tfjs wasm heap: tanh and exp through glibc's
  * vector math library (libmvec, <= 4 ulp; AVX-512 or AVX2 chosen at run time),
  * comparisons with full broadcasting, sum / max over one contiguous block of
- * axes (sums accumulate in double), concatenation and casts to float32.
+ * axes (sums accumulate in double), slicing, concatenation, splitting and casts
+ * to float32.
  */
 #include "elementwise.h"
 
@@ -129,6 +130,42 @@ void concat_f32(int count, const float *const *inputs, const int64_t *inner, int
       } else {
         memcpy(out, src, (size_t)inner[i] * sizeof(float));
         out += inner[i];
+      }
+    }
+  }
+}
+
+void slice_4byte(int rank, const int64_t *shape, const int64_t *begin, const int64_t *size, const uint32_t *x, uint32_t *out) {
+  int64_t stride[MAX_RANK];
+  stride[rank - 1] = 1;
+  for (int d = rank - 2; d >= 0; d--) stride[d] = stride[d + 1] * shape[d + 1];
+  /* Axes after k are taken whole: each index over the axes before k selects one contiguous run. */
+  int k = rank - 1;
+  while (k > 0 && size[k] == shape[k]) k--;
+  const int64_t run = size[k] * stride[k];
+  int64_t runs = 1;
+  for (int d = 0; d < k; d++) runs *= size[d];
+  int64_t index[MAX_RANK] = {0};
+  for (int64_t r = 0; r < runs; r++) {
+    int64_t from = begin[k] * stride[k];
+    for (int d = 0; d < k; d++) from += (begin[d] + index[d]) * stride[d];
+    memcpy(out + r * run, x + from, (size_t)run * sizeof(uint32_t));
+    for (int d = k - 1; d >= 0; d--) {
+      if (++index[d] < size[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+void split_f32(int count, const float *x, const int64_t *inner, int64_t outer, float *const *outputs) {
+  for (int64_t o = 0; o < outer; o++) {
+    for (int i = 0; i < count; i++) {
+      float *dst = outputs[i] + o * inner[i];
+      if (inner[i] == 1) {
+        *dst = *x++;
+      } else {
+        memcpy(dst, x, (size_t)inner[i] * sizeof(float));
+        x += inner[i];
       }
     }
   }

@@ -20,6 +20,12 @@ void compare_f32(enum compare_op op, int rank, const int64_t *shape, const int64
 /* out [outer, sum of inner] = the inputs [outer, inner[i]] side by side. */
 void concat_f32(int count, const float *const *inputs, const int64_t *inner, int64_t outer, float *out);
 
+/* out = x[begin : begin + size] for a row-major x of `shape` and 4-byte elements. */
+void slice_4byte(int rank, const int64_t *shape, const int64_t *begin, const int64_t *size, const uint32_t *x, uint32_t *out);
+
+/* The inverse of concat_f32: x [outer, sum of inner] into outputs [outer, inner[i]]. */
+void split_f32(int count, const float *x, const int64_t *inner, int64_t outer, float *const *outputs);
+
 /* out = (float)x for bool (uint8) or int32 inputs. */
 void bool_to_f32(const unsigned char *x, float *out, size_t n);
 void int32_to_f32(const int32_t *x, float *out, size_t n);

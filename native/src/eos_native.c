@@ -172,39 +172,89 @@ static napi_value reduce(napi_env env, napi_callback_info info) {
 }
 
 /*
- * concat(buffer, outOffset, outer, inOffsets, inners): out [outer, sum inners] = the float32
- * inputs [outer, inners[i]] side by side (a concatenation along one axis, flattened around it).
+ * Parses the (offsets, inners) arrays of concat / split: `count` float32 parts [outer, inners[i]]
+ * at byte offsets in the buffer. Fills parts and inner (malloc'd, freed by the caller) and the
+ * summed inner size; false if an array is malformed or a part lies outside the buffer.
  */
-static napi_value concat(napi_env env, napi_callback_info info) {
+static bool get_parts(napi_env env, napi_value offsets, napi_value inners, int64_t outer, void *data, size_t length,
+                      uint32_t *count, float ***parts, int64_t **inner, int64_t *total) {
+  uint32_t counted = 0;
+  *parts = NULL;
+  *inner = NULL;
+  if (napi_get_array_length(env, offsets, count) != napi_ok || napi_get_array_length(env, inners, &counted) != napi_ok ||
+      *count != counted || *count < 1 || outer < 1) {
+    return false;
+  }
+  *parts = malloc(*count * sizeof(float *));
+  *inner = malloc(*count * sizeof(int64_t));
+  if (*parts == NULL || *inner == NULL) return false;
+  *total = 0;
+  for (uint32_t i = 0; i < *count; i++) {
+    napi_value v;
+    int64_t off;
+    if (napi_get_element(env, offsets, i, &v) != napi_ok || !get_int(env, v, &off) ||
+        napi_get_element(env, inners, i, &v) != napi_ok || !get_int(env, v, &(*inner)[i]) || (*inner)[i] < 1 ||
+        !in_range(off, outer * (*inner)[i], length)) {
+      return false;
+    }
+    (*parts)[i] = (float *)data + off / 4;
+    *total += (*inner)[i];
+  }
+  return true;
+}
+
+/*
+ * concat(buffer, outOffset, outer, inOffsets, inners) and split(buffer, xOffset, outer, outOffsets, inners):
+ * between one float32 array [outer, sum inners] and the parts [outer, inners[i]] (a concatenation
+ * along one axis, flattened around it).
+ */
+static napi_value concat_or_split(napi_env env, napi_callback_info info, bool is_concat) {
   napi_value argv[5];
   void *data;
   size_t length;
-  int64_t a[2];
-  uint32_t count = 0, counted = 0;
-  if (!get_args(env, info, 5, argv, &data, &length, "eos_native.concat: expected (ArrayBuffer, 2 numbers, 2 arrays)")) return NULL;
-  bool ok = get_ints(env, argv + 1, 2, a) && napi_get_array_length(env, argv[3], &count) == napi_ok &&
-            napi_get_array_length(env, argv[4], &counted) == napi_ok && count == counted && count >= 1 && a[1] >= 1;
-  const float **inputs = ok ? malloc(count * sizeof(float *)) : NULL;
-  int64_t *inner = ok ? malloc(count * sizeof(int64_t)) : NULL;
-  ok = ok && inputs != NULL && inner != NULL;
-  int64_t total = 0;
-  float *base = (float *)data;
-  for (uint32_t i = 0; ok && i < count; i++) {
-    napi_value v;
-    int64_t off;
-    ok = napi_get_element(env, argv[3], i, &v) == napi_ok && get_int(env, v, &off) &&
-         napi_get_element(env, argv[4], i, &v) == napi_ok && get_int(env, v, &inner[i]) && inner[i] >= 1 &&
-         in_range(off, a[1] * inner[i], length);
-    if (ok) {
-      inputs[i] = base + off / 4;
-      total += inner[i];
-    }
-  }
-  ok = ok && in_range(a[0], a[1] * total, length);
-  if (ok) concat_f32((int)count, inputs, inner, a[1], base + a[0] / 4);
-  free(inputs);
+  int64_t a[2], total = 0, *inner = NULL;
+  uint32_t count = 0;
+  float **parts = NULL;
+  if (!get_args(env, info, 5, argv, &data, &length, "eos_native.concat/split: expected (ArrayBuffer, 2 numbers, 2 arrays)")) return NULL;
+  bool ok = get_ints(env, argv + 1, 2, a) && get_parts(env, argv[3], argv[4], a[1], data, length, &count, &parts, &inner, &total) &&
+            in_range(a[0], a[1] * total, length);
+  if (ok && is_concat) concat_f32((int)count, (const float *const *)parts, inner, a[1], (float *)data + a[0] / 4);
+  if (ok && !is_concat) split_f32((int)count, (const float *)data + a[0] / 4, inner, a[1], parts);
+  free(parts);
   free(inner);
-  if (!ok) napi_throw_range_error(env, NULL, "eos_native.concat: bad offsets, sizes or arrays");
+  if (!ok) napi_throw_range_error(env, NULL, "eos_native.concat/split: bad offsets, sizes or arrays");
+  return NULL;
+}
+
+static napi_value concat(napi_env env, napi_callback_info info) {
+  return concat_or_split(env, info, true);
+}
+
+static napi_value split(napi_env env, napi_callback_info info) {
+  return concat_or_split(env, info, false);
+}
+
+/* slice(buffer, xOffset, outOffset, shape, begin, size): out = x[begin : begin + size], 4-byte elements. */
+static napi_value slice(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  void *data;
+  size_t length;
+  int64_t a[2], shape[MAX_RANK], begin[MAX_RANK], size[MAX_RANK];
+  uint32_t rank, rb, rs;
+  if (!get_args(env, info, 6, argv, &data, &length, "eos_native.slice: expected (ArrayBuffer, 2 numbers, 3 arrays)")) return NULL;
+  bool ok = get_ints(env, argv + 1, 2, a) && get_int_array(env, argv[3], shape, &rank) && get_int_array(env, argv[4], begin, &rb) &&
+            get_int_array(env, argv[5], size, &rs) && rank >= 1 && rb == rank && rs == rank;
+  int64_t in = 1, out = 1;
+  for (uint32_t d = 0; ok && d < rank; d++) {
+    ok = size[d] >= 1 && begin[d] >= 0 && begin[d] + size[d] <= shape[d];
+    in *= shape[d];
+    out *= size[d];
+  }
+  if (!ok || !in_range(a[0], in, length) || !in_range(a[1], out, length)) {
+    napi_throw_range_error(env, NULL, "eos_native.slice: bad shape, begin, size or offsets");
+    return NULL;
+  }
+  slice_4byte((int)rank, shape, begin, size, (const uint32_t *)data + a[0] / 4, (uint32_t *)data + a[1] / 4);
   return NULL;
 }
 
@@ -262,6 +312,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"compare", NULL, compare, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reduce", NULL, reduce, NULL, NULL, NULL, napi_enumerable, NULL},
       {"concat", NULL, concat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"split", NULL, split, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"slice", NULL, slice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"toFloat", NULL, to_float, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -8,10 +8,10 @@
  * multi-threaded matmuls (transposed operands cost nothing, so the matmul
  * gradient passes transpose flags instead of materialising transposes), tanh and
  * exp through glibc's vector math library (the stock wasm tanh is ~40x slower),
- * comparisons with broadcasting, sum / max over contiguous axes, concatenation
- * and casts to float32 (the stock kernels for these two loop in JS). Anything a
- * native kernel does not handle (other dtypes, empty tensors, unusual
- * broadcasting or axes) goes to the stock kernel.
+ * comparisons with broadcasting, sum / max over contiguous axes, slicing,
+ * concatenation, splitting and casts to float32 (the stock kernels for these
+ * loop in JS). Anything a native kernel does not handle (other dtypes, empty
+ * tensors, unusual broadcasting or axes) goes to the stock kernel.
  *
  * Independently of the addon, `registerWasmFixes` removes copies and JS-side
  * allocations from a few stock kernels and the Sum gradient.
@@ -47,6 +47,8 @@ interface NativeAddon {
   compare(buffer: ArrayBuffer, op: number, aOffset: number, bOffset: number, outOffset: number, shape: number[], aStrides: number[], bStrides: number[]): void;
   reduce(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, outer: number, size: number, inner: number): void;
   concat(buffer: ArrayBuffer, outOffset: number, outer: number, inOffsets: number[], inners: number[]): void;
+  split(buffer: ArrayBuffer, xOffset: number, outer: number, outOffsets: number[], inners: number[]): void;
+  slice(buffer: ArrayBuffer, xOffset: number, outOffset: number, shape: number[], begin: number[], size: number[]): void;
   toFloat(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, n: number): void;
   setThreads(threads: number): void;
   info(): { threads: number; config: string };
@@ -210,6 +212,34 @@ function concat(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/** Slice of a float32 or int32 tensor as contiguous runs copied in C (the JS copy loop is slow for short runs). */
+function slice(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as WasmBackend;
+  const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0 || x.shape.length > MAX_RANK || sizeOf(extent) === 0) {
+    return stock('Slice')(args) as tf.TensorInfo;
+  }
+  const out = backend.makeOutput(extent, x.dtype);
+  native().slice(heap(backend), offset(backend, x), offset(backend, out), x.shape, start, extent);
+  return out;
+}
+
+/** Split of a float32 tensor into parts along one axis (the inverse of concat). */
+function splitV(args: KernelArgs): tf.TensorInfo[] {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as WasmBackend;
+  const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+  const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, ax);
+  if (x.dtype !== 'float32' || sizeOf(x.shape) === 0 || sizes.some((size) => size === 0)) return stock('SplitV')(args) as tf.TensorInfo[];
+  const outs = sizes.map((size) => backend.makeOutput(x.shape.map((d, i) => (i === ax ? size : d)), 'float32'));
+  const trailing = sizeOf(x.shape.slice(ax + 1));
+  native().split(heap(backend), offset(backend, x), sizeOf(x.shape.slice(0, ax)), outs.map((t) => offset(backend, t)), sizes.map((size) => size * trailing));
+  return outs;
+}
+
 /** Casts of bool and int32 to float32 (the stock kernel converts in JS); everything else goes to the previous kernel. */
 function cast(args: KernelArgs): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
@@ -223,7 +253,9 @@ function cast(args: KernelArgs): tf.TensorInfo {
 }
 
 const NATIVE_KERNELS: { kernelName: string; kernelFunc: tf.KernelFunc }[] = [
+  { kernelName: 'Slice', kernelFunc: slice as unknown as tf.KernelFunc },
   { kernelName: 'Concat', kernelFunc: concat as unknown as tf.KernelFunc },
+  { kernelName: 'SplitV', kernelFunc: splitV as unknown as tf.KernelFunc },
   { kernelName: 'Cast', kernelFunc: cast as unknown as tf.KernelFunc },
   { kernelName: 'BatchMatMul', kernelFunc: batchMatMul as unknown as tf.KernelFunc },
   ...(Object.keys(UNARY) as (keyof typeof UNARY)[]).map((name) => ({ kernelName: name, kernelFunc: unaryKernel(name) })),
@@ -247,8 +279,8 @@ const nativeTransposeGradient: tf.GradConfig = {
 };
 
 /**
- * Route the wasm backend's matmul, tanh, exp, comparison, sum, max, concat and
- * cast kernels (and the matmul gradient) through the addon. Call after the wasm backend is
+ * Route the wasm backend's matmul, tanh, exp, comparison, sum, max, slice,
+ * concat, split and cast kernels (and the matmul gradient) through the addon. Call after the wasm backend is
  * ready. Returns null, changing nothing, when the addon has not been built.
  */
 export function enableNativeKernels(): BlasInfo | null {
@@ -342,7 +374,8 @@ let fixesRegistered = false;
  * Fixes for wasm kernels that need no addon: Identity and Cast to the same
  * dtype share their input's data instead of copying it (tensors are immutable;
  * the cpu backend does the same, and autodiff clones every tensor it saves),
- * Slice copies only the slice, and the Sum gradient allocates nothing in JS.
+ * Slice and SplitV copy only the slices, and the Sum gradient allocates nothing
+ * in JS.
  */
 export function registerWasmFixes(): void {
   if (fixesRegistered) return;
@@ -354,10 +387,23 @@ export function registerWasmFixes(): void {
   };
   const stockIdentity = tf.getKernel('Identity', 'wasm').kernelFunc;
   const stockCast = tf.getKernel('Cast', 'wasm').kernelFunc;
-  const kernels: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
+  const slice = heapSlice(tf.getKernel('Slice', 'wasm').kernelFunc);
+  const kernels: Record<string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]> = {
     Identity: (args) => ((args.inputs.x as tf.TensorInfo).dtype === 'string' ? (stockIdentity(args) as tf.TensorInfo) : share(args)),
     Cast: (args) => ((args.inputs.x as tf.TensorInfo).dtype === (args.attrs as { dtype: string }).dtype ? share(args) : (stockCast(args) as tf.TensorInfo)),
-    Slice: heapSlice(tf.getKernel('Slice', 'wasm').kernelFunc),
+    Slice: slice,
+    // The stock SplitV calls the stock Slice directly, one full readback per part.
+    SplitV: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+      const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+      const begin = x.shape.map(() => 0);
+      return tf.backend_util.prepareSplitSize(x, numOrSizeSplits, ax).map((size) => {
+        const part = slice({ ...args, attrs: { begin: [...begin], size: x.shape.map((d, i) => (i === ax ? size : d)) } });
+        begin[ax] += size;
+        return part;
+      });
+    },
   };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     tf.unregisterKernel(kernelName, 'wasm');

@@ -144,6 +144,27 @@ test('native sum and max over contiguous axes match the stock kernels; other axe
   x.dispose();
 });
 
+test('native split matches the stock kernel and inverts concat', { skip }, () => {
+  const cases: { shape: number[]; splits: number | number[]; axis: number }[] = [
+    { shape: [4, 9], splits: [2, 3, 4], axis: 1 },
+    { shape: [6, 3], splits: 3, axis: 0 },
+    { shape: [2, 3, 4, 9], splits: [1, 1, 1, 2, 4], axis: 3 },
+    { shape: [2, 5, 3], splits: [2, 0, 3], axis: 1 },
+  ];
+  for (const c of cases) {
+    tf.tidy(() => {
+      const x = randomTensor(c.shape);
+      const native = tf.split(x, c.splits, c.axis);
+      disableNativeKernels();
+      const stock = tf.split(x, c.splits, c.axis);
+      enableNativeKernels();
+      assert.equal(native.length, stock.length);
+      native.forEach((part, i) => assertClose(part, stock[i], 0, `split ${JSON.stringify(c)} part ${i}`));
+      assertClose(tf.concat(native, c.axis), x, 0, `concat of split ${JSON.stringify(c)}`);
+    });
+  }
+});
+
 test('native concat and casts to float32 match the stock kernels', { skip }, () => {
   const cases: { shapes: number[][]; axis: number }[] = [
     { shapes: [[4, 3], [4, 5]], axis: 1 },
@@ -246,7 +267,7 @@ function sliceNested(x: unknown, begin: number[], size: number[]): unknown {
   return (x as unknown[]).slice(begin[0], begin[0] + size[0]).map((row) => sliceNested(row, begin.slice(1), size.slice(1)));
 }
 
-test('Slice copies exactly the slice for contiguous and strided cases, ranks 1 to 5', () => {
+test('Slice copies exactly the slice for contiguous and strided cases, ranks 1 to 5 (native and JS kernels)', () => {
   const cases: { shape: number[]; begin: number[]; size: number[] }[] = [
     { shape: [20], begin: [3], size: [11] },
     { shape: [6, 7], begin: [2, 0], size: [3, 7] },
@@ -257,13 +278,21 @@ test('Slice copies exactly the slice for contiguous and strided cases, ranks 1 t
     { shape: [2, 3, 4, 5, 6], begin: [1, 1, 0, 2, 3], size: [1, 2, 4, 3, 2] },
     { shape: [4, 5], begin: [1, 1], size: [0, 3] },
   ];
-  for (const c of cases) {
-    tf.tidy(() => {
-      const x = randomTensor(c.shape);
-      const s = tf.slice(x, c.begin, c.size);
-      assert.deepEqual(s.shape, c.size);
-      assert.deepEqual(s.arraySync(), sliceNested(x.arraySync(), c.begin, c.size), JSON.stringify(c));
-    });
+  const check = (): void => {
+    for (const c of cases) {
+      tf.tidy(() => {
+        const x = randomTensor(c.shape);
+        const s = tf.slice(x, c.begin, c.size);
+        assert.deepEqual(s.shape, c.size);
+        assert.deepEqual(s.arraySync(), sliceNested(x.arraySync(), c.begin, c.size), JSON.stringify(c));
+      });
+    }
+  };
+  check();
+  if (!skip) {
+    disableNativeKernels();
+    check();
+    enableNativeKernels();
   }
   tf.tidy(() => {
     const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
