@@ -159,33 +159,40 @@ interface TitleState {
   preamble: boolean;
 }
 
+const LIST_ITEM = /^\s*([-*+]|\d+[.)])\s/;
+
 /**
- * Markdown-cell text where the first ATX level-1 heading gets the chapter id
- * when it opens the notebook (it is then the chapter title) and every other
- * level-1 heading is demoted, outside code fences.
+ * A notebook's Markdown cell for the book: the first ATX level-1 heading gets
+ * the chapter id when it opens the notebook (it is then the chapter title) and
+ * every other one is demoted; and since Jupyter's CommonMark lets a list start
+ * right under a paragraph while pandoc's Markdown (Quarto's too) needs a blank
+ * line, one is inserted there. Code fences are left alone.
  */
-function chapterHeadings(markdown: string, state: TitleState): string {
+function bookMarkdown(markdown: string, state: TitleState): string {
   let inFence: string | null = null;
-  return markdown
-    .split('\n')
-    .map((line) => {
-      const f = /^\s*(`{3,}|~{3,})/.exec(line);
-      if (f) {
-        if (inFence === null) inFence = f[1];
-        else if (f[1].startsWith(inFence)) inFence = null;
-        return line;
-      }
-      if (inFence !== null || !/^#\s/.test(line)) {
-        if (line.trim() && state.title === null) state.preamble = true;
-        return line;
-      }
-      if (state.title !== null || state.preamble) return `#${line}`;
+  let previous = '';
+  const out: string[] = [];
+  for (const line of markdown.split('\n')) {
+    const f = /^\s*(`{3,}|~{3,})/.exec(line);
+    if (f) {
+      if (inFence === null) inFence = f[1];
+      else if (f[1].startsWith(inFence)) inFence = null;
+      out.push(line);
+    } else if (inFence !== null || !/^#\s/.test(line)) {
+      if (line.trim() && state.title === null) state.preamble = true;
+      if (inFence === null && LIST_ITEM.test(line) && previous.trim() && !LIST_ITEM.test(previous) && !/^\s/.test(previous)) out.push('');
+      out.push(line);
+    } else if (state.title !== null || state.preamble) {
+      out.push(`#${line}`);
+    } else {
       // The book numbers its chapters: a notebook's own number ("01 — ...") is dropped.
       const heading = line.replace(/^#\s+/, '').replace(/^\d+\s*[—–-]\s+/, '').trim();
       state.title = heading.replace(/\s*\{[^}]*\}$/, '');
-      return /\{[^}]*\}$/.test(heading) ? `# ${heading}` : `# ${heading} {#${state.id}}`;
-    })
-    .join('\n');
+      out.push(/\{[^}]*\}$/.test(heading) ? `# ${heading}` : `# ${heading} {#${state.id}}`);
+    }
+    previous = line;
+  }
+  return out.join('\n');
 }
 
 export interface ChapterMarkdown {
@@ -209,7 +216,7 @@ export function notebookToMarkdown(raw: unknown, slug: string): ChapterMarkdown 
   let charts = 0;
   for (const cell of nb.cells) {
     if (cell.cell_type === 'markdown') {
-      parts.push(chapterHeadings(cell.source, state));
+      parts.push(bookMarkdown(cell.source, state));
       continue;
     }
     if (cell.cell_type !== 'code') continue;

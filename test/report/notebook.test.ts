@@ -59,6 +59,13 @@ test("the notebook's own number leaves the chapter title; a chart's title object
   assert.equal(notebookToMarkdown(nb([md('# 02 - Thresholds {#sec-own}')]), 'x').markdown.split('\n')[0], '# Thresholds {#sec-own}');
 });
 
+test('a list right under a paragraph (CommonMark) gets the blank line pandoc needs', () => {
+  const m = notebookToMarkdown(nb([md('# T\n\n**Claims**\n1. first\n2. second\n\nText\n- a\n  - b\n- c\n\n```\nx\n- not a list\n```')]), 'x').markdown;
+  assert.match(m, /\*\*Claims\*\*\n\n1\. first\n2\. second\n/);
+  assert.match(m, /Text\n\n- a\n  - b\n- c\n/);
+  assert.match(m, /```\nx\n- not a list\n```/);
+});
+
 test('headings inside code fences are left alone, errors and markdown outputs are kept', () => {
   const chapter = notebookToMarkdown(
     nb([
