@@ -38,6 +38,8 @@ export interface WorkloadFile {
   /** Relative Ritz-residual tolerance and iteration cap of the training-time sharpness estimate. */
   tol: number;
   maxIter: number;
+  /** Relative Ritz residual of the reference eigenvalue at theta1 (its eigenvalue error is about the square). */
+  referenceTol: number;
   /** GD learning rate (1.9 / sharpness at theta0, i.e. near the edge of stability); set by the engine run. */
   lr?: number;
   /** Engine loss at theta0, for the cross-check. */
@@ -73,7 +75,7 @@ export interface EngineResult extends SideResult {
   loss: number;
   /** Sharpness at theta0 (cold start, training tolerance) whose eigenvector is the warm start. */
   sharpness0: { eigenvalue: number; hvps: number; ms: number };
-  /** Converged top eigenvalue at theta1 (tolerance 1e-6), the accuracy reference. */
+  /** Converged top eigenvalue at theta1 (Ritz residual <= referenceTol), the accuracy reference. */
   referenceEigenvalue: number;
   wasmHeapMb: number;
   /** Live tensors after the workload minus before it (0: no leak). */

@@ -15,6 +15,8 @@ export interface WorkloadReport {
   d: number;
   numParams: number;
   chunk: number;
+  /** Pairs measured for the short (grad, HVP, GD step) and long (Lanczos, sharpness) figures. */
+  repeats: [number, number];
   engine: EngineResult;
   torch: TorchResult;
   ratios: Ratios;
@@ -84,9 +86,9 @@ export function renderMarkdown(report: BenchReport): string {
   const b = p.backend;
   const lines: string[] = ['# Engine vs PyTorch benchmark', ''];
   lines.push(
-    `${p.date} · git ${p.gitRevision} · ${p.cpu}, ${p.cores} cores · ${p.threads} threads both sides · ${p.quick ? 'quick (3 / 1 repeats)' : '7 / 3 repeats'}, medians after warm-up`,
+    `${p.date} · git ${p.gitRevision} · ${p.cpu}, ${p.cores} cores · ${p.threads} threads both sides · ${p.quick ? 'quick: 3 / 1 pairs' : '11 / 5 pairs (CNN 3 / 1)'} per short / long figure, medians after warm-up`,
     '',
-    `Engine: tfjs ${p.tfjs} ${b ? `\`${b.name}\`` : ''}${b?.blas ? ` + ${b.blasLibrary} (${b.blasThreads} threads)` : ' without BLAS'} · Node ${p.node} · PyTorch ${p.torch.torch ?? '?'} (Python ${p.torch.python ?? '?'})`,
+    `Engine: tfjs ${p.tfjs} ${b ? `\`${b.name}\`` : ''}${b?.blas ? ` + ${b.blasLibrary} (${b.blasThreads} threads)` : ' without BLAS'} · Node ${p.node} · PyTorch ${p.torch.torch ?? '?'} (Python ${p.torch.python ?? '?'}), same OpenBLAS settings${Object.keys(p.blasEnv).length ? ` (${Object.entries(p.blasEnv).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`,
     '',
   );
   if (report.workloads.length > 0) {
@@ -114,7 +116,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
       '## Accuracy and memory',
       '',
-      'Eigenvalue errors are relative to a converged Lanczos (residual 1e-6) at theta1 = theta0 after one GD step with lr = 1.9 / sharpness(theta0); the warm start is the top eigenvector at theta0. Cross-checks: relative differences of PyTorch\'s loss, gradient, H v and GD step from the engine\'s.',
+      'Eigenvalue errors are relative to a converged Lanczos (Ritz residual 1e-6, CNN 1e-4) at theta1 = theta0 after one GD step with lr = 1.9 / sharpness(theta0); the warm start is the top eigenvector at theta0. Cross-checks: relative differences of PyTorch\'s loss, gradient, H v and GD step from the engine\'s.',
       '',
       '| workload | sharpness | err ours warm | err PT 20-step | err ours 20-step | grad / HVP / step diff | peak RSS ours / PT (MB) | wasm heap (MB) | leaked tensors |',
       '|---|---|---|---|---|---|---|---|---|',

@@ -18,7 +18,6 @@ import { makeObjective } from '../src/objective/index.js';
 import { hessianOperator, lanczos, sharpness, type LanczosResult } from '../src/sharpness/index.js';
 import { median, medianMs, PYTHON, readF32, writeF32, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
 
-const REFERENCE_TOL = 1e-6;
 const REFERENCE_MAX_ITER = 150;
 /** Learning rate as a multiple of 1 / sharpness: 1.9 is just below the stability limit 2. */
 const LR_TIMES_SHARPNESS = 1.9;
@@ -119,7 +118,7 @@ async function main(): Promise<void> {
   writeF32(w.files.theta1, theta1);
   const warmStart = Float32Array.from(cold.value.eigenvectors[0]);
   writeF32(w.files.warmStart, warmStart);
-  const reference = sharpness(objective, theta1, { tol: REFERENCE_TOL, maxIter: REFERENCE_MAX_ITER, seed: 2 });
+  const reference = sharpness(objective, theta1, { tol: w.referenceTol, maxIter: REFERENCE_MAX_ITER, seed: 2 });
   if (!reference.converged) throw new Error(`${w.name}: reference eigenvalue did not converge in ${REFERENCE_MAX_ITER} HVPs`);
   writeFileSync(path, JSON.stringify({ ...w, lr, engineLoss: loss }));
 
