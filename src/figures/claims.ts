@@ -11,6 +11,7 @@ import { diagonalSetup, predictedLimit, simulate } from './diagonal.js';
 import type { SweepLoader } from './load.js';
 import { loadUses, Unavailable, type NotebookId, type Sweeps, type Use } from './registry.js';
 import { fmt } from './spec.js';
+import { regime } from './sweep.js';
 
 export interface Verdict {
   /** The claim, in the paper's words. */
@@ -41,9 +42,9 @@ export interface ClaimEntry {
 
 const converged = (s: SweepSummary): GdResult[] => s.runs.filter((r) => r.outcome === 'converged' && r.final !== null).sort((a, b) => a.lr - b.lr);
 /** Converged runs in the flow-aligned regime (eta < eta_c = 2/s_GF). */
-export const flowAligned = (s: SweepSummary): GdResult[] => converged(s).filter((r) => r.lr < s.criticalLr);
-/** Converged runs in the EoS regime (eta >= eta_c). */
-export const edgeOfStability = (s: SweepSummary): GdResult[] => converged(s).filter((r) => r.lr >= s.criticalLr);
+export const flowAligned = (s: SweepSummary): GdResult[] => converged(s).filter((r) => regime(s, r.lr) === 'flow-aligned');
+/** Converged runs in the EoS regime (eta > eta_c). */
+export const edgeOfStability = (s: SweepSummary): GdResult[] => converged(s).filter((r) => regime(s, r.lr) === 'EoS');
 
 const relative = (value: number, reference: number): number => Math.abs(value - reference) / Math.abs(reference);
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;

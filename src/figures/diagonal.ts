@@ -29,7 +29,7 @@ import {
   type Trajectory,
 } from '../theory/index.js';
 import { SERIES, seriesColour, type Spec } from './spec.js';
-import { lrDomainMax, lrSelection, sweepPanel, type CustomQuantity } from './sweep.js';
+import { lrDomainMax, lrSelection, regime, sweepPanel, type CustomQuantity } from './sweep.js';
 import { rateLabel } from './trajectory.js';
 
 /** The training point and initialisation of a `diagonal` experiment. */
@@ -245,7 +245,7 @@ export function planeFigure(summary: SweepSummary, rates: number[], opts: { colu
   // Twice the sharpness of the minimal-l1 solution, the sharpest point of M in the first quadrant.
   const heatTop = 2 * manifoldSharpness(minimalL1Solution(setup.x, setup.y), setup.x);
   const view = (p: PlaneData): Spec => ({
-    title: { text: `${rateLabel(p.lr)} (${p.lr < summary.criticalLr ? 'flow-aligned' : 'EoS'})`, subtitle: `${p.outcome} after ${p.steps} steps`, fontSize: 11 },
+    title: { text: `${rateLabel(p.lr)} (${regime(summary, p.lr)})`, subtitle: `${p.outcome} after ${p.steps} steps`, fontSize: 11 },
     width: size,
     height: size,
     layer: [
@@ -299,8 +299,8 @@ export function planeRates(summary: SweepSummary, count = 12): number[] {
  */
 export function figure4Rates(summary: SweepSummary): number[] {
   const converged = summary.runs.filter((r) => r.outcome === 'converged' && r.final).sort((a, b) => a.lr - b.lr);
-  const below = converged.filter((r) => r.lr < summary.criticalLr);
-  const above = converged.filter((r) => r.lr >= summary.criticalLr);
+  const below = converged.filter((r) => regime(summary, r.lr) === 'flow-aligned');
+  const above = converged.filter((r) => regime(summary, r.lr) === 'EoS');
   const best = [...above].sort((a, b) => (a.final?.testLoss ?? Infinity) - (b.final?.testLoss ?? Infinity))[0];
   const picked = [below[below.length - 1], above[0], best, above[above.length - 1]].filter((r) => r !== undefined).map((r) => r.lr);
   return [...new Set(picked)].sort((a, b) => a - b);

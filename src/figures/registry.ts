@@ -187,7 +187,7 @@ export const FIGURES: FigureEntry[] = [
     title: 'diagonal network: GD iterates for increasing learning rates',
     notebook: '05-diagonal-net',
     uses: { sweep: { anyOf: ['diagonal-2d'] } },
-    draw: (s) => ({ body: planeFigure(first(s, 'sweep'), planeRates(first(s, 'sweep'))), subtitle: PLANE_LEGEND }),
+    draw: (s) => ({ body: planeFigure(first(s, 'sweep'), planeRates(first(s, 'sweep')), { cells: 24 }), subtitle: PLANE_LEGEND }),
   },
   {
     id: 'figF',

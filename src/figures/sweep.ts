@@ -60,6 +60,18 @@ export function flowValue(summary: SweepSummary, metric: Metric): number | null 
   return metric === 'distanceFromFlow' ? null : metricOf(summary.flowFinal, metric);
 }
 
+export type Regime = 'flow-aligned' | 'EoS' | 'critical';
+
+/**
+ * The regime of a learning rate (Section 2): flow-aligned below eta_c = 2/s_GF,
+ * EoS above it. The grid of appendix G samples eta_c itself (4 steps of
+ * 1/(2 s_GF)); that rate is on the boundary and belongs to neither.
+ */
+export function regime(summary: SweepSummary, lr: number): Regime {
+  const relative = lr / summary.criticalLr - 1;
+  return relative < -1e-6 ? 'flow-aligned' : relative > 1e-6 ? 'EoS' : 'critical';
+}
+
 /** Runs that finished with final values (converged or stopped at max steps). */
 export function finishedRows(rows: RunRow[]): RunRow[] {
   return rows.filter((r) => r.outcome !== 'diverged');

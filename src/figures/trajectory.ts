@@ -6,6 +6,7 @@
  */
 import type { GdResult, SweepSummary } from '../sweep/schema.js';
 import { AXIS_TITLES, fmt, type Spec } from './spec.js';
+import { regime } from './sweep.js';
 
 /** Colours of the rates, in increasing order of the rate. */
 const RATE_COLOURS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e'];
@@ -15,13 +16,13 @@ export const RATE_SELECTION = 'pickRate';
 /**
  * The rates Figure 13 shows: the largest converged rate in the flow-aligned
  * regime (below eta_c) and the smallest and largest converged ones in the EoS
- * regime; filled up from the remaining converged rates when a regime has too
+ * regime (above eta_c); filled up from the remaining converged rates when a regime has too
  * few. Returned in increasing order.
  */
 export function trajectoryRates(summary: SweepSummary, count = 3): number[] {
   const converged = summary.runs.filter((r) => r.outcome === 'converged').map((r) => r.lr).sort((a, b) => a - b);
-  const below = converged.filter((lr) => lr < summary.criticalLr);
-  const above = converged.filter((lr) => lr >= summary.criticalLr);
+  const below = converged.filter((lr) => regime(summary, lr) === 'flow-aligned');
+  const above = converged.filter((lr) => regime(summary, lr) === 'EoS');
   const picked = new Set<number>([below[below.length - 1], above[0], above[above.length - 1]].filter((lr) => lr !== undefined));
   for (const lr of [...converged].reverse()) {
     if (picked.size >= count) break;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { topLevel } from '../../src/figures/spec.js';
-import { lrDomainMax, panelGrid, sharedDomain, sharpnessDomain, sweepColumns, sweepPanel, sweepRow, runRows, LR_SELECTION } from '../../src/figures/sweep.js';
+import { lrDomainMax, panelGrid, regime, sharedDomain, sharpnessDomain, sweepColumns, sweepPanel, sweepRow, runRows, LR_SELECTION } from '../../src/figures/sweep.js';
 import { syntheticSummary, syntheticSharpness } from './fixtures.js';
 import { assertCompiles, assertSelectionViews, assertTooltips, unitViews, values, view } from './helpers.js';
 
@@ -96,4 +96,10 @@ test('the legend lists only the series a figure draws', () => {
   const colour = (view(spec, 'r0c0-final').encoding as { color: { scale: { domain: string[] } } }).color;
   assert.ok(!colour.scale.domain.includes('2/η'));
   assert.ok(colour.scale.domain.includes('GD final value'));
+});
+
+test('a rate is flow-aligned below eta_c, EoS above it, and the sampled eta_c itself is neither', () => {
+  assert.equal(regime(summary, 0.5 * summary.criticalLr), 'flow-aligned');
+  assert.equal(regime(summary, (4 * 1) / (2 * summary.sGF)), 'critical');
+  assert.equal(regime(summary, 1.01 * summary.criticalLr), 'EoS');
 });

@@ -45,3 +45,8 @@ test('Figure 14 subtracts each block norm at the smallest rate', () => {
   assertTooltips(spec);
   assertSelectionViews(spec);
 });
+
+test('the rate at eta_c itself is not taken as the first EoS rate', () => {
+  const s = syntheticSummary({ rates: [0.5, 0.75, 1, 1.5, 3].map((k) => (k * 2) / 20), divergeFrom: 1 });
+  assert.deepEqual(trajectoryRates(s), [0.075, 0.15, 0.3]);
+});

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""Execute the notebooks headless with the tslab (TypeScript) kernel.
+
+    npm run notebooks [-- [NAME ...] [--timeout SECONDS] [--output-dir DIR]]
+
+Registers the tslab kernel under .jupyter/ in the repository (JUPYTER_PATH points
+there, nothing is installed for the user), runs every notebook of notebooks/ (or
+the named ones) top to bottom with nbclient, and writes each executed notebook
+back with its outputs (in place, or into --output-dir). The profile comes from
+EOS_PROFILE (default quick), as in an interactive kernel.
+
+A failing cell stops its notebook: the runner prints the notebook, the cell and
+everything the cell wrote (stdout, stderr, the error), writes the partly executed
+notebook for inspection, and exits with status 1. nbconvert is not used because it
+reports tslab errors with an empty message.
+
+Needs Debian's Jupyter (run with /usr/bin/python3, not a pyenv python):
+    apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
+"""
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+KERNEL_PREFIX = ROOT / ".jupyter"
+TSLAB = ROOT / "node_modules" / ".bin" / "tslab"
+APT = "apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel"
+
+try:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+except ImportError as err:
+    sys.exit(f"error: {err.name} is missing. Install Debian's Jupyter ({APT}) and run with /usr/bin/python3.")
+
+
+def register_kernel() -> None:
+    """Install the tslab kernel spec under .jupyter/ and make Jupyter look there."""
+    if not TSLAB.exists():
+        sys.exit(f"error: {TSLAB} is missing: run `npm install` first.")
+    subprocess.run(
+        [str(TSLAB), "install", "--python", sys.executable, "--binary", str(TSLAB), "--prefix", str(KERNEL_PREFIX)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    kernels = str(KERNEL_PREFIX / "share" / "jupyter")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in [kernels, os.environ.get("JUPYTER_PATH", "")] if p)
+
+
+def cell_report(cell) -> str:
+    """Everything a cell wrote: its streams and its error."""
+    lines = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            lines.append(f"[{out.get('name')}] {out.get('text', '').rstrip()}")
+        elif out.get("output_type") == "error":
+            lines.append(f"[error] {out.get('ename', '')}: {out.get('evalue', '')}")
+            lines.extend(out.get("traceback", []))
+    return "\n".join(lines) or "(the cell wrote nothing; see the kernel's stderr above)"
+
+
+def execute(path: Path, out_dir: Path, timeout: int) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", record_timing=False, resources={"metadata": {"path": str(NOTEBOOKS)}})
+    print(f"== {path.name} (profile {os.environ.get('EOS_PROFILE', 'quick')})", flush=True)
+    ok = True
+    try:
+        client.execute()
+    except CellExecutionError:
+        ok = False
+        failed = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        if failed is None:
+            print(f"FAILED {path.name}: a cell raised an error the kernel did not report", file=sys.stderr)
+        else:
+            cell = nb.cells[failed]
+            print(f"FAILED {path.name}, cell {failed}:\n{cell.source}\n--- output ---\n{cell_report(cell)}", file=sys.stderr)
+    nbformat.write(nb, out_dir / path.name)
+    print(f"{'wrote' if ok else 'wrote (partly executed)'} {out_dir / path.name}", flush=True)
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Execute the notebooks with the tslab kernel and write them back with outputs.")
+    parser.add_argument("names", nargs="*", help="notebooks to run, e.g. 01-regime-transition (default: all)")
+    parser.add_argument("--timeout", type=int, default=7200, help="seconds per cell (default 7200; sweeps of the quick profile are long)")
+    parser.add_argument("--output-dir", type=Path, default=NOTEBOOKS, help="where executed notebooks go (default: in place)")
+    args = parser.parse_args()
+    paths = [NOTEBOOKS / (n if n.endswith(".ipynb") else f"{n}.ipynb") for n in args.names] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    missing = [p.name for p in paths if not p.exists()]
+    if missing:
+        print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    register_kernel()
+    failed = [p.name for p in paths if not execute(p, args.output_dir, args.timeout)]
+    if failed:
+        print(f"{len(failed)} of {len(paths)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    print(f"all {len(paths)} notebook(s) ran")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

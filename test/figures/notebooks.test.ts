@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { show, VEGA_LITE_MIME, type DisplayBundle } from '../../src/notebooks/display.js';
+import { notebookOver, openNotebook, sweepTable } from '../../src/notebooks/index.js';
+import { fakeLoader, syntheticSummary } from './fixtures.js';
+
+const capture = () => {
+  const shown: DisplayBundle[] = [];
+  return { shown, display: (b: DisplayBundle) => shown.push(b) };
+};
+
+test('a figure is one bundle: the Vega-Lite spec as an object, SVG and PNG fallbacks', async () => {
+  const { shown, display } = capture();
+  await notebookOver('01-regime-transition', fakeLoader('smoke'), display).figure('fig3a');
+  assert.equal(shown.length, 1);
+  const data = shown[0].data;
+  assert.equal(typeof data[VEGA_LITE_MIME], 'object');
+  assert.match(String(data['image/svg+xml']), /^<svg/);
+  assert.deepEqual(Buffer.from(String(data['image/png']), 'base64').subarray(1, 4), Buffer.from('PNG'));
+  assert.match(String(data['text/plain']), /Figure 3/);
+});
+
+test('a figure the profile cannot draw is explained, not failed', async () => {
+  const { shown, display } = capture();
+  await notebookOver('01-regime-transition', fakeLoader('smoke'), display).figure('fig13b');
+  assert.match(String(shown[0].data['text/markdown']), /not drawn in this profile.*fcn-relu-mnist5k-ce/);
+});
+
+test('sweeps covers the notebook experiments of the profile and shows their table', async () => {
+  const { shown, display } = capture();
+  const nb = notebookOver('02-loss-thresholds', fakeLoader('smoke'), display);
+  assert.deepEqual(nb.experiments, ['fcn-tanh-cifar5k-mse']);
+  await nb.sweeps();
+  const table = String(shown[0].data['text/markdown']);
+  // One row per loss goal.
+  assert.match(table, /\| fcn-tanh-cifar5k-mse \| 0\.3 \|/);
+  assert.match(table, /\| fcn-tanh-cifar5k-mse \| 0\.2 \|/);
+});
+
+test('the sweep table counts converged and diverged rates', () => {
+  const s = syntheticSummary();
+  const row = sweepTable([s]).split('\n')[2].split('|').map((c) => c.trim());
+  assert.deepEqual(row.slice(-5, -1), [String(s.runs.length), String(s.runs.length - 2), '2', '0']);
+});
+
+test('verdicts are shown as a table', async () => {
+  const { shown, display } = capture();
+  await notebookOver('06-classification-toy', fakeLoader('smoke'), display).verdicts();
+  assert.match(String(shown[0].data['text/markdown']), /\| claim \| paper \|/);
+});
+
+test('outside a kernel there is nothing to display to; unknown notebooks are refused', () => {
+  assert.throws(() => show({ data: {}, metadata: {} }), /tslab kernel/);
+  assert.throws(() => openNotebook('07-nothing'), /unknown notebook/);
+});
