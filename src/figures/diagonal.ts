@@ -110,16 +110,27 @@ export function diagonalSweepFigure(summary: SweepSummary): Spec {
   };
 }
 
-/** Keep iterates that moved at least `spacing` from the last kept one (plus the last): the path's shape, oscillations included, in few points. */
-export function thinPath(iterates: readonly Float64Array[], spacing: number): readonly Float64Array[] {
+/**
+ * Keep iterates that moved at least `spacing` from the last kept one (plus the
+ * last): the path's shape, oscillations included, in few points. A run that
+ * keeps oscillating across the plane (no convergence within its steps) is then
+ * subsampled to at most `maxPoints`, with an odd stride so that period-2
+ * oscillations still alternate.
+ */
+export function thinPath(iterates: readonly Float64Array[], spacing: number, maxPoints = 1500): readonly Float64Array[] {
   if (iterates.length === 0) return [];
   const kept = [iterates[0]];
   for (const w of iterates.slice(1)) {
     const last = kept[kept.length - 1];
     if (Math.hypot(w[0] - last[0], w[1] - last[1]) >= spacing) kept.push(w);
   }
-  if (kept[kept.length - 1] !== iterates[iterates.length - 1]) kept.push(iterates[iterates.length - 1]);
-  return kept;
+  const end = iterates[iterates.length - 1];
+  if (kept[kept.length - 1] !== end) kept.push(end);
+  if (kept.length <= maxPoints) return kept;
+  const stride = 2 * Math.ceil((kept.length / maxPoints - 1) / 2) + 1;
+  const sampled = kept.filter((_, k) => k % stride === 0);
+  if (sampled[sampled.length - 1] !== end) sampled.push(end);
+  return sampled;
 }
 
 /** The point t·u on the ray u where the sharpness reaches `level` (it grows monotonically along rays from 0 when x >= 0). */
@@ -251,13 +262,14 @@ export function planeFigure(summary: SweepSummary, rates: number[], opts: { colu
     layer: [
       {
         data: { name: 'heat' },
-        mark: { type: 'rect' },
+        mark: { type: 'rect', aria: false },
         encoding: {
           x: xy.x,
           x2: { field: 'w1end' },
           y: xy.y,
           y2: { field: 'w2end' },
-          color: { field: 'sharpness', type: 'quantitative', title: 'sharpness S_L', scale: { scheme: 'blues', domain: [0, heatTop], clamp: true } },
+          // White (low) to blue (high), as in the paper.
+          color: { field: 'sharpness', type: 'quantitative', title: 'sharpness S_L', scale: { range: ['#ffffff', '#2166ac'], interpolate: 'rgb', domain: [0, heatTop], clamp: true } },
           tooltip: [{ field: 'sharpness', type: 'quantitative', format: '.4~g', title: 'S_L' }],
         },
       },
@@ -265,8 +277,9 @@ export function planeFigure(summary: SweepSummary, rates: number[], opts: { colu
       curve({ values: p.bound }, 'bound', { type: 'line', strokeWidth: 1.5 }),
       curve({ name: 'flow' }, 'flow', { type: 'line', strokeDash: [4, 3], strokeWidth: 1.5 }),
       curve({ values: p.path }, 'path', { type: 'line', point: { size: 6, color: PLANE.path.colour }, strokeWidth: 0.8 }, [{ field: 'step', type: 'quantitative' }]),
-      curve({ values: p.kkt }, 'kkt', { type: 'point', filled: true, size: 70, shape: 'square' }, [{ field: 'risk', type: 'quantitative', format: '.4~g' }, { field: 'sharpness', type: 'quantitative', format: '.4~g' }, { field: 'constraintActive', title: 'S_L = 2/η active' }]),
-      curve({ name: 'minima' }, 'minima', { type: 'point', filled: true, size: 70, shape: 'diamond' }),
+      // The minima of Proposition 3.2 are KKT points too: their larger diamonds stay visible behind the squares.
+      curve({ name: 'minima' }, 'minima', { type: 'point', filled: true, size: 160, shape: 'diamond' }),
+      curve({ values: p.kkt }, 'kkt', { type: 'point', filled: true, size: 50, shape: 'square' }, [{ field: 'risk', type: 'quantitative', format: '.4~g' }, { field: 'sharpness', type: 'quantitative', format: '.4~g' }, { field: 'constraintActive', title: 'S_L = 2/η active' }]),
     ],
   });
   const columns = opts.columns ?? 4;

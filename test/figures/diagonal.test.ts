@@ -47,6 +47,14 @@ test('Figure 15 draws the predicted l1-norm and risk next to the measured values
   assertSelectionViews(spec);
 });
 
+test('a path oscillating across the plane is capped, keeping its alternation', () => {
+  const iterates = Array.from({ length: 10001 }, (_, k) => Float64Array.of(k % 2, 0));
+  const kept = thinPath(iterates, 0.1, 100);
+  assert.ok(kept.length <= 101);
+  assert.equal(kept[kept.length - 1], iterates[iterates.length - 1]);
+  assert.ok(kept.slice(0, -1).every((w, k) => k === 0 || w[0] !== kept[k - 1][0]), 'consecutive kept points alternate sides');
+});
+
 test('thinning keeps the ends and points at least the spacing apart', () => {
   const run = simulate(setup, 0.2);
   const kept = thinPath(run.iterates, 0.05);
