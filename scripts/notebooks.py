@@ -2,6 +2,7 @@
 """Execute the notebooks headless with the tslab (TypeScript) kernel.
 
     npm run notebooks [-- [NAME ...] [--timeout SECONDS] [--output-dir DIR]]
+    npm run notebooks -- --install-kernel    (only register the kernel, for interactive use)
 
 Registers the tslab kernel under .jupyter/ in the repository (JUPYTER_PATH points
 there, nothing is installed for the user), runs every notebook of notebooks/ (or
@@ -67,16 +68,15 @@ def execute(path: Path, out_dir: Path, timeout: int) -> bool:
     client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", record_timing=False, resources={"metadata": {"path": str(NOTEBOOKS)}})
     print(f"== {path.name} (profile {os.environ.get('EOS_PROFILE', 'quick')})", flush=True)
     ok = True
-    try:
-        client.execute()
-    except CellExecutionError:
-        ok = False
-        failed = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        if failed is None:
-            print(f"FAILED {path.name}: a cell raised an error the kernel did not report", file=sys.stderr)
-        else:
-            cell = nb.cells[failed]
-            print(f"FAILED {path.name}, cell {failed}:\n{cell.source}\n--- output ---\n{cell_report(cell)}", file=sys.stderr)
+    # Cell by cell, so that the failing one is known: tslab reports errors as stderr text, not as error outputs.
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError:
+                ok = False
+                print(f"FAILED {path.name}, cell {index}:\n{cell.source}\n--- output ---\n{cell_report(cell)}", file=sys.stderr, flush=True)
+                break
     nbformat.write(nb, out_dir / path.name)
     print(f"{'wrote' if ok else 'wrote (partly executed)'} {out_dir / path.name}", flush=True)
     return ok
@@ -87,7 +87,12 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="notebooks to run, e.g. 01-regime-transition (default: all)")
     parser.add_argument("--timeout", type=int, default=7200, help="seconds per cell (default 7200; sweeps of the quick profile are long)")
     parser.add_argument("--output-dir", type=Path, default=NOTEBOOKS, help="where executed notebooks go (default: in place)")
+    parser.add_argument("--install-kernel", action="store_true", help="only register the kernel (for an interactive Jupyter) and say how to use it")
     args = parser.parse_args()
+    if args.install_kernel:
+        register_kernel()
+        print(f"tslab kernel registered; start Jupyter with JUPYTER_PATH={os.environ['JUPYTER_PATH']}")
+        return 0
     paths = [NOTEBOOKS / (n if n.endswith(".ipynb") else f"{n}.ipynb") for n in args.names] or sorted(NOTEBOOKS.glob("*.ipynb"))
     missing = [p.name for p in paths if not p.exists()]
     if missing:
