@@ -60,7 +60,8 @@ export function sweepLoader(profileName: ProfileName, opts: LoaderOptions = {}):
             log: opts.log ?? stderrLog,
             dataDir: opts.dataDir,
             workerArgs: ['--profile', profileName, '--experiment', id],
-            commonArgs: opts.results ? ['--results', opts.results] : [],
+            // Worker processes must read and write the same folders as this one.
+            commonArgs: [...(opts.results ? ['--results', opts.results] : []), ...(opts.dataDir ? ['--data-dir', opts.dataDir] : [])],
           }),
         );
         memo.set(id, pending);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parse, View } from 'vega';
+import { toVega } from '../../src/figures/export.js';
 import { topLevel } from '../../src/figures/spec.js';
 import { lrDomainMax, panelGrid, regime, sharedDomain, sharpnessDomain, sweepColumns, sweepPanel, sweepRow, runRows, LR_SELECTION } from '../../src/figures/sweep.js';
 import { syntheticSummary, syntheticSharpness } from './fixtures.js';
@@ -102,4 +104,25 @@ test('a rate is flow-aligned below eta_c, EoS above it, and the sampled eta_c it
   assert.equal(regime(summary, 0.5 * summary.criticalLr), 'flow-aligned');
   assert.equal(regime(summary, (4 * 1) / (2 * summary.sGF)), 'critical');
   assert.equal(regime(summary, 1.01 * summary.criticalLr), 'EoS');
+});
+
+test('picking a rate in one panel highlights it in every panel', async () => {
+  const vega = toVega(topLevel('t', sweepRow(summary, ['sharpness', 'l1', 'testLoss'])));
+  const view = new View(parse(vega), { renderer: 'none' });
+  await view.runAsync();
+  const picked = (panel: string): number => {
+    let n = 0;
+    const walk = (item: { name?: string; items?: unknown[] }): void => {
+      if (item.name === `${panel}_picked_marks`) n += item.items?.length ?? 0;
+      for (const child of item.items ?? []) walk(child as typeof item);
+    };
+    walk(view.scenegraph().root as unknown as { items?: unknown[] });
+    return n;
+  };
+  assert.deepEqual(['r0c0', 'r0c1', 'r0c2'].map(picked), [0, 0, 0], 'nothing is picked at first');
+  // What a click on a final value of the second panel stores.
+  view.data(`${LR_SELECTION}_store`, [{ unit: 'r0c1_final', fields: [{ type: 'E', field: 'lr' }], values: [summary.runs[2].lr] }]);
+  await view.runAsync();
+  assert.deepEqual(['r0c0', 'r0c1', 'r0c2'].map(picked), [1, 1, 1]);
+  view.finalize();
 });
