@@ -116,7 +116,7 @@ test('picking a rate in one panel highlights it in every panel', async () => {
       if (item.name === `${panel}_picked_marks`) n += item.items?.length ?? 0;
       for (const child of item.items ?? []) walk(child as typeof item);
     };
-    walk(view.scenegraph().root as unknown as { items?: unknown[] });
+    walk((view.scenegraph() as unknown as { root: { items?: unknown[] } }).root);
     return n;
   };
   assert.deepEqual(['r0c0', 'r0c1', 'r0c2'].map(picked), [0, 0, 0], 'nothing is picked at first');
