@@ -11,7 +11,7 @@
 import type { GdResult, Metrics, SweepSummary } from '../sweep/schema.js';
 import { AXIS_TITLES, fmt, SERIES, seriesColour, type Spec } from './spec.js';
 
-export const METRICS = ['sharpness', 'l1', 'l2', 'nuclear', 'testLoss', 'testAccuracy', 'distanceFromFlow', 'distanceFromInit'] as const;
+const METRICS = ['sharpness', 'l1', 'l2', 'nuclear', 'testLoss', 'testAccuracy', 'distanceFromFlow', 'distanceFromInit'] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** One GD run as a flat row: the data of every sweep panel. */
