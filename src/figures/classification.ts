@@ -64,12 +64,14 @@ export function classificationFigure(summary: SweepSummary): Spec {
     { value: ratio(maxMarginClassifier(unit)), label: LABELS.maxMargin },
     { value: ratio(sharpnessMinimizingClassifier(unit)), label: LABELS.minSharpness },
   ]);
+  // Room above the max-margin line (1/2) for its label; a separating classifier has |b| < ||w̃||.
+  const biasTop = Math.max(0.65, 1.1 * Math.max(...summary.runs.map((r) => (r.outcome === 'diverged' ? 0 : (normalisedBias(r) ?? 0)))));
   const errors = labelledRules('error-theory', referenceErrors(summary).map((r) => ({ value: r.error, label: `E[error], ${r.label}` })));
   return {
     params: [lrSelection(ids)],
     hconcat: [
       sweepPanel(summary, { id: ids[0], metric: 'sharpness', title: 'final sharpness' }),
-      sweepPanel(summary, { id: ids[1], metric: { title: '|b| / ‖w̃‖', run: normalisedBias, flow: null }, title: 'direction of the classifier', extraLayers: bias }),
+      sweepPanel(summary, { id: ids[1], metric: { title: '|b| / ‖w̃‖', run: normalisedBias, flow: null }, title: 'direction of the classifier', extraLayers: bias, yDomain: [0, biasTop] }),
       sweepPanel(summary, { id: ids[2], metric: { title: 'test error', run: (r) => (r.final?.testAccuracy === null || r.final === null ? null : 1 - r.final.testAccuracy), flow: summary.flowFinal.testAccuracy === null ? null : 1 - summary.flowFinal.testAccuracy }, title: 'generalisation', extraLayers: errors }),
     ],
     resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } },
