@@ -279,20 +279,6 @@ static napi_value to_float(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* setThreads(n): OpenBLAS worker threads for subsequent calls. */
-static napi_value set_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  int64_t threads;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 1 || !get_int(env, argv[0], &threads) || threads < 1 || threads > 1024) {
-    napi_throw_range_error(env, NULL, "eos_native.setThreads: expected an integer in [1, 1024]");
-    return NULL;
-  }
-  openblas_set_num_threads((int)threads);
-  return NULL;
-}
-
 /* info(): { threads, config } of the loaded OpenBLAS (config names the chosen CPU kernels). */
 static napi_value blas_info(napi_env env, napi_callback_info info) {
   (void)info;
@@ -315,7 +301,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"split", NULL, split, NULL, NULL, NULL, napi_enumerable, NULL},
       {"slice", NULL, slice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"toFloat", NULL, to_float, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

@@ -50,7 +50,6 @@ interface NativeAddon {
   split(buffer: ArrayBuffer, xOffset: number, outer: number, outOffsets: number[], inners: number[]): void;
   slice(buffer: ArrayBuffer, xOffset: number, outOffset: number, shape: number[], begin: number[], size: number[]): void;
   toFloat(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, n: number): void;
-  setThreads(threads: number): void;
   info(): { threads: number; config: string };
 }
 
@@ -307,17 +306,6 @@ export function disableNativeKernels(): void {
   }
   if (replaced.matMulGradient) tf.registerGradient(replaced.matMulGradient);
   replaced = null;
-}
-
-export function nativeKernelsEnabled(): boolean {
-  return replaced !== null;
-}
-
-/** Change the number of OpenBLAS threads for subsequent matmuls (the addon must be built). */
-export function setBlasThreads(threads: number): void {
-  const lib = loadAddon();
-  if (!lib) throw new Error(`the native addon is not built (${ADDON_PATH}): run npm run build:native`);
-  lib.setThreads(threads);
 }
 
 /**
