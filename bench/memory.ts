@@ -3,7 +3,8 @@
  * (src/train/gd.ts) for 10,000 steps with a warm-started sharpness estimate
  * every few steps on a small net, sampling live tensors, RSS and the wasm heap.
  * Flat means: the same tensor count and wasm heap size at every sample after
- * warm-up, and RSS at the end within RSS_SLACK_MB of RSS after warm-up.
+ * warm-up, and the RSS high-water mark of the last tenth of the samples within
+ * RSS_SLACK_MB of that of the first tenth after warm-up (RSS dips after GCs).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
@@ -13,7 +14,6 @@ import { makeObjective } from '../src/objective/index.js';
 import { sharpness } from '../src/sharpness/index.js';
 import { gitRevision } from '../src/sweep/provenance.js';
 import { gradientDescent } from '../src/train/gd.js';
-import { median } from './common.js';
 
 export interface MemoryReport {
   date: string;
@@ -69,8 +69,8 @@ export async function runMemoryCheck(opts: { quick: boolean; dataDir: string | u
 
   const settled = samples.filter((s) => s.step >= WARMUP * steps);
   const window = Math.max(1, Math.floor(settled.length / 10));
-  const rssFirst = median(settled.slice(0, window).map((s) => s.rssMb));
-  const rssLast = median(settled.slice(-window).map((s) => s.rssMb));
+  const rssFirst = Math.max(...settled.slice(0, window).map((s) => s.rssMb));
+  const rssLast = Math.max(...settled.slice(-window).map((s) => s.rssMb));
   const tensors = settled.map((s) => s.tensors);
   const heaps = settled.map((s) => s.wasmHeapMb);
   const report: MemoryReport = {

@@ -138,7 +138,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
       `${m.date} · git ${m.gitRevision} · ${m.description}: ${m.steps} GD steps, sharpness every ${m.sharpnessEvery} steps (${m.hvps} HVPs) in ${(m.seconds / 60).toFixed(1)} min.`,
       '',
-      `Tensors ${m.tensors.min}..${m.tensors.max} after warm-up; RSS ${m.rssMb.first.toFixed(0)} -> ${m.rssMb.last.toFixed(0)} MB (max ${m.rssMb.max.toFixed(0)}); wasm heap ${m.wasmHeapMb.first.toFixed(0)} -> ${m.wasmHeapMb.last.toFixed(0)} MB. Flat: ${check(m.flat)}.`,
+      `Live tensors ${m.tensors.min}..${m.tensors.max} after warm-up; RSS high-water ${m.rssMb.first.toFixed(1)} MB in the first and ${m.rssMb.last.toFixed(1)} MB in the last tenth of the run (max ${m.rssMb.max.toFixed(1)}); wasm heap ${m.wasmHeapMb.first.toFixed(0)} -> ${m.wasmHeapMb.last.toFixed(0)} MB. Flat: ${check(m.flat)}.`,
       '',
     );
   }
