@@ -3,7 +3,7 @@
  *
  * tfjs has no second-order gradients for conv2d or max-pool, so a convolution is
  * an im2col (nine shifted slices of the padded input, concatenated) followed by
- * one matmul, and pooling is a max over a reshaped axis. Every op involved has
+ * one matmul, and pooling takes pairwise maxima over reshaped axes. Every op involved has
  * exact second derivatives. Parameters use nn.Conv2d / nn.Linear names and
  * layouts; the flatten before the head follows PyTorch's (C, H, W) order.
  */
@@ -26,11 +26,22 @@ function conv3x3(x: tf.Tensor4D, W: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
   return tf.reshape(tf.add(tf.matMul(cols, Wcol), b), [n, h, w, out]);
 }
 
-/** 2x2 max-pool, stride 2, on NHWC input with even height and width. */
+/** Max over the middle axis (of size 2) of [a, 2, b]; on ties the first element takes the whole gradient, as in PyTorch. */
+function maxOfPair(x: tf.Tensor3D): tf.Tensor2D {
+  const [a, , b] = x.shape;
+  return tf.maximum(tf.reshape(tf.slice(x, [0, 0, 0], [a, 1, b]), [a, b]), tf.reshape(tf.slice(x, [0, 1, 0], [a, 1, b]), [a, b])) as tf.Tensor2D;
+}
+
+/**
+ * 2x2 max-pool, stride 2, on NHWC input with even height and width. Built from
+ * pairwise maxima rather than tf.max: tf.max's gradient gives the full upstream
+ * gradient to EVERY tied element (ties are common on MNIST's constant border),
+ * which is not a subgradient; tf.maximum picks one.
+ */
 function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const alongW = tf.max(tf.reshape(x, [n * h * (w / 2), 2, c]), 1);
-  const alongH = tf.max(tf.reshape(alongW, [n * (h / 2), 2, (w / 2) * c]), 1);
+  const alongW = maxOfPair(tf.reshape(x, [n * h * (w / 2), 2, c]));
+  const alongH = maxOfPair(tf.reshape(alongW, [n * (h / 2), 2, (w / 2) * c]));
   return tf.reshape(alongH, [n, h / 2, w / 2, c]);
 }
 
