@@ -2,6 +2,7 @@
  * Small dense linear algebra in float64: vectors as Float64Array, square matrices row-major.
  * Sized for the theory module (dimensions up to a few dozen), where exactness matters more than speed.
  */
+import { symmetricEigen as jacobiEigen } from '../util/linalg.js';
 
 export type Vector = Float64Array;
 
@@ -11,11 +12,7 @@ export interface SquareMatrix {
   readonly data: Float64Array;
 }
 
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
+export { dot } from '../util/linalg.js';
 
 export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
@@ -65,61 +62,22 @@ export interface SymmetricEigenDecomposition {
 }
 
 /**
- * Eigen-decomposition of a symmetric matrix by the cyclic Jacobi method: rotations zero one
- * off-diagonal entry at a time until the off-diagonal mass is below round-off. Unconditionally
- * stable and accurate to a few ulps of the matrix norm, which is what a reference eigensolver needs.
+ * Eigen-decomposition of a symmetric matrix, ascending: the project's one Jacobi solver
+ * (src/util/linalg.ts), after checking symmetry so a wrong closed form cannot pass silently.
  */
 export function symmetricEigen(m: SquareMatrix): SymmetricEigenDecomposition {
   const n = m.size;
-  const a = Float64Array.from(m.data);
-  const v = identityMatrix(n).data;
+  const a = m.data;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
       const scale = Math.max(1, Math.abs(a[i * n + j]));
       if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-10 * scale) throw new Error('symmetricEigen: matrix is not symmetric');
     }
   }
-  let total = 0;
-  for (let i = 0; i < n * n; i++) total += a[i] * a[i];
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
-    if (off <= 1e-32 * total || off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (apq === 0) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let r = 0; r < n; r++) {
-          const arp = a[r * n + p];
-          const arq = a[r * n + q];
-          a[r * n + p] = c * arp - s * arq;
-          a[r * n + q] = s * arp + c * arq;
-        }
-        for (let r = 0; r < n; r++) {
-          const apr = a[p * n + r];
-          const aqr = a[q * n + r];
-          a[p * n + r] = c * apr - s * aqr;
-          a[q * n + r] = s * apr + c * aqr;
-        }
-        for (let r = 0; r < n; r++) {
-          const vrp = v[r * n + p];
-          const vrq = v[r * n + q];
-          v[r * n + p] = c * vrp - s * vrq;
-          v[r * n + q] = s * vrp + c * vrq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i * n + i] - a[j * n + j]);
-  const values = Float64Array.from(order, (i) => a[i * n + i]);
+  const descending = jacobiEigen(a, n);
+  const values = descending.values.slice().reverse();
   const vectors = zeroMatrix(n);
-  order.forEach((col, k) => {
-    for (let r = 0; r < n; r++) vectors.data[r * n + k] = v[r * n + col];
-  });
+  for (let k = 0; k < n; k++) for (let r = 0; r < n; r++) vectors.data[r * n + k] = descending.vectors[r * n + (n - 1 - k)];
   return { values, vectors };
 }
 
