@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulGradient } from './gradients.js';
 
 interface NativeAddon {
   gemm(
@@ -262,21 +263,6 @@ const NATIVE_KERNELS: { kernelName: string; kernelFunc: tf.KernelFunc }[] = [
   ...(Object.keys(REDUCE) as (keyof typeof REDUCE)[]).map((name) => ({ kernelName: name, kernelFunc: reduceKernel(name) })),
 ];
 
-/** The textbook matmul gradient: with BLAS, transposed operands are free. */
-const nativeTransposeGradient: tf.GradConfig = {
-  kernelName: 'BatchMatMul',
-  inputsToSave: ['a', 'b'],
-  gradFunc: (dys, saved, attrs) => {
-    const [a, b] = saved;
-    const dy = dys as tf.Tensor;
-    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    if (!transposeA && !transposeB) return { a: () => tf.matMul(dy, b, false, true), b: () => tf.matMul(a, dy, true, false) };
-    if (!transposeA && transposeB) return { a: () => tf.matMul(dy, b, false, false), b: () => tf.matMul(dy, a, true, false) };
-    if (transposeA && !transposeB) return { a: () => tf.matMul(b, dy, false, true), b: () => tf.matMul(a, dy, false, false) };
-    return { a: () => tf.matMul(b, dy, true, true), b: () => tf.matMul(dy, a, true, true) };
-  },
-};
-
 /**
  * Route the wasm backend's matmul, tanh, exp, comparison, sum, max, slice,
  * concat, split and cast kernels (and the matmul gradient) through the addon. Call after the wasm backend is
@@ -291,7 +277,7 @@ export function enableNativeKernels(): BlasInfo | null {
       tf.unregisterKernel(k.kernelName, 'wasm');
       tf.registerKernel({ kernelName: k.kernelName, backendName: 'wasm', kernelFunc: k.kernelFunc });
     }
-    tf.registerGradient(nativeTransposeGradient);
+    tf.registerGradient(batchMatMulGradient(true));
   }
   const { config, threads } = lib.info();
   return { library: config, threads };

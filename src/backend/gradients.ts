@@ -27,6 +27,29 @@ export function matMulExplicit(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, 
   return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
 }
 
+type MatMul = (a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean) => tf.Tensor;
+
+/**
+ * The matmul gradient. Stock wasm runs transposed matmuls on a slow path, so
+ * transposes are materialised; with a BLAS kernel they are free and passed as flags.
+ */
+export function batchMatMulGradient(transposesAreFree: boolean): tf.GradConfig {
+  const mm: MatMul = transposesAreFree ? (a, b, ta, tb) => tf.matMul(a, b, ta, tb) : matMulExplicit;
+  return {
+    kernelName: 'BatchMatMul',
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dys, saved, attrs) => {
+      const [a, b] = saved;
+      const dy = dys as tf.Tensor;
+      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+      if (!transposeA && !transposeB) return { a: () => mm(dy, b, false, true), b: () => mm(a, dy, true, false) };
+      if (!transposeA && transposeB) return { a: () => mm(dy, b, false, false), b: () => mm(dy, a, true, false) };
+      if (transposeA && !transposeB) return { a: () => mm(b, dy, false, true), b: () => mm(a, dy, false, false) };
+      return { a: () => mm(b, dy, true, true), b: () => mm(dy, a, true, true) };
+    },
+  };
+}
+
 let registered = false;
 
 export function registerSecondOrderGradients(): void {
@@ -95,23 +118,5 @@ export function registerSecondOrderGradients(): void {
     });
   }
 
-  tf.registerGradient({
-    kernelName: 'BatchMatMul',
-    inputsToSave: ['a', 'b'],
-    gradFunc: (dys, saved, attrs) => {
-      const [a, b] = saved;
-      const dy = dys as tf.Tensor;
-      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) {
-        return { a: () => matMulExplicit(dy, b, false, true), b: () => matMulExplicit(a, dy, true, false) };
-      }
-      if (!transposeA && transposeB) {
-        return { a: () => matMulExplicit(dy, b, false, false), b: () => matMulExplicit(dy, a, true, false) };
-      }
-      if (transposeA && !transposeB) {
-        return { a: () => matMulExplicit(b, dy, false, true), b: () => matMulExplicit(a, dy, false, false) };
-      }
-      return { a: () => matMulExplicit(b, dy, true, true), b: () => matMulExplicit(dy, a, true, true) };
-    },
-  });
+  tf.registerGradient(batchMatMulGradient(false));
 }
