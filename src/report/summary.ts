@@ -13,10 +13,10 @@ import { z } from 'zod';
 import { trajectoryRates } from '../figures/trajectory.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { CLAIMS_FILE, judgeProfile, PROFILE_PREFERENCE } from './verdicts.js';
-import { fitNormTransition, fitSharpnessTransition } from '../sweep/critical.js';
+import { summarizeSweep } from '../sweep/summary.js';
 import { planExperiment } from '../sweep/plan.js';
 import { profile, PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
-import { Experiment, Metrics, Provenance, type FlowResult, type GdResult, type SweepSummary } from '../sweep/schema.js';
+import { Experiment, Metrics, Provenance, SweepSummary as SweepSummarySchema, type FlowResult, type GdResult, type SweepSummary } from '../sweep/schema.js';
 import type { ResultStore } from '../sweep/store.js';
 
 /** Bump when the layout of a summary file changes. */
@@ -49,14 +49,7 @@ const CondensedRun = z.object({
 });
 export type CondensedRun = z.infer<typeof CondensedRun>;
 
-const CondensedSweep = z.object({
-  lossGoal: z.number(),
-  s0: z.number(),
-  sGF: z.number(),
-  criticalLr: z.number(),
-  fittedCriticalLrSharpness: z.number().nullable(),
-  fittedCriticalLrNorm: z.number().nullable(),
-  flowFinal: Metrics,
+const CondensedSweep = SweepSummarySchema.omit({ experiment: true, runs: true }).extend({
   runs: z.array(CondensedRun),
   /** Downsampled histories of the rates figure 13 shows (`trajectoryRates` of src/figures). */
   trajectories: z.array(z.object({ lr: z.number(), history: z.array(Metrics) })),
@@ -130,21 +123,8 @@ export function sweepsFromStore(experiment: Experiment, store: ResultStore): Sto
     const runs = tasks
       .filter((t) => t.kind === 'gd' && t.lossGoal === point.lossGoal && (t.state === 'done' || t.state === 'diverged'))
       .map((t) => store.readGd(t.key))
-      .filter((r): r is GdResult => r !== null)
-      .sort((a, b) => a.lr - b.lr);
-    const converged = runs.filter((r) => r.final);
-    summaries.push({
-      experiment,
-      lossGoal: point.lossGoal,
-      s0: flow.s0,
-      sGF: point.sGF,
-      criticalLr: 2 / point.sGF,
-      fittedCriticalLrSharpness: fitSharpnessTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.sharpness ?? NaN }))),
-      fittedCriticalLrNorm: fitNormTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.l1 ?? NaN }))),
-      // The flow's metrics where it first reached the goal (runSweep's choice too).
-      flowFinal: flow.history.find((h) => h.step === point.step) ?? flow.history[flow.history.length - 1],
-      runs,
-    });
+      .filter((r): r is GdResult => r !== null);
+    summaries.push(summarizeSweep(experiment, flow, point, runs));
   }
   return { flow, summaries, tasks: counts };
 }

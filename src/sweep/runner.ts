@@ -12,11 +12,11 @@ import { gradientDescent, type GdState } from '../train/gd.js';
 import { gradientFlow } from '../train/flow.js';
 import { buildProblem, type Problem } from '../train/problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { fitNormTransition, fitSharpnessTransition } from './critical.js';
 import { initialSchedule, nextRates } from './grid.js';
 import { provenance, REPO_ROOT } from './provenance.js';
 import { type Experiment, type FlowResult, type GdResult, type SweepSummary } from './schema.js';
 import { flowKey, gdKey, ResultStore } from './store.js';
+import { summarizeSweep } from './summary.js';
 
 export type Log = (line: string) => void;
 
@@ -247,22 +247,10 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
         if (more.length === 0) break;
         results.push(...(await run(more)));
       }
-      results.sort((a, b) => a.lr - b.lr);
-      const converged = results.filter((r) => r.final);
-      const flowFinal = flow.history.find((h) => h.step === point.step) ?? flow.history[flow.history.length - 1];
-      summaries.push({
-        experiment,
-        lossGoal,
-        s0: flow.s0,
-        sGF: point.sGF,
-        criticalLr: 2 / point.sGF,
-        fittedCriticalLrSharpness: fitSharpnessTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.sharpness ?? NaN }))),
-        fittedCriticalLrNorm: fitNormTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.l1 ?? NaN }))),
-        flowFinal,
-        runs: results,
-      });
+      const summary = summarizeSweep(experiment, flow, point, results);
+      summaries.push(summary);
       const diverged = results.filter((r) => r.outcome === 'diverged').length;
-      log(`[${experiment.id}] eps=${lossGoal}: ${results.length} rates, ${diverged} diverged; 2/sGF=${fmt(2 / point.sGF)} fitted (sharpness) ${fmt(summaries[summaries.length - 1].fittedCriticalLrSharpness)} (norm) ${fmt(summaries[summaries.length - 1].fittedCriticalLrNorm)}`);
+      log(`[${experiment.id}] eps=${lossGoal}: ${results.length} rates, ${diverged} diverged; 2/sGF=${fmt(2 / point.sGF)} fitted (sharpness) ${fmt(summary.fittedCriticalLrSharpness)} (norm) ${fmt(summary.fittedCriticalLrNorm)}`);
     }
     return summaries;
   } finally {

@@ -1,0 +1,23 @@
+import { fitNormTransition, fitSharpnessTransition } from './critical.js';
+import type { Experiment, FlowResult, GdResult, SweepSummary } from './schema.js';
+
+/**
+ * The summary of one loss goal of a sweep: predicted eta_c = 2/s_GF, the regime
+ * changes fitted from the converged runs, and the flow's metrics where it first
+ * reached the goal. Shared by the runner and the report, which rebuilds it from the store.
+ */
+export function summarizeSweep(experiment: Experiment, flow: FlowResult, point: FlowResult['sGF'][number], runs: GdResult[]): SweepSummary {
+  const sorted = [...runs].sort((a, b) => a.lr - b.lr);
+  const converged = sorted.filter((r) => r.final);
+  return {
+    experiment,
+    lossGoal: point.lossGoal,
+    s0: flow.s0,
+    sGF: point.sGF,
+    criticalLr: 2 / point.sGF,
+    fittedCriticalLrSharpness: fitSharpnessTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.sharpness ?? NaN }))),
+    fittedCriticalLrNorm: fitNormTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.l1 ?? NaN }))),
+    flowFinal: flow.history.find((h) => h.step === point.step) ?? flow.history[flow.history.length - 1],
+    runs: sorted,
+  };
+}
