@@ -24,50 +24,14 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from torch_models import build  # noqa: E402
 
 
 def read_f32(path, shape=None):
     a = torch.from_numpy(np.fromfile(path, dtype="<f4"))
     return a.reshape(shape) if shape is not None else a
-
-
-class Fcn(nn.Module):
-    def __init__(self, dims, activation):
-        super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
-        self.act = torch.relu if activation == "relu" else torch.tanh
-
-    def forward(self, x):
-        for layer in self.layers[:-1]:
-            x = self.act(layer(x))
-        return self.layers[-1](x)
-
-
-class Cnn(nn.Module):
-    """[conv3x3(pad 1) -> act -> maxpool 2x2] x L -> linear, as in src/models/cnn.ts."""
-
-    def __init__(self, input_shape, channels, outputs, activation):
-        super().__init__()
-        c, h, w = input_shape
-        chans = [c] + channels
-        self.input_shape = input_shape
-        self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1) for a, b in zip(chans[:-1], chans[1:]))
-        scale = 2 ** len(channels)
-        self.head = nn.Linear(chans[-1] * (h // scale) * (w // scale), outputs)
-        self.act = torch.relu if activation == "relu" else torch.tanh
-
-    def forward(self, x):
-        x = x.reshape(-1, *self.input_shape)
-        for conv in self.convs:
-            x = F.max_pool2d(self.act(conv(x)), 2)
-        return self.head(x.flatten(1))
-
-
-def build(spec, d, k):
-    if spec["kind"] == "fcn":
-        return Fcn([d] + spec["widths"] + [k], spec["activation"])
-    return Cnn(spec["inputShape"], spec["channels"], k, spec["activation"])
 
 
 def load_theta(model, layout, theta):
@@ -164,7 +128,7 @@ class Server:
         self.w = w
         files = w["files"]
         n, d, k = w["n"], w["d"], w["k"]
-        self.model = build(w["model"], d, k)
+        self.model = build(w["model"], w["model"]["inputShape"], k)
         numel = sum(p.numel() for p in self.model.parameters())
         if numel != w["numParams"]:
             raise SystemExit(f"torch model has {numel} parameters, the engine {w['numParams']}")

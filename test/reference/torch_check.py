@@ -17,60 +17,17 @@ loss of the written values.
 The safetensors package is not needed: the format is parsed and written by hand.
 """
 import json
+import os
 import struct
 import sys
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from torch_models import build  # noqa: E402
 
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
-
-
-class FCN(nn.Module):
-    def __init__(self, d, widths, k, activation):
-        super().__init__()
-        dims = [d, *widths, k]
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
-        self.act = torch.relu if activation == "relu" else torch.tanh
-
-    def forward(self, x):
-        x = x.flatten(1)
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i < len(self.layers) - 1:
-                x = self.act(x)
-        return x
-
-
-class CNN(nn.Module):
-    def __init__(self, input_shape, channels, k, activation):
-        super().__init__()
-        c, h, w = input_shape
-        chans = [c, *channels]
-        self.input_shape = input_shape
-        self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1) for a, b in zip(chans[:-1], chans[1:]))
-        self.head = nn.Linear(chans[-1] * (h >> len(channels)) * (w >> len(channels)), k)
-        self.act = torch.relu if activation == "relu" else torch.tanh
-
-    def forward(self, x):
-        x = x.reshape(-1, *self.input_shape)
-        for conv in self.convs:
-            x = F.max_pool2d(self.act(conv(x)), 2)
-        return self.head(x.flatten(1))
-
-
-def build(req):
-    spec = req["model"]
-    shape = req["inputShape"]
-    if spec["kind"] == "fcn":
-        d = 1
-        for s in shape:
-            d *= s
-        return FCN(d, spec["widths"], req["k"], spec["activation"])
-    if spec["kind"] == "cnn":
-        return CNN(shape, spec["channels"], req["k"], spec["activation"])
-    raise ValueError(f"unsupported model kind {spec['kind']!r}")
 
 
 def read_safetensors(path):
@@ -112,7 +69,7 @@ def loss_of(model, req):
 
 def evaluate(req):
     tensors, metadata = read_safetensors(req["checkpoint"])
-    model = build(req).double()
+    model = build(req["model"], req["inputShape"], req["k"]).double()
     model.load_state_dict({k: v.double() for k, v in tensors.items()}, strict=True)
     names = [name for name, _ in model.named_parameters()]
     params = [p for _, p in model.named_parameters()]
@@ -135,7 +92,7 @@ def evaluate(req):
 
 def export(req):
     torch.manual_seed(req["seed"])
-    model = build(req)
+    model = build(req["model"], req["inputShape"], req["k"])
     state = model.state_dict()
     write_safetensors(req["checkpoint"], state, req["dtype"])
     # Report the loss of exactly the values written (rounded to the file's dtype).
