@@ -206,6 +206,10 @@ function writeSlurm(v: Values, selected: { experiment: Experiment; args: string[
     }
   }
   const path = v.slurm as string;
+  if (lines.length === 0) {
+    out(`nothing to submit: every run is done or running (${path} not written)`, { script: null, tasks: [] });
+    return 0;
+  }
   const tasksFile = `${path}.tasks`;
   writeFileAtomic(tasksFile, `${lines.join('\n')}\n`);
   writeFileAtomic(

@@ -130,3 +130,23 @@ test('bad input: unknown config field and unknown backend are usage errors namin
   assert.equal(b.status, 2);
   assert.match(b.stderr, /unknown backend 'gpu'/);
 });
+
+test('the Slurm array job runs the same per-task commands: flow first, then one GD run per task', () => {
+  const { config, dir } = setup();
+  const script = join(dir('.'), 'sweep.sh');
+  const plan = (): string[] => {
+    const r = eos(['sweep', '--config', config, '--results', dir('r'), '--slurm', script, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { tasks: string[] }).tasks;
+  };
+  const task = (id: number) => spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: String(id), EOS_DATA_DIR: DATA_DIR } });
+  const first = plan();
+  assert.equal(first.length, 1);
+  assert.match(first[0], / flow /);
+  assert.equal(task(1).status, 0);
+  const second = plan();
+  assert.ok(second.length >= 3 && second.every((t) => / train .* --lr /.test(t)), second.join('\n'));
+  const run = task(1);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(plan().length, second.length - 1, 'the finished task is no longer planned');
+});
