@@ -32,7 +32,7 @@ export function provenance(startedAt: Date, hvps: number): Provenance {
     packageVersion: packageVersion(),
     gitRevision: gitRevision(),
     backend: backend.name,
-    blas: 'blas' in backend ? Boolean((backend as { blas?: boolean }).blas) : false,
+    blas: backend.blas,
     tfjsVersion: backend.tfjsVersion,
     node: process.version,
     startedAt: startedAt.toISOString(),
