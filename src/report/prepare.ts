@@ -145,7 +145,7 @@ function protocolTable(): string {
     ['sharpness cadence (GD)', `every ${d.record.sharpnessEvery} steps and at the end`, 'every 10 epochs'],
     ['metrics cadence (GD)', `every ${d.record.every} steps (train/test loss and accuracy, ℓ1, ℓ2, distance from init), before the update`, 'every 10 epochs'],
     ['gradient flow', `classical RK4, step h = min(${d.flow.alpha}/S, ${d.flow.maxStep}); S refreshed every ${d.flow.sharpnessEvery} RK4 steps and at every loss-goal crossing; at most ${d.flow.maxSteps} steps`, 'RK4 (Runge–Kutta 4), step rule not stated'],
-    ['fine grid', `${d.grid.fine} rates k/(2 s_GF), k = 1…, up to ${d.grid.fineMax}/s_GF`, '12 rates on [1/(2 s_GF), 6/s_GF]'],
+    ['fine grid', `${d.grid.fine} rates k/(2 s_GF), k = ${d.grid.fineFirst}…, up to ${d.grid.fineMax}/s_GF`, '12 rates on [1/(2 s_GF), 6/s_GF]'],
     ['coarse grid', `${d.grid.coarse} rates evenly on [${d.grid.fineMax}/s_GF, 2/s0], continued with the coarse step above 2/s0 until a run diverges (at most ${d.grid.extendUntilDivergence} extra rates), then ${d.grid.refine} bisection levels between the last converged and the first diverged rate`, '9 rates on [6/s_GF, 2/s0], continued until divergence, refined by hand'],
     ['divergence', `training loss non-finite or above ${d.divergenceFactor}× the initial loss`, 'not stated'],
     ['stopping', `training loss below the loss goal ε, or ${d.maxSteps} steps (reported as max-steps)`, 'loss below ε (Table 1)'],

@@ -1,8 +1,8 @@
 /**
  * Learning-rate schedule of appendix G. With s0 the sharpness at initialisation
  * and s_GF the maximal sharpness of the gradient flow:
- *  - fine grid: `fine` points with step 1/(2 s_GF) starting at 1/(2 s_GF) (12 points up to 6/s_GF);
- *  - coarse grid: `coarse` points evenly on [6/s_GF, 2/s0];
+ *  - fine grid: `fine` points k/(2 s_GF) from k = `fineFirst` (appendix G: 12 points from 1/(2 s_GF) up to 6/s_GF);
+ *  - coarse grid: `coarse` points evenly on [fineMax/s_GF, 2/s0] (appendix G: 9 points on [6/s_GF, 2/s0]);
  *  - extension: the coarse step continued above 2/s0 until a run diverges;
  *  - refinement: bisection between the last converged and first diverged rate
  *    when divergence happens inside the coarse interval.
@@ -12,15 +12,24 @@ import type { Experiment } from './schema.js';
 type Grid = Experiment['grid'];
 
 export function fineGrid(sGF: number, grid: Grid): number[] {
-  return Array.from({ length: grid.fine }, (_, i) => (i + 1) / (2 * sGF)).filter((lr) => lr <= grid.fineMax / sGF + 1e-12 / sGF);
+  return Array.from({ length: grid.fine }, (_, i) => (grid.fineFirst + i) / (2 * sGF)).filter((lr) => lr <= grid.fineMax / sGF + 1e-12 / sGF);
 }
 
-/** Coarse grid and its step; empty when 2/s0 <= fineMax/s_GF (then the fine grid covers the interval). */
+/**
+ * Largest rate of the initial schedule: 2/s0, or fineMax/s_GF when that is
+ * larger or when s0 <= 0 (a saddle at initialisation, as for the diagonal net).
+ */
+function scheduleEnd(s0: number, sGF: number, grid: Grid): number {
+  const lo = grid.fineMax / sGF;
+  return s0 > 0 ? Math.max(2 / s0, lo) : lo;
+}
+
+/** Coarse grid and its step; empty when the schedule ends at fineMax/s_GF (then the fine grid covers the interval). */
 export function coarseGrid(s0: number, sGF: number, grid: Grid): { rates: number[]; step: number } {
   const lo = grid.fineMax / sGF;
-  const hi = 2 / s0;
+  const hi = scheduleEnd(s0, sGF, grid);
   if (grid.coarse < 2 || hi <= lo) {
-    const step = grid.fineMax / sGF / Math.max(grid.fine, 1);
+    const step = 1 / (2 * sGF);
     return { rates: [], step };
   }
   const step = (hi - lo) / (grid.coarse - 1);
@@ -50,7 +59,7 @@ export function nextRates(done: RunOutcome[], s0: number, sGF: number, grid: Gri
   const { step } = coarseGrid(s0, sGF, grid);
   if (!firstDiverged) {
     const top = sorted[sorted.length - 1].lr;
-    const extra = sorted.filter((r) => r.lr > 2 / s0 + 1e-12 * top).length;
+    const extra = sorted.filter((r) => r.lr > scheduleEnd(s0, sGF, grid) * (1 + 1e-12)).length;
     return extra < grid.extendUntilDivergence ? [top + step] : [];
   }
   const below = sorted.filter((r) => r.lr < firstDiverged.lr && !r.diverged);

@@ -35,8 +35,10 @@ export const FlowSpec = z
 
 export const GridSpec = z
   .object({
-    /** Points of the fine grid with step 1/(2 s_GF) on [1/(2 s_GF), fineMax / s_GF] (appendix G: 12, 6). */
+    /** Points of the fine grid k/(2 s_GF), k = fineFirst, fineFirst+1, ..., up to fineMax / s_GF (appendix G: 12 points from k = 1, up to 6/s_GF). */
     fine: z.number().int().nonnegative().default(12),
+    /** First k of the fine grid; the smallest rates cost the most steps, so cheap profiles start higher. */
+    fineFirst: z.number().int().positive().default(1),
     fineMax: z.number().positive().default(6),
     /** Points of the coarse grid on [fineMax/s_GF, 2/s0] (appendix G: 9). */
     coarse: z.number().int().nonnegative().default(9),
