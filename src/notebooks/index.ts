@@ -13,6 +13,7 @@ import type { ProfileName } from '../sweep/profiles.js';
 import type { Log } from '../sweep/runner.js';
 import type { SweepSummary } from '../sweep/schema.js';
 import { figureBundle, markdownBundle, show, type DisplayBundle } from './display.js';
+import { findingsMarkdown } from './findings.js';
 
 export { NOTEBOOKS };
 
@@ -42,6 +43,8 @@ export interface Notebook {
   figure(id: string): Promise<void>;
   /** The verdicts on the notebook's claims, as a table. */
   verdicts(): Promise<void>;
+  /** Where the paper's text and the numbers disagree: live evidence and the FINDINGS.md items of this notebook. */
+  findings(): Promise<void>;
 }
 
 /** The notebook API over a loader; `display` receives what a cell shows (the kernel by default). */
@@ -66,6 +69,9 @@ export function notebookOver(id: NotebookId, loader: SweepLoader, display: (b: D
     },
     async verdicts() {
       display(markdownBundle(verdictTable(await judgeClaims(id, loader))));
+    },
+    async findings() {
+      display(markdownBundle(findingsMarkdown(id)));
     },
   };
 }

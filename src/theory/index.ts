@@ -7,7 +7,8 @@
  *  - generalization: Proposition E.2 and the folded-Gaussian example of Appendix E.1;
  *  - classificationToy: Appendix F (logistic loss, Theorem F.1, generalisation errors);
  *  - linalg, numerics: the dense eigensolver and special functions they rest on.
- * FINDINGS.md lists where the paper's text and these numbers disagree.
+ * FINDINGS.md lists where the paper's text and these numbers disagree; evidence recomputes
+ * the headline items for the notebooks.
  */
 export * from './linalg.js';
 export * from './numerics.js';
@@ -16,3 +17,4 @@ export * from './dynamics.js';
 export * from './kkt.js';
 export * from './generalization.js';
 export * from './classificationToy.js';
+export * from './evidence.js';

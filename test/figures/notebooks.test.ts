@@ -53,3 +53,20 @@ test('outside a kernel there is nothing to display to; unknown notebooks are ref
   assert.throws(() => show({ data: {}, metadata: {} }), /tslab kernel/);
   assert.throws(() => openNotebook('07-nothing'), /unknown notebook/);
 });
+
+test('findings: notebooks 05 and 06 state where the paper disagrees, with live evidence and their FINDINGS.md sections', async () => {
+  for (const [id, items, sections] of [
+    ['05-diagonal-net', ['1.1', '3.1'], ['### 1. Diagonal network', '### 4. Gradient descent']],
+    ['06-classification-toy', ['5.3', '5.4', '5.5'], ['### 5. Classification toy']],
+  ] as const) {
+    const { shown, display } = capture();
+    await notebookOver(id, fakeLoader('smoke'), display).findings();
+    const text = String(shown[0].data['text/markdown']);
+    for (const item of items) assert.match(text, new RegExp(`\\| ${item.replace('.', '\\.')} \\|`), `${id}: evidence row ${item}`);
+    for (const heading of sections) assert.ok(text.includes(heading), `${id}: ${heading}`);
+    assert.match(text, /\*\*paper disagrees\*\*/);
+  }
+  const { shown, display } = capture();
+  await notebookOver('02-loss-thresholds', fakeLoader('smoke'), display).findings();
+  assert.match(String(shown[0].data['text/markdown']), /no closed-form claims/);
+});

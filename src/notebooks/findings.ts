@@ -1,0 +1,51 @@
+/**
+ * "Where the paper's text and the numbers disagree", for the notebooks of the
+ * theory sections: live evidence recomputed by src/theory next to the items of
+ * src/theory/FINDINGS.md that belong to the notebook (read, never copied).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fmt } from '../figures/spec.js';
+import { classificationToyEvidence, diagonalNetEvidence, type EvidenceRow } from '../theory/evidence.js';
+import type { NotebookId } from '../figures/registry.js';
+
+export const FINDINGS_PATH = fileURLToPath(new URL('../theory/FINDINGS.md', import.meta.url));
+
+const BY_NOTEBOOK: Partial<Record<NotebookId, { sections: number[]; evidence: () => EvidenceRow[] }>> = {
+  '05-diagonal-net': { sections: [1, 2, 3, 4], evidence: diagonalNetEvidence },
+  '06-classification-toy': { sections: [5], evidence: classificationToyEvidence },
+};
+
+/** The `## <n>.` sections of FINDINGS.md, headings demoted one level to sit under the notebook's own. */
+export function findingsSections(markdown: string, sections: number[]): string {
+  const parts = markdown.split(/^(?=## )/m);
+  const picked = sections.map((n) => {
+    const part = parts.find((p) => p.startsWith(`## ${n}. `));
+    if (!part) throw new Error(`FINDINGS.md has no section ${n}`);
+    return part.replace(/^## /, '### ').trim();
+  });
+  return picked.join('\n\n');
+}
+
+export function evidenceTable(rows: EvidenceRow[]): string {
+  return [
+    '| item | statement | printed | computed | how | verdict |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.item} | ${r.statement} | ${fmt(r.printed, 5)} | ${fmt(r.computed, 5)} | ${r.method} | ${r.verdict === 'disagrees' ? '**paper disagrees**' : 'confirmed'} |`),
+  ].join('\n');
+}
+
+/** The notebook's findings as markdown, or a sentence saying it has none. */
+export function findingsMarkdown(id: NotebookId): string {
+  const entry = BY_NOTEBOOK[id];
+  if (!entry) return `Notebook ${id} makes no closed-form claims; its verdicts above are measured on the sweeps.`;
+  return [
+    'Recomputed now by `src/theory` (numbers in the "printed" column are the paper\'s formula evaluated as printed):',
+    '',
+    evidenceTable(entry.evidence()),
+    '',
+    `The full list with the evidence and the test reproducing each item (\`src/theory/FINDINGS.md\`):`,
+    '',
+    findingsSections(readFileSync(FINDINGS_PATH, 'utf8'), entry.sections),
+  ].join('\n');
+}
