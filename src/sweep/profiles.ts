@@ -1,8 +1,9 @@
 /**
  * Profiles: which experiments each notebook needs, at three costs.
  *  - paper: the configurations of Table 1 at the paper's settings;
- *  - quick: every section at reduced cost (1000 training samples, looser loss
- *    goals, fewer rates, sparser sharpness) — the default of the README;
+ *  - quick: every section at reduced cost (500 CIFAR-10 / 1000 MNIST training
+ *    samples, 500 for the width studies, looser loss goals, fewer rates from
+ *    1/s_GF up, sparser sharpness) — the default of the README;
  *  - smoke: the whole pipeline on tiny subsets in a couple of minutes (CI).
  * Experiments are plain data; the paper's setting is written once and each
  * profile states only what it changes.
@@ -31,7 +32,7 @@ interface Base {
 
 const fcn = (activation: 'relu' | 'tanh', extra: object = {}) => ({ kind: 'fcn' as const, widths: [200, 200], activation, ...extra });
 
-const QUICK_GRID = { fine: 6, coarse: 4, extendUntilDivergence: 3, refine: 1 };
+const QUICK_GRID = { fine: 5, fineFirst: 2, fineMax: 3, coarse: 4, extendUntilDivergence: 3, refine: 1 };
 const SMOKE_GRID = { fine: 2, coarse: 2, extendUntilDivergence: 1, refine: 0 };
 const QUICK_RECORD = { every: 10, sharpnessEvery: 20 };
 const SMOKE_RECORD = { every: 5, sharpnessEvery: 10, sharpnessTol: 1e-2 };
@@ -50,14 +51,14 @@ const BASES: Base[] = [
     notebook: '01-regime-transition',
     figures: ['1a', '3c', '9', '11a', '12'],
     experiment: { id: 'fcn-relu-cifar5k-mse', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-4] },
-    quick: quickImage('cifar10-5k:1000', [5e-2]),
+    quick: quickImage('cifar10-5k:500', [5e-2]),
     smoke: smokeImage('cifar10-5k:64'),
   },
   {
     notebook: '01-regime-transition',
     figures: ['3b', '14c'],
     experiment: { id: 'fcn-relu-cifar5k-ce', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2] },
-    quick: quickImage('cifar10-5k:1000', [1e-1]),
+    quick: quickImage('cifar10-5k:500', [1e-1]),
     smoke: smokeImage('cifar10-5k:64'),
   },
   {
@@ -75,7 +76,7 @@ const BASES: Base[] = [
     notebook: '02-loss-thresholds',
     figures: ['2a', '2b', '2c'],
     experiment: { id: 'fcn-tanh-cifar5k-mse', dataset: 'cifar10-5k', model: fcn('tanh'), loss: 'mse', lossGoals: [1e-1, 1e-2, 1e-3] },
-    quick: quickImage('cifar10-5k:1000', [2e-1, 1e-1, 5e-2]),
+    quick: quickImage('cifar10-5k:500', [2e-1, 1e-1, 5e-2]),
     smoke: { ...smokeImage('cifar10-5k:64'), lossGoals: [0.3, 0.2] },
   },
   ...[43, 44, 45].map(
@@ -83,7 +84,7 @@ const BASES: Base[] = [
       notebook: '03-initialization',
       figures: seed === 43 ? ['6a'] : seed === 44 ? ['6b'] : ['60'],
       experiment: { id: `fcn-relu-cifar5k-mse-seed${seed}`, dataset: 'cifar10-5k', model: fcn('relu'), loss: 'mse', seed, lossGoals: [1e-2] },
-      quick: quickImage('cifar10-5k:1000', [5e-2]),
+      quick: quickImage('cifar10-5k:500', [5e-2]),
       smoke: seed === 43 ? undefined : smokeImage('cifar10-5k:64'),
     }),
   ),
@@ -91,21 +92,21 @@ const BASES: Base[] = [
     notebook: '03-initialization',
     figures: ['6c'],
     experiment: { id: 'fcn-relu-cifar5k-mse-init5', dataset: 'cifar10-5k', model: fcn('relu', { initScale: 5 }), loss: 'mse', lossGoals: [1e-1] },
-    quick: quickImage('cifar10-5k:1000', [1e-1]),
+    quick: quickImage('cifar10-5k:500', [1e-1]),
     smoke: { ...smokeImage('cifar10-5k:64'), lossGoals: [0.5] },
   },
   {
     notebook: '03-initialization',
     figures: ['63'],
     experiment: { id: 'fcn-relu-cifar5k-ce-init10', dataset: 'cifar10-5k', model: fcn('relu', { initScale: 10 }), loss: 'ce', lossGoals: [1e-2] },
-    quick: quickImage('cifar10-5k:1000', [1e-1]),
+    quick: quickImage('cifar10-5k:500', [1e-1]),
   },
   ...[100, 200, 400].map(
     (width): Base => ({
       notebook: '04-parameterization',
       figures: ['7'],
       experiment: { id: `fcn-relu-mnist5k-mse-mup${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'mup' }), loss: 'mse', lossGoals: [1e-1] },
-      quick: quickImage('mnist-5k:1000', [1e-1]),
+      quick: quickImage('mnist-5k:500', [1e-1]),
       smoke: width === 100 ? smokeImage('mnist-5k:64') : undefined,
     }),
   ),
@@ -114,7 +115,7 @@ const BASES: Base[] = [
       notebook: '04-parameterization',
       figures: ['8'],
       experiment: { id: `fcn-relu-mnist5k-mse-ntk${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'ntk' }), loss: 'mse', lossGoals: [1e-1] },
-      quick: quickImage('mnist-5k:1000', [1e-1]),
+      quick: quickImage('mnist-5k:500', [1e-1]),
       smoke: width === 200 ? smokeImage('mnist-5k:64') : undefined,
     }),
   ),
@@ -123,7 +124,7 @@ const BASES: Base[] = [
     figures: ['4', '15', '16'],
     experiment: {
       id: 'diagonal-2d',
-      dataset: 'diagonal:2:3',
+      dataset: 'diagonal:2:7',
       model: { kind: 'diagonal', alpha: 0.1 },
       loss: 'mse',
       lossGoals: [1e-6],
@@ -132,7 +133,8 @@ const BASES: Base[] = [
       grid: { fine: 12, coarse: 9, extendUntilDivergence: 12, refine: 3 },
       maxSteps: 200000,
     },
-    quick: { grid: { fine: 12, coarse: 9, extendUntilDivergence: 8, refine: 2 } },
+    // Near eta_max GD can oscillate without converging (FINDINGS 4.3): cap the steps, record sparser.
+    quick: { grid: { fine: 12, coarse: 9, extendUntilDivergence: 8, refine: 2 }, maxSteps: 20000, record: { every: 10, sharpnessEvery: 10, sharpnessTol: 1e-6 } },
     smoke: { grid: { fine: 3, coarse: 3, extendUntilDivergence: 2, refine: 0 }, lossGoals: [1e-4] },
   },
   {
