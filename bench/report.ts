@@ -1,7 +1,7 @@
 /** reports/bench.json (schema) and its markdown rendering reports/bench.md. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../src/sweep/provenance.js';
+import { REPO_ROOT } from '../src/util/paths.js';
 import type { BackendInfo } from '../src/backend/index.js';
 import type { EngineResult, Ratios, TorchResult } from './common.js';
 import type { MemoryReport } from './memory.js';

@@ -3,10 +3,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../util/paths.js';
 import type { ManifestEntry } from './manifest.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Default cache, `<repo root>/data` (gitignored). */
 export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, 'data');
 

@@ -4,12 +4,9 @@
  * src/theory/FINDINGS.md that belong to the notebook (read, never copied).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { fmt } from '../figures/spec.js';
-import { classificationToyEvidence, diagonalNetEvidence, type EvidenceRow } from '../theory/evidence.js';
+import { classificationToyEvidence, diagonalNetEvidence, FINDINGS_PATH, type EvidenceRow } from '../theory/evidence.js';
 import type { NotebookId } from '../figures/registry.js';
-
-export const FINDINGS_PATH = fileURLToPath(new URL('../theory/FINDINGS.md', import.meta.url));
 
 const BY_NOTEBOOK: Partial<Record<NotebookId, { sections: number[]; evidence: () => EvidenceRow[] }>> = {
   '05-diagonal-net': { sections: [1, 2, 3, 4], evidence: diagonalNetEvidence },

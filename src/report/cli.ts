@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROFILES, type ProfileName } from '../sweep/profiles.js';
-import { REPO_ROOT } from '../sweep/provenance.js';
+import { REPO_ROOT } from '../util/paths.js';
 import { ResultStore } from '../sweep/store.js';
 import { build } from './build.js';
 import { defaultPrepareOptions, prepare } from './prepare.js';

@@ -10,7 +10,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync 
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { profile, PROFILES, type ProfileEntry } from '../sweep/profiles.js';
-import { gitRevision, packageVersion, REPO_ROOT } from '../sweep/provenance.js';
+import { gitRevision, packageVersion } from '../sweep/provenance.js';
+import { REPO_ROOT } from '../util/paths.js';
+import { FINDINGS_PATH } from '../theory/evidence.js';
 import { Experiment } from '../sweep/schema.js';
 import { callout, duration, num, table, withoutTitle } from './markdown.js';
 import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
@@ -38,7 +40,7 @@ export function defaultPrepareOptions(): PrepareOptions {
     dataDir: process.env.EOS_REPORT_DATA ?? join(REPO_ROOT, 'reports', 'data'),
     notebooksDir: join(REPO_ROOT, 'notebooks'),
     benchFile: join(REPO_ROOT, 'reports', 'bench.md'),
-    findingsFile: join(REPO_ROOT, 'src', 'theory', 'FINDINGS.md'),
+    findingsFile: FINDINGS_PATH,
   };
 }
 

@@ -1,10 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { activeBackend } from '../backend/index.js';
+import { REPO_ROOT } from '../util/paths.js';
 import type { Provenance } from './schema.js';
-
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let cachedRevision: string | null = null;
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic.js';
-import { REPO_ROOT } from './provenance.js';
+import { REPO_ROOT } from '../util/paths.js';
 import { FlowResult, GdResult, SCHEMA_VERSION, type Experiment } from './schema.js';
 
 export function resolveResultsDir(dir?: string): string {

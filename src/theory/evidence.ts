@@ -3,6 +3,7 @@
  * in a second: each row puts the printed value next to what the theory module
  * computes, so the notebook states the disagreement with live evidence.
  */
+import { fileURLToPath } from 'node:url';
 import { Rng } from '../util/random.js';
 import {
   classifierGeneralizationError,
@@ -12,6 +13,9 @@ import {
 } from './classificationToy.js';
 import { manifoldSharpness, minimalSharpnessSolution, sharpness, singlePoint } from './diagonalNet.js';
 import { expectedRiskMonteCarlo, foldedGaussianMoments, foldedGaussianSampler } from './generalization.js';
+
+/** The list of disagreements itself, next to this module. */
+export const FINDINGS_PATH = fileURLToPath(new URL('./FINDINGS.md', import.meta.url));
 
 export interface EvidenceRow {
   /** Item of src/theory/FINDINGS.md. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWithPandoc, findExecutable, readBook, resolveIncludes } from '../../src/report/build.js';
 import { defaultPrepareOptions } from '../../src/report/prepare.js';
-import { REPO_ROOT } from '../../src/sweep/provenance.js';
+import { REPO_ROOT } from '../../src/util/paths.js';
 import { copyBookSources, FIXTURE_EXPERIMENTS, makeFixtureWithData, syntheticStore } from './fixture.js';
 
 const skip = findExecutable('pandoc') ? false : 'pandoc is not installed (Debian: apt-get install pandoc)';

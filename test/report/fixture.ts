@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initialSchedule, nextRates } from '../../src/sweep/grid.js';
 import { profile } from '../../src/sweep/profiles.js';
-import { REPO_ROOT } from '../../src/sweep/provenance.js';
+import { REPO_ROOT } from '../../src/util/paths.js';
 import type { Experiment, FlowResult, GdResult, Metrics, Provenance } from '../../src/sweep/schema.js';
 import { flowKey, gdKey, ResultStore } from '../../src/sweep/store.js';
 import type { PrepareOptions } from '../../src/report/prepare.js';
