@@ -17,7 +17,7 @@ export function hessianOperator(objective: Objective, theta: Float32Array): (v: 
 export interface SharpnessOptions {
   /** Top-k eigenvalues (default 1). */
   k?: number;
-  /** Relative accuracy of the eigenvalues (default 1e-3, as used during training). */
+  /** Relative tolerance on the Ritz residual (default 1e-3, as used during training). */
   tol?: number;
   maxIter?: number;
   /** Previous top eigenvector: makes repeated estimates along a trajectory cheap. */
@@ -31,7 +31,6 @@ export function sharpness(objective: Objective, theta: Float32Array, opts: Sharp
     k: opts.k ?? 1,
     tol: opts.tol ?? 1e-3,
     maxIter: opts.maxIter ?? 100,
-    accuracy: 'eigenvalue',
     init: opts.warmStart,
     seed: opts.seed,
   });

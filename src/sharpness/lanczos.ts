@@ -14,15 +14,8 @@ export interface LanczosOptions {
   k?: number;
   /** Maximum number of operator applications. */
   maxIter?: number;
-  /** Stop when the error bound of every wanted Ritz value is below tol * |Ritz value|. */
+  /** Stop when every wanted Ritz residual is below tol * |Ritz value|. */
   tol?: number;
-  /**
-   * What the tolerance bounds: `residual` the Ritz residual ||A y - theta y||
-   * (eigenvectors accurate too); `eigenvalue` the eigenvalue error
-   * min(r, r^2 / gap) (Kato-Temple, gap to the neighbouring Ritz values), which
-   * reaches a given accuracy of the value with far fewer matvecs.
-   */
-  accuracy?: 'residual' | 'eigenvalue';
   /** Starting vector (e.g. the previous top eigenvector). */
   init?: ArrayLike<number>;
   seed?: number;
@@ -33,12 +26,6 @@ export interface LanczosResult {
   eigenvectors: Float64Array[];
   /** Ritz residual bounds ||A y - theta y|| of the returned pairs. */
   residuals: number[];
-  /**
-   * Estimates of |lambda - theta| that the stop used: the residuals (a bound),
-   * or min(r, r^2 / gap) for `accuracy: 'eigenvalue'`, which is a bound only
-   * when the Ritz gap has converged (a near-degenerate pair can exceed it).
-   */
-  errorEstimates: number[];
   iterations: number;
   /** Operator applications used (= HVPs). */
   matvecs: number;
@@ -49,7 +36,6 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): L
   const k = opts.k ?? 1;
   const maxIter = Math.min(opts.maxIter ?? 100, n);
   const tol = opts.tol ?? 1e-6;
-  const accuracy = opts.accuracy ?? 'residual';
   if (k < 1 || k > maxIter) throw new Error(`lanczos: need 1 <= k <= maxIter, got k=${k}, maxIter=${maxIter}`);
 
   let q: Float64Array = new Float64Array(n);
@@ -66,7 +52,6 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): L
   const beta: number[] = [];
   let ritz: SymmetricEigen = { values: new Float64Array(0), vectors: new Float64Array(0) };
   let residuals: number[] = [];
-  let errorEstimates: number[] = [];
   let converged = false;
 
   for (let j = 0; j < maxIter; j++) {
@@ -82,10 +67,9 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): L
     ritz = symmetricEigen(tridiagonal(alpha, beta, m), m);
     const wanted = Math.min(k, m);
     residuals = Array.from({ length: wanted }, (_, i) => Math.abs(b * ritz.vectors[(m - 1) * m + i]));
-    errorEstimates = accuracy === 'residual' ? residuals : residuals.map((r, i) => eigenvalueError(r, ritzGap(ritz, b, m, i)));
     const scaleT = Math.max(...Array.from(ritz.values, Math.abs), Number.MIN_VALUE);
     const invariant = b <= 1e-12 * scaleT;
-    converged = m >= k && errorEstimates.every((e, i) => e <= tol * Math.max(Math.abs(ritz.values[i]), 1e-12 * scaleT));
+    converged = m >= k && residuals.every((r, i) => r <= tol * Math.max(Math.abs(ritz.values[i]), 1e-12 * scaleT));
     if (converged || invariant) {
       converged = converged || m >= k;
       break;
@@ -105,26 +89,10 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): L
     eigenvalues: Array.from(ritz.values.subarray(0, wanted)),
     eigenvectors,
     residuals,
-    errorEstimates,
     iterations: m,
     matvecs: m,
     converged,
   };
-}
-
-/** Kato-Temple: |lambda - theta| <= r^2 / gap; never more than r (Bauer-Fike). Without a neighbour the gap is unknown. */
-function eigenvalueError(residual: number, gap: number): number {
-  return Number.isFinite(gap) && gap > 0 ? Math.min(residual, (residual * residual) / gap) : residual;
-}
-
-/**
- * Distance from the i-th Ritz value (descending) to the Ritz intervals
- * theta_j +- r_j of its neighbours, so that an unconverged neighbour does not
- * pass for a wide gap; Infinity when it has no neighbour yet.
- */
-function ritzGap(ritz: SymmetricEigen, beta: number, m: number, i: number): number {
-  const interval = (j: number) => Math.abs(ritz.values[i] - ritz.values[j]) - Math.abs(beta * ritz.vectors[(m - 1) * m + j]);
-  return Math.min(i > 0 ? interval(i - 1) : Infinity, i + 1 < m ? interval(i + 1) : Infinity);
 }
 
 function tridiagonal(alpha: number[], beta: number[], m: number): Float64Array {

@@ -52,31 +52,3 @@ test('an exact eigenvector as start is an invariant subspace, reported as conver
   assert.equal(r.iterations, 1);
   assert.ok(r.converged && Math.abs(r.eigenvalues[0] - 10) < 1e-12);
 });
-
-test("accuracy 'eigenvalue' meets the tolerance on the value with fewer matvecs than the residual criterion", () => {
-  const n = 300;
-  const spectra: Array<[string, number[]]> = [
-    ['geometric decay', Array.from({ length: n }, (_, i) => 100 * Math.exp(-i / 10) - 5)],
-    ['a Hessian-like outlier and a bulk', Array.from({ length: n }, (_, i) => (i === 0 ? 40 : i < 10 ? 20 - i : 1 / (1 + i)))],
-    ['a near-degenerate top pair', Array.from({ length: n }, (_, i) => (i === 0 ? 10 : i === 1 ? 9.99 : 5 / (1 + i)))],
-    ['negative eigenvalues of larger magnitude', Array.from({ length: n }, (_, i) => (i < 3 ? 3 - i : -30 * Math.exp(-(i - 3) / 40)))],
-  ];
-  for (const [name, lambda] of spectra) {
-    const top = Math.max(...lambda);
-    const a = matrixWithSpectrum(lambda, 11);
-    for (const tol of [1e-2, 1e-3, 1e-5]) {
-      const byValue = lanczos(operator(a, n), n, { tol, accuracy: 'eigenvalue', seed: 5 });
-      const byResidual = lanczos(operator(a, n), n, { tol, seed: 5 });
-      const error = Math.abs(byValue.eigenvalues[0] - top);
-      assert.ok(byValue.converged, `${name}, tol ${tol}: not converged`);
-      // A near-degenerate top pair can hide from the Krylov space for a few steps, and the Ritz value then
-      // stops inside the pair (the residual criterion has the same blind spot at other tolerances); a
-      // tolerance coarser than the pair's spacing is met, as in training (1e-3).
-      const spacing = top - [...lambda].sort((x, y) => y - x)[1];
-      const allowed = spacing < 0.01 * top ? Math.max(tol * top, spacing) : tol * top;
-      assert.ok(error <= allowed, `${name}, tol ${tol}: error ${error} > ${allowed}`);
-      assert.ok(byValue.errorEstimates[0] <= tol * byValue.eigenvalues[0], `${name}, tol ${tol}: estimate ${byValue.errorEstimates[0]}`);
-      assert.ok(byValue.matvecs <= byResidual.matvecs, `${name}, tol ${tol}: ${byValue.matvecs} vs ${byResidual.matvecs} matvecs`);
-    }
-  }
-});
