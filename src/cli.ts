@@ -168,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
         } else {
           const flow = store.readFlow(flowKey(experiment));
           const stateEvery = positiveNumber('state-every', v['state-every']);
-          const r = runGd(problem, store, lr as number, goal, { flowSolution: flow ? flowSolutionFor(problem, flow, goal) : undefined, stateEvery });
+          const r = runGd(problem, store, lr as number, goal, { flowSolution: flow ? flowSolutionFor(problem, store, flow, goal) : undefined, stateEvery });
           out(`${r.outcome} after ${r.steps} steps; final sharpness ${r.final?.sharpness ?? '-'}, l1 ${r.final?.l1 ?? '-'}`, r);
         }
       } finally {

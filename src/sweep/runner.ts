@@ -61,9 +61,9 @@ export async function runFlow(problem: Problem, store: ResultStore, log: Log = s
     (p) => progress(`[${e.id} flow] step ${p.step} t=${fmt(p.time)} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)}`),
   );
   const sGF = out.solutions.map((s) => {
-    const file = join(store.checkpointDir(key), `solution-${s.lossGoal}.safetensors`);
-    saveSafetensors(file, problem.model, s.theta, { kind: 'gradient-flow solution', lossGoal: String(s.lossGoal), time: String(s.time) });
-    return { lossGoal: s.lossGoal, sGF: s.sGF, time: s.time, step: s.step, solutionFile: file };
+    const file = store.checkpointFile(key, `solution-${s.lossGoal}.safetensors`);
+    saveSafetensors(file.path, problem.model, s.theta, { kind: 'gradient-flow solution', lossGoal: String(s.lossGoal), time: String(s.time) });
+    return { lossGoal: s.lossGoal, sGF: s.sGF, time: s.time, step: s.step, solutionFile: file.recorded };
   });
   const result: FlowResult = {
     kind: 'flow',
@@ -158,9 +158,9 @@ export function runGd(problem: Problem, store: ResultStore, lr: number, lossGoal
         onState: (s) => saveState(statePath, s),
         onCheckpoint: (lossBelow, step, theta) => {
           if (!e.checkpoints) return;
-          const file = join(store.checkpointDir(key), `loss-below-${lossBelow}.safetensors`);
-          saveSafetensors(file, problem.model, theta, { lr: String(lr), step: String(step), lossBelow: String(lossBelow) });
-          checkpoints.push({ lossBelow, step, file });
+          const file = store.checkpointFile(key, `loss-below-${lossBelow}.safetensors`);
+          saveSafetensors(file.path, problem.model, theta, { lr: String(lr), step: String(step), lossBelow: String(lossBelow) });
+          checkpoints.push({ lossBelow, step, file: file.recorded });
         },
         onProgress: (p) => {
           const perStep = (Date.now() - startWall) / 1000 / Math.max(1, p.step - startStep);
@@ -195,9 +195,10 @@ export function runGd(problem: Problem, store: ResultStore, lr: number, lossGoal
   }
 }
 
-export function flowSolutionFor(problem: Problem, flow: FlowResult, lossGoal: number): Float32Array | undefined {
+export function flowSolutionFor(problem: Problem, store: ResultStore, flow: FlowResult, lossGoal: number): Float32Array | undefined {
   const s = flow.sGF.find((x) => x.lossGoal === lossGoal);
-  return s && existsSync(s.solutionFile) ? loadSafetensors(s.solutionFile, problem.model).theta : undefined;
+  const file = s && store.resolveRecorded(s.solutionFile);
+  return file && existsSync(file) ? loadSafetensors(file, problem.model).theta : undefined;
 }
 
 export interface SweepOptions {
@@ -232,7 +233,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
         log(`[${experiment.id}] gradient flow never reached loss ${lossGoal} (${flow.outcome}); skipping GD sweep for this goal`);
         continue;
       }
-      const flowSolution = flowSolutionFor(problem, flow, lossGoal);
+      const flowSolution = flowSolutionFor(problem, opts.store, flow, lossGoal);
       const run = async (rates: number[]): Promise<GdResult[]> => {
         if (jobs === 1 || !opts.workerArgs) return rates.map((lr) => runGd(problem, opts.store, lr, lossGoal, { log, flowSolution, stateEvery: opts.stateEvery }));
         await pool(rates, jobs, (lr) => worker(gdCommand(opts.workerArgs as string[], opts.commonArgs ?? [], lr, lossGoal), jobs));

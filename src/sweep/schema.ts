@@ -126,6 +126,7 @@ export const GdResult = z.object({
   maxSharpness: z.number().nullable(),
   /** l1/l2 distance of the final parameters from the GF solution at the same loss goal. */
   distanceFromFlow: z.object({ l1: z.number(), l2: z.number() }).nullable(),
+  /** Checkpoint files, relative to the results folder. */
   checkpoints: z.array(z.object({ lossBelow: z.number(), step: z.number().int(), file: z.string() })),
   provenance: Provenance,
 });
@@ -141,6 +142,7 @@ export const FlowResult = z.object({
   /** Sharpness at initialisation. */
   s0: z.number(),
   /** s_GF(eps): maximal sharpness along the flow until the loss first reaches eps, per loss goal. */
+  /** s_GF per loss goal; solutionFile (the flow's parameters there) is relative to the results folder. */
   sGF: z.array(z.object({ lossGoal: z.number(), sGF: z.number(), time: z.number(), step: z.number().int(), solutionFile: z.string() })),
   history: z.array(Metrics),
   provenance: Provenance,

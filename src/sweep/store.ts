@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic.js';
 import { REPO_ROOT } from '../util/paths.js';
@@ -59,6 +59,17 @@ export class ResultStore {
   /** Folder for the checkpoints (safetensors) of one run. */
   checkpointDir(key: string): string {
     return join(this.dir, 'checkpoints', key);
+  }
+
+  /** A checkpoint as results record it: relative to the results folder, so the folder can move. */
+  checkpointFile(key: string, name: string): { path: string; recorded: string } {
+    const path = join(this.checkpointDir(key), name);
+    return { path, recorded: relative(this.dir, path) };
+  }
+
+  /** The file a result records (relative to the results folder; older results hold absolute paths). */
+  resolveRecorded(file: string): string {
+    return resolve(this.dir, file);
   }
 
   lockPath(key: string): string {

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { existsSync, mkdtempSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { initBackend } from '../../src/backend/index.js';
+import { flowSolutionFor, runFlow, runGd } from '../../src/sweep/runner.js';
+import { Experiment } from '../../src/sweep/schema.js';
+import { ResultStore } from '../../src/sweep/store.js';
+import { buildProblem } from '../../src/train/problem.js';
+
+test('results record checkpoints relative to the results folder: a moved folder still finds the flow solution', async () => {
+  await initBackend('wasm');
+  const experiment = Experiment.parse({
+    id: 'moved',
+    dataset: 'diagonal:2:7',
+    model: { kind: 'diagonal', alpha: 0.1 },
+    loss: 'mse',
+    lossGoals: [1e-3],
+    record: { every: 5, sharpnessEvery: 5 },
+  });
+  const problem = await buildProblem(experiment);
+  const root = mkdtempSync(join(tmpdir(), 'eos-store-'));
+  try {
+    const before = new ResultStore(join(root, 'a'));
+    const flow = await runFlow(problem, before, () => {});
+    const gd = runGd(problem, before, 0.1, 1e-3, { log: () => {}, flowSolution: flowSolutionFor(problem, before, flow, 1e-3) });
+    for (const file of [flow.sGF[0].solutionFile, ...gd.checkpoints.map((c) => c.file)]) assert.ok(!isAbsolute(file), `${file} is relative`);
+    assert.ok(gd.checkpoints.length > 0 && gd.distanceFromFlow !== null);
+
+    renameSync(join(root, 'a'), join(root, 'b'));
+    const after = new ResultStore(join(root, 'b'));
+    const moved = after.readFlow(flow.key);
+    assert.ok(moved !== null);
+    const solution = flowSolutionFor(problem, after, moved, 1e-3);
+    assert.deepEqual(solution, flowSolutionFor(problem, after, flow, 1e-3));
+    assert.ok(solution !== undefined && solution.length === 2);
+    for (const c of gd.checkpoints) assert.ok(existsSync(after.resolveRecorded(c.file)), c.file);
+  } finally {
+    problem.dispose();
+  }
+});
