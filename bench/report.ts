@@ -5,6 +5,7 @@ import { REPO_ROOT } from '../src/util/paths.js';
 import type { BackendInfo } from '../src/backend/index.js';
 import type { EngineResult, Ratios, TorchResult } from './common.js';
 import type { MemoryReport } from './memory.js';
+import { profileTable, type ProfileTiming } from './profile.js';
 
 export interface WorkloadReport {
   name: string;
@@ -41,8 +42,8 @@ export interface BenchReport {
   workloads: WorkloadReport[];
   /** `npm run bench -- --memory` (kept across timing runs). */
   memory: MemoryReport | null;
-  /** End-to-end timings of the experiment profiles (smoke, quick, ...), keyed by profile name; filled by the profile runner. */
-  profiles: Record<string, unknown>;
+  /** `npm run bench -- --profile <name>`: end-to-end time of a profile, keyed by its name (kept across timing runs). */
+  profiles: Record<string, ProfileTiming>;
 }
 
 export const TARGETS = { grad: 1.1, gdStep: 1.1, hvp: 1.2, sharpnessSpeedup: 3, sharpnessRelErr: 1e-3 } as const;
@@ -142,5 +143,6 @@ export function renderMarkdown(report: BenchReport): string {
       '',
     );
   }
+  lines.push(...profileTable(report.profiles));
   return `${lines.join('\n')}\n`;
 }

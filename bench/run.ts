@@ -5,6 +5,7 @@
  *   npm run bench                 full run: every workload, both implementations
  *   npm run bench -- --quick      fewer repeats
  *   npm run bench -- --memory     memory-growth check instead (bench/memory.ts)
+ *   npm run bench -- --profile smoke   end-to-end time of a profile's sweep instead (bench/profile.ts)
  *   --only <text>                 workloads whose name contains <text>
  *   --threads <n>                 BLAS / PyTorch threads (default: available cores)
  *   --data-dir <dir>              dataset directory (else EOS_DATA_DIR, else <repo>/data)
@@ -28,6 +29,8 @@ import { Rng } from '../src/util/random.js';
 import { PYTHON, writeF32, type BenchModel, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
 import { renderMarkdown, readReport, writeReport, type BenchReport, type WorkloadReport } from './report.js';
 import { runMemoryCheck } from './memory.js';
+import { timeProfile } from './profile.js';
+import { parseProfile } from '../src/sweep/profiles.js';
 import type { BackendInfo } from '../src/backend/index.js';
 import type { LossName } from '../src/objective/index.js';
 
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       memory: { type: 'boolean', default: false },
+      profile: { type: 'string' },
       only: { type: 'string' },
       threads: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -193,6 +197,15 @@ async function main(): Promise<void> {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got ${values.threads}`);
   const dataDir = values['data-dir'];
   const previous = readReport();
+
+  if (values.profile) {
+    const timing = timeProfile(parseProfile(values.profile), { dataDir, jobs: threads });
+    const base = previous ?? emptyReport(threads, values.quick);
+    const report: BenchReport = { ...base, profiles: { ...base.profiles, [timing.profile]: timing } };
+    writeReport(report);
+    process.stdout.write(renderMarkdown(report));
+    return;
+  }
 
   if (values.memory) {
     const memory = await runMemoryCheck({ quick: values.quick, dataDir });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../util/paths.js';
 import { exportFigure } from './export.js';
-import { defaultProfile, parseProfile, sweepLoader } from './load.js';
+import { parseProfile } from '../sweep/profiles.js';
+import { defaultProfile, sweepLoader } from './load.js';
 import { FIGURES, findFigure, Unavailable, renderFigure, resolveUses } from './registry.js';
 
 const { values: v, positionals } = parseArgs({

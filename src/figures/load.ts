@@ -5,7 +5,7 @@
  */
 import { cpus } from 'node:os';
 import { initBackend } from '../backend/index.js';
-import { profile, type ProfileEntry, type ProfileName, PROFILES } from '../sweep/profiles.js';
+import { parseProfile, profile, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
 import { runSweep, stderrLog, type Log } from '../sweep/runner.js';
 import type { SweepSummary } from '../sweep/schema.js';
 import { ResultStore } from '../sweep/store.js';
@@ -25,11 +25,6 @@ export interface SweepLoader {
   has(id: string): boolean;
   /** The sweep summaries (one per loss goal) of an experiment of the profile. */
   sweeps(id: string): Promise<SweepSummary[]>;
-}
-
-export function parseProfile(name: string): ProfileName {
-  if (!(PROFILES as readonly string[]).includes(name)) throw new Error(`unknown profile '${name}': choose one of ${PROFILES.join(', ')}`);
-  return name as ProfileName;
 }
 
 /** The profile of notebooks and figure exports: env EOS_PROFILE, default quick. */

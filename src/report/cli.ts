@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROFILES, type ProfileName } from '../sweep/profiles.js';
+import { parseProfile, PROFILES } from '../sweep/profiles.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { ResultStore } from '../sweep/store.js';
 import { build } from './build.js';
@@ -55,8 +55,7 @@ async function main(argv: string[]): Promise<number> {
   const paths = defaultPrepareOptions();
   switch (command) {
     case 'data': {
-      if (!(PROFILES as readonly string[]).includes(v.profile)) throw new Error(`unknown profile '${v.profile}': choose one of ${PROFILES.join(', ')}`);
-      const w = await writeProfileData(v.profile as ProfileName, new ResultStore(v.results), paths.dataDir);
+      const w = await writeProfileData(parseProfile(v.profile), new ResultStore(v.results), paths.dataDir);
       for (const f of w.written) process.stdout.write(`wrote ${f}\n`);
       for (const f of w.removed) process.stdout.write(`removed ${f}\n`);
       if (w.notRun.length) process.stdout.write(`not run (no gradient-flow result): ${w.notRun.join(', ')}\n`);

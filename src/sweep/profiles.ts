@@ -155,8 +155,13 @@ const BASES: Base[] = [
   },
 ];
 
-export function profile(name: string): ProfileEntry[] {
+export function parseProfile(name: string): ProfileName {
   if (!(PROFILES as readonly string[]).includes(name)) throw new Error(`unknown profile '${name}': choose one of ${PROFILES.join(', ')}`);
+  return name as ProfileName;
+}
+
+export function profile(name: string): ProfileEntry[] {
+  parseProfile(name);
   return BASES.flatMap((b) => {
     const override = name === 'paper' ? {} : b[name as 'quick' | 'smoke'];
     if (override === undefined) return [];
