@@ -24,11 +24,14 @@ export function findingsSections(markdown: string, sections: number[]): string {
   return picked.join('\n\n');
 }
 
+/** A Markdown table cell: a bare `|` would split it. */
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
 export function evidenceTable(rows: EvidenceRow[]): string {
   return [
     '| item | statement | printed | computed | how | verdict |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.item} | ${r.statement} | ${fmt(r.printed, 5)} | ${fmt(r.computed, 5)} | ${r.method} | ${r.verdict === 'disagrees' ? '**paper disagrees**' : 'confirmed'} |`),
+    ...rows.map((r) => `| ${r.item} | ${cell(r.statement)} | ${fmt(r.printed, 5)} | ${fmt(r.computed, 5)} | ${cell(r.method)} | ${r.verdict === 'disagrees' ? '**paper disagrees**' : 'confirmed'} |`),
   ].join('\n');
 }
 

@@ -78,7 +78,7 @@ export function classificationToyEvidence(): EvidenceRow[] {
     },
     {
       item: '5.4',
-      statement: `small ||mu|| (mu = 0, d = ${d}): error of the max-margin classifier, printed Beta integral`,
+      statement: `small ‖μ‖ (μ = 0, d = ${d}): error of the max-margin classifier, printed Beta integral`,
       printed: small.paperExpression.smallMu,
       computed: small.monteCarlo,
       method: `Monte Carlo ± ${small.standardError.toExponential(1)}; exact I_3/4((d-1)/2, (d-1)/2) = ${isotropicErrorProbability(0.5, d).toFixed(4)}`,
@@ -86,7 +86,7 @@ export function classificationToyEvidence(): EvidenceRow[] {
     },
     {
       item: '5.5',
-      statement: 'large ||mu|| (||mu|| = 6, d = 2): error of the max-margin classifier, printed Phi expression',
+      statement: 'large ‖μ‖ (‖μ‖ = 6, d = 2): error of the max-margin classifier, printed Phi expression',
       printed: large.paperExpression.largeMu,
       computed: large.monteCarlo,
       method: `Monte Carlo ± ${large.standardError.toExponential(1)}`,
