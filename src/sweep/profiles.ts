@@ -38,6 +38,8 @@ const QUICK_RECORD = { every: 10, sharpnessEvery: 20 };
 const SMOKE_RECORD = { every: 5, sharpnessEvery: 10, sharpnessTol: 1e-2 };
 // Rates just below divergence can oscillate for thousands of steps without converging: quick stops them (outcome max-steps).
 const quickImage = (dataset: string, goals: number[]): Partial<ExperimentInput> => ({ dataset, lossGoals: goals, testLimit: 2000, grid: QUICK_GRID, record: QUICK_RECORD, maxSteps: 4000 });
+// muP/NTK sharpness is ~1e-2: the default cap of 1 on the RK4 step would take ~10^4 flow steps.
+const WIDE_FLOW = { maxStep: 50 };
 const smokeImage = (dataset: string): Partial<ExperimentInput> => ({ dataset, lossGoals: [0.2], testLimit: 200, grid: SMOKE_GRID, record: SMOKE_RECORD, maxSteps: 2000 });
 
 const BASES: Base[] = [
@@ -107,7 +109,7 @@ const BASES: Base[] = [
       notebook: '04-parameterization',
       figures: ['7'],
       experiment: { id: `fcn-relu-mnist5k-mse-mup${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'mup' }), loss: 'mse', lossGoals: [1e-1] },
-      quick: quickImage('mnist-5k:500', [1e-1]),
+      quick: { ...quickImage('mnist-5k:500', [1e-1]), flow: WIDE_FLOW },
       smoke: width === 100 ? smokeImage('mnist-5k:64') : undefined,
     }),
   ),
@@ -116,7 +118,7 @@ const BASES: Base[] = [
       notebook: '04-parameterization',
       figures: ['8'],
       experiment: { id: `fcn-relu-mnist5k-mse-ntk${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'ntk' }), loss: 'mse', lossGoals: [1e-1] },
-      quick: quickImage('mnist-5k:500', [1e-1]),
+      quick: { ...quickImage('mnist-5k:500', [1e-1]), flow: WIDE_FLOW },
       smoke: width === 200 ? smokeImage('mnist-5k:64') : undefined,
     }),
   ),
