@@ -17,7 +17,14 @@ export function summarizeSweep(experiment: Experiment, flow: FlowResult, point: 
     criticalLr: 2 / point.sGF,
     fittedCriticalLrSharpness: fitSharpnessTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.sharpness ?? NaN }))),
     fittedCriticalLrNorm: fitNormTransition(converged.map((r) => ({ lr: r.lr, value: r.final?.l1 ?? NaN }))),
-    flowFinal: flow.history.find((h) => h.step === point.step) ?? flow.history[flow.history.length - 1],
+    flowFinal: flowAt(flow, point),
     runs: sorted,
   };
+}
+
+/** The flow's metrics at the step where it first reached the goal (recorded for every goal). */
+function flowAt(flow: FlowResult, point: FlowResult['sGF'][number]): FlowResult['history'][number] {
+  const at = flow.history.find((h) => h.step === point.step);
+  if (!at) throw new Error(`flow result ${flow.key} has no record at step ${point.step}, where it reached ε = ${point.lossGoal}: it predates per-goal records; delete results/runs/${flow.key}.json and rerun the sweep`);
+  return at;
 }

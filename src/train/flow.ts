@@ -4,6 +4,9 @@
  * (appendix G, following Cohen et al. 2021). Records s0 and, for every loss
  * goal eps, s_GF(eps) = max sharpness along the flow until L first drops below eps,
  * together with the flow solution at that time.
+ * The step follows the largest algebraic eigenvalue: at a saddle (sharpness
+ * <= 0, e.g. the diagonal net at alpha 1) it is maxStep, so such problems need a
+ * small maxStep and a sharpness refresh every step (as their profiles set).
  */
 import type { Metrics } from '../sweep/schema.js';
 import { measure, SharpnessTracker, type MeasureContext } from './measure.js';
@@ -64,6 +67,7 @@ export function gradientFlow(
       sCurrent = tracker.estimate(theta);
       sMax = Math.max(sMax, sCurrent);
     }
+    const reachedBefore = solutions.length;
     while (goals.length > 0 && loss < goals[0]) {
       // The sharpness at the crossing point itself belongs to the maximum.
       sCurrent = tracker.estimate(theta);
@@ -71,8 +75,10 @@ export function gradientFlow(
       solutions.push({ lossGoal: goals.shift() as number, sGF: sMax, time: t, step, theta: Float32Array.from(theta) });
     }
     const done = goals.length === 0;
-    if (done || step % cfg.recordEvery === 0 || step >= cfg.maxSteps) {
-      history.push(measure(ctx, theta, { step, time: t, trainLoss: loss }, { sharpness: sCurrent, nuclear: done }));
+    // Every goal's crossing is recorded: it is the GF value the sweep of that goal compares GD with.
+    const reached = solutions.length > reachedBefore;
+    if (reached || step % cfg.recordEvery === 0 || step >= cfg.maxSteps) {
+      history.push(measure(ctx, theta, { step, time: t, trainLoss: loss }, { sharpness: sCurrent, nuclear: reached }));
       onProgress?.({ step, time: t, loss, sharpness: sCurrent });
     }
     if (done) return { outcome: 'converged', steps: step, s0, solutions, history };
