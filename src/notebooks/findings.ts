@@ -19,7 +19,9 @@ export function findingsSections(markdown: string, sections: number[]): string {
   const picked = sections.map((n) => {
     const part = parts.find((p) => p.startsWith(`## ${n}. `));
     if (!part) throw new Error(`FINDINGS.md has no section ${n}`);
-    return part.replace(/^## /, '### ').trim();
+    // Brackets escaped: inside the report's cell divs pandoc pairs a '[' of one item with a ']' of a later
+    // one ("eta in [0.183, 0.2)" ... "z in (0, 1]") and the next chapter's heading disappears into the span.
+    return part.replace(/^## /, '### ').replace(/[[\]]/g, '\\$&').trim();
   });
   return picked.join('\n\n');
 }

@@ -66,6 +66,7 @@ test('findings: notebooks 05 and 06 state where the paper disagrees, with live e
     for (const row of text.split('\n').filter((l) => /^\| \d/.test(l))) assert.equal(row.match(/(?<!\\)\|/g)?.length, 7, `six cells: ${row}`);
     for (const heading of sections) assert.ok(text.includes(heading), `${id}: ${heading}`);
     assert.match(text, /\*\*paper disagrees\*\*/);
+    assert.doesNotMatch(text, /(?<!\\)[[\]]/, 'brackets in the findings are escaped');
   }
   const { shown, display } = capture();
   await notebookOver('02-loss-thresholds', fakeLoader('smoke'), display).findings();
