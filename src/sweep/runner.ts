@@ -203,7 +203,7 @@ export function flowSolutionFor(problem: Problem, store: ResultStore, flow: Flow
 
 export interface SweepOptions {
   store: ResultStore;
-  /** Parallel worker processes for GD runs (1 = in this process). */
+  /** Parallel worker processes for GD runs (1 = in this process; small problems always run in process). */
   jobs?: number;
   log?: Log;
   dataDir?: string;
@@ -220,10 +220,16 @@ export function gdCommand(workerArgs: string[], commonArgs: string[], lr: number
   return [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'train', ...workerArgs, ...commonArgs, '--lr', String(lr), '--goal', String(lossGoal)];
 }
 
+/**
+ * Below this size (parameters x training samples) a GD run costs less than a
+ * worker's start-up (~2 s: tsx, wasm, data), so the sweep runs it in process.
+ */
+export const WORKER_MIN_SIZE = 1e8;
+
 export async function runSweep(experiment: Experiment, opts: SweepOptions): Promise<SweepSummary[]> {
   const log = opts.log ?? stderrLog;
-  const jobs = Math.max(1, opts.jobs ?? 1);
   const problem = await buildProblem(experiment, { dataDir: opts.dataDir });
+  const jobs = problem.train.numParams * problem.train.numSamples < WORKER_MIN_SIZE ? 1 : Math.max(1, opts.jobs ?? 1);
   try {
     const flow = await runFlow(problem, opts.store, log);
     const summaries: SweepSummary[] = [];
