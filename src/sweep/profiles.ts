@@ -35,6 +35,8 @@ const fcn = (activation: 'relu' | 'tanh', extra: object = {}) => ({ kind: 'fcn' 
 const QUICK_GRID = { fine: 5, fineFirst: 2, fineMax: 3, coarse: 4, extendUntilDivergence: 3, refine: 1 };
 const SMOKE_GRID = { fine: 2, coarse: 2, extendUntilDivergence: 1, refine: 0 };
 const QUICK_RECORD = { every: 10, sharpnessEvery: 20 };
+// Figure 13 draws sharpness along runs of ~100-300 steps: sample it densely there.
+const TRAJECTORY_RECORD = { every: 5, sharpnessEvery: 5 };
 const SMOKE_RECORD = { every: 5, sharpnessEvery: 10, sharpnessTol: 1e-2 };
 // Rates just below divergence can oscillate for thousands of steps without converging: quick stops them (outcome max-steps).
 const quickImage = (dataset: string, goals: number[]): Partial<ExperimentInput> => ({ dataset, lossGoals: goals, testLimit: 2000, grid: QUICK_GRID, record: QUICK_RECORD, maxSteps: 4000 });
@@ -47,7 +49,7 @@ const BASES: Base[] = [
     notebook: '01-regime-transition',
     figures: ['3a', '9', '11b', '12', '14a', '14b'],
     experiment: { id: 'fcn-relu-mnist5k-mse', dataset: 'mnist-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-4] },
-    quick: quickImage('mnist-5k:1000', [5e-2]),
+    quick: { ...quickImage('mnist-5k:1000', [5e-2]), record: TRAJECTORY_RECORD },
     smoke: smokeImage('mnist-5k:64'),
   },
   {
@@ -73,7 +75,7 @@ const BASES: Base[] = [
     notebook: '01-regime-transition',
     figures: ['13b'],
     experiment: { id: 'fcn-relu-mnist5k-ce', dataset: 'mnist-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2], record: { every: 10, sharpnessEvery: 10 } },
-    quick: quickImage('mnist-5k:1000', [1e-1]),
+    quick: { ...quickImage('mnist-5k:1000', [1e-1]), record: TRAJECTORY_RECORD },
   },
   {
     notebook: '02-loss-thresholds',
