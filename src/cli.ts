@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, parseBackend, type BackendRequest } from './backend/index.js';
 import { writeFileAtomic } from './util/atomic.js';
 import { planExperiment, type Task } from './sweep/plan.js';
-import { findExperiment, profile, PROFILES } from './sweep/profiles.js';
+import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profiles.js';
 import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, stderrLog } from './sweep/runner.js';
 import { Experiment } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return v.help ? 0 : 2;
   }
-  if (!(PROFILES as readonly string[]).includes(v.profile)) throw new UsageError(`unknown profile '${v.profile}': choose one of ${PROFILES.join(', ')}`);
+  usage(() => parseProfile(v.profile));
   const store = new ResultStore(v.results);
   const out = (human: string, json: unknown) => process.stdout.write(v.json ? `${JSON.stringify(json)}\n` : `${human}\n`);
 

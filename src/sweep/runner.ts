@@ -224,7 +224,7 @@ export function gdCommand(workerArgs: string[], commonArgs: string[], lr: number
  * Below this size (parameters x training samples) a GD run costs less than a
  * worker's start-up (~2 s: tsx, wasm, data), so the sweep runs it in process.
  */
-export const WORKER_MIN_SIZE = 1e8;
+const WORKER_MIN_SIZE = 1e8;
 
 export async function runSweep(experiment: Experiment, opts: SweepOptions): Promise<SweepSummary[]> {
   const log = opts.log ?? stderrLog;
