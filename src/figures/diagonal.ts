@@ -117,7 +117,7 @@ export function diagonalSweepFigure(summary: SweepSummary): Spec {
  * subsampled to at most `maxPoints`, with an odd stride so that period-2
  * oscillations still alternate.
  */
-export function thinPath(iterates: readonly Float64Array[], spacing: number, maxPoints = 1500): readonly Float64Array[] {
+export function thinPath(iterates: readonly Float64Array[], spacing: number, maxPoints = 300): readonly Float64Array[] {
   if (iterates.length === 0) return [];
   const kept = [iterates[0]];
   for (const w of iterates.slice(1)) {
@@ -187,8 +187,9 @@ function planeData(setup: DiagonalSetup, lr: number, run: Trajectory, window: Pl
   const leaves = run.iterates.findIndex((w) => !inside(w));
   const shown = leaves < 0 ? run.iterates : run.iterates.slice(0, leaves);
   const path = thinPath(shown, spacing).map((w, k) => ({ order: k, step: stepOf.get(w) ?? null, w1: w[0], w2: w[1], what: PLANE.path.label }));
-  const bound = Array.from({ length: 361 }, (_, k) => {
-    const angle = (2 * Math.PI * k) / 360;
+  // Every 3 degrees: a smooth curve at panel size, a third of the notebook's bytes of every degree.
+  const bound = Array.from({ length: 121 }, (_, k) => {
+    const angle = (2 * Math.PI * k) / 120;
     const t = rayCrossing(setup.data, [Math.cos(angle), Math.sin(angle)], 2 / lr);
     return { order: k, w1: t * Math.cos(angle), w2: t * Math.sin(angle), what: PLANE.bound.label };
   });
@@ -288,7 +289,7 @@ export function planeFigure(summary: SweepSummary, rates: number[], opts: { colu
   const point = (w: Float64Array, what: string): Spec => ({ w1: w[0], w2: w[1], what });
   return {
     datasets: {
-      heat: heatMap(setup, window, opts.cells ?? 36),
+      heat: heatMap(setup, window, opts.cells ?? 24),
       manifold: manifold(setup),
       flow: thinPath(flow.iterates, spacing).map((w, k) => ({ order: k, ...point(w, PLANE.flow.label) })),
       minima: [point(minimalL1Solution(setup.x, setup.y), 'A_ℓ1: minimal ℓ1-norm on M, eq. (6)'), point(minimalSharpnessSolution(setup.x, setup.y), 'A_S: minimal sharpness on M, eq. (7)')],
@@ -323,7 +324,7 @@ export function figure4Rates(summary: SweepSummary): number[] {
 export function figure4(summary: SweepSummary): Spec {
   const setup = diagonalSetup(summary);
   const predictions = diagonalPredictions(setup, lrDomainMax(summary));
-  const plane = planeFigure(summary, figure4Rates(summary), { columns: 4, cells: 40, size: 200 });
+  const plane = planeFigure(summary, figure4Rates(summary), { columns: 4, cells: 24, size: 200 });
   const risk = sweepPanel(summary, {
     id: 'risk',
     metric: generalisation(summary),

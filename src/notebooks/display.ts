@@ -22,7 +22,7 @@ export async function figureBundle(spec: Spec): Promise<DisplayBundle> {
   const svg = await toSvg(spec);
   const title = spec.title && typeof spec.title === 'object' && !Array.isArray(spec.title) ? String(spec.title.text) : 'figure';
   return {
-    data: { [VEGA_LITE_MIME]: spec, 'image/svg+xml': svg, 'image/png': svgToPng(svg, 1.5).toString('base64'), 'text/plain': title },
+    data: { [VEGA_LITE_MIME]: spec, 'image/svg+xml': svg, 'image/png': svgToPng(svg, 1).toString('base64'), 'text/plain': title },
     metadata: {},
   };
 }
