@@ -6,7 +6,8 @@
  *   npm run bench -- --quick      fewer repeats
  *   npm run bench -- --memory     memory-growth check instead (bench/memory.ts)
  *   npm run bench -- --profile smoke   end-to-end time of a profile's sweep instead (bench/profile.ts)
- *   --only <text>                 workloads whose name contains <text>
+ *   --only <text>                 workloads whose name contains <text> (printed, not written:
+ *                                 the committed report always holds one complete run)
  *   --threads <n>                 BLAS / PyTorch threads (default: available cores)
  *   --data-dir <dir>              dataset directory (else EOS_DATA_DIR, else <repo>/data)
  *
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
     memory: previous?.memory ?? null,
     profiles: previous?.profiles ?? {},
   };
-  writeReport(report);
+  if (!values.only) writeReport(report);
   process.stdout.write(renderMarkdown(report));
 }
 

@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { batchMatMulGradient } from './gradients.js';
+import { setTransposesAreFree } from './gradients.js';
 
 interface NativeAddon {
   gemm(
@@ -83,8 +83,8 @@ const REDUCE = { Sum: 0, Max: 1 } as const;
 const TO_FLOAT: Partial<Record<tf.DataType, number>> = { bool: 0, int32: 1 };
 
 let addon: NativeAddon | null = null;
-/** Stock kernels and gradient replaced by enableNativeKernels (null while the stock ones are active). */
-let replaced: { kernels: tf.KernelConfig[]; matMulGradient: tf.GradConfig | null } | null = null;
+/** Stock kernels replaced by enableNativeKernels (null while the stock ones are active). */
+let replaced: { kernels: tf.KernelConfig[] } | null = null;
 
 /** Load the addon once; null when it has not been built. A built addon that fails to load is an error. */
 function loadAddon(): NativeAddon | null {
@@ -265,32 +265,32 @@ const NATIVE_KERNELS: { kernelName: string; kernelFunc: tf.KernelFunc }[] = [
 
 /**
  * Route the wasm backend's matmul, tanh, exp, comparison, sum, max, slice,
- * concat, split and cast kernels (and the matmul gradient) through the addon. Call after the wasm backend is
+ * concat, split and cast kernels through the addon (gradient code then passes transposes as flags). Call after the wasm backend is
  * ready. Returns null, changing nothing, when the addon has not been built.
  */
 export function enableNativeKernels(): BlasInfo | null {
   const lib = loadAddon();
   if (!lib) return null;
   if (!replaced) {
-    replaced = { kernels: NATIVE_KERNELS.map((k) => tf.getKernel(k.kernelName, 'wasm')), matMulGradient: tf.getGradient('BatchMatMul') ?? null };
+    replaced = { kernels: NATIVE_KERNELS.map((k) => tf.getKernel(k.kernelName, 'wasm')) };
     for (const k of NATIVE_KERNELS) {
       tf.unregisterKernel(k.kernelName, 'wasm');
       tf.registerKernel({ kernelName: k.kernelName, backendName: 'wasm', kernelFunc: k.kernelFunc });
     }
-    tf.registerGradient(batchMatMulGradient(true));
+    setTransposesAreFree(true);
   }
   const { config, threads } = lib.info();
   return { library: config, threads };
 }
 
-/** Restore the stock wasm kernels and the matmul gradient that was registered before enableNativeKernels. */
+/** Restore the stock wasm kernels (gradient code materialises transposes again). */
 export function disableNativeKernels(): void {
   if (!replaced) return;
   for (const k of replaced.kernels) {
     tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
   }
-  if (replaced.matMulGradient) tf.registerGradient(replaced.matMulGradient);
+  setTransposesAreFree(false);
   replaced = null;
 }
 

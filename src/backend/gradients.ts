@@ -7,8 +7,8 @@
  * silently wrong (tfjs issue #3252). Here every such gradient is re-expressed in
  * terms of the saved INPUT, comparison ops get their true zero gradient (they
  * appear inside the gradients of relu, max and maximum), and the matmul gradient
- * materialises transposes because the wasm backend runs transposed matmuls on a
- * ~20x slower path.
+ * goes through matMulT, which materialises transposes unless the matmul kernel
+ * takes them for free (stock wasm runs transposed matmuls on a ~20x slower path).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -23,32 +23,40 @@ function swapLast(x: tf.Tensor): tf.Tensor {
 }
 
 /** matMul(a, b, ta, tb) with the transposes done explicitly. */
-export function matMulExplicit(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+function matMulExplicit(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
   return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
 }
 
-type MatMul = (a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean) => tf.Tensor;
+let transposesAreFree = false;
+
+/** Declare whether the active matmul kernel takes transposed operands at no cost (the BLAS kernel does). */
+export function setTransposesAreFree(free: boolean): void {
+  transposesAreFree = free;
+}
 
 /**
- * The matmul gradient. Stock wasm runs transposed matmuls on a slow path, so
- * transposes are materialised; with a BLAS kernel they are free and passed as flags.
+ * matMul(a, b, ta, tb) for gradient code: stock wasm runs transposed matmuls on
+ * a slow path, so there the transposes are materialised; with a BLAS kernel
+ * they are passed as flags.
  */
-export function batchMatMulGradient(transposesAreFree: boolean): tf.GradConfig {
-  const mm: MatMul = transposesAreFree ? (a, b, ta, tb) => tf.matMul(a, b, ta, tb) : matMulExplicit;
-  return {
-    kernelName: 'BatchMatMul',
-    inputsToSave: ['a', 'b'],
-    gradFunc: (dys, saved, attrs) => {
-      const [a, b] = saved;
-      const dy = dys as tf.Tensor;
-      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return { a: () => mm(dy, b, false, true), b: () => mm(a, dy, true, false) };
-      if (!transposeA && transposeB) return { a: () => mm(dy, b, false, false), b: () => mm(dy, a, true, false) };
-      if (transposeA && !transposeB) return { a: () => mm(b, dy, false, true), b: () => mm(a, dy, false, false) };
-      return { a: () => mm(b, dy, true, true), b: () => mm(dy, a, true, true) };
-    },
-  };
+export function matMulT(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  return transposesAreFree ? tf.matMul(a, b, transposeA, transposeB) : matMulExplicit(a, b, transposeA, transposeB);
 }
+
+const batchMatMulGradient: tf.GradConfig = {
+  kernelName: 'BatchMatMul',
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dys, saved, attrs) => {
+    const [a, b] = saved;
+    const dy = dys as tf.Tensor;
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const mm = matMulT;
+    if (!transposeA && !transposeB) return { a: () => mm(dy, b, false, true), b: () => mm(a, dy, true, false) };
+    if (!transposeA && transposeB) return { a: () => mm(dy, b, false, false), b: () => mm(dy, a, true, false) };
+    if (transposeA && !transposeB) return { a: () => mm(b, dy, false, true), b: () => mm(a, dy, false, false) };
+    return { a: () => mm(b, dy, true, true), b: () => mm(dy, a, true, true) };
+  },
+};
 
 let registered = false;
 
@@ -118,5 +126,5 @@ export function registerSecondOrderGradients(): void {
     });
   }
 
-  tf.registerGradient(batchMatMulGradient(false));
+  tf.registerGradient(batchMatMulGradient);
 }

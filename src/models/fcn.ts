@@ -6,10 +6,10 @@
  * 1/sqrt(fan_in); the mup output layer is scaled by 1/fan_in instead (logits
  * rescaled by a further 1/sqrt(width) relative to ntk).
  */
-import * as tf from '@tensorflow/tfjs';
-import { activate, linear, param, pytorchDefaultInit } from './layers.js';
+import { denseForward } from './dense.js';
+import { pytorchDefaultInit } from './layers.js';
 import type { FcnSpec } from './spec.js';
-import { layoutFrom, totalSize, type Model } from './types.js';
+import { layoutFrom, totalSize, type DenseStack, type Model } from './types.js';
 import { Rng } from '../util/random.js';
 
 export function fcn(spec: FcnSpec, inputDim: number, outputDim: number): Model {
@@ -22,12 +22,15 @@ export function fcn(spec: FcnSpec, inputDim: number, outputDim: number): Model {
     }),
   );
   const numLayers = dims.length - 1;
-  const layerScale = dims.slice(0, -1).map((fanIn, l) => {
-    if (standard) return 1;
-    const last = l === numLayers - 1;
-    return spec.parameterization === 'mup' && last ? 1 / fanIn : 1 / Math.sqrt(fanIn);
-  });
   const blocksPerLayer = standard ? 2 : 1;
+  const dense: DenseStack = {
+    activation: spec.activation,
+    layers: dims.slice(0, -1).map((fanIn, l) => ({
+      weight: layout[l * blocksPerLayer],
+      bias: standard ? layout[l * blocksPerLayer + 1] : null,
+      inputScale: standard ? 1 : spec.parameterization === 'mup' && l === numLayers - 1 ? 1 / fanIn : 1 / Math.sqrt(fanIn),
+    })),
+  };
 
   return {
     kind: 'fcn',
@@ -35,16 +38,9 @@ export function fcn(spec: FcnSpec, inputDim: number, outputDim: number): Model {
     numParams: totalSize(layout),
     outputDim,
     maxChunk: 10000,
+    dense,
     forward(theta, X) {
-      let h: tf.Tensor2D = X;
-      for (let l = 0; l < numLayers; l++) {
-        const W = param(theta, layout[l * blocksPerLayer]);
-        const b = standard ? param(theta, layout[l * blocksPerLayer + 1]) : null;
-        const input = layerScale[l] === 1 ? h : (tf.mul(h, layerScale[l]) as tf.Tensor2D);
-        const a = linear(input, W, b);
-        h = l < numLayers - 1 ? (activate(a, spec.activation) as tf.Tensor2D) : a;
-      }
-      return h;
+      return denseForward(dense, theta, X).preActivations[numLayers - 1];
     },
     init(seed) {
       if (standard) return pytorchDefaultInit(layout, (b) => (b.role === 'weight' ? b.shape[1] : dims[Number(b.name.split('.')[1])]), seed, spec.initScale);

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { Activation } from './spec.js';
 
 /** One named tensor inside the flat parameter vector (PyTorch name, shape and layout). */
 export interface ParamBlock {
@@ -24,6 +25,25 @@ export interface Model {
   forward(theta: tf.Tensor1D, X: tf.Tensor2D): tf.Tensor2D;
   /** Initial parameters for a seed (scaled by the model's initScale). */
   init(seed: number): Float32Array;
+  /** Set when the model is a stack of dense layers: the objective then uses hand-derived second-order passes. */
+  readonly dense?: DenseStack;
+}
+
+/**
+ * Dense layers a_l = s_l h_{l-1} W_l^T + b_l with h_0 = X and h_l = act(a_l),
+ * no activation after the last layer.
+ */
+export interface DenseStack {
+  readonly layers: readonly DenseLayer[];
+  readonly activation: Activation;
+}
+
+export interface DenseLayer {
+  /** PyTorch layout [out, in]. */
+  readonly weight: ParamBlock;
+  readonly bias: ParamBlock | null;
+  /** s_l: 1 in the standard parameterisation, 1/sqrt(fan_in) or 1/fan_in in ntk / mup. */
+  readonly inputScale: number;
 }
 
 export function layoutFrom(blocks: { name: string; shape: number[]; role: 'weight' | 'bias' }[]): ParamBlock[] {

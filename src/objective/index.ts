@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types.js';
 import { lossSum, type LossName } from './losses.js';
+import { hessianBlocks, linearize, sumBlocks, tilesLayout } from './dense.js';
 import { withScope } from '../backend/index.js';
 
 export { LOSSES, type LossName } from './losses.js';
@@ -15,12 +16,23 @@ export interface Objective {
   readonly numSamples: number;
   loss(theta: Float32Array): number;
   lossAndGrad(theta: Float32Array): { loss: number; grad: Float32Array };
-  /** Exact Hessian-vector product H(theta) v (double backward, no finite differences). */
+  /** Exact Hessian-vector product H(theta) v (no finite differences). */
   hvp(theta: Float32Array, v: Float32Array): Float32Array;
+  /**
+   * The Hessian at theta as an operator for many products at the same point
+   * (Lanczos): dense stacks keep their passes at theta, so each product is cheaper
+   * than a fresh hvp(). Dispose it when done.
+   */
+  hessianAt(theta: Float32Array): HessianOperator;
   /** Loss and accuracy (accuracy is null for single-output regression). */
   evaluate(theta: Float32Array): { loss: number; accuracy: number | null };
   /** Number of HVPs computed so far (provenance and benchmarks). */
   readonly hvpCount: number;
+  dispose(): void;
+}
+
+export interface HessianOperator {
+  apply(v: Float32Array): Float32Array;
   dispose(): void;
 }
 
@@ -55,6 +67,8 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   const invN = 1 / data.n;
   const chunkLoss = (c: Chunk) => (t: tf.Tensor) => tf.mul(invN, sumLoss(model.forward(t as tf.Tensor1D, c.X), c.Y)) as tf.Scalar;
   let hvps = 0;
+  // Dense stacks get R-operator HVPs; other models double-backward HVPs through tfjs autodiff.
+  const dense = model.dense && tilesLayout(model.dense, model.numParams) ? model.dense : null;
 
   const check = (theta: Float32Array): void => {
     if (theta.length !== model.numParams) throw new Error(`theta has ${theta.length} entries, the model has ${model.numParams} parameters`);
@@ -72,6 +86,47 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       }
       return (acc as tf.Tensor).dataSync() as Float32Array;
     });
+  };
+
+  const hessianAt = (theta: Float32Array): HessianOperator => {
+    check(theta);
+    const checkV = (v: Float32Array): void => {
+      if (v.length !== model.numParams) throw new Error(`v has ${v.length} entries, the model has ${model.numParams} parameters`);
+      hvps++;
+    };
+    if (dense) {
+      const t = tf.tensor1d(theta);
+      const lins = chunks.map((c) => tf.tidy(() => linearize(dense, t, c.X, c.Y, lossName, invN)));
+      return {
+        apply: (v) => {
+          checkV(v);
+          return withScope(() => {
+            const vt = tf.tensor1d(v);
+            return sumBlocks(lins.map((lin) => hessianBlocks(dense, lin, vt, lossName, invN))).dataSync() as Float32Array;
+          });
+        },
+        dispose: () => {
+          // inputs[0] is the chunk's data.
+          for (const lin of lins) tf.dispose({ ...lin, inputs: lin.inputs.slice(1) });
+          t.dispose();
+        },
+      };
+    }
+    const frozen = Float32Array.from(theta);
+    return {
+      // HVP as the gradient of <grad L, v> (double backward).
+      apply: (v) => {
+        checkV(v);
+        return withScope(() => {
+          const vt = tf.tensor1d(v);
+          return accumulate(frozen, (t, c) => {
+            const g = tf.grad(chunkLoss(c));
+            return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(g(s), vt)))(t);
+          });
+        });
+      },
+      dispose: () => {},
+    };
   };
 
   return {
@@ -97,17 +152,13 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
         return { loss, grad: (grad as tf.Tensor).dataSync() as Float32Array };
       });
     },
+    hessianAt,
     hvp(theta, v) {
-      if (v.length !== model.numParams) throw new Error(`v has ${v.length} entries, the model has ${model.numParams} parameters`);
-      hvps++;
-      const vt = tf.tensor1d(v);
+      const H = hessianAt(theta);
       try {
-        return accumulate(theta, (t, c) => {
-          const g = tf.grad(chunkLoss(c));
-          return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(g(s), vt)))(t);
-        });
+        return H.apply(v);
       } finally {
-        vt.dispose();
+        H.dispose();
       }
     },
     evaluate(theta) {

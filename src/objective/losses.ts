@@ -22,3 +22,15 @@ export function crossEntropySum(out: tf.Tensor2D, target: tf.Tensor2D): tf.Scala
 export function lossSum(name: LossName): (out: tf.Tensor2D, target: tf.Tensor2D) => tf.Scalar {
   return name === 'mse' ? mseSum : crossEntropySum;
 }
+
+/** dl/df per sample, closed form: f - y (MSE) or softmax(f) - y (CE). */
+export function outputGradient(name: LossName, out: tf.Tensor2D, target: tf.Tensor2D): tf.Tensor2D {
+  return tf.sub(name === 'mse' ? out : tf.softmax(out), target);
+}
+
+/** (d2l/df2) r per sample, closed form: r (MSE) or (diag(p) - p p^T) r with p = softmax(f) (CE). */
+export function outputHessianTimes(name: LossName, out: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D {
+  if (name === 'mse') return r;
+  const p = tf.softmax(out);
+  return tf.mul(p, tf.sub(r, tf.sum(tf.mul(p, r), 1, true)));
+}

@@ -2,16 +2,26 @@
  * Curvature of a training objective: sharpness (top Hessian eigenvalue) by
  * Lanczos on exact HVPs, Hutchinson trace estimates, and parameter norms.
  */
-import type { Objective } from '../objective/index.js';
+import type { HessianOperator, Objective } from '../objective/index.js';
 import { Rng } from '../util/random.js';
-import { lanczos, type LanczosResult } from './lanczos.js';
+import { lanczos, type LanczosResult, type MatVec } from './lanczos.js';
 
 export { lanczos, type LanczosOptions, type LanczosResult, type MatVec } from './lanczos.js';
 export * from './norms.js';
 
-/** The Hessian of `objective` at theta as a float64 operator. */
-export function hessianOperator(objective: Objective, theta: Float32Array): (v: Float64Array) => Float64Array {
-  return (v) => Float64Array.from(objective.hvp(theta, Float32Array.from(v)));
+/** A Hessian operator as the float64 matvec Lanczos works with. */
+export function float64MatVec(H: HessianOperator): MatVec {
+  return (v) => Float64Array.from(H.apply(Float32Array.from(v)));
+}
+
+/** Apply `fn` to the Hessian of `objective` at theta, then release it. */
+function withHessian<T>(objective: Objective, theta: Float32Array, fn: (H: HessianOperator) => T): T {
+  const H = objective.hessianAt(theta);
+  try {
+    return fn(H);
+  } finally {
+    H.dispose();
+  }
 }
 
 export interface SharpnessOptions {
@@ -27,13 +37,15 @@ export interface SharpnessOptions {
 
 /** Sharpness S_L(theta) = largest algebraic eigenvalue of the training-loss Hessian. */
 export function sharpness(objective: Objective, theta: Float32Array, opts: SharpnessOptions = {}): LanczosResult {
-  return lanczos(hessianOperator(objective, theta), objective.numParams, {
-    k: opts.k ?? 1,
-    tol: opts.tol ?? 1e-3,
-    maxIter: opts.maxIter ?? 100,
-    init: opts.warmStart,
-    seed: opts.seed,
-  });
+  return withHessian(objective, theta, (H) =>
+    lanczos(float64MatVec(H), objective.numParams, {
+      k: opts.k ?? 1,
+      tol: opts.tol ?? 1e-3,
+      maxIter: opts.maxIter ?? 100,
+      init: opts.warmStart,
+      seed: opts.seed,
+    }),
+  );
 }
 
 export interface TraceEstimate {
@@ -47,14 +59,15 @@ export function hutchinsonTrace(objective: Objective, theta: Float32Array, sampl
   if (!Number.isInteger(samples) || samples < 2) throw new Error(`hutchinsonTrace: need at least 2 samples, got ${samples}`);
   const rng = new Rng(seed);
   const z = new Float32Array(objective.numParams);
-  const draws: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    for (let i = 0; i < z.length; i++) z[i] = rng.uniform() < 0.5 ? -1 : 1;
-    const hz = objective.hvp(theta, z);
-    let q = 0;
-    for (let i = 0; i < z.length; i++) q += z[i] * hz[i];
-    draws.push(q);
-  }
+  const draws = withHessian(objective, theta, (H) =>
+    Array.from({ length: samples }, () => {
+      for (let i = 0; i < z.length; i++) z[i] = rng.uniform() < 0.5 ? -1 : 1;
+      const hz = H.apply(z);
+      let q = 0;
+      for (let i = 0; i < z.length; i++) q += z[i] * hz[i];
+      return q;
+    }),
+  );
   const mean = draws.reduce((a, b) => a + b, 0) / samples;
   const variance = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / (samples - 1);
   return { trace: mean, standardError: Math.sqrt(variance / samples), samples };

@@ -129,3 +129,42 @@ describe('objective vs float64 reference', () => {
     });
   }
 });
+
+describe('dense stacks: R-operator HVPs', () => {
+  before(async () => {
+    await initBackend();
+  });
+
+  const denseCases = (['relu', 'tanh'] as const).flatMap((activation) =>
+    (['mse', 'ce'] as const).flatMap((loss) =>
+      (['standard', 'ntk', 'mup'] as const).map((parameterization) => ({ activation, loss, parameterization, widths: parameterization === 'standard' ? [12, 9, 7] : [12] })),
+    ),
+  );
+  for (const [i, c] of denseCases.entries()) {
+    test(`fcn ${c.activation} ${c.loss} ${c.parameterization} ${c.widths.join('-')}: equal to double-backward HVPs, at one theta and repeated`, () => {
+      const model = buildModel({ kind: 'fcn', widths: c.widths, activation: c.activation, parameterization: c.parameterization }, [10], 4);
+      assert.ok(model.dense, 'fcn describes itself as a dense stack');
+      const data = classificationData(300 + i, 37, 10, 4);
+      const theta = model.init(300 + i);
+      const rop = makeObjective(model, data, c.loss, { chunkSize: 16 });
+      const doubleBackward = makeObjective({ ...model, dense: undefined }, data, c.loss);
+      try {
+        const H = rop.hessianAt(theta);
+        try {
+          for (const seed of [1, 2, 3]) {
+            const v = randomVector(seed, model.numParams);
+            const want = doubleBackward.hvp(theta, v);
+            assertRelClose(H.apply(v), want, 1e-5, `H v (seed ${seed})`);
+            assertRelClose(rop.hvp(theta, v), want, 1e-5, `hvp (seed ${seed})`);
+          }
+        } finally {
+          H.dispose();
+        }
+        assert.equal(rop.hvpCount, 6);
+      } finally {
+        rop.dispose();
+        doubleBackward.dispose();
+      }
+    });
+  }
+});
