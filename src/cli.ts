@@ -11,8 +11,8 @@ import { initBackend, parseBackend, type BackendRequest } from './backend/index.
 import { writeFileAtomic } from './util/atomic.js';
 import { planExperiment, type Task } from './sweep/plan.js';
 import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profiles.js';
-import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, stderrLog } from './sweep/runner.js';
-import { Experiment } from './sweep/schema.js';
+import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, runSweepsInParallel, stderrLog } from './sweep/runner.js';
+import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
 import { buildProblem } from './train/problem.js';
 import { flowKey } from './sweep/store.js';
@@ -179,13 +179,18 @@ async function main(argv: string[]): Promise<number> {
     case 'sweep': {
       const selected = selectExperiments(v);
       if (v.slurm) return writeSlurm(v, selected, store, out);
-      const jobs = positiveNumber('jobs', v.jobs) ?? cpus().length;
-      await initBackend(backendRequest(v));
-      const summaries = [];
-      for (const [i, { experiment, args }] of selected.entries()) {
-        stderrLog(`== [${i + 1}/${selected.length}] ${experiment.id}`);
-        summaries.push(...(await runSweep(experiment, { store, jobs: Math.round(jobs), dataDir: v['data-dir'], workerArgs: args, commonArgs: commonArgs(v), stateEvery: positiveNumber('state-every', v['state-every']) })));
-      }
+      const jobs = Math.round(positiveNumber('jobs', v.jobs) ?? cpus().length);
+      const inProcess = async (): Promise<SweepSummary[]> => {
+        await initBackend(backendRequest(v));
+        const summaries: SweepSummary[] = [];
+        for (const [i, { experiment, args }] of selected.entries()) {
+          stderrLog(`== [${i + 1}/${selected.length}] ${experiment.id}`);
+          summaries.push(...(await runSweep(experiment, { store, jobs, dataDir: v['data-dir'], workerArgs: args, commonArgs: commonArgs(v), stateEvery: positiveNumber('state-every', v['state-every']) })));
+        }
+        return summaries;
+      };
+      // Several experiments: one process each, `jobs` at a time; one experiment: its GD runs in parallel.
+      const summaries = selected.length > 1 && jobs > 1 ? await runSweepsInParallel(selected.map((s) => s.args), commonArgs(v), jobs) : await inProcess();
       out(summaries.map((s) => `${s.experiment.id} eps=${s.lossGoal}: 2/sGF=${s.criticalLr.toPrecision(4)} runs=${s.runs.length}`).join('\n'), summaries);
       return 0;
     }

@@ -1,9 +1,10 @@
 /**
  * Exact Hessian-vector products of dense stacks by Pearlmutter's R-operator
- * (forward-over-reverse, derived by hand). The passes at theta are computed once and kept (like
- * jax.linearize), so every further product at the same theta costs only the
- * two R-passes: two matmuls with the input data instead of the four of a
- * double-backward HVP. Lanczos applies the Hessian at one theta ten times or more.
+ * (forward-over-reverse, derived by hand). The passes at theta are computed
+ * once and kept (like jax.linearize), so every further product at the same
+ * theta costs only the two R-passes: two matmuls with the input data instead of
+ * the four of a double-backward HVP. Lanczos applies the Hessian at one theta
+ * ten times or more.
  *
  * Notation: a_l = s_l h_{l-1} W_l^T + b_l, h_l = act(a_l), delta_l = dL/da_l;
  * R{x} is the directional derivative of x along v = (V_l, Vb_l).

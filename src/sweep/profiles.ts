@@ -35,7 +35,8 @@ const fcn = (activation: 'relu' | 'tanh', extra: object = {}) => ({ kind: 'fcn' 
 const QUICK_GRID = { fine: 5, fineFirst: 2, fineMax: 3, coarse: 4, extendUntilDivergence: 3, refine: 1 };
 const SMOKE_GRID = { fine: 2, coarse: 2, extendUntilDivergence: 1, refine: 0 };
 const QUICK_RECORD = { every: 10, sharpnessEvery: 20 };
-// Figure 13 draws sharpness along runs of ~100-300 steps: sample it densely there.
+// Figure 13 draws sharpness along runs of ~100-300 steps, and the muP / NTK runs last 16-150 steps (their
+// maximum sharpness, Figures 7 and 8, would otherwise be one of a few samples): sample densely there.
 const TRAJECTORY_RECORD = { every: 5, sharpnessEvery: 5 };
 const SMOKE_RECORD = { every: 5, sharpnessEvery: 10, sharpnessTol: 1e-2 };
 // Rates just below divergence can oscillate for thousands of steps without converging: quick stops them (outcome max-steps).
@@ -111,8 +112,8 @@ const BASES: Base[] = [
       notebook: '04-parameterization',
       figures: ['7'],
       experiment: { id: `fcn-relu-mnist5k-mse-mup${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'mup' }), loss: 'mse', lossGoals: [1e-1] },
-      quick: { ...quickImage('mnist-5k:500', [1e-1]), flow: WIDE_FLOW },
-      smoke: width === 100 ? smokeImage('mnist-5k:64') : undefined,
+      quick: { ...quickImage('mnist-5k:500', [1e-1]), record: TRAJECTORY_RECORD, flow: WIDE_FLOW },
+      smoke: width === 100 ? { ...smokeImage('mnist-5k:64'), flow: WIDE_FLOW } : undefined,
     }),
   ),
   ...[200, 400, 600].map(
@@ -120,8 +121,8 @@ const BASES: Base[] = [
       notebook: '04-parameterization',
       figures: ['8'],
       experiment: { id: `fcn-relu-mnist5k-mse-ntk${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'ntk' }), loss: 'mse', lossGoals: [1e-1] },
-      quick: { ...quickImage('mnist-5k:500', [1e-1]), flow: WIDE_FLOW },
-      smoke: width === 200 ? smokeImage('mnist-5k:64') : undefined,
+      quick: { ...quickImage('mnist-5k:500', [1e-1]), record: TRAJECTORY_RECORD, flow: WIDE_FLOW },
+      smoke: width === 200 ? { ...smokeImage('mnist-5k:64'), flow: WIDE_FLOW } : undefined,
     }),
   ),
   {

@@ -215,9 +215,33 @@ export interface SweepOptions {
   stateEvery?: number;
 }
 
+/** The command line of `eos <args>` in a child process. */
+function cliCommand(args: string[]): string[] {
+  return [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), ...args];
+}
+
 /** The command line that runs one (experiment, learning rate, loss goal): used by workers and Slurm tasks alike. */
 export function gdCommand(workerArgs: string[], commonArgs: string[], lr: number, lossGoal: number): string[] {
-  return [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'train', ...workerArgs, ...commonArgs, '--lr', String(lr), '--goal', String(lossGoal)];
+  return cliCommand(['train', ...workerArgs, ...commonArgs, '--lr', String(lr), '--goal', String(lossGoal)]);
+}
+
+/**
+ * Several experiments at once, `jobs` at a time: each runs as its own `eos
+ * sweep --jobs 1` process with its share of the cores and runs its GD runs in
+ * process, so small experiments (a profile's smoke entries, the diagonal net)
+ * keep every core busy without a worker start-up per run.
+ */
+export async function runSweepsInParallel(experimentArgs: string[][], commonArgs: string[], jobs: number): Promise<SweepSummary[]> {
+  const outputs: SweepSummary[][] = [];
+  await pool(
+    experimentArgs.map((_, i) => i),
+    jobs,
+    async (i) => {
+      const stdout = await worker(cliCommand(['sweep', ...experimentArgs[i], ...commonArgs, '--jobs', '1', '--json']), jobs);
+      outputs[i] = JSON.parse(stdout) as SweepSummary[];
+    },
+  );
+  return outputs.flat();
 }
 
 /**
@@ -242,7 +266,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
       const flowSolution = flowSolutionFor(problem, opts.store, flow, lossGoal);
       const run = async (rates: number[]): Promise<GdResult[]> => {
         if (jobs === 1 || !opts.workerArgs) return rates.map((lr) => runGd(problem, opts.store, lr, lossGoal, { log, flowSolution, stateEvery: opts.stateEvery }));
-        await pool(rates, jobs, (lr) => worker(gdCommand(opts.workerArgs as string[], opts.commonArgs ?? [], lr, lossGoal), jobs));
+        await pool(rates, jobs, async (lr) => void (await worker(gdCommand(opts.workerArgs as string[], opts.commonArgs ?? [], lr, lossGoal), jobs)));
         return rates.map((lr) => {
           const r = opts.store.readGd(gdKey(experiment, lr, lossGoal));
           if (!r) throw new Error(`worker for lr=${lr} finished without a result`);
@@ -275,12 +299,15 @@ async function pool<T>(items: T[], size: number, f: (item: T) => Promise<void>):
   );
 }
 
-function worker(argv: string[], jobs: number): Promise<void> {
+/** Run a child process (its stderr passed through); resolves with its stdout. */
+function worker(argv: string[], jobs: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     // Each worker gets its share of the cores for BLAS.
     const threads = String(Math.max(1, Math.floor(Number(process.env.OPENBLAS_NUM_THREADS ?? 2) / jobs)));
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, OPENBLAS_NUM_THREADS: threads } });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OPENBLAS_NUM_THREADS: threads } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`worker exited with code ${code}: ${argv.slice(3).join(' ')}`))));
+    child.on('close', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`worker exited with code ${code}: ${argv.slice(3).join(' ')}`))));
   });
 }

@@ -61,21 +61,116 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricE
   return { values, vectors };
 }
 
+/**
+ * Eigenvalues (descending) of a symmetric n x n row-major matrix: Householder
+ * reduction to tridiagonal form, then the implicit QL algorithm with Wilkinson
+ * shifts. O(n^3) with a small constant, where Jacobi rotations need many sweeps:
+ * ~50x faster at n = 200 (nuclear norms of every layer at every record step).
+ */
+export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+  if (matrix.length !== n * n) throw new Error(`symmetricEigenvalues: expected ${n * n} entries, got ${matrix.length}`);
+  const a = Float64Array.from(matrix);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  // Householder: row i is reflected onto its subdiagonal entry, e[i] couples i-1 and i.
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    let scale = 0;
+    for (let k = 0; k <= l; k++) scale += Math.abs(a[i * n + k]);
+    if (l === 0 || scale === 0) {
+      e[i] = a[i * n + l];
+      continue;
+    }
+    let h = 0;
+    for (let k = 0; k <= l; k++) {
+      a[i * n + k] /= scale;
+      h += a[i * n + k] ** 2;
+    }
+    const f = a[i * n + l];
+    const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+    e[i] = scale * g;
+    h -= f * g;
+    a[i * n + l] = f - g;
+    let fsum = 0;
+    for (let j = 0; j <= l; j++) {
+      let gj = 0;
+      for (let k = 0; k <= j; k++) gj += a[j * n + k] * a[i * n + k];
+      for (let k = j + 1; k <= l; k++) gj += a[k * n + j] * a[i * n + k];
+      e[j] = gj / h;
+      fsum += e[j] * a[i * n + j];
+    }
+    const hh = fsum / (h + h);
+    for (let j = 0; j <= l; j++) {
+      const fj = a[i * n + j];
+      const gj = e[j] - hh * fj;
+      e[j] = gj;
+      for (let k = 0; k <= j; k++) a[j * n + k] -= fj * e[k] + gj * a[i * n + k];
+    }
+  }
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i];
+  // Implicit QL on the tridiagonal (d, e), e shifted so that e[i] couples i and i+1.
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  if (n > 0) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    for (let iter = 0; ; iter++) {
+      let m = l;
+      while (m < n - 1 && Math.abs(e[m]) > Number.EPSILON * (Math.abs(d[m]) + Math.abs(d[m + 1]))) m++;
+      if (m === l) break;
+      if (iter === 60) throw new Error('symmetricEigenvalues: QL iteration did not converge');
+      let g = (d[l + 1] - d[l]) / (2 * e[l]);
+      let r = Math.hypot(g, 1);
+      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+      let s = 1;
+      let c = 1;
+      let p = 0;
+      let underflow = false;
+      for (let i = m - 1; i >= l; i--) {
+        const f = s * e[i];
+        const b = c * e[i];
+        r = Math.hypot(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          d[i + 1] -= p;
+          e[m] = 0;
+          underflow = true;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1] - p;
+        r = (d[i] - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+      }
+      if (underflow) continue;
+      d[l] -= p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return d.sort().reverse();
+}
+
 /** Singular values (descending) of a row-major rows x cols matrix, via the smaller Gram matrix. */
 export function singularValues(matrix: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const small = Math.min(rows, cols);
+  const long = Math.max(rows, cols);
+  // The smaller dimension's vectors as contiguous float64 rows: monomorphic inner loops.
+  const v = new Float64Array(small * long);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) v[rows <= cols ? r * cols + c : c * rows + r] = matrix[r * cols + c];
+  }
   const gram = new Float64Array(small * small);
-  const byRows = rows <= cols;
   for (let i = 0; i < small; i++) {
     for (let j = i; j < small; j++) {
       let s = 0;
-      if (byRows) for (let k = 0; k < cols; k++) s += matrix[i * cols + k] * matrix[j * cols + k];
-      else for (let k = 0; k < rows; k++) s += matrix[k * cols + i] * matrix[k * cols + j];
+      for (let k = 0, oi = i * long, oj = j * long; k < long; k++) s += v[oi + k] * v[oj + k];
       gram[i * small + j] = s;
       gram[j * small + i] = s;
     }
   }
-  return symmetricEigen(gram, small).values.map((x) => Math.sqrt(Math.max(0, x)));
+  return symmetricEigenvalues(gram, small).map((x) => Math.sqrt(Math.max(0, x)));
 }
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -150,3 +150,19 @@ test('the Slurm array job runs the same per-task commands: flow first, then one 
   assert.equal(run.status, 0, run.stderr);
   assert.equal(plan().length, second.length - 1, 'the finished task is no longer planned');
 });
+
+test('several experiments sweep in parallel processes (--jobs 2) with the same results as one after the other', () => {
+  const { dir } = setup();
+  const sweep = (d: string, jobs: string) => ['sweep', '--profile', 'smoke', '--experiment', 'logistic-two-point', '--experiment', 'diagonal-2d', '--results', d, '--jobs', jobs, '--json'];
+  const parallel = eos(sweep(dir('parallel'), '2'));
+  assert.equal(parallel.status, 0, parallel.stderr);
+  const serial = eos(sweep(dir('serial'), '1'));
+  assert.equal(serial.status, 0, serial.stderr);
+  const ids = (stdout: string) => (JSON.parse(stdout) as { experiment: { id: string } }[]).map((s) => s.experiment.id);
+  assert.deepEqual(ids(parallel.stdout), ids(serial.stdout));
+  assert.deepEqual(ids(parallel.stdout), ['logistic-two-point', 'diagonal-2d']);
+  const reference = results(dir('serial'));
+  const got = results(dir('parallel'));
+  assert.deepEqual([...got.keys()].sort(), [...reference.keys()].sort(), 'same runs');
+  for (const [key, r] of reference) assert.deepEqual(comparable(got.get(key) as GdResult), comparable(r), key);
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { singularValues, symmetricEigen } from '../../src/util/linalg.js';
+import { singularValues, symmetricEigen, symmetricEigenvalues } from '../../src/util/linalg.js';
+import { Rng } from '../../src/util/random.js';
 import { matrixWithSpectrum } from './spectrum.js';
 
 test('symmetricEigen recovers a prescribed spectrum and orthonormal eigenvectors', () => {
@@ -31,4 +32,29 @@ test('singularValues of a rank-2 matrix built from known factors', () => {
   assert.ok(Math.abs(s[0] - 3) < 1e-12 && Math.abs(s[1] - 0.5) < 1e-12 && Math.abs(s[2]) < 1e-7, `got ${Array.from(s)}`);
   const st = singularValues(Float64Array.from({ length: 12 }, (_, i) => a[(i % 3) * 4 + Math.floor(i / 3)]), 4, 3);
   assert.ok(Math.abs(st[0] - 3) < 1e-12 && Math.abs(st[1] - 0.5) < 1e-12, 'transpose has the same singular values');
+});
+
+test('symmetricEigenvalues (Householder + QL) recovers prescribed spectra, repeated and zero eigenvalues included, and agrees with Jacobi', () => {
+  const rng = new Rng(3);
+  const spectra: number[][] = [
+    [4.5],
+    [2, -1],
+    [5, -7, 3.25, 0, 1e-3, 2],
+    [1, 1, 1, 1, 1],
+    [0, 0, 0],
+    [3, 3, -2, -2, 0, 7, 7, 7],
+    Array.from({ length: 40 }, () => rng.normal() * 10),
+    Array.from({ length: 120 }, (_, i) => (i < 100 ? 0 : rng.uniform())),
+  ];
+  spectra.forEach((lambda, s) => {
+    const n = lambda.length;
+    const a = matrixWithSpectrum(lambda, 10 + s);
+    const got = symmetricEigenvalues(a, n);
+    const want = [...lambda].sort((x, y) => y - x);
+    const scale = Math.max(1, ...lambda.map(Math.abs));
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-12 * scale * n, `spectrum ${s}, eigenvalue ${i}: ${v} vs ${want[i]}`));
+    if (n <= 40) symmetricEigen(a, n).values.forEach((v, i) => assert.ok(Math.abs(v - got[i]) < 1e-12 * scale * n, `spectrum ${s}: Jacobi ${v} vs QL ${got[i]}`));
+  });
+  assert.deepEqual(Array.from(symmetricEigenvalues([], 0)), []);
+  assert.throws(() => symmetricEigenvalues([1, 2, 3], 2), /expected 4 entries/);
 });
