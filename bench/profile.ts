@@ -5,7 +5,7 @@
  * that folder.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gitRevision } from '../src/sweep/provenance.js';
@@ -27,8 +27,10 @@ export interface ProfileTiming {
   hvps: number;
 }
 
-export function timeProfile(name: ProfileName, opts: { dataDir: string | undefined; jobs: number }): ProfileTiming {
-  const results = mkdtempSync(join(tmpdir(), `eos-bench-${name}-`));
+/** Time a profile's sweep into `resultsDir` (kept; must be empty) or into a temporary folder (removed). */
+export function timeProfile(name: ProfileName, opts: { dataDir: string | undefined; jobs: number; resultsDir?: string }): ProfileTiming {
+  if (opts.resultsDir && existsSync(opts.resultsDir) && readdirSync(opts.resultsDir).length > 0) throw new Error(`--results ${opts.resultsDir} is not empty: a profile is timed from an empty results folder`);
+  const results = opts.resultsDir ?? mkdtempSync(join(tmpdir(), `eos-bench-${name}-`));
   try {
     const args = ['--import', 'tsx', join(REPO_ROOT, 'src/cli.ts'), 'sweep', '--profile', name, '--results', results, '--jobs', String(opts.jobs)];
     if (opts.dataDir) args.push('--data-dir', opts.dataDir);
@@ -54,7 +56,7 @@ export function timeProfile(name: ProfileName, opts: { dataDir: string | undefin
       hvps: runs.reduce((s, x) => s + x.provenance.hvps, 0),
     };
   } finally {
-    rmSync(results, { recursive: true, force: true });
+    if (!opts.resultsDir) rmSync(results, { recursive: true, force: true });
   }
 }
 

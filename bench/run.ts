@@ -5,7 +5,8 @@
  *   npm run bench                 full run: every workload, both implementations
  *   npm run bench -- --quick      fewer repeats
  *   npm run bench -- --memory     memory-growth check instead (bench/memory.ts)
- *   npm run bench -- --profile smoke   end-to-end time of a profile's sweep instead (bench/profile.ts)
+ *   npm run bench -- --profile smoke   end-to-end time of a profile's sweep instead (bench/profile.ts);
+ *                                 --results <dir> keeps its results there (an empty folder)
  *   --only <text>                 workloads whose name contains <text> (printed, not written:
  *                                 the committed report always holds one complete run)
  *   --threads <n>                 BLAS / PyTorch threads (default: available cores)
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       memory: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      results: { type: 'string' },
       only: { type: 'string' },
       threads: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -200,7 +202,7 @@ async function main(): Promise<void> {
   const previous = readReport();
 
   if (values.profile) {
-    const timing = timeProfile(parseProfile(values.profile), { dataDir, jobs: threads });
+    const timing = timeProfile(parseProfile(values.profile), { dataDir, jobs: threads, resultsDir: values.results });
     const base = previous ?? emptyReport(threads, values.quick);
     const report: BenchReport = { ...base, profiles: { ...base.profiles, [timing.profile]: timing } };
     writeReport(report);
