@@ -35,7 +35,7 @@ options
   --config FILE       an experiment as JSON instead of a profile entry
   --lr ETA            learning rate (train)
   --goal EPS          loss goal (train; default: the experiment's first)
-  --jobs N            parallel GD runs for sweep (default: ${cpus().length})
+  --jobs N            sweep: experiments run in parallel (one process each), or one experiment's GD runs (default: ${cpus().length})
   --state-every N     save a resumable state every N GD steps (default 500)
   --slurm FILE        sweep: write a Slurm array job for the runs that are ready, instead of running
   --backend NAME      auto | wasm | tensorflow | cpu (env EOS_BACKEND)

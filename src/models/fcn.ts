@@ -6,7 +6,7 @@
  * 1/sqrt(fan_in); the mup output layer is scaled by 1/fan_in instead (logits
  * rescaled by a further 1/sqrt(width) relative to ntk).
  */
-import { denseForward } from './dense.js';
+import { denseForward, denseParams } from './dense.js';
 import { pytorchDefaultInit } from './layers.js';
 import type { FcnSpec } from './spec.js';
 import { layoutFrom, totalSize, type DenseStack, type Model } from './types.js';
@@ -40,7 +40,7 @@ export function fcn(spec: FcnSpec, inputDim: number, outputDim: number): Model {
     maxChunk: 10000,
     dense,
     forward(theta, X) {
-      return denseForward(dense, theta, X).preActivations[numLayers - 1];
+      return denseForward(dense, denseParams(dense, theta), X).preActivations[numLayers - 1];
     },
     init(seed) {
       if (standard) return pytorchDefaultInit(layout, (b) => (b.role === 'weight' ? b.shape[1] : dims[Number(b.name.split('.')[1])]), seed, spec.initScale);

@@ -31,7 +31,8 @@ export interface Model {
 
 /**
  * Dense layers a_l = s_l h_{l-1} W_l^T + b_l with h_0 = X and h_l = act(a_l),
- * no activation after the last layer.
+ * no activation after the last layer. Their blocks tile the parameter vector
+ * in layer order: weight, then bias.
  */
 export interface DenseStack {
   readonly layers: readonly DenseLayer[];

@@ -11,8 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { matMulT } from '../backend/gradients.js';
-import { denseForward } from '../models/dense.js';
-import { param } from '../models/layers.js';
+import { denseForward, denseParams } from '../models/dense.js';
 import type { DenseStack } from '../models/types.js';
 import { outputGradient, outputHessianTimes, type LossName } from './losses.js';
 
@@ -37,8 +36,9 @@ function scaled(x: tf.Tensor, s: number): tf.Tensor2D {
 /** Forward and backward passes at theta (call inside a scope, or dispose the result). */
 export function linearize(stack: DenseStack, theta: tf.Tensor1D, X: tf.Tensor2D, Y: tf.Tensor2D, loss: LossName, invN: number): Linearization {
   const L = stack.layers.length;
-  const weights = stack.layers.map((layer) => param(theta, layer.weight) as tf.Tensor2D);
-  const { inputs, preActivations } = denseForward(stack, theta, X);
+  const params = denseParams(stack, theta);
+  const weights = params.weights;
+  const { inputs, preActivations } = denseForward(stack, params, X);
   const hidden = preActivations.slice(0, -1);
   // tanh' = 1 - tanh^2, with tanh(a_l) = h_l.
   const slopes = stack.activation === 'relu' ? hidden.map((a) => tf.step(a)) : hidden.map((_, l) => tf.sub(1, tf.square(inputs[l + 1])) as tf.Tensor2D);
@@ -58,7 +58,7 @@ export function linearize(stack: DenseStack, theta: tf.Tensor1D, X: tf.Tensor2D,
 /** H v of one chunk, as the stack's parameter blocks in layer order. */
 export function hessianBlocks(stack: DenseStack, lin: Linearization, v: tf.Tensor1D, loss: LossName, invN: number): tf.Tensor[] {
   const L = stack.layers.length;
-  const V = stack.layers.map((layer) => param(v, layer.weight) as tf.Tensor2D);
+  const { weights: V, biases: Vb } = denseParams(stack, v);
   const Ra: tf.Tensor2D[] = [];
   // R{h_{l-1}}: zero for the data.
   const Rh: (tf.Tensor2D | null)[] = [null];
@@ -67,7 +67,8 @@ export function hessianBlocks(stack: DenseStack, lin: Linearization, v: tf.Tenso
     const Rin = Rh[l];
     if (Rin) r = tf.add(r, matMulT(Rin, lin.weights[l], false, true));
     r = scaled(r, layer.inputScale);
-    if (layer.bias) r = tf.add(r, param(v, layer.bias));
+    const vb = Vb[l];
+    if (vb) r = tf.add(r, vb);
     Ra.push(r as tf.Tensor2D);
     if (l < L - 1) Rh.push(tf.mul(lin.slopes[l], r) as tf.Tensor2D);
   });
@@ -91,17 +92,4 @@ export function hessianBlocks(stack: DenseStack, lin: Linearization, v: tf.Tenso
 export function sumBlocks(parts: tf.Tensor[][]): tf.Tensor1D {
   const total = parts.reduce((acc, part) => acc.map((t, i) => tf.add(t, part[i])));
   return tf.concat(total.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D;
-}
-
-/**
- * Whether the stack's blocks tile the parameter vector in layer order (weight,
- * then bias), which is what flattening the block lists assumes.
- */
-export function tilesLayout(stack: DenseStack, numParams: number): boolean {
-  let offset = 0;
-  for (const block of stack.layers.flatMap((layer) => (layer.bias ? [layer.weight, layer.bias] : [layer.weight]))) {
-    if (block.offset !== offset) return false;
-    offset += block.size;
-  }
-  return offset === numParams;
 }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types.js';
 import { lossSum, type LossName } from './losses.js';
-import { hessianBlocks, linearize, sumBlocks, tilesLayout } from './dense.js';
+import { hessianBlocks, linearize, sumBlocks } from './dense.js';
 import { withScope } from '../backend/index.js';
 
 export { LOSSES, type LossName } from './losses.js';
@@ -68,7 +68,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   const chunkLoss = (c: Chunk) => (t: tf.Tensor) => tf.mul(invN, sumLoss(model.forward(t as tf.Tensor1D, c.X), c.Y)) as tf.Scalar;
   let hvps = 0;
   // Dense stacks get R-operator HVPs; other models double-backward HVPs through tfjs autodiff.
-  const dense = model.dense && tilesLayout(model.dense, model.numParams) ? model.dense : null;
+  const dense = model.dense ?? null;
 
   const check = (theta: Float32Array): void => {
     if (theta.length !== model.numParams) throw new Error(`theta has ${theta.length} entries, the model has ${model.numParams} parameters`);
