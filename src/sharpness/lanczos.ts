@@ -70,7 +70,9 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): L
     let b = norm64(w);
     for (let pass = 0; pass < 2; pass++) {
       const before = b;
-      for (const v of basis) axpy(w, -dot64(v, w), v);
+      const c = basisDots(basis, w);
+      for (let i = 0; i < c.length; i++) c[i] = -c[i];
+      addCombination(w, basis, c);
       b = norm64(w);
       if (b > DGKS * before) break;
     }
@@ -95,7 +97,7 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): L
   const wanted = Math.min(k, m);
   const eigenvectors = Array.from({ length: wanted }, (_, i) => {
     const y = new Float64Array(n);
-    for (let j = 0; j < m; j++) axpy(y, ritz.vectors[j * m + i], basis[j]);
+    addCombination(y, basis, Float64Array.from({ length: m }, (_, j) => ritz.vectors[j * m + i]));
     return y;
   });
   return {
@@ -121,6 +123,37 @@ function tridiagonal(alpha: number[], beta: number[], m: number): Float64Array {
 }
 
 // Monomorphic Float64Array loops: the basis vectors are long (one entry per parameter).
+// The two basis sweeps go block by block, so each block of w stays in cache while
+// every basis vector streams past it once (the loops are memory bound).
+const BLOCK = 2048;
+
+/** <b_j, w> for every basis vector b_j. */
+function basisDots(basis: Float64Array[], w: Float64Array): Float64Array {
+  const c = new Float64Array(basis.length);
+  for (let s = 0; s < w.length; s += BLOCK) {
+    const e = Math.min(w.length, s + BLOCK);
+    for (let j = 0; j < basis.length; j++) {
+      const b = basis[j];
+      let acc = 0;
+      for (let i = s; i < e; i++) acc += b[i] * w[i];
+      c[j] += acc;
+    }
+  }
+  return c;
+}
+
+/** y += sum_j c_j b_j. */
+function addCombination(y: Float64Array, basis: Float64Array[], c: Float64Array): void {
+  for (let s = 0; s < y.length; s += BLOCK) {
+    const e = Math.min(y.length, s + BLOCK);
+    for (let j = 0; j < basis.length; j++) {
+      const b = basis[j];
+      const cj = c[j];
+      for (let i = s; i < e; i++) y[i] += cj * b[i];
+    }
+  }
+}
+
 function dot64(a: Float64Array, b: Float64Array): number {
   let s0 = 0;
   let s1 = 0;
