@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { matMulT } from '../backend/gradients.js';
-import { activate } from './layers.js';
+import { activate, linear } from './layers.js';
 import type { DenseStack } from './types.js';
 
 export interface DensePasses {
@@ -38,10 +37,7 @@ export function denseForward(stack: DenseStack, params: DenseParams, X: tf.Tenso
   const inputs: tf.Tensor2D[] = [X];
   const preActivations: tf.Tensor2D[] = [];
   stack.layers.forEach((layer, l) => {
-    let a = matMulT(inputs[l], params.weights[l], false, true) as tf.Tensor2D;
-    if (layer.inputScale !== 1) a = tf.mul(a, layer.inputScale);
-    const b = params.biases[l];
-    if (b) a = tf.add(a, b);
+    const a = linear(inputs[l], params.weights[l], params.biases[l], layer.inputScale);
     preActivations.push(a);
     if (l < stack.layers.length - 1) inputs.push(activate(a, stack.activation) as tf.Tensor2D);
   });

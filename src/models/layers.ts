@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMulT } from '../backend/gradients.js';
 import type { Activation } from './spec.js';
 import type { ParamBlock } from './types.js';
 import { Rng } from '../util/random.js';
@@ -12,9 +13,10 @@ export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   return activation === 'relu' ? tf.relu(x) : tf.tanh(x);
 }
 
-/** x @ W^T + b for a PyTorch-layout weight W [out, in]. */
-export function linear(x: tf.Tensor2D, W: tf.Tensor, b: tf.Tensor | null): tf.Tensor2D {
-  const y = tf.matMul(x, tf.transpose(W)) as tf.Tensor2D;
+/** scale * (x @ W^T) + b for a PyTorch-layout weight W [out, in]. */
+export function linear(x: tf.Tensor2D, W: tf.Tensor, b: tf.Tensor | null, scale = 1): tf.Tensor2D {
+  let y = matMulT(x, W, false, true) as tf.Tensor2D;
+  if (scale !== 1) y = tf.mul(y, scale);
   return b ? tf.add(y, b) : y;
 }
 

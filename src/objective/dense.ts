@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { matMulT } from '../backend/gradients.js';
-import { denseForward, denseParams } from '../models/dense.js';
+import { denseForward, denseParams, type DenseParams } from '../models/dense.js';
 import type { DenseStack } from '../models/types.js';
 import { outputGradient, outputHessianTimes, type LossName } from './losses.js';
 
@@ -55,10 +55,10 @@ export function linearize(stack: DenseStack, theta: tf.Tensor1D, X: tf.Tensor2D,
   return { weights, inputs, deltas, slopes, curvatures, out };
 }
 
-/** H v of one chunk, as the stack's parameter blocks in layer order. */
-export function hessianBlocks(stack: DenseStack, lin: Linearization, v: tf.Tensor1D, loss: LossName, invN: number): tf.Tensor[] {
+/** H v of one chunk, as the stack's parameter blocks in layer order; v as cut by denseParams. */
+export function hessianBlocks(stack: DenseStack, lin: Linearization, v: DenseParams, loss: LossName, invN: number): tf.Tensor[] {
   const L = stack.layers.length;
-  const { weights: V, biases: Vb } = denseParams(stack, v);
+  const { weights: V, biases: Vb } = v;
   const Ra: tf.Tensor2D[] = [];
   // R{h_{l-1}}: zero for the data.
   const Rh: (tf.Tensor2D | null)[] = [null];

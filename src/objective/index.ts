@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types.js';
 import { lossSum, type LossName } from './losses.js';
 import { hessianBlocks, linearize, sumBlocks } from './dense.js';
+import { denseParams } from '../models/dense.js';
 import { withScope } from '../backend/index.js';
 
 export { LOSSES, type LossName } from './losses.js';
@@ -101,8 +102,8 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
         apply: (v) => {
           checkV(v);
           return withScope(() => {
-            const vt = tf.tensor1d(v);
-            return sumBlocks(lins.map((lin) => hessianBlocks(dense, lin, vt, lossName, invN))).dataSync() as Float32Array;
+            const V = denseParams(dense, tf.tensor1d(v));
+            return sumBlocks(lins.map((lin) => hessianBlocks(dense, lin, V, lossName, invN))).dataSync() as Float32Array;
           });
         },
         dispose: () => {

@@ -70,9 +70,7 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): L
     let b = norm64(w);
     for (let pass = 0; pass < 2; pass++) {
       const before = b;
-      const c = basisDots(basis, w);
-      for (let i = 0; i < c.length; i++) c[i] = -c[i];
-      addCombination(w, basis, c);
+      addCombination(w, basis, basisDots(basis, w).map((c) => -c));
       b = norm64(w);
       if (b > DGKS * before) break;
     }

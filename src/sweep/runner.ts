@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { initialSchedule, nextRates } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { provenance } from './provenance.js';
-import { type Experiment, type FlowResult, type GdResult, type SweepSummary } from './schema.js';
+import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
 import { flowKey, gdKey, ResultStore } from './store.js';
 import { summarizeSweep } from './summary.js';
 
@@ -238,7 +238,7 @@ export async function runSweepsInParallel(experimentArgs: string[][], commonArgs
     jobs,
     async (i) => {
       const stdout = await worker(cliCommand(['sweep', ...experimentArgs[i], ...commonArgs, '--jobs', '1', '--json']), jobs);
-      outputs[i] = JSON.parse(stdout) as SweepSummary[];
+      outputs[i] = SweepSummary.array().parse(JSON.parse(stdout));
     },
   );
   return outputs.flat();

@@ -65,7 +65,7 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricE
  * Eigenvalues (descending) of a symmetric n x n row-major matrix: Householder
  * reduction to tridiagonal form, then the implicit QL algorithm with Wilkinson
  * shifts. O(n^3) with a small constant, where Jacobi rotations need many sweeps:
- * ~50x faster at n = 200 (nuclear norms of every layer at every record step).
+ * about 10x faster at n = 200 (the nuclear norm of every layer in every result).
  */
 export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
   if (matrix.length !== n * n) throw new Error(`symmetricEigenvalues: expected ${n * n} entries, got ${matrix.length}`);
