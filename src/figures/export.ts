@@ -56,10 +56,16 @@ export function toVega(spec: Spec): ReturnType<typeof compile>['spec'] {
   return out;
 }
 
+/** Vega writes coordinates with up to 17 digits; 1/100 px is finer than any screen or printer. */
+function roundGeometry(svg: string): string {
+  const round = (value: string): string => value.replace(/-?\d*\.\d+(?:e[-+]?\d+)?/gi, (num) => String(Math.round(Number(num) * 100) / 100));
+  return svg.replace(/ (d|transform|points|x|y|x1|x2|y1|y2|width|height)="([^"]*)"/g, (_, name: string, value: string) => ` ${name}="${round(value)}"`);
+}
+
 export async function toSvg(spec: Spec): Promise<string> {
   const view = new View(parse(toVega(spec)), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return roundGeometry(await view.toSVG());
   } finally {
     view.finalize();
   }

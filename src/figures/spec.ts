@@ -103,3 +103,29 @@ export function fmt(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : Number(x.toPrecision(digits)).toString();
 }
+
+/** Significant digits kept in inline data for display: beyond what an axis, a colour or a tooltip can show. */
+const DISPLAY_DIGITS = 6;
+
+function roundNumbers(x: Json | undefined): Json | undefined {
+  if (typeof x === 'number') return Number.isFinite(x) ? Number(x.toPrecision(DISPLAY_DIGITS)) : x;
+  if (Array.isArray(x)) return x.map((v) => roundNumbers(v) as Json);
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, roundNumbers(v)]));
+  return x;
+}
+
+/**
+ * The spec with the numbers of its inline data (`data.values`, at any depth)
+ * rounded to 6 significant digits: the form embedded in executed notebooks,
+ * where full float64 digits make up most of a figure's bytes.
+ */
+export function forDisplay(spec: Spec): Spec {
+  const walk = (x: Json | undefined): Json | undefined => {
+    if (Array.isArray(x)) return x.map((v) => walk(v) as Json);
+    if (!x || typeof x !== 'object') return x;
+    return Object.fromEntries(
+      Object.entries(x).map(([k, v]) => [k, k === 'data' && v && typeof v === 'object' && !Array.isArray(v) && Array.isArray(v.values) ? { ...v, values: roundNumbers(v.values) } : walk(v)]),
+    );
+  };
+  return walk(spec) as Spec;
+}

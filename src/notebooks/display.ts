@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { svgToPng, toSvg } from '../figures/export.js';
-import type { Json, Spec } from '../figures/spec.js';
+import { forDisplay, type Json, type Spec } from '../figures/spec.js';
 
 export const VEGA_LITE_MIME = 'application/vnd.vegalite.v5+json';
 
@@ -17,8 +17,9 @@ export interface DisplayBundle {
   metadata: Record<string, Json>;
 }
 
-/** The display bundle of a figure: Vega-Lite spec, SVG, PNG (base64) and a plain-text title. */
-export async function figureBundle(spec: Spec): Promise<DisplayBundle> {
+/** The display bundle of a figure: Vega-Lite spec (data rounded for display), SVG, PNG (base64) and a plain-text title. */
+export async function figureBundle(full: Spec): Promise<DisplayBundle> {
+  const spec = forDisplay(full);
   const svg = await toSvg(spec);
   const title = spec.title && typeof spec.title === 'object' && !Array.isArray(spec.title) ? String(spec.title.text) : 'figure';
   return {

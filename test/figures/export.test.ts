@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exportFigure, fontFile, svgToPng, toSvg, toVega } from '../../src/figures/export.js';
-import { FONT, topLevel } from '../../src/figures/spec.js';
+import { FONT, forDisplay, topLevel, type Spec } from '../../src/figures/spec.js';
 import { sweepRow } from '../../src/figures/sweep.js';
 import { syntheticSummary } from './fixtures.js';
 
@@ -21,6 +21,19 @@ test('SVG export draws the figure with the fixed font', async () => {
   assert.match(svg, /^<svg/);
   assert.match(svg, /DejaVu Sans/);
   assert.match(svg, /learning rate η/);
+});
+
+test('SVG geometry is written to 1/100 px, text untouched', async () => {
+  const svg = await toSvg(spec);
+  const geometry = [...svg.matchAll(/ (?:d|transform|x|y|x1|x2|y1|y2|width|height)="([^"]*)"/g)].map((m) => m[1]).join(' ');
+  assert.ok(geometry.length > 100, 'the figure has geometry');
+  assert.doesNotMatch(geometry, /\.\d{3}/, 'no coordinate with more than 2 decimals');
+  assert.match(svg, /learning rate η/);
+});
+
+test('forDisplay rounds inline data to 6 significant digits and leaves everything else as it was', () => {
+  const s: Spec = { title: 'π', layer: [{ data: { values: [{ lr: 0.123456789012, label: 'a', n: 3 }] }, mark: { type: 'line', strokeWidth: 1.23456789 } }] };
+  assert.deepEqual(forDisplay(s), { title: 'π', layer: [{ data: { values: [{ lr: 0.123457, label: 'a', n: 3 }] }, mark: { type: 'line', strokeWidth: 1.23456789 } }] });
 });
 
 test('PNG export has the PNG signature and the SVG size times the scale', async () => {
