@@ -4,6 +4,7 @@
  * elementwise.c. Every array is addressed by a byte offset into that buffer,
  * so inputs are read and outputs written where the backend keeps tensor data.
  * All ranges are checked against the buffer length before any access.
+ * Besides, dgemv on Float64Arrays for the float64 bookkeeping of Lanczos.
  */
 #include <cblas.h>
 #include <node_api.h>
@@ -279,6 +280,43 @@ static napi_value to_float(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A Float64Array argument: its data and element count; false if it is not one. */
+static bool get_f64(napi_env env, napi_value v, double **data, size_t *count) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  return napi_get_typedarray_info(env, v, &type, count, (void **)data, &buffer, &offset) == napi_ok && type == napi_float64_array;
+}
+
+/*
+ * gemv64(trans, m, n, alpha, A, x, beta, y) on Float64Arrays, A row-major m x n:
+ * y = alpha A x + beta y (trans false; x of n, y of m) or y = alpha A^T x + beta y
+ * (trans true; x of m, y of n). Lanczos keeps its Krylov basis as the rows of A.
+ */
+static napi_value gemv64(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  bool trans;
+  int64_t m, n;
+  double alpha, beta, *A, *x, *y;
+  size_t lenA, lenX, lenY;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 8 ||
+      napi_get_value_bool(env, argv[0], &trans) != napi_ok || !get_int(env, argv[1], &m) || !get_int(env, argv[2], &n) ||
+      napi_get_value_double(env, argv[3], &alpha) != napi_ok || !get_f64(env, argv[4], &A, &lenA) ||
+      !get_f64(env, argv[5], &x, &lenX) || napi_get_value_double(env, argv[6], &beta) != napi_ok ||
+      !get_f64(env, argv[7], &y, &lenY)) {
+    napi_throw_type_error(env, NULL, "eos_native.gemv64: expected (boolean, 2 integers, number, 2 Float64Arrays, number, Float64Array)");
+    return NULL;
+  }
+  const int64_t rows = trans ? n : m, cols = trans ? m : n;
+  if (m < 1 || n < 1 || m > INT32_MAX || n > INT32_MAX || (uint64_t)(m * n) > lenA || (uint64_t)cols > lenX || (uint64_t)rows > lenY) {
+    napi_throw_range_error(env, NULL, "eos_native.gemv64: dimensions exceed the arrays");
+    return NULL;
+  }
+  cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, (int)m, (int)n, alpha, A, (int)n, x, 1, beta, y, 1);
+  return NULL;
+}
+
 /* info(): { threads, config } of the loaded OpenBLAS (config names the chosen CPU kernels). */
 static napi_value blas_info(napi_env env, napi_callback_info info) {
   (void)info;
@@ -301,6 +339,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"split", NULL, split, NULL, NULL, NULL, napi_enumerable, NULL},
       {"slice", NULL, slice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"toFloat", NULL, to_float, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gemv64", NULL, gemv64, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

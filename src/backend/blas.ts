@@ -11,7 +11,8 @@
  * comparisons with broadcasting, sum / max over contiguous axes, slicing,
  * concatenation, splitting and casts to float32 (the stock kernels for these
  * loop in JS). Anything a native kernel does not handle (other dtypes, empty
- * tensors, unusual broadcasting or axes) goes to the stock kernel.
+ * tensors, unusual broadcasting or axes) goes to the stock kernel. The addon's
+ * float64 dgemv serves the Krylov basis of Lanczos.
  *
  * Independently of the addon, `registerWasmFixes` removes copies and JS-side
  * allocations from a few stock kernels and the Sum gradient.
@@ -51,8 +52,12 @@ interface NativeAddon {
   split(buffer: ArrayBuffer, xOffset: number, outer: number, outOffsets: number[], inners: number[]): void;
   slice(buffer: ArrayBuffer, xOffset: number, outOffset: number, shape: number[], begin: number[], size: number[]): void;
   toFloat(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, n: number): void;
+  gemv64: Gemv64;
   info(): { threads: number; config: string };
 }
+
+/** y = alpha op(A) x + beta y on float64, A row-major m x n, op(A) = A^T when `trans` (BLAS dgemv). */
+export type Gemv64 = (trans: boolean, m: number, n: number, alpha: number, A: Float64Array, x: Float64Array, beta: number, y: Float64Array) => void;
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
 interface WasmBackend {
@@ -281,6 +286,11 @@ export function enableNativeKernels(): BlasInfo | null {
   }
   const { config, threads } = lib.info();
   return { library: config, threads };
+}
+
+/** OpenBLAS dgemv while the native kernels are enabled (null otherwise): Lanczos's float64 bookkeeping. */
+export function nativeGemv64(): Gemv64 | null {
+  return replaced ? native().gemv64 : null;
 }
 
 /** Restore the stock wasm kernels (gradient code materialises transposes again). */
