@@ -38,8 +38,13 @@ export interface WorkloadFile {
   /** Relative Ritz-residual tolerance and iteration cap of the training-time sharpness estimate. */
   tol: number;
   maxIter: number;
-  /** Relative Ritz residual of the reference eigenvalue at theta1 (its eigenvalue error is about the square). */
+  /** Relative Ritz residual of the reference eigenvalues (their error is about the square). */
   referenceTol: number;
+  /**
+   * Where the sharpness figures are measured: GD from theta0 at lr for `steps` steps with a
+   * warm-started estimate every `every` steps, as training does it (one point per estimate).
+   */
+  trajectory: { steps: number; every: number };
   /** GD learning rate (1.9 / sharpness at theta0, i.e. near the edge of stability); set by the engine run. */
   lr?: number;
   /** Engine loss at theta0, for the cross-check. */
@@ -52,21 +57,39 @@ export interface WorkloadFile {
     v: string;
     /** Start vector of the fixed-length Lanczos. */
     lanczosStart: string;
-    /** Written by the engine run: theta0 after one GD step, the top eigenvector at theta0, grad and H v at theta0. */
+    /** Written by the engine run: theta0 after one GD step, grad and H v at theta0. */
     theta1: string;
-    warmStart: string;
     engineGrad: string;
     engineHvp: string;
+    /** Written by the engine run: the trajectory points (points x numParams) and their warm starts (the previous estimate's top eigenvector). */
+    trajectoryThetas: string;
+    trajectoryWarmStarts: string;
   };
 }
 
-/** Measurements of one implementation on one workload (milliseconds are medians). */
+/** One eigenvalue computation at one trajectory point. */
+export interface Eigen {
+  ms: number;
+  eigenvalue: number;
+  hvps: number;
+}
+
+/** An eigenvalue method over the trajectory points: mean time per estimate, HVPs, worst relative error against the reference. */
+export interface EigenFigure {
+  ms: number;
+  hvps: { mean: number; min: number; max: number };
+  maxRelError: number;
+}
+
+/** Measurements of one implementation on one workload (grad, HVP and GD step: medians). */
 export interface SideResult {
   gradMs: number;
   hvpMs: number;
   gdStepMs: number;
-  lanczos20: { ms: number; eigenvalue: number; hvps: number };
-  sharpnessWarm: { ms: number; eigenvalue: number; hvps: number };
+  /** Fixed 20-step Lanczos from one random start. */
+  lanczos20: EigenFigure;
+  /** The training-time estimate: warm-started Lanczos to Ritz residual tol * |value|. */
+  sharpnessWarm: EigenFigure;
   peakRssMb: number;
 }
 
@@ -75,8 +98,8 @@ export interface EngineResult extends SideResult {
   loss: number;
   /** Sharpness at theta0 (cold start, training tolerance) whose eigenvector is the warm start. */
   sharpness0: { eigenvalue: number; hvps: number; ms: number };
-  /** Converged top eigenvalue at theta1 (Ritz residual <= referenceTol), the accuracy reference. */
-  referenceEigenvalue: number;
+  /** Converged top eigenvalue at each trajectory point (Ritz residual <= referenceTol, cold start), the accuracy reference. */
+  referenceEigenvalues: number[];
   wasmHeapMb: number;
   /** Live tensors after the workload minus before it (0: no leak). */
   tensorDelta: number;
@@ -84,7 +107,7 @@ export interface EngineResult extends SideResult {
   noBlas: { gradMs: number; hvpMs: number } | null;
 }
 
-/** ours / PyTorch per figure: medians over back-to-back pairs. */
+/** ours / PyTorch per figure: medians over back-to-back pairs; eigenvalue figures: total over the trajectory points. */
 export interface Ratios {
   grad: number;
   gdStep: number;
@@ -104,6 +127,17 @@ export interface TorchResult extends SideResult {
 
 export function writeF32(path: string, data: Float32Array): void {
   writeFileSync(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+}
+
+/** Equal-length vectors as the rows of one float32 file. */
+export function writeRowsF32(path: string, rows: Float32Array[]): void {
+  const out = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
+  let at = 0;
+  for (const r of rows) {
+    out.set(r, at);
+    at += r.length;
+  }
+  writeF32(path, out);
 }
 
 export function readF32(path: string): Float32Array {

@@ -29,10 +29,11 @@ import { gitRevision } from '../src/sweep/provenance.js';
 import { REPO_ROOT } from '../src/util/paths.js';
 import { Rng } from '../src/util/random.js';
 import { PYTHON, writeF32, type BenchModel, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
-import { renderMarkdown, readReport, writeReport, type BenchReport, type WorkloadReport } from './report.js';
+import { renderMarkdown, readReport, SCHEMA, writeReport, type BenchReport, type WorkloadReport } from './report.js';
 import { runMemoryCheck } from './memory.js';
 import { timeProfile } from './profile.js';
 import { parseProfile } from '../src/sweep/profiles.js';
+import { RecordSpec } from '../src/sweep/schema.js';
 import type { BackendInfo } from '../src/backend/index.js';
 import type { LossName } from '../src/objective/index.js';
 
@@ -48,6 +49,8 @@ interface WorkloadDef {
 }
 
 const FCN = [200, 200];
+/** The record settings of an experiment that sets none. */
+const TRAINING_RECORD = RecordSpec.parse({});
 const WORKLOADS: WorkloadDef[] = [
   ...(['relu', 'tanh'] as const).flatMap((activation) =>
     (['mse', 'ce'] as const).map((loss) => ({
@@ -130,9 +133,11 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
         repeats: opts.quick || def.heavy ? 3 : 11,
         repeatsLong: opts.quick || def.heavy ? 1 : 5,
         lanczosSteps: 20,
-        tol: 1e-3,
+        tol: TRAINING_RECORD.sharpnessTol,
         maxIter: 100,
         referenceTol: def.heavy ? 1e-4 : 1e-6,
+        // At the engine's default cadence: an estimate every record.sharpnessEvery steps, warm-started from the last.
+        trajectory: { steps: (def.heavy ? 1 : opts.quick ? 3 : 10) * TRAINING_RECORD.sharpnessEvery, every: TRAINING_RECORD.sharpnessEvery },
         files: {
           X: join(dir, `${def.dataset}-X.f32`),
           Y: join(dir, `${def.dataset}-Y.f32`),
@@ -140,9 +145,10 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
           v: file('v'),
           lanczosStart: file('q0'),
           theta1: file('theta1'),
-          warmStart: file('v0'),
           engineGrad: file('grad'),
           engineHvp: file('hvp'),
+          trajectoryThetas: file('trajectory-thetas'),
+          trajectoryWarmStarts: file('trajectory-warm'),
         },
       };
       writeF32(w.files.theta0, built.init(0));
@@ -169,6 +175,7 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
         numParams: built.numParams,
         chunk: w.chunk,
         repeats: [w.repeats, w.repeatsLong],
+        trajectory: w.trajectory,
         engine: result.engine,
         torch: result.torch,
         ratios: result.ratios,
@@ -234,7 +241,7 @@ async function main(): Promise<void> {
 
 function emptyReport(threads: number, quick: boolean): BenchReport {
   return {
-    schema: 1,
+    schema: SCHEMA,
     provenance: {
       date: new Date().toISOString(),
       gitRevision: gitRevision(),

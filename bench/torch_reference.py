@@ -1,16 +1,18 @@
 """PyTorch reference for `npm run bench`: the same workload on the same data and theta.
 
 Usage: torch_reference.py <workload.json>, then one JSON command per stdin line
-({"op": "grad"}, "hvp", "gdStep", "lanczos20", "sharpnessWarm", "checks", "info"),
-each answered by one JSON line; timed commands time one call (milliseconds).
-bench/workload.ts drives it, alternating with the engine's own measurements.
+({"op": "grad"}, "hvp", "gdStep", "checks", "info", and "lanczos20" or
+"sharpnessWarm" with "point": i), each answered by one JSON line; timed commands
+time one call (milliseconds). bench/workload.ts drives it, alternating with the
+engine's own measurements.
 
 The workload file (written by bench/run.ts) names float32 little-endian files:
 inputs X [n, d], targets Y [n, k], the parameter vector theta0 in the engine's
 (PyTorch state_dict) layout, a probe vector v, the start vector of the 20-step
-Lanczos, theta1 (theta0 after one GD step) and v0 (the top eigenvector at
-theta0, the warm start). It also names the engine's gradient and H v at theta0,
-which this script compares against its own. The model is an nn.Module loaded
+Lanczos, theta1 (theta0 after one GD step), and the points of a GD trajectory
+with the warm start of each point's sharpness estimate (the previous estimate's
+top eigenvector). It also names the engine's gradient and H v at theta0, which
+this script compares against its own. The model is an nn.Module loaded
 from theta, and gradients and HVPs follow Cohen et al.'s reference code
 (autograd.grad over the parameters, double backward for H v).
 """
@@ -134,17 +136,19 @@ class Server:
             raise SystemExit(f"torch model has {numel} parameters, the engine {w['numParams']}")
         self.obj = Objective(self.model, read_f32(files["X"], (n, d)), read_f32(files["Y"], (n, k)), w["loss"], w["chunk"])
         self.params = list(self.model.parameters())
-        self.theta0 = read_f32(files["theta0"])
-        self.theta1 = read_f32(files["theta1"])
+        p = w["numParams"]
+        self.thetas = {"theta0": read_f32(files["theta0"]), "theta1": read_f32(files["theta1"])}
+        for i, theta in enumerate(read_f32(files["trajectoryThetas"]).reshape(-1, p)):
+            self.thetas[f"point{i}"] = theta
+        self.warm_starts = read_f32(files["trajectoryWarmStarts"]).reshape(-1, p)
         self.v = read_f32(files["v"])
         self.q0 = read_f32(files["lanczosStart"])
-        self.v0 = read_f32(files["warmStart"])
         self.at = None
 
     def load(self, which):
-        """Put the parameters at theta0 or theta1 (GD steps move them elsewhere)."""
+        """Put the parameters at theta0, theta1 or trajectory point i ("point<i>"); GD steps move them elsewhere."""
         if self.at != which:
-            load_theta(self.model, self.w["layout"], self.theta0 if which == "theta0" else self.theta1)
+            load_theta(self.model, self.w["layout"], self.thetas[which])
             self.at = which
 
     def gd_step(self):
@@ -169,10 +173,10 @@ class Server:
             "lossRelDiff": abs(loss0 - self.w["engineLoss"]) / abs(self.w["engineLoss"]),
             "gradRelDiff": rel_diff(read_f32(files["engineGrad"]), grad0),
             "hvpRelDiff": rel_diff(read_f32(files["engineHvp"]), hv0),
-            "gdStepRelDiff": rel_diff(stepped, self.theta1),
+            "gdStepRelDiff": rel_diff(stepped, self.thetas["theta1"]),
         }
 
-    def handle(self, op):
+    def handle(self, op, point):
         if op == "checks":
             return self.checks()
         if op == "grad":
@@ -184,12 +188,13 @@ class Server:
         if op == "gdStep":
             return {"ms": timed(self.gd_step)[0]}
         if op == "lanczos20":
-            self.load("theta1")
+            self.load(f"point{point}")
             ms, (value, _, iters) = timed(lambda: lanczos(self.obj.hvp, self.q0, self.w["lanczosSteps"]))
             return {"ms": ms, "eigenvalue": value, "hvps": iters}
         if op == "sharpnessWarm":
-            self.load("theta1")
-            ms, (value, _, iters) = timed(lambda: lanczos(self.obj.hvp, self.v0, self.w["maxIter"], self.w["tol"]))
+            self.load(f"point{point}")
+            warm = self.warm_starts[point]
+            ms, (value, _, iters) = timed(lambda: lanczos(self.obj.hvp, warm, self.w["maxIter"], self.w["tol"]))
             return {"ms": ms, "eigenvalue": value, "hvps": iters}
         if op == "info":
             return {
@@ -206,8 +211,8 @@ def main():
         server = Server(json.load(f))
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
-        op = json.loads(line)["op"]
-        print(json.dumps(server.handle(op)), flush=True)
+        command = json.loads(line)
+        print(json.dumps(server.handle(command["op"], command.get("point"))), flush=True)
 
 
 if __name__ == "__main__":

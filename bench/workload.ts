@@ -14,9 +14,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
 import { disableNativeKernels } from '../src/backend/blas.js';
 import { buildModel } from '../src/models/index.js';
-import { makeObjective } from '../src/objective/index.js';
+import { makeObjective, type Objective } from '../src/objective/index.js';
 import { float64MatVec, lanczos, sharpness, type LanczosResult } from '../src/sharpness/index.js';
-import { median, medianMs, PYTHON, readF32, writeF32, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
+import { median, medianMs, PYTHON, readF32, writeF32, writeRowsF32, type Eigen, type EigenFigure, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
 
 const REFERENCE_MAX_ITER = 150;
 /** Learning rate as a multiple of 1 / sharpness: 1.9 is just below the stability limit 2. */
@@ -60,8 +60,8 @@ class TorchServer {
     await this.next();
   }
 
-  async request<T>(op: string): Promise<T> {
-    this.proc.stdin.write(`${JSON.stringify({ op })}\n`);
+  async request<T>(op: string, point?: number): Promise<T> {
+    this.proc.stdin.write(`${JSON.stringify({ op, point })}\n`);
     return (await this.next()) as T;
   }
 
@@ -70,19 +70,20 @@ class TorchServer {
   }
 }
 
-/** `repeats` alternating pairs (after `warmup` pairs): engine call, pause, PyTorch call, pause. */
+/** `repeats` alternating pairs (after `warmup` pairs): engine call, pause, PyTorch call (at trajectory `point`), pause. */
 async function pairs<T, U extends { ms: number }>(
   ours: () => T,
   torch: TorchServer,
   op: string,
   repeats: number,
   warmup: number,
+  point?: number,
 ): Promise<{ ours: Timed<T>[]; torch: U[] }> {
   const out: { ours: Timed<T>[]; torch: U[] } = { ours: [], torch: [] };
   for (let i = 0; i < warmup + repeats; i++) {
     const a = timed(ours);
     await sleep(SWITCH_PAUSE_MS);
-    const b = await torch.request<U>(op);
+    const b = await torch.request<U>(op, point);
     await sleep(SWITCH_PAUSE_MS);
     if (i >= warmup) {
       out.ours.push(a);
@@ -95,6 +96,46 @@ async function pairs<T, U extends { ms: number }>(
 const medianOf = (xs: { ms: number }[]): number => median(xs.map((x) => x.ms));
 /** Median over pairs of ours / PyTorch: each pair ran back to back, so slow drifts of the machine load cancel. */
 const pairedRatio = (ours: { ms: number }[], torch: { ms: number }[]): number => median(ours.map((o, i) => o.ms / torch[i].ms));
+/** Total time of ours over total of PyTorch's: the cost ratio over a trajectory whose points differ in HVP count. */
+const totalRatio = (ours: { ms: number }[], torch: { ms: number }[]): number => ours.reduce((a, o) => a + o.ms, 0) / torch.reduce((a, t) => a + t.ms, 0);
+
+const relErr = (value: number, reference: number): number => Math.abs(value - reference) / Math.abs(reference);
+
+function eigenFigure(results: Eigen[], references: number[]): EigenFigure {
+  const hvps = results.map((r) => r.hvps);
+  return {
+    ms: results.reduce((a, r) => a + r.ms, 0) / results.length,
+    hvps: { mean: hvps.reduce((a, h) => a + h, 0) / hvps.length, min: Math.min(...hvps), max: Math.max(...hvps) },
+    maxRelError: Math.max(...results.map((r, i) => relErr(r.eigenvalue, references[i]))),
+  };
+}
+
+/** One full-batch GD step in place. */
+function gdStep(objective: Objective, theta: Float32Array, lr: number): void {
+  const { grad } = objective.lossAndGrad(theta);
+  for (let i = 0; i < theta.length; i++) theta[i] -= lr * grad[i];
+}
+
+const eigen = (r: Timed<LanczosResult>): Eigen => ({ ms: r.ms, eigenvalue: r.value.eigenvalues[0], hvps: r.value.matvecs });
+
+/**
+ * GD from theta0 with a warm-started sharpness estimate every `every` steps, as the training
+ * loop does it: the points where the estimates are made and the warm start each one gets.
+ */
+function trajectory(objective: Objective, theta0: Float32Array, lr: number, start: Float64Array, w: WorkloadFile): { thetas: Float32Array[]; warmStarts: Float32Array[] } {
+  const theta = theta0.slice();
+  const thetas: Float32Array[] = [];
+  const warmStarts: Float32Array[] = [];
+  let warm = Float32Array.from(start);
+  for (let step = 1; step <= w.trajectory.steps; step++) {
+    gdStep(objective, theta, lr);
+    if (step % w.trajectory.every !== 0) continue;
+    thetas.push(theta.slice());
+    warmStarts.push(warm);
+    warm = Float32Array.from(sharpness(objective, theta, { tol: w.tol, maxIter: w.maxIter, warmStart: warm }).eigenvectors[0]);
+  }
+  return { thetas, warmStarts };
+}
 
 async function main(): Promise<void> {
   const path = process.argv[2];
@@ -108,18 +149,23 @@ async function main(): Promise<void> {
   const q0 = readF32(w.files.lanczosStart);
   const tensorsBefore = tf.memory().numTensors;
 
-  // Inputs of the PyTorch side that come from the engine: grad, H v, theta1, the warm start, lr.
+  // Inputs of the PyTorch side that come from the engine: grad, H v, theta1, lr, the trajectory points and their warm starts.
   const { loss, grad } = objective.lossAndGrad(theta0);
   writeF32(w.files.engineGrad, grad);
   writeF32(w.files.engineHvp, objective.hvp(theta0, v));
   const cold = timed(() => sharpness(objective, theta0, { tol: w.tol, maxIter: w.maxIter, seed: 1 }));
   const lr = LR_TIMES_SHARPNESS / cold.value.eigenvalues[0];
-  const theta1 = theta0.map((t, i) => t - lr * grad[i]);
+  const theta1 = theta0.slice();
+  gdStep(objective, theta1, lr);
   writeF32(w.files.theta1, theta1);
-  const warmStart = Float32Array.from(cold.value.eigenvectors[0]);
-  writeF32(w.files.warmStart, warmStart);
-  const reference = sharpness(objective, theta1, { tol: w.referenceTol, maxIter: REFERENCE_MAX_ITER, seed: 2 });
-  if (!reference.converged) throw new Error(`${w.name}: reference eigenvalue did not converge in ${REFERENCE_MAX_ITER} HVPs`);
+  const { thetas, warmStarts } = trajectory(objective, theta0, lr, cold.value.eigenvectors[0], w);
+  writeRowsF32(w.files.trajectoryThetas, thetas);
+  writeRowsF32(w.files.trajectoryWarmStarts, warmStarts);
+  const references = thetas.map((theta, i) => {
+    const r = sharpness(objective, theta, { tol: w.referenceTol, maxIter: REFERENCE_MAX_ITER, seed: 2 });
+    if (!r.converged) throw new Error(`${w.name}: reference eigenvalue at trajectory point ${i} did not converge in ${REFERENCE_MAX_ITER} HVPs`);
+    return r.eigenvalues[0];
+  });
   writeFileSync(path, JSON.stringify({ ...w, lr, engineLoss: loss }));
 
   const torch = new TorchServer(path, w.threads);
@@ -129,28 +175,23 @@ async function main(): Promise<void> {
     const g = await pairs(() => objective.lossAndGrad(theta0), torch, 'grad', w.repeats, 1);
     const h = await pairs(() => objective.hvp(theta0, v), torch, 'hvp', w.repeats, 1);
     const theta = theta0.slice();
-    const gdStep = (): void => {
-      const step = objective.lossAndGrad(theta).grad;
-      for (let i = 0; i < theta.length; i++) theta[i] -= lr * step[i];
-    };
-    const s = await pairs(gdStep, torch, 'gdStep', w.repeats, 1);
-    type Eig = { ms: number; eigenvalue: number; hvps: number };
-    // Our 20-step Lanczos includes preparing the Hessian at theta1, as sharpness() does.
-    const lanczos20 = (): LanczosResult => {
-      const H1 = objective.hessianAt(theta1);
+    const s = await pairs(() => gdStep(objective, theta, lr), torch, 'gdStep', w.repeats, 1);
+    // Our 20-step Lanczos includes preparing the Hessian, as sharpness() does.
+    const lanczos20 = (theta: Float32Array): LanczosResult => {
+      const H = objective.hessianAt(theta);
       try {
-        return lanczos(float64MatVec(H1), w.numParams, { maxIter: w.lanczosSteps, tol: 0, init: q0 });
+        return lanczos(float64MatVec(H), w.numParams, { maxIter: w.lanczosSteps, tol: 0, init: q0 });
       } finally {
-        H1.dispose();
+        H.dispose();
       }
     };
-    // The two eigenvalue figures alternate round by round, so the training-time estimate and
-    // PyTorch's 20-step Lanczos are compared under the same load.
-    const l: { ours: Timed<LanczosResult>[]; torch: Eig[] } = { ours: [], torch: [] };
-    const ws: { ours: Timed<LanczosResult>[]; torch: Eig[] } = { ours: [], torch: [] };
-    for (let i = 0; i < w.repeatsLong; i++) {
-      const li = await pairs<LanczosResult, Eig>(lanczos20, torch, 'lanczos20', 1, 0);
-      const wi = await pairs<LanczosResult, Eig>(() => sharpness(objective, theta1, { tol: w.tol, maxIter: w.maxIter, warmStart }), torch, 'sharpnessWarm', 1, 0);
+    // At each trajectory point the four eigenvalue figures alternate, so the training-time
+    // estimate and PyTorch's 20-step Lanczos are compared under the same load.
+    const l: { ours: Timed<LanczosResult>[]; torch: Eigen[] } = { ours: [], torch: [] };
+    const ws: { ours: Timed<LanczosResult>[]; torch: Eigen[] } = { ours: [], torch: [] };
+    for (const [i, theta] of thetas.entries()) {
+      const li = await pairs<LanczosResult, Eigen>(() => lanczos20(theta), torch, 'lanczos20', 1, 0, i);
+      const wi = await pairs<LanczosResult, Eigen>(() => sharpness(objective, theta, { tol: w.tol, maxIter: w.maxIter, warmStart: warmStarts[i] }), torch, 'sharpnessWarm', 1, 0, i);
       l.ours.push(...li.ours);
       l.torch.push(...li.torch);
       ws.ours.push(...wi.ours);
@@ -168,10 +209,6 @@ async function main(): Promise<void> {
     }
     objective.dispose();
 
-    const lastOurs = <T>(xs: Timed<T>[]): T => xs[xs.length - 1].value;
-    const lastTorch = (xs: Eig[]): Eig => ({ ...xs[xs.length - 1], ms: medianOf(xs) });
-    const ourLanczos = lastOurs(l.ours);
-    const ourWarm = lastOurs(ws.ours);
     const engine: EngineResult = {
       loss,
       lr,
@@ -179,9 +216,9 @@ async function main(): Promise<void> {
       hvpMs: medianOf(h.ours),
       gdStepMs: medianOf(s.ours),
       sharpness0: { eigenvalue: cold.value.eigenvalues[0], hvps: cold.value.matvecs, ms: cold.ms },
-      referenceEigenvalue: reference.eigenvalues[0],
-      lanczos20: { ms: medianOf(l.ours), eigenvalue: ourLanczos.eigenvalues[0], hvps: ourLanczos.matvecs },
-      sharpnessWarm: { ms: medianOf(ws.ours), eigenvalue: ourWarm.eigenvalues[0], hvps: ourWarm.matvecs },
+      referenceEigenvalues: references,
+      lanczos20: eigenFigure(l.ours.map(eigen), references),
+      sharpnessWarm: eigenFigure(ws.ours.map(eigen), references),
       peakRssMb,
       wasmHeapMb: heapMb,
       tensorDelta,
@@ -193,16 +230,16 @@ async function main(): Promise<void> {
       gradMs: medianOf(g.torch),
       hvpMs: medianOf(h.torch),
       gdStepMs: medianOf(s.torch),
-      lanczos20: lastTorch(l.torch),
-      sharpnessWarm: lastTorch(ws.torch),
+      lanczos20: eigenFigure(l.torch, references),
+      sharpnessWarm: eigenFigure(ws.torch, references),
     };
     const ratios: Ratios = {
       grad: pairedRatio(g.ours, g.torch),
       gdStep: pairedRatio(s.ours, s.torch),
       hvp: pairedRatio(h.ours, h.torch),
-      lanczos20: pairedRatio(l.ours, l.torch),
-      sharpnessWarm: pairedRatio(ws.ours, ws.torch),
-      sharpnessVsTorch20: pairedRatio(ws.ours, l.torch),
+      lanczos20: totalRatio(l.ours, l.torch),
+      sharpnessWarm: totalRatio(ws.ours, ws.torch),
+      sharpnessVsTorch20: totalRatio(ws.ours, l.torch),
     };
     process.stdout.write(`${JSON.stringify({ backend, engine, torch: torchResult, ratios })}\n`);
   } finally {

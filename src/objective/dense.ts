@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { matMulT } from '../backend/gradients.js';
 import { denseForward, denseParams, type DenseParams } from '../models/dense.js';
 import type { DenseStack } from '../models/types.js';
-import { outputGradient, outputHessianTimes, type LossName } from './losses.js';
+import { outputGradient, outputHessianTimes, prediction, type LossName } from './losses.js';
 
 /** The passes at theta for one chunk of samples. */
 export type Linearization = {
@@ -26,7 +26,8 @@ export type Linearization = {
   slopes: tf.Tensor2D[];
   /** act''(a_l) dL/dh_l of the hidden layers (tanh only; zero for relu). */
   curvatures: tf.Tensor2D[];
-  out: tf.Tensor2D;
+  /** The loss's prediction at the output (see losses.prediction), kept for the output Hessian. */
+  prediction: tf.Tensor2D;
 };
 
 function scaled(x: tf.Tensor, s: number): tf.Tensor2D {
@@ -42,17 +43,17 @@ export function linearize(stack: DenseStack, theta: tf.Tensor1D, X: tf.Tensor2D,
   const hidden = preActivations.slice(0, -1);
   // tanh' = 1 - tanh^2, with tanh(a_l) = h_l.
   const slopes = stack.activation === 'relu' ? hidden.map((a) => tf.step(a)) : hidden.map((_, l) => tf.sub(1, tf.square(inputs[l + 1])) as tf.Tensor2D);
-  const out = preActivations[L - 1];
+  const pred = prediction(loss, preActivations[L - 1]);
   const deltas: tf.Tensor2D[] = new Array(L);
   const curvatures: tf.Tensor2D[] = [];
-  deltas[L - 1] = tf.mul(invN, outputGradient(loss, out, Y));
+  deltas[L - 1] = tf.mul(invN, outputGradient(pred, Y));
   for (let l = L - 1; l > 0; l--) {
     const dh = scaled(matMulT(deltas[l], weights[l], false, false), stack.layers[l].inputScale);
     deltas[l - 1] = tf.mul(slopes[l - 1], dh);
     // tanh'' dL/dh = -2 tanh tanh' dL/dh = -2 h delta.
     if (stack.activation === 'tanh') curvatures[l - 1] = tf.mul(-2, tf.mul(inputs[l], deltas[l - 1]));
   }
-  return { weights, inputs, deltas, slopes, curvatures, out };
+  return { weights, inputs, deltas, slopes, curvatures, prediction: pred };
 }
 
 /** H v of one chunk, as the stack's parameter blocks in layer order; v as cut by denseParams. */
@@ -72,7 +73,7 @@ export function hessianBlocks(stack: DenseStack, lin: Linearization, v: DensePar
     Ra.push(r as tf.Tensor2D);
     if (l < L - 1) Rh.push(tf.mul(lin.slopes[l], r) as tf.Tensor2D);
   });
-  let Rdelta = tf.mul(invN, outputHessianTimes(loss, lin.out, Ra[L - 1])) as tf.Tensor2D;
+  let Rdelta = tf.mul(invN, outputHessianTimes(loss, lin.prediction, Ra[L - 1])) as tf.Tensor2D;
   const blocks: tf.Tensor[][] = new Array(L);
   for (let l = L - 1; l >= 0; l--) {
     const layer = stack.layers[l];

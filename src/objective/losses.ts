@@ -23,14 +23,18 @@ export function lossSum(name: LossName): (out: tf.Tensor2D, target: tf.Tensor2D)
   return name === 'mse' ? mseSum : crossEntropySum;
 }
 
-/** dl/df per sample, closed form: f - y (MSE) or softmax(f) - y (CE). */
-export function outputGradient(name: LossName, out: tf.Tensor2D, target: tf.Tensor2D): tf.Tensor2D {
-  return tf.sub(name === 'mse' ? out : tf.softmax(out), target);
+/** What the loss compares with the target: f itself (MSE) or p = softmax(f) (CE). */
+export function prediction(name: LossName, out: tf.Tensor2D): tf.Tensor2D {
+  return name === 'mse' ? out : tf.softmax(out);
 }
 
-/** (d2l/df2) r per sample, closed form: r (MSE) or (diag(p) - p p^T) r with p = softmax(f) (CE). */
-export function outputHessianTimes(name: LossName, out: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D {
+/** dl/df per sample, closed form: prediction - y (f - y for MSE, softmax(f) - y for CE). */
+export function outputGradient(pred: tf.Tensor2D, target: tf.Tensor2D): tf.Tensor2D {
+  return tf.sub(pred, target);
+}
+
+/** (d2l/df2) r per sample, closed form: r (MSE) or (diag(p) - p p^T) r with p = prediction = softmax(f) (CE). */
+export function outputHessianTimes(name: LossName, pred: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D {
   if (name === 'mse') return r;
-  const p = tf.softmax(out);
-  return tf.mul(p, tf.sub(r, tf.sum(tf.mul(p, r), 1, true)));
+  return tf.mul(pred, tf.sub(r, tf.sum(tf.mul(pred, r), 1, true)));
 }
