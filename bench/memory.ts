@@ -1,11 +1,15 @@
 /**
  * Memory-growth check (`npm run bench -- --memory`): the engine's own GD loop
  * (src/train/gd.ts) for 10,000 steps with a warm-started sharpness estimate
- * every few steps on a small net, sampling live tensors, RSS and the wasm heap.
+ * every few steps on a small net, sampling live tensors, the wasm heap, and
+ * RSS and the JS heap right after a full garbage collection (without it they
+ * follow the collector's schedule, a sawtooth of ~100 MB, not what is live).
  * Flat means: the same tensor count and wasm heap size at every sample after
- * warm-up, and the RSS high-water mark of the last tenth of the samples within
- * RSS_SLACK_MB of that of the first tenth after warm-up (RSS dips after GCs).
+ * warm-up, and the RSS and JS-heap high-water marks of the last tenth of the
+ * samples within SLACK_MB of those of the first tenth after warm-up.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
 import { loadDataset, oneHot } from '../src/data/index.js';
@@ -26,18 +30,31 @@ export interface MemoryReport {
   blas: boolean;
   /** Samples every `sampleEvery` steps. */
   sampleEvery: number;
-  samples: { step: number; tensors: number; rssMb: number; wasmHeapMb: number }[];
+  samples: { step: number; tensors: number; rssMb: number; jsHeapMb: number; wasmHeapMb: number }[];
   tensors: { min: number; max: number };
   rssMb: { first: number; last: number; max: number };
+  jsHeapMb: { first: number; last: number; max: number };
   wasmHeapMb: { first: number; last: number };
   flat: boolean;
 }
 
-const RSS_SLACK_MB = 20;
+const SLACK_MB = 20;
 const SAMPLE_EVERY = 100;
 const SHARPNESS_EVERY = 20;
 /** Fraction of the run treated as warm-up (allocator and JIT settling). */
 const WARMUP = 0.1;
+
+/** A full garbage collection (the flag exposes gc to contexts created afterwards). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** High-water marks of the first and last tenth of the samples, and the overall maximum. */
+function highWater(values: number[]): { first: number; last: number; max: number } {
+  const window = Math.max(1, Math.floor(values.length / 10));
+  return { first: Math.max(...values.slice(0, window)), last: Math.max(...values.slice(-window)), max: Math.max(...values) };
+}
 
 export async function runMemoryCheck(opts: { quick: boolean; dataDir: string | undefined }): Promise<MemoryReport> {
   const backend = await initBackend('wasm');
@@ -49,6 +66,7 @@ export async function runMemoryCheck(opts: { quick: boolean; dataDir: string | u
   const lr = 1.9 / sharpness(train, theta0).eigenvalues[0];
   const heap = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength / 2 ** 20;
   const samples: MemoryReport['samples'] = [];
+  const gc = collector();
   const hvpsBefore = train.hvpCount;
   const t0 = performance.now();
   process.stderr.write(`[memory] ${steps} GD steps, lr ${lr.toPrecision(3)}, sharpness every ${SHARPNESS_EVERY} steps\n`);
@@ -58,7 +76,9 @@ export async function runMemoryCheck(opts: { quick: boolean; dataDir: string | u
     { lr, lossGoal: 0, maxSteps: steps, divergenceFactor: Infinity, recordEvery: SAMPLE_EVERY, sharpnessEvery: SHARPNESS_EVERY, nuclearDuringTraining: false },
     {
       onProgress: ({ step }) => {
-        samples.push({ step, tensors: tf.memory().numTensors, rssMb: process.memoryUsage().rss / 2 ** 20, wasmHeapMb: heap() });
+        gc();
+        const { rss, heapUsed } = process.memoryUsage();
+        samples.push({ step, tensors: tf.memory().numTensors, rssMb: rss / 2 ** 20, jsHeapMb: heapUsed / 2 ** 20, wasmHeapMb: heap() });
         if (step % 1000 === 0) process.stderr.write(`[memory] step ${step}: ${samples[samples.length - 1].tensors} tensors, RSS ${samples[samples.length - 1].rssMb.toFixed(0)} MB\n`);
       },
     },
@@ -68,9 +88,8 @@ export async function runMemoryCheck(opts: { quick: boolean; dataDir: string | u
   train.dispose();
 
   const settled = samples.filter((s) => s.step >= WARMUP * steps);
-  const window = Math.max(1, Math.floor(settled.length / 10));
-  const rssFirst = Math.max(...settled.slice(0, window).map((s) => s.rssMb));
-  const rssLast = Math.max(...settled.slice(-window).map((s) => s.rssMb));
+  const rssMb = highWater(settled.map((s) => s.rssMb));
+  const jsHeapMb = highWater(settled.map((s) => s.jsHeapMb));
   const tensors = settled.map((s) => s.tensors);
   const heaps = settled.map((s) => s.wasmHeapMb);
   const report: MemoryReport = {
@@ -85,9 +104,10 @@ export async function runMemoryCheck(opts: { quick: boolean; dataDir: string | u
     sampleEvery: SAMPLE_EVERY,
     samples,
     tensors: { min: Math.min(...tensors), max: Math.max(...tensors) },
-    rssMb: { first: rssFirst, last: rssLast, max: Math.max(...settled.map((s) => s.rssMb)) },
+    rssMb,
+    jsHeapMb,
     wasmHeapMb: { first: heaps[0], last: heaps[heaps.length - 1] },
-    flat: Math.min(...tensors) === Math.max(...tensors) && Math.min(...heaps) === Math.max(...heaps) && rssLast - rssFirst <= RSS_SLACK_MB,
+    flat: Math.min(...tensors) === Math.max(...tensors) && Math.min(...heaps) === Math.max(...heaps) && rssMb.last - rssMb.first <= SLACK_MB && jsHeapMb.last - jsHeapMb.first <= SLACK_MB,
   };
   return report;
 }

@@ -55,11 +55,11 @@ const MD_PATH = join(REPO_ROOT, 'reports', 'bench.md');
 
 export const SCHEMA = 2;
 
-/** The committed report, or null; workloads of an older schema are dropped (the memory and profile sections are kept). */
+/** The committed report, or null; an older schema keeps only its profile timings (the other sections changed shape). */
 export function readReport(): BenchReport | null {
   if (!existsSync(JSON_PATH)) return null;
   const report = JSON.parse(readFileSync(JSON_PATH, 'utf8')) as Omit<BenchReport, 'schema'> & { schema: number };
-  return report.schema === SCHEMA ? (report as BenchReport) : { ...report, schema: SCHEMA, workloads: [] };
+  return report.schema === SCHEMA ? (report as BenchReport) : { ...report, schema: SCHEMA, workloads: [], memory: null };
 }
 
 export function writeReport(report: BenchReport): void {
@@ -91,7 +91,7 @@ export function renderMarkdown(report: BenchReport): string {
   const b = p.backend;
   const lines: string[] = ['# Engine vs PyTorch benchmark', ''];
   lines.push(
-    `${p.date} · git ${p.gitRevision} · ${p.cpu}, ${p.cores} cores · ${p.threads} threads both sides · grad, HVP, GD step: medians of ${p.quick ? '3' : '11 (CNN 3)'} pairs after warm-up · eigenvalue figures: one pair per estimate along a GD trajectory`,
+    `${p.date} · git ${p.gitRevision} · ${p.cpu}, ${p.cores} cores · ${p.threads} threads both sides · grad, HVP, GD step: medians of ${[...new Set(report.workloads.map((w) => w.repeats[0]))].join(' or ')} pairs after warm-up · eigenvalue figures: one pair per estimate along a GD trajectory`,
     '',
     `Engine: tfjs ${p.tfjs} ${b ? `\`${b.name}\`` : ''}${b?.blas ? ` + ${b.blasLibrary} (${b.blasThreads} threads)` : ' without BLAS'} · Node ${p.node} · PyTorch ${p.torch.torch ?? '?'} (Python ${p.torch.python ?? '?'}), same OpenBLAS settings${Object.keys(p.blasEnv).length ? ` (${Object.entries(p.blasEnv).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`,
     '',
@@ -145,7 +145,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
       `${m.date} · git ${m.gitRevision} · ${m.description}: ${m.steps} GD steps, sharpness every ${m.sharpnessEvery} steps (${m.hvps} HVPs) in ${(m.seconds / 60).toFixed(1)} min.`,
       '',
-      `Live tensors ${m.tensors.min}..${m.tensors.max} after warm-up; RSS high-water ${m.rssMb.first.toFixed(1)} MB in the first and ${m.rssMb.last.toFixed(1)} MB in the last tenth of the run (max ${m.rssMb.max.toFixed(1)}); wasm heap ${m.wasmHeapMb.first.toFixed(0)} -> ${m.wasmHeapMb.last.toFixed(0)} MB. Flat: ${check(m.flat)}.`,
+      `Sampled every ${m.sampleEvery} steps after a full garbage collection. Live tensors ${m.tensors.min}..${m.tensors.max} after warm-up; high-water marks in the first and last tenth of the run: RSS ${m.rssMb.first.toFixed(1)} and ${m.rssMb.last.toFixed(1)} MB (max ${m.rssMb.max.toFixed(1)}), JS heap ${m.jsHeapMb.first.toFixed(1)} and ${m.jsHeapMb.last.toFixed(1)} MB; wasm heap ${m.wasmHeapMb.first.toFixed(0)} -> ${m.wasmHeapMb.last.toFixed(0)} MB. Flat: ${check(m.flat)}.`,
       '',
     );
   }

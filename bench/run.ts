@@ -130,7 +130,7 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
         numParams: built.numParams,
         layout: [...built.layout],
         threads: opts.threads,
-        repeats: opts.quick || def.heavy ? 3 : 11,
+        repeats: opts.quick || def.heavy ? 3 : 21,
         repeatsLong: opts.quick || def.heavy ? 1 : 5,
         lanczosSteps: 20,
         tol: TRAINING_RECORD.sharpnessTol,
