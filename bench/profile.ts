@@ -5,11 +5,12 @@
  * that folder.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gitRevision } from '../src/sweep/provenance.js';
 import { profile, type ProfileName } from '../src/sweep/profiles.js';
+import { ResultStore } from '../src/sweep/store.js';
 import { REPO_ROOT } from '../src/util/paths.js';
 
 export interface ProfileTiming {
@@ -38,10 +39,10 @@ export function timeProfile(name: ProfileName, opts: { dataDir: string | undefin
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: REPO_ROOT });
     const seconds = (performance.now() - start) / 1000;
     if (r.status !== 0) throw new Error(`eos sweep --profile ${name} exited with ${r.status ?? r.signal}`);
-    const runs = readdirSync(join(results, 'runs')).map((f) => JSON.parse(readFileSync(join(results, 'runs', f), 'utf8')) as { kind: string; outcome?: string; provenance: { hvps: number } });
+    const runs = new ResultStore(results).runs();
     const gd = runs.filter((x) => x.kind === 'gd');
     const outcomes: Record<string, number> = {};
-    for (const x of gd) outcomes[x.outcome ?? '?'] = (outcomes[x.outcome ?? '?'] ?? 0) + 1;
+    for (const x of gd) outcomes[x.outcome] = (outcomes[x.outcome] ?? 0) + 1;
     return {
       profile: name,
       date: new Date().toISOString(),

@@ -149,6 +149,10 @@ export const FlowResult = z.object({
 });
 export type FlowResult = z.infer<typeof FlowResult>;
 
+/** Any result file of the runs/ folder. */
+export const RunResult = z.discriminatedUnion('kind', [GdResult, FlowResult]);
+export type RunResult = z.infer<typeof RunResult>;
+
 export const SweepSummary = z.object({
   experiment: Experiment,
   lossGoal: z.number(),

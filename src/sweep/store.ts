@@ -5,12 +5,12 @@
  * reported as missing so the run is recomputed, never silently used.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic.js';
 import { REPO_ROOT } from '../util/paths.js';
-import { FlowResult, GdResult, SCHEMA_VERSION, type Experiment } from './schema.js';
+import { FlowResult, GdResult, RunResult, SCHEMA_VERSION, type Experiment } from './schema.js';
 
 export function resolveResultsDir(dir?: string): string {
   return resolve(dir ?? process.env.EOS_RESULTS_DIR ?? join(REPO_ROOT, 'results'));
@@ -82,6 +82,13 @@ export class ResultStore {
 
   readFlow(key: string): FlowResult | null {
     return this.read(key, FlowResult);
+  }
+
+  /** Every result in the folder (a corrupted one is set aside, as on any read). */
+  runs(): RunResult[] {
+    return readdirSync(join(this.dir, 'runs'))
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => this.read(f.slice(0, -'.json'.length), RunResult) ?? []);
   }
 
   write(result: GdResult | FlowResult): void {

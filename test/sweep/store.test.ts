@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { existsSync, mkdtempSync, renameSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { initBackend } from '../../src/backend/index.js';
@@ -36,6 +36,40 @@ test('results record checkpoints relative to the results folder: a moved folder 
     assert.deepEqual(solution, flowSolutionFor(problem, after, flow, 1e-3));
     assert.ok(solution !== undefined && solution.length === 2);
     for (const c of gd.checkpoints) assert.ok(existsSync(after.resolveRecorded(c.file)), c.file);
+  } finally {
+    problem.dispose();
+  }
+});
+
+test('runs() lists every valid result of a folder and sets a corrupted one aside', async () => {
+  await initBackend('wasm');
+  const experiment = Experiment.parse({
+    id: 'listed',
+    dataset: 'diagonal:2:7',
+    model: { kind: 'diagonal', alpha: 0.1 },
+    loss: 'mse',
+    lossGoals: [1e-3],
+    record: { every: 5, sharpnessEvery: 5 },
+  });
+  const problem = await buildProblem(experiment);
+  const root = mkdtempSync(join(tmpdir(), 'eos-store-'));
+  try {
+    const store = new ResultStore(root);
+    const flow = await runFlow(problem, store, () => {});
+    const gd = runGd(problem, store, 0.1, 1e-3, { log: () => {}, flowSolution: flowSolutionFor(problem, store, flow, 1e-3) });
+    writeFileSync(store.runPath('broken'), '{"kind": "gd"');
+    const warnings: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => warnings.push(String(chunk)) > 0) as typeof process.stderr.write;
+    let runs;
+    try {
+      runs = store.runs();
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.deepEqual(runs.map((r) => `${r.kind} ${r.key}`).sort(), [`flow ${flow.key}`, `gd ${gd.key}`].sort());
+    assert.ok(existsSync(`${store.runPath('broken')}.corrupt`) && !existsSync(store.runPath('broken')));
+    assert.match(warnings.join(''), /broken\.json is corrupted/);
   } finally {
     problem.dispose();
   }
