@@ -26,9 +26,12 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** Replaces the built-in manifest entry of the dataset (mirrors, tests). */
   manifest?: DatasetManifest;
+  /** Give up when no data arrives for this long (default 60 s): a stalled connection fails instead of hanging. */
+  stallTimeoutMs?: number;
 }
 
 const PROGRESS_INTERVAL_MS = 200;
+const STALL_TIMEOUT_MS = 60_000;
 
 function megabytes(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
@@ -52,60 +55,75 @@ async function alreadyVerified(path: string, entry: ManifestEntry): Promise<bool
 
 /**
  * Fetches `entry.url` into `<dataDir>/<entry.path>` unless a verified copy is already there.
- * Returns the final path; throws (leaving no `.part` behind) on HTTP errors, interrupted
- * transfers and size or checksum mismatches.
+ * Returns the final path; throws (leaving no `.part` behind) on HTTP errors, interrupted or
+ * stalled transfers and size or checksum mismatches.
  */
-export async function downloadFile(entry: ManifestEntry & { url: string }, dataDir: string, opts: Pick<DownloadOptions, 'onProgress'> = {}): Promise<string> {
+export async function downloadFile(entry: ManifestEntry & { url: string }, dataDir: string, opts: Pick<DownloadOptions, 'onProgress' | 'stallTimeoutMs'> = {}): Promise<string> {
   const dest = join(dataDir, entry.path);
   if (await alreadyVerified(dest, entry)) return dest;
   const onProgress = opts.onProgress ?? stderrProgress;
   const part = `${dest}.part`;
   await mkdir(dirname(dest), { recursive: true });
-  let res: Response;
-  try {
-    res = await fetch(entry.url);
-  } catch (err) {
-    const cause = (err as Error).cause as Error | undefined;
-    throw new Error(`download of ${entry.url} failed: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: err });
-  }
-  if (!res.ok || !res.body) throw new Error(`download of ${entry.url} failed: HTTP ${res.status} ${res.statusText}`);
-  const header = Number(res.headers.get('content-length'));
-  const total = entry.bytes ?? (header > 0 ? header : undefined);
-  const acc = new DigestAccumulator();
-  const started = Date.now();
   let received = 0;
-  let lastReport = 0;
-  const report = (done: boolean) => {
-    const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
-    onProgress({ file: entry.path, received, total, rate: received / seconds, done });
+  // A watchdog re-armed by every chunk: when it fires, the pending fetch or body read
+  // fails with the stall as its reason.
+  const stallMs = opts.stallTimeoutMs ?? STALL_TIMEOUT_MS;
+  const watchdog = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => watchdog.abort(new Error(`stalled: no data for ${stallMs / 1000} s`)), stallMs);
   };
-  const fh = await open(part, 'w');
+  arm();
   try {
+    let res: Response;
     try {
-      const reader = res.body.getReader();
-      for (let next = await reader.read(); !next.done; next = await reader.read()) {
-        const chunk = next.value;
-        acc.update(chunk);
-        await fh.write(chunk);
-        received += chunk.length;
-        if (Date.now() - lastReport >= PROGRESS_INTERVAL_MS) {
-          lastReport = Date.now();
-          report(false);
-        }
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
+      res = await fetch(entry.url, { signal: watchdog.signal });
+    } catch (err) {
+      const cause = (err as Error).cause as Error | undefined;
+      throw new Error(`download of ${entry.url} failed: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: err });
     }
-    report(true);
-    checkDigests(`${dest} (downloaded from ${entry.url})`, entry, acc.digest());
-  } catch (err) {
-    await rm(part, { force: true });
-    if (err instanceof DataFileError) throw err;
-    throw new Error(`download of ${entry.url} interrupted after ${received} bytes: ${(err as Error).message}`, { cause: err });
+    if (!res.ok || !res.body) throw new Error(`download of ${entry.url} failed: HTTP ${res.status} ${res.statusText}`);
+    const header = Number(res.headers.get('content-length'));
+    const total = entry.bytes ?? (header > 0 ? header : undefined);
+    const acc = new DigestAccumulator();
+    const started = Date.now();
+    let lastReport = 0;
+    const report = (done: boolean) => {
+      const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
+      onProgress({ file: entry.path, received, total, rate: received / seconds, done });
+    };
+    const fh = await open(part, 'w');
+    try {
+      try {
+        const reader = res.body.getReader();
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          arm();
+          const chunk = next.value;
+          acc.update(chunk);
+          await fh.write(chunk);
+          received += chunk.length;
+          if (Date.now() - lastReport >= PROGRESS_INTERVAL_MS) {
+            lastReport = Date.now();
+            report(false);
+          }
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      report(true);
+      checkDigests(`${dest} (downloaded from ${entry.url})`, entry, acc.digest());
+    } catch (err) {
+      await rm(part, { force: true });
+      if (err instanceof DataFileError) throw err;
+      throw new Error(`download of ${entry.url} interrupted after ${received} bytes: ${(err as Error).message}`, { cause: err });
+    }
+    await rename(part, dest);
+    return dest;
+  } finally {
+    clearTimeout(timer);
   }
-  await rename(part, dest);
-  return dest;
 }
 
 /**

@@ -53,6 +53,13 @@ before(async () => {
   server = createServer((req, res) => {
     const url = req.url ?? '';
     requests.push(url);
+    if (url === '/stalled.bin') {
+      // Headers and a third of the body, then silence with the connection open.
+      res.writeHead(200, { 'content-length': PAYLOAD.length });
+      res.write(PAYLOAD.subarray(0, 100_000));
+      return;
+    }
+    if (url === '/silent.bin') return;
     if (url === '/interrupted.bin') {
       res.writeHead(200, { 'content-length': PAYLOAD.length });
       res.write(PAYLOAD.subarray(0, 100_000), () => res.destroy());
@@ -75,7 +82,14 @@ before(async () => {
   routes.set('/short.bin', PAYLOAD.subarray(0, 1000));
 });
 
-after(() => new Promise<void>((ok) => server.close(() => ok())));
+after(
+  () =>
+    new Promise<void>((ok) => {
+      server.close(() => ok());
+      // The stalled responses never end on their own.
+      server.closeAllConnections();
+    }),
+);
 
 describe('downloadFile', () => {
   test('streams to .part, reports progress, verifies and renames; a verified file is not fetched again', async () => {
@@ -143,6 +157,19 @@ describe('downloadFile', () => {
     try {
       const entry = { ...entryFor('fake/file.bin', PAYLOAD), url: `${base}/interrupted.bin` };
       await assert.rejects(downloadFile(entry, dir, { onProgress: () => {} }), /download of http:\/\/127\.0\.0\.1:\d+\/interrupted\.bin interrupted after \d+ bytes/);
+      assert.deepEqual(await listFiles(dir), []);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('a stalled transfer fails after the stall timeout and leaves nothing behind', { timeout: 10_000 }, async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const midway = { ...entryFor('fake/file.bin', PAYLOAD), url: `${base}/stalled.bin` };
+      await assert.rejects(downloadFile(midway, dir, { onProgress: () => {}, stallTimeoutMs: 300 }), /stalled\.bin interrupted after 100000 bytes: stalled: no data for 0\.3 s/);
+      const silent = { ...entryFor('fake/file.bin', PAYLOAD), url: `${base}/silent.bin` };
+      await assert.rejects(downloadFile(silent, dir, { onProgress: () => {}, stallTimeoutMs: 300 }), /download of http:\/\/127\.0\.0\.1:\d+\/silent\.bin failed: stalled: no data for 0\.3 s/);
       assert.deepEqual(await listFiles(dir), []);
     } finally {
       await cleanup();
