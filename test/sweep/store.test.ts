@@ -9,17 +9,23 @@ import { Experiment } from '../../src/sweep/schema.js';
 import { ResultStore } from '../../src/sweep/store.js';
 import { buildProblem } from '../../src/train/problem.js';
 
-test('results record checkpoints relative to the results folder: a moved folder still finds the flow solution', async () => {
+/** A small diagonal-net experiment: its flow and a GD run take well under a second. */
+async function diagonalProblem(id: string) {
   await initBackend('wasm');
-  const experiment = Experiment.parse({
-    id: 'moved',
-    dataset: 'diagonal:2:7',
-    model: { kind: 'diagonal', alpha: 0.1 },
-    loss: 'mse',
-    lossGoals: [1e-3],
-    record: { every: 5, sharpnessEvery: 5 },
-  });
-  const problem = await buildProblem(experiment);
+  return buildProblem(
+    Experiment.parse({
+      id,
+      dataset: 'diagonal:2:7',
+      model: { kind: 'diagonal', alpha: 0.1 },
+      loss: 'mse',
+      lossGoals: [1e-3],
+      record: { every: 5, sharpnessEvery: 5 },
+    }),
+  );
+}
+
+test('results record checkpoints relative to the results folder: a moved folder still finds the flow solution', async () => {
+  const problem = await diagonalProblem('moved');
   const root = mkdtempSync(join(tmpdir(), 'eos-store-'));
   try {
     const before = new ResultStore(join(root, 'a'));
@@ -42,16 +48,7 @@ test('results record checkpoints relative to the results folder: a moved folder 
 });
 
 test('runs() lists every valid result of a folder and sets a corrupted one aside', async () => {
-  await initBackend('wasm');
-  const experiment = Experiment.parse({
-    id: 'listed',
-    dataset: 'diagonal:2:7',
-    model: { kind: 'diagonal', alpha: 0.1 },
-    loss: 'mse',
-    lossGoals: [1e-3],
-    record: { every: 5, sharpnessEvery: 5 },
-  });
-  const problem = await buildProblem(experiment);
+  const problem = await diagonalProblem('listed');
   const root = mkdtempSync(join(tmpdir(), 'eos-store-'));
   try {
     const store = new ResultStore(root);
