@@ -7,7 +7,7 @@
 Registers the tslab kernel under .jupyter/ in the repository (JUPYTER_PATH points
 there, nothing is installed for the user), runs every notebook of notebooks/ (or
 the named ones) top to bottom with nbclient, and writes each executed notebook
-back with its outputs (in place, or into --output-dir). The profile comes from
+back with its outputs, charts as their Vega-Lite specs only (in place, or into --output-dir). The profile comes from
 EOS_PROFILE (default quick), as in an interactive kernel.
 
 A failing cell stops its notebook: the runner prints the notebook, the cell and
@@ -63,6 +63,24 @@ def cell_report(cell) -> str:
     return "\n".join(lines) or "(the cell wrote nothing; see the kernel's stderr above)"
 
 
+STATIC_FALLBACKS = ("image/svg+xml", "image/png")
+
+
+def strip_chart_fallbacks(nb) -> None:
+    """Drop the SVG and PNG copies of every Vega-Lite chart from the stored outputs.
+
+    A live kernel sends them for viewers without Vega-Lite, but stored they triple
+    the size of a figure-heavy notebook (01 and 05 went over 2 MB). The spec stays:
+    JupyterLab renders it, and the report draws it with vega-embed.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if any(mime.startswith("application/vnd.vegalite.") for mime in data):
+                for mime in STATIC_FALLBACKS:
+                    data.pop(mime, None)
+
+
 def execute(path: Path, out_dir: Path, timeout: int) -> bool:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", record_timing=False, resources={"metadata": {"path": str(NOTEBOOKS)}})
@@ -77,6 +95,7 @@ def execute(path: Path, out_dir: Path, timeout: int) -> bool:
                 ok = False
                 print(f"FAILED {path.name}, cell {index}:\n{cell.source}\n--- output ---\n{cell_report(cell)}", file=sys.stderr, flush=True)
                 break
+    strip_chart_fallbacks(nb)
     nbformat.write(nb, out_dir / path.name)
     print(f"{'wrote' if ok else 'wrote (partly executed)'} {out_dir / path.name}", flush=True)
     return ok
