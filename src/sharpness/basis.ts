@@ -88,7 +88,7 @@ export class KrylovBasis {
     const count = c.length;
     const gemv = nativeGemv64();
     if (gemv) {
-      gemv(true, count, n, 1, this.vectorsFrom(from), Float64Array.from(c), 1, y);
+      gemv(true, count, n, 1, this.vectorsFrom(from), c instanceof Float64Array ? c : Float64Array.from(c), 1, y);
       return;
     }
     for (let s = 0; s < n; s += BLOCK) {
