@@ -4,7 +4,8 @@
  * elementwise.c. Every array is addressed by a byte offset into that buffer,
  * so inputs are read and outputs written where the backend keeps tensor data.
  * All ranges are checked against the buffer length before any access.
- * Besides, dgemv on Float64Arrays for the float64 bookkeeping of Lanczos.
+ * Besides, dgemv on Float64Arrays for the float64 bookkeeping of Lanczos, and
+ * the Hessian-vector product of dense stacks in one call (dense_hvp.c).
  */
 #include <cblas.h>
 #include <node_api.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "dense_hvp.h"
 #include "elementwise.h"
 
 #define GEMM_ARGS 12
@@ -317,6 +319,86 @@ static napi_value gemv64(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A Float32Array argument: its data and element count; false if it is not one. */
+static bool get_f32(napi_env env, napi_value v, float **data, size_t *count) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  return napi_get_typedarray_info(env, v, &type, count, (void **)data, &buffer, &offset) == napi_ok && type == napi_float32_array;
+}
+
+#define DENSE_HEADER 6
+#define DENSE_FIELDS 10
+#define DENSE_MAX_LAYERS 64
+
+/* A heap array of `elements` floats at a byte offset given as a double, or NULL for a negative offset when `optional`. */
+static bool heap_array(const double offset, int64_t elements, bool optional, float *base, size_t length, const float **out) {
+  if (optional && offset < 0) {
+    *out = NULL;
+    return true;
+  }
+  if (offset != (double)(int64_t)offset || !in_range((int64_t)offset, elements, length)) return false;
+  *out = base + (int64_t)offset / 4;
+  return true;
+}
+
+/*
+ * denseHvp(buffer, plan, v, out): out += H v for one chunk of a dense stack
+ * (dense_hvp.c), from the passes at theta kept on the wasm heap `buffer`.
+ * plan (Float64Array): n, layers, activation, loss, 1/n, prediction offset, then
+ * per layer: in, out, scale, W and b offsets in v (b: -1 for none), and the byte
+ * offsets of the layer's input, weight, delta, slope and curvature (-1: none).
+ */
+static napi_value dense_hvp(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  void *data;
+  size_t length, planCount, vCount, outCount;
+  double *plan;
+  float *v, *out;
+  if (!get_args(env, info, 4, argv, &data, &length, "eos_native.denseHvp: expected (ArrayBuffer, Float64Array, Float32Array, Float32Array)")) return NULL;
+  if (!get_f64(env, argv[1], &plan, &planCount) || !get_f32(env, argv[2], &v, &vCount) || !get_f32(env, argv[3], &out, &outCount)) {
+    napi_throw_type_error(env, NULL, "eos_native.denseHvp: expected (ArrayBuffer, Float64Array, Float32Array, Float32Array)");
+    return NULL;
+  }
+  const int64_t n = (int64_t)plan[0], L = planCount >= DENSE_HEADER ? (int64_t)plan[1] : 0;
+  if (planCount < DENSE_HEADER || L < 1 || L > DENSE_MAX_LAYERS || planCount != (size_t)(DENSE_HEADER + DENSE_FIELDS * L) || n < 1 ||
+      n > INT32_MAX || (plan[2] != DENSE_RELU && plan[2] != DENSE_TANH) || (plan[3] != DENSE_MSE && plan[3] != DENSE_CE) ||
+      vCount != outCount) {
+    napi_throw_range_error(env, NULL, "eos_native.denseHvp: bad plan header or vector lengths");
+    return NULL;
+  }
+  float *base = (float *)data;
+  dense_layer layers[DENSE_MAX_LAYERS];
+  dense_chunk chunk = {n, (int)L, (enum dense_activation)plan[2], (enum dense_loss)plan[3], (float)plan[4], NULL, layers};
+  for (int64_t l = 0; l < L; l++) {
+    const double *f = plan + DENSE_HEADER + DENSE_FIELDS * l;
+    dense_layer *y = &layers[l];
+    y->in = (int64_t)f[0];
+    y->out = (int64_t)f[1];
+    y->scale = (float)f[2];
+    y->w = (int64_t)f[3];
+    y->b = (int64_t)f[4];
+    const bool hidden = l < L - 1;
+    const bool ok = y->in >= 1 && y->out >= 1 && y->in <= INT32_MAX && y->out <= INT32_MAX && (l == 0 || y->in == layers[l - 1].out) &&
+                    y->w >= 0 && (uint64_t)(y->w + y->in * y->out) <= vCount && (y->b < 0 || (uint64_t)(y->b + y->out) <= vCount) &&
+                    heap_array(f[5], n * y->in, false, base, length, &y->input) &&
+                    heap_array(f[6], y->in * y->out, false, base, length, &y->weight) &&
+                    heap_array(f[7], n * y->out, false, base, length, &y->delta) &&
+                    heap_array(f[8], n * y->out, !hidden, base, length, &y->slope) && (hidden || !y->slope) &&
+                    heap_array(f[9], n * y->out, true, base, length, &y->curvature) && (hidden || !y->curvature);
+    if (!ok) {
+      napi_throw_range_error(env, NULL, "eos_native.denseHvp: a layer of the plan does not fit its arrays");
+      return NULL;
+    }
+  }
+  if (chunk.loss == DENSE_CE && !heap_array(plan[5], n * layers[L - 1].out, false, base, length, &chunk.prediction)) {
+    napi_throw_range_error(env, NULL, "eos_native.denseHvp: the prediction does not fit the heap");
+    return NULL;
+  }
+  if (!dense_hvp_f32(&chunk, v, out)) napi_throw_error(env, NULL, "eos_native.denseHvp: out of memory");
+  return NULL;
+}
+
 /* info(): { threads, config } of the loaded OpenBLAS (config names the chosen CPU kernels). */
 static napi_value blas_info(napi_env env, napi_callback_info info) {
   (void)info;
@@ -340,6 +422,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"slice", NULL, slice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"toFloat", NULL, to_float, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gemv64", NULL, gemv64, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"denseHvp", NULL, dense_hvp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

@@ -12,7 +12,8 @@
  * concatenation, splitting and casts to float32 (the stock kernels for these
  * loop in JS). Anything a native kernel does not handle (other dtypes, empty
  * tensors, unusual broadcasting or axes) goes to the stock kernel. The addon's
- * float64 dgemv serves the Krylov basis of Lanczos.
+ * float64 dgemv serves the Krylov basis of Lanczos, and its dense-stack HVP
+ * (one call per product) the Hessian operator of dense models.
  *
  * Independently of the addon, `registerWasmFixes` removes copies and JS-side
  * allocations from a few stock kernels and the Sum gradient.
@@ -53,6 +54,7 @@ interface NativeAddon {
   slice(buffer: ArrayBuffer, xOffset: number, outOffset: number, shape: number[], begin: number[], size: number[]): void;
   toFloat(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, n: number): void;
   gemv64: Gemv64;
+  denseHvp(buffer: ArrayBuffer, plan: Float64Array, v: Float32Array, out: Float32Array): void;
   info(): { threads: number; config: string };
 }
 
@@ -291,6 +293,24 @@ export function enableNativeKernels(): BlasInfo | null {
 /** OpenBLAS dgemv while the native kernels are enabled (null otherwise): Lanczos's float64 bookkeeping. */
 export function nativeGemv64(): Gemv64 | null {
   return replaced ? native().gemv64 : null;
+}
+
+/** The addon's dense-stack Hessian-vector product (native/src/dense_hvp.c) on the active wasm backend's heap. */
+export interface NativeDenseHvp {
+  /** Byte offset of a tensor's data on the wasm heap (the plan addresses the kept passes by it). */
+  offsetOf(t: tf.Tensor): number;
+  /** out += H v for the chunk a plan describes (layout in native/src/eos_native.c, denseHvp). */
+  apply(plan: Float64Array, v: Float32Array, out: Float32Array): void;
+}
+
+/** The native dense HVP while the native kernels are enabled and wasm is the active backend (null otherwise). */
+export function nativeDenseHvp(): NativeDenseHvp | null {
+  if (!replaced || tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmBackend;
+  return {
+    offsetOf: (t) => offset(backend, t),
+    apply: (plan, v, out) => native().denseHvp(heap(backend), plan, v, out),
+  };
 }
 
 /** Restore the stock wasm kernels (gradient code materialises transposes again). */

@@ -89,6 +89,33 @@ export function hessianBlocks(stack: DenseStack, lin: Linearization, v: DensePar
   return blocks.flat();
 }
 
+/**
+ * The plan of one chunk for the addon's R-operator (native/src/dense_hvp.c,
+ * layout in eos_native.c's denseHvp): the same recurrences as hessianBlocks over
+ * the same kept passes, addressed by their byte offsets on the wasm heap.
+ */
+export function nativePlan(stack: DenseStack, lin: Linearization, loss: LossName, invN: number, offsetOf: (t: tf.Tensor) => number): Float64Array {
+  const L = stack.layers.length;
+  const header = [lin.inputs[0].shape[0], L, stack.activation === 'relu' ? 0 : 1, loss === 'mse' ? 0 : 1, invN, loss === 'ce' ? offsetOf(lin.prediction) : -1];
+  const layers = stack.layers.flatMap((layer, l) => {
+    const [out, inp] = layer.weight.shape;
+    const hidden = l < L - 1;
+    return [
+      inp,
+      out,
+      layer.inputScale,
+      layer.weight.offset,
+      layer.bias ? layer.bias.offset : -1,
+      offsetOf(lin.inputs[l]),
+      offsetOf(lin.weights[l]),
+      offsetOf(lin.deltas[l]),
+      hidden ? offsetOf(lin.slopes[l]) : -1,
+      hidden && stack.activation === 'tanh' ? offsetOf(lin.curvatures[l]) : -1,
+    ];
+  });
+  return Float64Array.from([...header, ...layers]);
+}
+
 /** Per-chunk block lists summed block by block and flattened into one parameter vector. */
 export function sumBlocks(parts: tf.Tensor[][]): tf.Tensor1D {
   const total = parts.reduce((acc, part) => acc.map((t, i) => tf.add(t, part[i])));

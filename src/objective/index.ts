@@ -6,9 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types.js';
 import { lossSum, type LossName } from './losses.js';
-import { hessianBlocks, linearize, sumBlocks } from './dense.js';
+import { hessianBlocks, linearize, nativePlan, sumBlocks } from './dense.js';
 import { denseParams } from '../models/dense.js';
 import { withScope } from '../backend/index.js';
+import { nativeDenseHvp } from '../backend/blas.js';
 
 export { LOSSES, type LossName } from './losses.js';
 
@@ -98,9 +99,17 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     if (dense) {
       const t = tf.tensor1d(theta);
       const lins = chunks.map((c) => tf.tidy(() => linearize(dense, t, c.X, c.Y, lossName, invN)));
+      // With the addon, each product is one native call over the kept passes.
+      const kernel = nativeDenseHvp();
+      const plans = kernel && lins.map((lin) => nativePlan(dense, lin, lossName, invN, kernel.offsetOf));
       return {
         apply: (v) => {
           checkV(v);
+          if (kernel && plans) {
+            const out = new Float32Array(model.numParams);
+            for (const plan of plans) kernel.apply(plan, v, out);
+            return out;
+          }
           return withScope(() => {
             const V = denseParams(dense, tf.tensor1d(v));
             return sumBlocks(lins.map((lin) => hessianBlocks(dense, lin, V, lossName, invN))).dataSync() as Float32Array;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/index.js';
-import { ADDON_PATH, disableNativeKernels, enableNativeKernels } from '../../src/backend/blas.js';
+import { ADDON_PATH, disableNativeKernels, enableNativeKernels, nativeDenseHvp } from '../../src/backend/blas.js';
 import { buildModel } from '../../src/models/index.js';
 import { makeObjective } from '../../src/objective/index.js';
 import { Rng } from '../../src/util/random.js';
@@ -192,33 +192,67 @@ test('native concat and casts to float32 match the stock kernels', { skip }, () 
   });
 });
 
-test('gradient and exact HVP are the same with native and stock kernels (tanh, cross-entropy)', { skip }, () => {
-  const n = 64;
-  const d = 12;
-  const k = 4;
-  const X = new Float32Array(n * d);
-  rng.fillNormal(X, 1);
-  const Y = new Float32Array(n * k);
-  for (let i = 0; i < n; i++) Y[i * k + (i % k)] = 1;
-  const model = buildModel({ kind: 'fcn', widths: [16, 8], activation: 'tanh' }, [d], k);
-  const objective = makeObjective(model, { X, Y, n, d, k }, 'ce');
-  const theta = model.init(3);
-  const v = new Float32Array(model.numParams);
-  rng.fillNormal(v, 1);
-  const native = { grad: objective.lossAndGrad(theta).grad, hvp: objective.hvp(theta, v) };
-  disableNativeKernels();
-  const stock = { grad: objective.lossAndGrad(theta).grad, hvp: objective.hvp(theta, v) };
-  enableNativeKernels();
-  objective.dispose();
-  for (const key of ['grad', 'hvp'] as const) {
-    let err = 0;
-    let norm = 0;
-    for (let i = 0; i < stock[key].length; i++) {
-      err += (native[key][i] - stock[key][i]) ** 2;
-      norm += stock[key][i] ** 2;
-    }
-    assert.ok(Math.sqrt(err / norm) < 1e-5, `${key}: relative difference ${Math.sqrt(err / norm)}`);
+const relativeDifference = (a: Float32Array, b: Float32Array): number => {
+  let err = 0;
+  let norm = 0;
+  for (let i = 0; i < b.length; i++) {
+    err += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
   }
+  return Math.sqrt(err / norm);
+};
+
+// The native dense HVP (one addon call per chunk) against the tfjs R-operator it replaces.
+const denseCases = [
+  { activation: 'relu', loss: 'mse', parameterization: 'standard' },
+  { activation: 'relu', loss: 'ce', parameterization: 'standard' },
+  { activation: 'tanh', loss: 'mse', parameterization: 'standard' },
+  { activation: 'tanh', loss: 'ce', parameterization: 'standard' },
+  { activation: 'relu', loss: 'mse', parameterization: 'ntk' },
+  { activation: 'tanh', loss: 'ce', parameterization: 'mup' },
+] as const;
+
+for (const c of denseCases) {
+  test(`gradient and exact HVP are the same with native and stock kernels (${c.activation} ${c.loss} ${c.parameterization}, two chunks)`, { skip }, () => {
+    const n = 64;
+    const d = 12;
+    const k = 4;
+    const X = new Float32Array(n * d);
+    rng.fillNormal(X, 1);
+    const Y = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) Y[i * k + (i % k)] = 1;
+    const model = buildModel({ kind: 'fcn', widths: [16, 8], activation: c.activation, parameterization: c.parameterization }, [d], k);
+    const objective = makeObjective(model, { X, Y, n, d, k }, c.loss, { chunkSize: 40 });
+    const theta = model.init(3);
+    const v = new Float32Array(model.numParams);
+    rng.fillNormal(v, 1);
+    assert.ok(nativeDenseHvp(), 'the native dense HVP is active');
+    const native = { grad: objective.lossAndGrad(theta).grad, hvp: objective.hvp(theta, v) };
+    disableNativeKernels();
+    assert.equal(nativeDenseHvp(), null, 'no native dense HVP with the stock kernels');
+    const stock = { grad: objective.lossAndGrad(theta).grad, hvp: objective.hvp(theta, v) };
+    enableNativeKernels();
+    objective.dispose();
+    for (const key of ['grad', 'hvp'] as const) {
+      const diff = relativeDifference(native[key], stock[key]);
+      assert.ok(diff < 1e-5, `${key}: relative difference ${diff}`);
+    }
+  });
+}
+
+test('the native dense HVP rejects a plan that does not fit its arrays', { skip }, () => {
+  const kernel = nativeDenseHvp();
+  assert.ok(kernel);
+  const v = new Float32Array(12);
+  const out = new Float32Array(12);
+  const beyondHeap = 2 ** 40;
+  // One layer 3 -> 4 on 2 samples, MSE: the input offset lies outside the heap.
+  const plan = (input: number, weightOffset: number) => Float64Array.from([2, 1, 0, 0, 0.5, -1, 3, 4, 1, weightOffset, -1, input, 0, 0, -1, -1]);
+  assert.throws(() => kernel.apply(plan(beyondHeap, 0), v, out), /denseHvp: a layer of the plan does not fit/);
+  assert.throws(() => kernel.apply(plan(0, 1), v, out), /denseHvp: a layer of the plan does not fit/, 'W block past the end of v');
+  assert.throws(() => kernel.apply(Float64Array.from([2, 1, 0, 0, 0.5, -1]), v, out), /denseHvp: bad plan header/);
+  assert.throws(() => kernel.apply(plan(0, 0), v, new Float32Array(11)), /denseHvp: bad plan header or vector lengths/);
+  assert.deepEqual(Array.from(out), new Array(12).fill(0), 'nothing written');
 });
 
 test('zero-copy Identity and Cast: results share data and dispose independently', () => {
