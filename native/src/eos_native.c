@@ -5,7 +5,8 @@
  * so inputs are read and outputs written where the backend keeps tensor data.
  * All ranges are checked against the buffer length before any access.
  * Besides, dgemv on Float64Arrays for the float64 bookkeeping of Lanczos, and
- * the Hessian-vector product of dense stacks in one call (dense_hvp.c).
+ * the loss, gradient and Hessian-vector product of dense stacks in one call
+ * each (dense.c).
  */
 #include <cblas.h>
 #include <node_api.h>
@@ -13,7 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dense_hvp.h"
+#include "dense.h"
 #include "elementwise.h"
 
 #define GEMM_ARGS 12
@@ -327,9 +328,39 @@ static bool get_f32(napi_env env, napi_value v, float **data, size_t *count) {
   return napi_get_typedarray_info(env, v, &type, count, (void **)data, &buffer, &offset) == napi_ok && type == napi_float32_array;
 }
 
-#define DENSE_HEADER 6
-#define DENSE_FIELDS 10
+#define DENSE_HEADER 5
+#define DENSE_SHAPE 5
+#define DENSE_PASSES 5
 #define DENSE_MAX_LAYERS 64
+
+/*
+ * A dense-stack plan (Float64Array): n, layers, activation, loss, 1/n, then per
+ * layer `fields` numbers starting with in, out, scale and the element offsets of
+ * W and b in the parameter vector (b: -1 for none), then `trailing` numbers.
+ * Fills chunk and layers' shapes; false (after throwing) when it does not fit a
+ * parameter vector of `params` floats.
+ */
+static bool dense_plan(napi_env env, const double *plan, size_t count, int fields, int trailing, size_t params, dense_chunk *chunk,
+                       dense_layer *layers, const char *name) {
+  const int64_t n = count >= DENSE_HEADER ? (int64_t)plan[0] : 0, L = count >= DENSE_HEADER ? (int64_t)plan[1] : 0;
+  if (count < DENSE_HEADER || L < 1 || L > DENSE_MAX_LAYERS || count != (size_t)(DENSE_HEADER + fields * L + trailing) || n < 1 ||
+      n > INT32_MAX || (plan[2] != DENSE_RELU && plan[2] != DENSE_TANH) || (plan[3] != DENSE_MSE && plan[3] != DENSE_CE)) {
+    napi_throw_range_error(env, NULL, name);
+    return false;
+  }
+  *chunk = (dense_chunk){n, (int)L, (enum dense_activation)plan[2], (enum dense_loss)plan[3], (float)plan[4], NULL, layers};
+  for (int64_t l = 0; l < L; l++) {
+    const double *f = plan + DENSE_HEADER + fields * l;
+    dense_layer *y = &layers[l];
+    *y = (dense_layer){(int64_t)f[0], (int64_t)f[1], (float)f[2], (int64_t)f[3], (int64_t)f[4], NULL, NULL, NULL, NULL, NULL};
+    if (y->in < 1 || y->out < 1 || y->in > INT32_MAX || y->out > INT32_MAX || (l > 0 && y->in != layers[l - 1].out) || y->w < 0 ||
+        (uint64_t)(y->w + y->in * y->out) > params || (y->b >= 0 && (uint64_t)(y->b + y->out) > params)) {
+      napi_throw_range_error(env, NULL, name);
+      return false;
+    }
+  }
+  return true;
+}
 
 /* A heap array of `elements` floats at a byte offset given as a double, or NULL for a negative offset when `optional`. */
 static bool heap_array(const double offset, int64_t elements, bool optional, float *base, size_t length, const float **out) {
@@ -343,55 +374,81 @@ static bool heap_array(const double offset, int64_t elements, bool optional, flo
 }
 
 /*
- * denseHvp(buffer, plan, v, out): out += H v for one chunk of a dense stack
- * (dense_hvp.c), from the passes at theta kept on the wasm heap `buffer`.
- * plan (Float64Array): n, layers, activation, loss, 1/n, prediction offset, then
- * per layer: in, out, scale, W and b offsets in v (b: -1 for none), and the byte
- * offsets of the layer's input, weight, delta, slope and curvature (-1: none).
+ * denseLossGrad(plan, theta, X, Y, grad): grad += the gradient of one chunk's
+ * share of the mean loss, returned (dense.c). plan: 5 numbers per layer; X [n, in]
+ * and Y [n, k] row-major, all Float32Arrays.
+ */
+static napi_value dense_loss_grad(napi_env env, napi_callback_info info) {
+  const char *usage = "eos_native.denseLossGrad: expected (Float64Array, Float32Array x 4)";
+  size_t argc = 5;
+  napi_value argv[5], result;
+  double *plan;
+  float *theta, *X, *Y, *grad;
+  size_t planCount, thetaCount, xCount, yCount, gradCount;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !get_f64(env, argv[0], &plan, &planCount) ||
+      !get_f32(env, argv[1], &theta, &thetaCount) || !get_f32(env, argv[2], &X, &xCount) || !get_f32(env, argv[3], &Y, &yCount) ||
+      !get_f32(env, argv[4], &grad, &gradCount)) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  dense_layer layers[DENSE_MAX_LAYERS];
+  dense_chunk chunk;
+  if (!dense_plan(env, plan, planCount, DENSE_SHAPE, 0, thetaCount, &chunk, layers, "eos_native.denseLossGrad: the plan does not fit theta")) return NULL;
+  if (gradCount != thetaCount || xCount != (size_t)(chunk.n * layers[0].in) || yCount != (size_t)(chunk.n * layers[chunk.layers - 1].out)) {
+    napi_throw_range_error(env, NULL, "eos_native.denseLossGrad: X, Y or grad do not match the plan and theta");
+    return NULL;
+  }
+  double loss;
+  if (!dense_loss_grad_f32(&chunk, theta, X, Y, grad, &loss)) {
+    napi_throw_error(env, NULL, "eos_native.denseLossGrad: out of memory");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_create_double(env, loss, &result));
+  return result;
+}
+
+/*
+ * denseHvp(buffer, plan, v, out): out += H v for one chunk (dense.c), from the
+ * passes at theta kept on the wasm heap `buffer`. plan: per layer the 5 numbers of
+ * its shape, then the byte offsets of its input, weight, delta, slope and
+ * curvature (-1: none); last, the prediction's offset (-1 for MSE).
  */
 static napi_value dense_hvp(napi_env env, napi_callback_info info) {
+  const char *usage = "eos_native.denseHvp: expected (ArrayBuffer, Float64Array, Float32Array, Float32Array)";
   napi_value argv[4];
   void *data;
   size_t length, planCount, vCount, outCount;
   double *plan;
   float *v, *out;
-  if (!get_args(env, info, 4, argv, &data, &length, "eos_native.denseHvp: expected (ArrayBuffer, Float64Array, Float32Array, Float32Array)")) return NULL;
+  if (!get_args(env, info, 4, argv, &data, &length, usage)) return NULL;
   if (!get_f64(env, argv[1], &plan, &planCount) || !get_f32(env, argv[2], &v, &vCount) || !get_f32(env, argv[3], &out, &outCount)) {
-    napi_throw_type_error(env, NULL, "eos_native.denseHvp: expected (ArrayBuffer, Float64Array, Float32Array, Float32Array)");
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  const int64_t n = (int64_t)plan[0], L = planCount >= DENSE_HEADER ? (int64_t)plan[1] : 0;
-  if (planCount < DENSE_HEADER || L < 1 || L > DENSE_MAX_LAYERS || planCount != (size_t)(DENSE_HEADER + DENSE_FIELDS * L) || n < 1 ||
-      n > INT32_MAX || (plan[2] != DENSE_RELU && plan[2] != DENSE_TANH) || (plan[3] != DENSE_MSE && plan[3] != DENSE_CE) ||
-      vCount != outCount) {
-    napi_throw_range_error(env, NULL, "eos_native.denseHvp: bad plan header or vector lengths");
+  if (vCount != outCount) {
+    napi_throw_range_error(env, NULL, "eos_native.denseHvp: v and out differ in length");
     return NULL;
   }
   float *base = (float *)data;
   dense_layer layers[DENSE_MAX_LAYERS];
-  dense_chunk chunk = {n, (int)L, (enum dense_activation)plan[2], (enum dense_loss)plan[3], (float)plan[4], NULL, layers};
+  dense_chunk chunk;
+  if (!dense_plan(env, plan, planCount, DENSE_SHAPE + DENSE_PASSES, 1, vCount, &chunk, layers, "eos_native.denseHvp: the plan does not fit v")) return NULL;
+  const int64_t n = chunk.n, L = chunk.layers;
   for (int64_t l = 0; l < L; l++) {
-    const double *f = plan + DENSE_HEADER + DENSE_FIELDS * l;
+    const double *f = plan + DENSE_HEADER + (DENSE_SHAPE + DENSE_PASSES) * l + DENSE_SHAPE;
     dense_layer *y = &layers[l];
-    y->in = (int64_t)f[0];
-    y->out = (int64_t)f[1];
-    y->scale = (float)f[2];
-    y->w = (int64_t)f[3];
-    y->b = (int64_t)f[4];
     const bool hidden = l < L - 1;
-    const bool ok = y->in >= 1 && y->out >= 1 && y->in <= INT32_MAX && y->out <= INT32_MAX && (l == 0 || y->in == layers[l - 1].out) &&
-                    y->w >= 0 && (uint64_t)(y->w + y->in * y->out) <= vCount && (y->b < 0 || (uint64_t)(y->b + y->out) <= vCount) &&
-                    heap_array(f[5], n * y->in, false, base, length, &y->input) &&
-                    heap_array(f[6], y->in * y->out, false, base, length, &y->weight) &&
-                    heap_array(f[7], n * y->out, false, base, length, &y->delta) &&
-                    heap_array(f[8], n * y->out, !hidden, base, length, &y->slope) && (hidden || !y->slope) &&
-                    heap_array(f[9], n * y->out, true, base, length, &y->curvature) && (hidden || !y->curvature);
+    const bool ok = heap_array(f[0], n * y->in, false, base, length, &y->input) &&
+                    heap_array(f[1], y->in * y->out, false, base, length, &y->weight) &&
+                    heap_array(f[2], n * y->out, false, base, length, &y->delta) &&
+                    heap_array(f[3], n * y->out, !hidden, base, length, &y->slope) && (hidden || !y->slope) &&
+                    heap_array(f[4], n * y->out, true, base, length, &y->curvature) && (hidden || !y->curvature);
     if (!ok) {
-      napi_throw_range_error(env, NULL, "eos_native.denseHvp: a layer of the plan does not fit its arrays");
+      napi_throw_range_error(env, NULL, "eos_native.denseHvp: a layer's passes do not fit the heap");
       return NULL;
     }
   }
-  if (chunk.loss == DENSE_CE && !heap_array(plan[5], n * layers[L - 1].out, false, base, length, &chunk.prediction)) {
+  if (chunk.loss == DENSE_CE && !heap_array(plan[planCount - 1], n * layers[L - 1].out, false, base, length, &chunk.prediction)) {
     napi_throw_range_error(env, NULL, "eos_native.denseHvp: the prediction does not fit the heap");
     return NULL;
   }
@@ -422,6 +479,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"slice", NULL, slice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"toFloat", NULL, to_float, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gemv64", NULL, gemv64, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"denseLossGrad", NULL, dense_loss_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denseHvp", NULL, dense_hvp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

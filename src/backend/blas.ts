@@ -12,8 +12,8 @@
  * concatenation, splitting and casts to float32 (the stock kernels for these
  * loop in JS). Anything a native kernel does not handle (other dtypes, empty
  * tensors, unusual broadcasting or axes) goes to the stock kernel. The addon's
- * float64 dgemv serves the Krylov basis of Lanczos, and its dense-stack HVP
- * (one call per product) the Hessian operator of dense models.
+ * float64 dgemv serves the Krylov basis of Lanczos, and its dense-stack loss,
+ * gradient and HVP (one call per chunk) the objective of dense models.
  *
  * Independently of the addon, `registerWasmFixes` removes copies and JS-side
  * allocations from a few stock kernels and the Sum gradient.
@@ -54,6 +54,7 @@ interface NativeAddon {
   slice(buffer: ArrayBuffer, xOffset: number, outOffset: number, shape: number[], begin: number[], size: number[]): void;
   toFloat(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, n: number): void;
   gemv64: Gemv64;
+  denseLossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array): number;
   denseHvp(buffer: ArrayBuffer, plan: Float64Array, v: Float32Array, out: Float32Array): void;
   info(): { threads: number; config: string };
 }
@@ -295,21 +296,25 @@ export function nativeGemv64(): Gemv64 | null {
   return replaced ? native().gemv64 : null;
 }
 
-/** The addon's dense-stack Hessian-vector product (native/src/dense_hvp.c) on the active wasm backend's heap. */
-export interface NativeDenseHvp {
-  /** Byte offset of a tensor's data on the wasm heap (the plan addresses the kept passes by it). */
+/** The addon's dense stacks (native/src/dense.c): one call per chunk for a gradient or a Hessian-vector product. */
+export interface NativeDense {
+  /** grad += the gradient of one chunk's share of the mean loss, which is returned (plan: nativeStackPlan). */
+  lossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array): number;
+  /** Byte offset of a tensor's data on the wasm heap (an HVP plan addresses the kept passes by it). */
   offsetOf(t: tf.Tensor): number;
-  /** out += H v for the chunk a plan describes (layout in native/src/eos_native.c, denseHvp). */
-  apply(plan: Float64Array, v: Float32Array, out: Float32Array): void;
+  /** out += H v for the chunk an HVP plan describes (nativeHvpPlan). */
+  hvp(plan: Float64Array, v: Float32Array, out: Float32Array): void;
 }
 
-/** The native dense HVP while the native kernels are enabled and wasm is the active backend (null otherwise). */
-export function nativeDenseHvp(): NativeDenseHvp | null {
+/** The native dense kernels while the native kernels are enabled and wasm is the active backend (null otherwise). */
+export function nativeDense(): NativeDense | null {
   if (!replaced || tf.getBackend() !== 'wasm') return null;
   const backend = tf.backend() as unknown as WasmBackend;
+  const lib = native();
   return {
+    lossGrad: (plan, theta, X, Y, grad) => lib.denseLossGrad(plan, theta, X, Y, grad),
     offsetOf: (t) => offset(backend, t),
-    apply: (plan, v, out) => native().denseHvp(heap(backend), plan, v, out),
+    hvp: (plan, v, out) => lib.denseHvp(heap(backend), plan, v, out),
   };
 }
 

@@ -89,31 +89,40 @@ export function hessianBlocks(stack: DenseStack, lin: Linearization, v: DensePar
   return blocks.flat();
 }
 
+const ACTIVATION_CODE = { relu: 0, tanh: 1 } as const;
+const LOSS_CODE = { mse: 0, ce: 1 } as const;
+
 /**
- * The plan of one chunk for the addon's R-operator (native/src/dense_hvp.c,
- * layout in eos_native.c's denseHvp): the same recurrences as hessianBlocks over
- * the same kept passes, addressed by their byte offsets on the wasm heap.
+ * A chunk of n samples through the stack, as the addon's dense kernels read it
+ * (native/src/eos_native.c, dense_plan): header, then per layer its shape and
+ * parameter blocks followed by `perLayer(l)`, then `trailing`.
  */
-export function nativePlan(stack: DenseStack, lin: Linearization, loss: LossName, invN: number, offsetOf: (t: tf.Tensor) => number): Float64Array {
-  const L = stack.layers.length;
-  const header = [lin.inputs[0].shape[0], L, stack.activation === 'relu' ? 0 : 1, loss === 'mse' ? 0 : 1, invN, loss === 'ce' ? offsetOf(lin.prediction) : -1];
+export function nativeStackPlan(stack: DenseStack, n: number, loss: LossName, invN: number, perLayer: (l: number) => number[] = () => [], trailing: number[] = []): Float64Array {
   const layers = stack.layers.flatMap((layer, l) => {
     const [out, inp] = layer.weight.shape;
+    return [inp, out, layer.inputScale, layer.weight.offset, layer.bias ? layer.bias.offset : -1, ...perLayer(l)];
+  });
+  return Float64Array.from([n, stack.layers.length, ACTIVATION_CODE[stack.activation], LOSS_CODE[loss], invN, ...layers, ...trailing]);
+}
+
+/**
+ * The plan of one chunk for the addon's R-operator: the same recurrences as
+ * hessianBlocks over the same kept passes, addressed by their byte offsets on
+ * the wasm heap.
+ */
+export function nativeHvpPlan(stack: DenseStack, lin: Linearization, loss: LossName, invN: number, offsetOf: (t: tf.Tensor) => number): Float64Array {
+  const L = stack.layers.length;
+  const passes = (l: number): number[] => {
     const hidden = l < L - 1;
     return [
-      inp,
-      out,
-      layer.inputScale,
-      layer.weight.offset,
-      layer.bias ? layer.bias.offset : -1,
       offsetOf(lin.inputs[l]),
       offsetOf(lin.weights[l]),
       offsetOf(lin.deltas[l]),
       hidden ? offsetOf(lin.slopes[l]) : -1,
       hidden && stack.activation === 'tanh' ? offsetOf(lin.curvatures[l]) : -1,
     ];
-  });
-  return Float64Array.from([...header, ...layers]);
+  };
+  return nativeStackPlan(stack, lin.inputs[0].shape[0], loss, invN, passes, [loss === 'ce' ? offsetOf(lin.prediction) : -1]);
 }
 
 /** Per-chunk block lists summed block by block and flattened into one parameter vector. */

@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types.js';
 import { lossSum, type LossName } from './losses.js';
-import { hessianBlocks, linearize, nativePlan, sumBlocks } from './dense.js';
+import { hessianBlocks, linearize, nativeHvpPlan, nativeStackPlan, sumBlocks } from './dense.js';
 import { denseParams } from '../models/dense.js';
 import { withScope } from '../backend/index.js';
-import { nativeDenseHvp } from '../backend/blas.js';
+import { nativeDense } from '../backend/blas.js';
 
 export { LOSSES, type LossName } from './losses.js';
 
@@ -51,6 +51,9 @@ export interface SupervisedData {
 interface Chunk {
   X: tf.Tensor2D;
   Y: tf.Tensor2D;
+  /** The same rows as arrays, for the native dense kernels. */
+  x: Float32Array;
+  y: Float32Array;
 }
 
 export function makeObjective(model: Model, data: SupervisedData, lossName: LossName, opts: { chunkSize?: number } = {}): Objective {
@@ -60,10 +63,9 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   const chunks: Chunk[] = [];
   for (let s = 0; s < data.n; s += chunkSize) {
     const m = Math.min(chunkSize, data.n - s);
-    chunks.push({
-      X: tf.tensor2d(data.X.subarray(s * data.d, (s + m) * data.d), [m, data.d]),
-      Y: tf.tensor2d(data.Y.subarray(s * data.k, (s + m) * data.k), [m, data.k]),
-    });
+    const x = data.X.slice(s * data.d, (s + m) * data.d);
+    const y = data.Y.slice(s * data.k, (s + m) * data.k);
+    chunks.push({ X: tf.tensor2d(x, [m, data.d]), Y: tf.tensor2d(y, [m, data.k]), x, y });
   }
   const sumLoss = lossSum(lossName);
   const invN = 1 / data.n;
@@ -100,14 +102,14 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       const t = tf.tensor1d(theta);
       const lins = chunks.map((c) => tf.tidy(() => linearize(dense, t, c.X, c.Y, lossName, invN)));
       // With the addon, each product is one native call over the kept passes.
-      const kernel = nativeDenseHvp();
-      const plans = kernel && lins.map((lin) => nativePlan(dense, lin, lossName, invN, kernel.offsetOf));
+      const kernel = nativeDense();
+      const plans = kernel && lins.map((lin) => nativeHvpPlan(dense, lin, lossName, invN, kernel.offsetOf));
       return {
         apply: (v) => {
           checkV(v);
           if (kernel && plans) {
             const out = new Float32Array(model.numParams);
-            for (const plan of plans) kernel.apply(plan, v, out);
+            for (const plan of plans) kernel.hvp(plan, v, out);
             return out;
           }
           return withScope(() => {
@@ -150,6 +152,12 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     },
     lossAndGrad(theta) {
       check(theta);
+      const kernel = dense && nativeDense();
+      if (kernel) {
+        const grad = new Float32Array(model.numParams);
+        const loss = chunks.reduce((acc, c) => acc + kernel.lossGrad(nativeStackPlan(dense, c.X.shape[0], lossName, invN), theta, c.x, c.y, grad), 0);
+        return { loss, grad };
+      }
       return withScope(() => {
         const t = tf.tensor1d(theta);
         let loss = 0;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/index.js';
-import { ADDON_PATH, disableNativeKernels, enableNativeKernels, nativeDenseHvp } from '../../src/backend/blas.js';
+import { ADDON_PATH, disableNativeKernels, enableNativeKernels, nativeDense } from '../../src/backend/blas.js';
 import { buildModel } from '../../src/models/index.js';
 import { makeObjective } from '../../src/objective/index.js';
 import { Rng } from '../../src/util/random.js';
@@ -226,10 +226,14 @@ for (const c of denseCases) {
     const theta = model.init(3);
     const v = new Float32Array(model.numParams);
     rng.fillNormal(v, 1);
-    assert.ok(nativeDenseHvp(), 'the native dense HVP is active');
+    assert.ok(nativeDense(), 'the native dense kernels are active');
     const native = { grad: objective.lossAndGrad(theta).grad, hvp: objective.hvp(theta, v) };
+    // Divergence must show in the loss: a NaN weight of the first layer, which relu would clip to 0.
+    const diverged = theta.slice();
+    diverged[0] = NaN;
+    assert.ok(Number.isNaN(objective.lossAndGrad(diverged).loss), 'NaN theta gives a NaN loss');
     disableNativeKernels();
-    assert.equal(nativeDenseHvp(), null, 'no native dense HVP with the stock kernels');
+    assert.equal(nativeDense(), null, 'no native dense kernels with the stock kernels');
     const stock = { grad: objective.lossAndGrad(theta).grad, hvp: objective.hvp(theta, v) };
     enableNativeKernels();
     objective.dispose();
@@ -240,19 +244,28 @@ for (const c of denseCases) {
   });
 }
 
-test('the native dense HVP rejects a plan that does not fit its arrays', { skip }, () => {
-  const kernel = nativeDenseHvp();
+test('the native dense kernels reject plans and arrays that do not fit', { skip }, () => {
+  const kernel = nativeDense();
   assert.ok(kernel);
   const v = new Float32Array(12);
   const out = new Float32Array(12);
-  const beyondHeap = 2 ** 40;
-  // One layer 3 -> 4 on 2 samples, MSE: the input offset lies outside the heap.
-  const plan = (input: number, weightOffset: number) => Float64Array.from([2, 1, 0, 0, 0.5, -1, 3, 4, 1, weightOffset, -1, input, 0, 0, -1, -1]);
-  assert.throws(() => kernel.apply(plan(beyondHeap, 0), v, out), /denseHvp: a layer of the plan does not fit/);
-  assert.throws(() => kernel.apply(plan(0, 1), v, out), /denseHvp: a layer of the plan does not fit/, 'W block past the end of v');
-  assert.throws(() => kernel.apply(Float64Array.from([2, 1, 0, 0, 0.5, -1]), v, out), /denseHvp: bad plan header/);
-  assert.throws(() => kernel.apply(plan(0, 0), v, new Float32Array(11)), /denseHvp: bad plan header or vector lengths/);
+  // One layer 3 -> 4 without bias on 2 samples, MSE; W at `weightAt` in v.
+  const shape = (weightAt: number) => [2, 1, 0, 0, 0.5, 3, 4, 1, weightAt, -1];
+  const hvpPlan = (inputAt: number, weightAt = 0) => Float64Array.from([...shape(weightAt), inputAt, 0, 0, -1, -1, -1]);
+  assert.throws(() => kernel.hvp(hvpPlan(2 ** 40), v, out), /denseHvp: a layer's passes do not fit the heap/);
+  assert.throws(() => kernel.hvp(hvpPlan(0, 1), v, out), /denseHvp: the plan does not fit v/, 'W block past the end of v');
+  assert.throws(() => kernel.hvp(Float64Array.from(shape(0)), v, out), /denseHvp: the plan does not fit v/, 'passes missing');
+  assert.throws(() => kernel.hvp(hvpPlan(0), v, new Float32Array(11)), /denseHvp: v and out differ in length/);
+  const gradPlan = (weightAt: number) => Float64Array.from(shape(weightAt));
+  const X = new Float32Array(6);
+  const Y = new Float32Array(8);
+  assert.throws(() => kernel.lossGrad(gradPlan(1), v, X, Y, out), /denseLossGrad: the plan does not fit theta/);
+  assert.throws(() => kernel.lossGrad(gradPlan(0), v, new Float32Array(5), Y, out), /denseLossGrad: X, Y or grad do not match/);
+  assert.throws(() => kernel.lossGrad(Float64Array.from([2, 1, 7, 0, 0.5, 3, 4, 1, 0, -1]), v, X, Y, out), /denseLossGrad: the plan does not fit/, 'unknown activation code');
   assert.deepEqual(Array.from(out), new Array(12).fill(0), 'nothing written');
+  // A valid plan: loss 1/2 * mean ||0 - y||^2 at W = 0 with one-hot targets.
+  Y.set([1, 0, 0, 0, 0, 1, 0, 0]);
+  assert.equal(kernel.lossGrad(gradPlan(0), v, X, Y, out), 0.5);
 });
 
 test('zero-copy Identity and Cast: results share data and dispose independently', () => {

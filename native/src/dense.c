@@ -1,0 +1,229 @@
+/*
+ * Dense stacks in one native call each: the loss and gradient (the passes of
+ * linearize in src/objective/dense.ts) and the Hessian-vector product (its
+ * hessianBlocks). Every sum of two products is accumulated by sgemm (beta = 1),
+ * biases are filled in before the product, bias gradients are sgemv with a row
+ * of ones, and results go straight into the caller's vector. The tfjs versions
+ * allocate a tensor and make a memory pass for each of these; here only the
+ * activations, their slopes and the loss cost a pass.
+ */
+#include "dense.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elementwise.h"
+
+/* Scratch reused across calls (they come in long runs of the same shapes; fresh pages would fault every call). */
+static float *scratch = NULL;
+static size_t scratch_floats = 0;
+
+static float *scratch_of(size_t floats) {
+  if (floats > scratch_floats) {
+    float *grown = realloc(scratch, floats * sizeof(float));
+    if (!grown) return NULL;
+    scratch = grown;
+    scratch_floats = floats;
+  }
+  return scratch;
+}
+
+/* The widest layer input or output that a backward buffer must hold (the data's width excepted). */
+static int64_t widest(const dense_chunk *c) {
+  int64_t width = 0;
+  for (int l = 0; l < c->layers; l++) {
+    if (c->layer[l].out > width) width = c->layer[l].out;
+    if (l > 0 && c->layer[l].in > width) width = c->layer[l].in;
+  }
+  return width;
+}
+
+/* y [n, out] = scale * x W^T + b for W [out, in] (b NULL: no bias); with `accumulate`, y += scale * x W^T. */
+static void affine(int64_t n, const dense_layer *layer, const float *x, const float *W, const float *b, int accumulate, float *y) {
+  const int in = (int)layer->in, o = (int)layer->out;
+  if (b) for (int64_t i = 0; i < n; i++) memcpy(y + i * o, b, sizeof(float) * (size_t)o);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, o, in, layer->scale, x, in, W, in, b || accumulate ? 1.0f : 0.0f, y, o);
+}
+
+/* gW += scale * d^T x for d [n, out], x [n, in]. */
+static void weight_product(int64_t n, const dense_layer *layer, const float *d, const float *x, float *g) {
+  const int in = (int)layer->in, o = (int)layer->out;
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, in, (int)n, layer->scale, d, o, x, in, 1.0f, g + layer->w, in);
+}
+
+/* The layer's blocks of a gradient: gW += scale * d^T x, gb += d^T 1. */
+static void weight_gradient(int64_t n, const dense_layer *layer, const float *d, const float *x, const float *ones, float *g) {
+  weight_product(n, layer, d, x, g);
+  if (layer->b >= 0) cblas_sgemv(CblasRowMajor, CblasTrans, (int)n, (int)layer->out, 1.0f, d, (int)layer->out, ones, 1, 1.0f, g + layer->b, 1);
+}
+
+/* dh [n, in] = scale * d W (+= with `accumulate`). */
+static void input_gradient(int64_t n, const dense_layer *layer, const float *d, const float *W, int accumulate, float *dh) {
+  const int in = (int)layer->in, o = (int)layer->out;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, in, o, layer->scale, d, o, W, in, accumulate ? 1.0f : 0.0f, dh, in);
+}
+
+static float *ones_of(float *at, int64_t n) {
+  for (int64_t i = 0; i < n; i++) at[i] = 1.0f;
+  return at;
+}
+
+int dense_loss_grad_f32(const dense_chunk *c, const float *theta, const float *X, const float *Y, float *grad, double *loss) {
+  const int64_t n = c->n;
+  const int L = c->layers;
+  const int64_t width = widest(c);
+  int64_t kept = 0;
+  for (int l = 0; l < L; l++) kept += c->layer[l].out;
+  /* Every layer's output (h, and f for the last), two backward buffers, a row of ones. */
+  float *base = scratch_of((size_t)(n * (kept + 2 * width) + n));
+  float **h = malloc(sizeof(float *) * (size_t)L);
+  if (!base || !h) {
+    free(h);
+    return 0;
+  }
+  float *next = base;
+  for (int l = 0; l < L; l++) {
+    h[l] = next;
+    next += n * c->layer[l].out;
+  }
+  float *delta = next, *dh = next + n * width;
+  const float *ones = ones_of(next + 2 * n * width, n);
+
+  for (int l = 0; l < L; l++) {
+    const dense_layer *y = &c->layer[l];
+    affine(n, y, l ? h[l - 1] : X, theta + y->w, y->b >= 0 ? theta + y->b : NULL, 0, h[l]);
+    if (l == L - 1) break;
+    const int64_t size = n * y->out;
+    if (c->activation == DENSE_TANH) {
+      unary_f32(UNARY_TANH, h[l], h[l], (size_t)size);
+    } else {
+      /* relu, keeping NaN (a diverged run must show in the loss). */
+      for (int64_t i = 0; i < size; i++) h[l][i] = h[l][i] < 0.0f ? 0.0f : h[l][i];
+    }
+  }
+
+  /* Loss and its gradient at the output: MSE 1/2 ||f - y||^2, CE logsumexp(f) - <f, y>, per sample. */
+  const int k = (int)c->layer[L - 1].out;
+  double total = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    const float *f = h[L - 1] + i * k, *t = Y + i * k;
+    float *d = delta + i * k;
+    if (c->loss == DENSE_MSE) {
+      for (int j = 0; j < k; j++) {
+        const float r = f[j] - t[j];
+        total += 0.5 * (double)r * r;
+        d[j] = c->inv_n * r;
+      }
+    } else {
+      float m = f[0];
+      for (int j = 1; j < k; j++) m = f[j] > m ? f[j] : m;
+      float s = 0.0f, ft = 0.0f;
+      for (int j = 0; j < k; j++) {
+        s += expf(f[j] - m);
+        ft += f[j] * t[j];
+      }
+      const float lse = m + logf(s);
+      total += (double)lse - ft;
+      for (int j = 0; j < k; j++) d[j] = c->inv_n * (expf(f[j] - lse) - t[j]);
+    }
+  }
+  *loss = total * c->inv_n;
+
+  /* Backward: delta_{l-1} = act'(a_{l-1}) scale (delta_l W_l), act' from h = act(a). */
+  for (int l = L - 1; l >= 0; l--) {
+    const dense_layer *y = &c->layer[l];
+    weight_gradient(n, y, delta, l ? h[l - 1] : X, ones, grad);
+    if (l == 0) break;
+    input_gradient(n, y, delta, theta + y->w, 0, dh);
+    const float *a = h[l - 1];
+    const int64_t size = n * y->in;
+    if (c->activation == DENSE_TANH) {
+      for (int64_t i = 0; i < size; i++) dh[i] *= 1.0f - a[i] * a[i];
+    } else {
+      for (int64_t i = 0; i < size; i++) dh[i] = a[i] > 0.0f ? dh[i] : 0.0f;
+    }
+    float *t = delta;
+    delta = dh;
+    dh = t;
+  }
+  free(h);
+  return 1;
+}
+
+int dense_hvp_f32(const dense_chunk *c, const float *v, float *out) {
+  const int64_t n = c->n;
+  const int L = c->layers;
+  const int64_t width = widest(c);
+  int64_t kept = 0;
+  for (int l = 0; l < L; l++) kept += (l < L - 1 ? 2 : 1) * c->layer[l].out;
+  /* Ra of every layer and Rh of the hidden ones, two backward buffers, a row of ones. */
+  float *base = scratch_of((size_t)(n * (kept + 2 * width) + n));
+  float **Ra = malloc(sizeof(float *) * 2 * (size_t)L);
+  if (!base || !Ra) {
+    free(Ra);
+    return 0;
+  }
+  float **Rh = Ra + L;
+  float *next = base;
+  for (int l = 0; l < L; l++) {
+    Ra[l] = next;
+    next += n * c->layer[l].out;
+    Rh[l] = NULL;
+    if (l < L - 1) {
+      Rh[l] = next;
+      next += n * c->layer[l].out;
+    }
+  }
+  float *Rdelta = next, *Rdh = next + n * width;
+  const float *ones = ones_of(next + 2 * n * width, n);
+
+  /* R-forward: Ra_l = s (h_{l-1} V^T + R{h_{l-1}} W^T) + Vb, R{h_l} = act'(a_l) Ra_l. */
+  for (int l = 0; l < L; l++) {
+    const dense_layer *y = &c->layer[l];
+    affine(n, y, y->input, v + y->w, y->b >= 0 ? v + y->b : NULL, 0, Ra[l]);
+    if (l > 0) affine(n, y, Rh[l - 1], y->weight, NULL, 1, Ra[l]);
+    if (l < L - 1) {
+      const int64_t size = n * y->out;
+      for (int64_t i = 0; i < size; i++) Rh[l][i] = y->slope[i] * Ra[l][i];
+    }
+  }
+
+  /* The loss's output Hessian: R{delta_L} = (1/n) r (MSE) or (1/n) (diag(p) - p p^T) r (CE). */
+  const int k = (int)c->layer[L - 1].out;
+  for (int64_t i = 0; i < n; i++) {
+    const float *r = Ra[L - 1] + i * k;
+    float *d = Rdelta + i * k;
+    if (c->loss == DENSE_MSE) {
+      for (int j = 0; j < k; j++) d[j] = c->inv_n * r[j];
+    } else {
+      const float *p = c->prediction + i * k;
+      float pr = 0.0f;
+      for (int j = 0; j < k; j++) pr += p[j] * r[j];
+      for (int j = 0; j < k; j++) d[j] = c->inv_n * p[j] * (r[j] - pr);
+    }
+  }
+
+  /* R-backward: blocks of H v, then R{delta_{l-1}} = act'(a) s (R{delta_l} W + delta_l V) (+ act''(a) dL/dh Ra for tanh). */
+  for (int l = L - 1; l >= 0; l--) {
+    const dense_layer *y = &c->layer[l];
+    weight_gradient(n, y, Rdelta, y->input, ones, out);
+    if (l > 0) weight_product(n, y, y->delta, Rh[l - 1], out);
+    if (l == 0) break;
+    input_gradient(n, y, Rdelta, y->weight, 0, Rdh);
+    input_gradient(n, y, y->delta, v + y->w, 1, Rdh);
+    const dense_layer *below = &c->layer[l - 1];
+    const int64_t size = n * y->in;
+    if (below->curvature) {
+      for (int64_t i = 0; i < size; i++) Rdh[i] = below->slope[i] * Rdh[i] + below->curvature[i] * Ra[l - 1][i];
+    } else {
+      for (int64_t i = 0; i < size; i++) Rdh[i] *= below->slope[i];
+    }
+    float *t = Rdelta;
+    Rdelta = Rdh;
+    Rdh = t;
+  }
+  free(Ra);
+  return 1;
+}
