@@ -30,14 +30,36 @@ static float *scratch_of(size_t floats) {
   return scratch;
 }
 
-/* The widest layer input or output that a backward buffer must hold (the data's width excepted). */
-static int64_t widest(const dense_chunk *c) {
-  int64_t width = 0;
-  for (int l = 0; l < c->layers; l++) {
-    if (c->layer[l].out > width) width = c->layer[l].out;
-    if (l > 0 && c->layer[l].in > width) width = c->layer[l].in;
+/*
+ * Scratch carved into a buffer [n, out] per layer (`outs`) and, when `hidden` is
+ * given, a second one per hidden layer (NULL for the output layer); two backward
+ * buffers [n, widest input or output past the data] (`back`); then a row of n
+ * ones, which is returned (NULL when memory runs out).
+ */
+static const float *carve(const dense_chunk *c, float **outs, float **hidden, float **back) {
+  const int64_t n = c->n;
+  const int L = c->layers;
+  int64_t width = 0, kept = 0;
+  for (int l = 0; l < L; l++) {
+    const dense_layer *y = &c->layer[l];
+    if (y->out > width) width = y->out;
+    if (l > 0 && y->in > width) width = y->in;
+    kept += (hidden && l < L - 1 ? 2 : 1) * y->out;
   }
-  return width;
+  float *next = scratch_of((size_t)(n * (kept + 2 * width) + n));
+  if (!next) return NULL;
+  for (int l = 0; l < L; l++) {
+    outs[l] = next;
+    next += n * c->layer[l].out;
+    if (!hidden) continue;
+    hidden[l] = l < L - 1 ? next : NULL;
+    if (l < L - 1) next += n * c->layer[l].out;
+  }
+  back[0] = next;
+  back[1] = next + n * width;
+  next += 2 * n * width;
+  for (int64_t i = 0; i < n; i++) next[i] = 1.0f;
+  return next;
 }
 
 /* y [n, out] = scale * x W^T + b for W [out, in] (b NULL: no bias); with `accumulate`, y += scale * x W^T. */
@@ -65,31 +87,14 @@ static void input_gradient(int64_t n, const dense_layer *layer, const float *d, 
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, in, o, layer->scale, d, o, W, in, accumulate ? 1.0f : 0.0f, dh, in);
 }
 
-static float *ones_of(float *at, int64_t n) {
-  for (int64_t i = 0; i < n; i++) at[i] = 1.0f;
-  return at;
-}
-
 int dense_loss_grad_f32(const dense_chunk *c, const float *theta, const float *X, const float *Y, float *grad, double *loss) {
   const int64_t n = c->n;
   const int L = c->layers;
-  const int64_t width = widest(c);
-  int64_t kept = 0;
-  for (int l = 0; l < L; l++) kept += c->layer[l].out;
-  /* Every layer's output (h, and f for the last), two backward buffers, a row of ones. */
-  float *base = scratch_of((size_t)(n * (kept + 2 * width) + n));
-  float **h = malloc(sizeof(float *) * (size_t)L);
-  if (!base || !h) {
-    free(h);
-    return 0;
-  }
-  float *next = base;
-  for (int l = 0; l < L; l++) {
-    h[l] = next;
-    next += n * c->layer[l].out;
-  }
-  float *delta = next, *dh = next + n * width;
-  const float *ones = ones_of(next + 2 * n * width, n);
+  float *h[DENSE_MAX_LAYERS], *back[2];
+  /* Every layer's output (h, and f for the last). */
+  const float *ones = carve(c, h, NULL, back);
+  if (!ones) return 0;
+  float *delta = back[0], *dh = back[1];
 
   for (int l = 0; l < L; l++) {
     const dense_layer *y = &c->layer[l];
@@ -148,36 +153,16 @@ int dense_loss_grad_f32(const dense_chunk *c, const float *theta, const float *X
     delta = dh;
     dh = t;
   }
-  free(h);
   return 1;
 }
 
 int dense_hvp_f32(const dense_chunk *c, const float *v, float *out) {
   const int64_t n = c->n;
   const int L = c->layers;
-  const int64_t width = widest(c);
-  int64_t kept = 0;
-  for (int l = 0; l < L; l++) kept += (l < L - 1 ? 2 : 1) * c->layer[l].out;
-  /* Ra of every layer and Rh of the hidden ones, two backward buffers, a row of ones. */
-  float *base = scratch_of((size_t)(n * (kept + 2 * width) + n));
-  float **Ra = malloc(sizeof(float *) * 2 * (size_t)L);
-  if (!base || !Ra) {
-    free(Ra);
-    return 0;
-  }
-  float **Rh = Ra + L;
-  float *next = base;
-  for (int l = 0; l < L; l++) {
-    Ra[l] = next;
-    next += n * c->layer[l].out;
-    Rh[l] = NULL;
-    if (l < L - 1) {
-      Rh[l] = next;
-      next += n * c->layer[l].out;
-    }
-  }
-  float *Rdelta = next, *Rdh = next + n * width;
-  const float *ones = ones_of(next + 2 * n * width, n);
+  float *Ra[DENSE_MAX_LAYERS], *Rh[DENSE_MAX_LAYERS], *back[2];
+  const float *ones = carve(c, Ra, Rh, back);
+  if (!ones) return 0;
+  float *Rdelta = back[0], *Rdh = back[1];
 
   /* R-forward: Ra_l = s (h_{l-1} V^T + R{h_{l-1}} W^T) + Vb, R{h_l} = act'(a_l) Ra_l. */
   for (int l = 0; l < L; l++) {
@@ -224,6 +209,5 @@ int dense_hvp_f32(const dense_chunk *c, const float *v, float *out) {
     Rdelta = Rdh;
     Rdh = t;
   }
-  free(Ra);
   return 1;
 }

@@ -3,6 +3,9 @@
 
 #include <stdint.h>
 
+/* Layers a plan may have (the scratch pointers live on the stack). */
+#define DENSE_MAX_LAYERS 64
+
 enum dense_activation { DENSE_RELU = 0, DENSE_TANH = 1 };
 enum dense_loss { DENSE_MSE = 0, DENSE_CE = 1 };
 

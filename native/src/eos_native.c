@@ -9,6 +9,7 @@
  * each (dense.c).
  */
 #include <cblas.h>
+#include <math.h>
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -331,7 +332,6 @@ static bool get_f32(napi_env env, napi_value v, float **data, size_t *count) {
 #define DENSE_HEADER 5
 #define DENSE_SHAPE 5
 #define DENSE_PASSES 5
-#define DENSE_MAX_LAYERS 64
 
 /*
  * A dense-stack plan (Float64Array): n, layers, activation, loss, 1/n, then per
@@ -342,6 +342,13 @@ static bool get_f32(napi_env env, napi_value v, float **data, size_t *count) {
  */
 static bool dense_plan(napi_env env, const double *plan, size_t count, int fields, int trailing, size_t params, dense_chunk *chunk,
                        dense_layer *layers, const char *name) {
+  /* Every entry finite and within the exactly representable integers, so the casts below are defined. */
+  for (size_t i = 0; i < count; i++) {
+    if (!(fabs(plan[i]) <= 9007199254740992.0)) {
+      napi_throw_range_error(env, NULL, name);
+      return false;
+    }
+  }
   const int64_t n = count >= DENSE_HEADER ? (int64_t)plan[0] : 0, L = count >= DENSE_HEADER ? (int64_t)plan[1] : 0;
   if (count < DENSE_HEADER || L < 1 || L > DENSE_MAX_LAYERS || count != (size_t)(DENSE_HEADER + fields * L + trailing) || n < 1 ||
       n > INT32_MAX || (plan[2] != DENSE_RELU && plan[2] != DENSE_TANH) || (plan[3] != DENSE_MSE && plan[3] != DENSE_CE)) {

@@ -302,6 +302,8 @@ export interface NativeDense {
   lossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array): number;
   /** Byte offset of a tensor's data on the wasm heap (an HVP plan addresses the kept passes by it). */
   offsetOf(t: tf.Tensor): number;
+  /** A float32 tensor's data in place on the wasm heap; valid until the next tensor allocation may grow the heap. */
+  heapView(t: tf.Tensor): Float32Array;
   /** out += H v for the chunk an HVP plan describes (nativeHvpPlan). */
   hvp(plan: Float64Array, v: Float32Array, out: Float32Array): void;
 }
@@ -314,6 +316,7 @@ export function nativeDense(): NativeDense | null {
   return {
     lossGrad: (plan, theta, X, Y, grad) => lib.denseLossGrad(plan, theta, X, Y, grad),
     offsetOf: (t) => offset(backend, t),
+    heapView: (t) => new Float32Array(heap(backend), offset(backend, t), t.size),
     hvp: (plan, v, out) => lib.denseHvp(heap(backend), plan, v, out),
   };
 }

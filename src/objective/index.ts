@@ -51,9 +51,6 @@ export interface SupervisedData {
 interface Chunk {
   X: tf.Tensor2D;
   Y: tf.Tensor2D;
-  /** The same rows as arrays, for the native dense kernels. */
-  x: Float32Array;
-  y: Float32Array;
 }
 
 export function makeObjective(model: Model, data: SupervisedData, lossName: LossName, opts: { chunkSize?: number } = {}): Objective {
@@ -63,9 +60,10 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   const chunks: Chunk[] = [];
   for (let s = 0; s < data.n; s += chunkSize) {
     const m = Math.min(chunkSize, data.n - s);
-    const x = data.X.slice(s * data.d, (s + m) * data.d);
-    const y = data.Y.slice(s * data.k, (s + m) * data.k);
-    chunks.push({ X: tf.tensor2d(x, [m, data.d]), Y: tf.tensor2d(y, [m, data.k]), x, y });
+    chunks.push({
+      X: tf.tensor2d(data.X.subarray(s * data.d, (s + m) * data.d), [m, data.d]),
+      Y: tf.tensor2d(data.Y.subarray(s * data.k, (s + m) * data.k), [m, data.k]),
+    });
   }
   const sumLoss = lossSum(lossName);
   const invN = 1 / data.n;
@@ -155,7 +153,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       const kernel = dense && nativeDense();
       if (kernel) {
         const grad = new Float32Array(model.numParams);
-        const loss = chunks.reduce((acc, c) => acc + kernel.lossGrad(nativeStackPlan(dense, c.X.shape[0], lossName, invN), theta, c.x, c.y, grad), 0);
+        const loss = chunks.reduce((acc, c) => acc + kernel.lossGrad(nativeStackPlan(dense, c.X.shape[0], lossName, invN), theta, kernel.heapView(c.X), kernel.heapView(c.Y), grad), 0);
         return { loss, grad };
       }
       return withScope(() => {

@@ -7,6 +7,7 @@ import { ADDON_PATH, disableNativeKernels, enableNativeKernels, nativeDense } fr
 import { buildModel } from '../../src/models/index.js';
 import { makeObjective } from '../../src/objective/index.js';
 import { Rng } from '../../src/util/random.js';
+import { classificationData } from '../reference/data.js';
 
 const skip = existsSync(ADDON_PATH) ? false : `native addon not built (${ADDON_PATH}): run npm run build:native`;
 
@@ -214,15 +215,9 @@ const denseCases = [
 
 for (const c of denseCases) {
   test(`gradient and exact HVP are the same with native and stock kernels (${c.activation} ${c.loss} ${c.parameterization}, two chunks)`, { skip }, () => {
-    const n = 64;
-    const d = 12;
-    const k = 4;
-    const X = new Float32Array(n * d);
-    rng.fillNormal(X, 1);
-    const Y = new Float32Array(n * k);
-    for (let i = 0; i < n; i++) Y[i * k + (i % k)] = 1;
-    const model = buildModel({ kind: 'fcn', widths: [16, 8], activation: c.activation, parameterization: c.parameterization }, [d], k);
-    const objective = makeObjective(model, { X, Y, n, d, k }, c.loss, { chunkSize: 40 });
+    const data = classificationData(7, 64, 12, 4);
+    const model = buildModel({ kind: 'fcn', widths: [16, 8], activation: c.activation, parameterization: c.parameterization }, [data.d], data.k);
+    const objective = makeObjective(model, data, c.loss, { chunkSize: 40 });
     const theta = model.init(3);
     const v = new Float32Array(model.numParams);
     rng.fillNormal(v, 1);
@@ -262,6 +257,7 @@ test('the native dense kernels reject plans and arrays that do not fit', { skip 
   assert.throws(() => kernel.lossGrad(gradPlan(1), v, X, Y, out), /denseLossGrad: the plan does not fit theta/);
   assert.throws(() => kernel.lossGrad(gradPlan(0), v, new Float32Array(5), Y, out), /denseLossGrad: X, Y or grad do not match/);
   assert.throws(() => kernel.lossGrad(Float64Array.from([2, 1, 7, 0, 0.5, 3, 4, 1, 0, -1]), v, X, Y, out), /denseLossGrad: the plan does not fit/, 'unknown activation code');
+  assert.throws(() => kernel.lossGrad(Float64Array.from([NaN, 1, 0, 0, 0.5, 3, 4, 1, 0, -1]), v, X, Y, out), /denseLossGrad: the plan does not fit/, 'NaN in the plan');
   assert.deepEqual(Array.from(out), new Array(12).fill(0), 'nothing written');
   // A valid plan: loss 1/2 * mean ||0 - y||^2 at W = 0 with one-hot targets.
   Y.set([1, 0, 0, 0, 0, 1, 0, 0]);
@@ -283,15 +279,9 @@ test('zero-copy Identity and Cast: results share data and dispose independently'
 });
 
 test('no tensors or wasm buffers leak over GD steps and HVPs', () => {
-  const n = 32;
-  const d = 10;
-  const k = 3;
-  const X = new Float32Array(n * d);
-  rng.fillNormal(X, 1);
-  const Y = new Float32Array(n * k);
-  for (let i = 0; i < n; i++) Y[i * k + (i % k)] = 1;
-  const model = buildModel({ kind: 'fcn', widths: [8], activation: 'relu' }, [d], k);
-  const objective = makeObjective(model, { X, Y, n, d, k }, 'ce');
+  const data = classificationData(8, 32, 10, 3);
+  const model = buildModel({ kind: 'fcn', widths: [8], activation: 'relu' }, [data.d], data.k);
+  const objective = makeObjective(model, data, 'ce');
   const theta = model.init(1);
   const step = (): void => {
     const { grad } = objective.lossAndGrad(theta);
