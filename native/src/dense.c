@@ -142,12 +142,12 @@ int dense_loss_grad_f32(const dense_chunk *c, const float *theta, const float *X
     weight_gradient(n, y, delta, l ? h[l - 1] : X, ones, grad);
     if (l == 0) break;
     input_gradient(n, y, delta, theta + y->w, 0, dh);
-    const float *a = h[l - 1];
+    const float *below = h[l - 1];
     const int64_t size = n * y->in;
     if (c->activation == DENSE_TANH) {
-      for (int64_t i = 0; i < size; i++) dh[i] *= 1.0f - a[i] * a[i];
+      for (int64_t i = 0; i < size; i++) dh[i] *= 1.0f - below[i] * below[i];
     } else {
-      for (int64_t i = 0; i < size; i++) dh[i] = a[i] > 0.0f ? dh[i] : 0.0f;
+      for (int64_t i = 0; i < size; i++) dh[i] = below[i] > 0.0f ? dh[i] : 0.0f;
     }
     float *t = delta;
     delta = dh;
