@@ -284,12 +284,20 @@ static napi_value to_float(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* A Float64Array argument: its data and element count; false if it is not one. */
-static bool get_f64(napi_env env, napi_value v, double **data, size_t *count) {
+/* A typed array of the given type: its data and element count; false if it is not one. */
+static bool get_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *count) {
   napi_typedarray_type type;
   napi_value buffer;
   size_t offset;
-  return napi_get_typedarray_info(env, v, &type, count, (void **)data, &buffer, &offset) == napi_ok && type == napi_float64_array;
+  return napi_get_typedarray_info(env, v, &type, count, data, &buffer, &offset) == napi_ok && type == want;
+}
+
+static bool get_f64(napi_env env, napi_value v, double **data, size_t *count) {
+  return get_typed(env, v, napi_float64_array, (void **)data, count);
+}
+
+static bool get_f32(napi_env env, napi_value v, float **data, size_t *count) {
+  return get_typed(env, v, napi_float32_array, (void **)data, count);
 }
 
 /*
@@ -319,14 +327,6 @@ static napi_value gemv64(napi_env env, napi_callback_info info) {
   }
   cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, (int)m, (int)n, alpha, A, (int)n, x, 1, beta, y, 1);
   return NULL;
-}
-
-/* A Float32Array argument: its data and element count; false if it is not one. */
-static bool get_f32(napi_env env, napi_value v, float **data, size_t *count) {
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  return napi_get_typedarray_info(env, v, &type, count, (void **)data, &buffer, &offset) == napi_ok && type == napi_float32_array;
 }
 
 #define DENSE_HEADER 5

@@ -314,7 +314,7 @@ export function nativeDense(): NativeDense | null {
   const backend = tf.backend() as unknown as WasmBackend;
   const lib = native();
   return {
-    lossGrad: (plan, theta, X, Y, grad) => lib.denseLossGrad(plan, theta, X, Y, grad),
+    lossGrad: lib.denseLossGrad,
     offsetOf: (t) => offset(backend, t),
     heapView: (t) => new Float32Array(heap(backend), offset(backend, t), t.size),
     hvp: (plan, v, out) => lib.denseHvp(heap(backend), plan, v, out),

@@ -71,6 +71,8 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   let hvps = 0;
   // Dense stacks get R-operator HVPs; other models double-backward HVPs through tfjs autodiff.
   const dense = model.dense ?? null;
+  // What the addon's dense gradient needs to know of each chunk.
+  const gradPlans = dense ? chunks.map((c) => nativeStackPlan(dense, c.X.shape[0], lossName, invN)) : [];
 
   const check = (theta: Float32Array): void => {
     if (theta.length !== model.numParams) throw new Error(`theta has ${theta.length} entries, the model has ${model.numParams} parameters`);
@@ -153,7 +155,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       const kernel = dense && nativeDense();
       if (kernel) {
         const grad = new Float32Array(model.numParams);
-        const loss = chunks.reduce((acc, c) => acc + kernel.lossGrad(nativeStackPlan(dense, c.X.shape[0], lossName, invN), theta, kernel.heapView(c.X), kernel.heapView(c.Y), grad), 0);
+        const loss = chunks.reduce((acc, c, i) => acc + kernel.lossGrad(gradPlans[i], theta, kernel.heapView(c.X), kernel.heapView(c.Y), grad), 0);
         return { loss, grad };
       }
       return withScope(() => {

@@ -7,6 +7,7 @@
  * remain the fallback when the native kernels are off.
  */
 import { nativeGemv64 } from '../backend/blas.js';
+import { norm2 } from '../util/linalg.js';
 
 /** Blocks of this many entries stay in cache while the basis rows stream past (JS fallback). */
 const BLOCK = 2048;
@@ -113,7 +114,5 @@ export function norm64(w: Float64Array): number {
     gemv(false, 1, w.length, 1, w, w, 0, out);
     return Math.sqrt(out[0]);
   }
-  let s = 0;
-  for (let i = 0; i < w.length; i++) s += w[i] * w[i];
-  return Math.sqrt(s);
+  return norm2(w);
 }
