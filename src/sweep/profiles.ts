@@ -79,6 +79,26 @@ const BASES: Base[] = [
     quick: { ...quickImage('mnist-5k:1000', [1e-1]), record: TRAJECTORY_RECORD },
   },
   {
+    notebook: '01-regime-transition',
+    figures: ['53'],
+    experiment: { id: 'fcn-relu-mnist5k-mse-goal1e-1', dataset: 'mnist-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-1] },
+  },
+  {
+    notebook: '01-regime-transition',
+    figures: ['54'],
+    experiment: { id: 'fcn-relu-mnist5k-ce-goal1e-1', dataset: 'mnist-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-1] },
+  },
+  {
+    notebook: '02-loss-thresholds',
+    figures: ['25'],
+    experiment: { id: 'fcn-tanh-mnist5k-mse', dataset: 'mnist-5k', model: fcn('tanh'), loss: 'mse', lossGoals: [1e-1] },
+  },
+  {
+    notebook: '02-loss-thresholds',
+    figures: ['26'],
+    experiment: { id: 'fcn-tanh-mnist5k-ce', dataset: 'mnist-5k', model: fcn('tanh'), loss: 'ce', lossGoals: [1e-2] },
+  },
+  {
     notebook: '02-loss-thresholds',
     figures: ['2a', '2b', '2c'],
     experiment: { id: 'fcn-tanh-cifar5k-mse', dataset: 'cifar10-5k', model: fcn('tanh'), loss: 'mse', lossGoals: [1e-1, 1e-2, 1e-3] },
