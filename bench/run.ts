@@ -33,7 +33,7 @@ import { renderMarkdown, readReport, SCHEMA, writeReport, type BenchReport, type
 import { runMemoryCheck } from './memory.js';
 import { timeProfile } from './profile.js';
 import { parseProfile } from '../src/sweep/profiles.js';
-import { RecordSpec } from '../src/sweep/schema.js';
+import { RecordSpec } from '../src/train/schema.js';
 import type { BackendInfo } from '../src/backend/index.js';
 import type { LossName } from '../src/objective/index.js';
 

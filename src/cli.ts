@@ -14,7 +14,7 @@ import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profile
 import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, runSweepsInParallel, stderrLog } from './sweep/runner.js';
 import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
-import { buildProblem } from './train/problem.js';
+import { buildProblem } from './sweep/problem.js';
 import { flowKey } from './sweep/store.js';
 import { ZodError } from 'zod';
 

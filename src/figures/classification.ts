@@ -13,7 +13,7 @@ import { Rng } from '../util/random.js';
 import { SERIES, seriesColour, type Spec } from './spec.js';
 import { lrSelection, sweepPanel } from './sweep.js';
 
-/** mu of a `two-point:<d>:<muNorm>[:<seed>]` experiment: ||mu|| along the first axis, as src/train/problem.ts builds it. */
+/** mu of a `two-point:<d>:<muNorm>[:<seed>]` experiment: ||mu|| along the first axis, as src/sweep/problem.ts builds it. */
 export function clusterMean(summary: SweepSummary): Float64Array {
   const [kind, d, muNorm] = summary.experiment.dataset.split(':');
   if (kind !== 'two-point') throw new Error(`${summary.experiment.id} is not the two-point classification toy`);

@@ -42,7 +42,7 @@ export interface DiagonalSetup {
   maxSteps: number;
 }
 
-/** Rebuild the data point of a `diagonal:<d>:<seed>` experiment exactly as src/train/problem.ts draws it. */
+/** Rebuild the data point of a `diagonal:<d>:<seed>` experiment exactly as src/sweep/problem.ts draws it. */
 export function diagonalSetup(summary: SweepSummary): DiagonalSetup {
   const e = summary.experiment;
   const [kind, d, seed] = e.dataset.split(':');

@@ -8,7 +8,8 @@
  * orange horizontal. Diverged rates are marked by red dotted verticals.
  * Clicking a rate selects it in every panel of the figure.
  */
-import type { GdResult, Metrics, SweepSummary } from '../sweep/schema.js';
+import type { GdResult, SweepSummary } from '../sweep/schema.js';
+import type { Metrics } from '../train/schema.js';
 import { AXIS_TITLES, fmt, SERIES, seriesColour, type Spec } from './spec.js';
 
 const METRICS = ['sharpness', 'l1', 'l2', 'nuclear', 'testLoss', 'testAccuracy', 'distanceFromFlow', 'distanceFromInit'] as const;

@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../util/paths.js';
 import { ResultStore } from '../sweep/store.js';
 import { build } from './build.js';
 import { defaultPrepareOptions, prepare } from './prepare.js';
-import { writeProfileData } from './summary.js';
+import { writeProfileData } from './profileData.js';
 
 const HELP = `usage: npm run report -- [build | data | prepare] [options]
 

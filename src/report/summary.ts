@@ -12,12 +12,18 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { trajectoryRates } from '../figures/trajectory.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { CLAIMS_FILE, judgeProfile, PROFILE_PREFERENCE } from './verdicts.js';
 import { summarizeSweep } from '../sweep/summary.js';
 import { planExperiment } from '../sweep/plan.js';
 import { profile, PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
-import { Experiment, Metrics, Provenance, SweepSummary as SweepSummarySchema, type FlowResult, type GdResult, type SweepSummary } from '../sweep/schema.js';
+import { Metrics } from '../train/schema.js';
+import { Experiment, Provenance, SweepSummary as SweepSummarySchema, type FlowResult, type GdResult, type SweepSummary } from '../sweep/schema.js';
 import type { ResultStore } from '../sweep/store.js';
+
+/** The verdicts of a profile's claims, next to its summaries. */
+export const CLAIMS_FILE = 'claims.json';
+
+/** Most faithful profile first: paper before quick before smoke. */
+export const PROFILE_PREFERENCE: readonly ProfileName[] = ['paper', 'quick', 'smoke'];
 
 /** Bump when the layout of a summary file changes. */
 export const SUMMARY_FORMAT = 1;
@@ -198,49 +204,6 @@ export function condense(entry: ProfileEntry, profileName: ProfileName, stored: 
     },
   };
   return roundNumbers(data);
-}
-
-export interface WrittenData {
-  written: string[];
-  /** Experiments of the profile without a gradient-flow result (nothing to summarise). */
-  notRun: string[];
-  removed: string[];
-}
-
-/**
- * Condense every experiment of a profile into `<dataDir>/<profile>/<id>.json`
- * and judge the paper's claims on its results (`claims.json`), replacing the
- * previous files of that profile (stale ones are removed).
- */
-export async function writeProfileData(profileName: ProfileName, store: ResultStore, dataDir: string): Promise<WrittenData> {
-  const dir = join(dataDir, profileName);
-  mkdirSync(dir, { recursive: true });
-  const out: WrittenData = { written: [], notRun: [], removed: [] };
-  const stored = new Map<string, StoredSweeps | null>();
-  for (const entry of profile(profileName)) {
-    const s = sweepsFromStore(entry.experiment, store);
-    stored.set(entry.experiment.id, s);
-    if (!s) {
-      out.notRun.push(entry.experiment.id);
-      continue;
-    }
-    const file = join(dir, `${entry.experiment.id}.json`);
-    writeFileAtomic(file, `${JSON.stringify(condense(entry, profileName, s))}\n`);
-    out.written.push(file);
-  }
-  if (out.written.length > 0) {
-    const file = join(dir, CLAIMS_FILE);
-    writeFileAtomic(file, `${JSON.stringify(await judgeProfile(profileName, stored), null, 1)}\n`);
-    out.written.push(file);
-  }
-  for (const name of readdirSync(dir)) {
-    const file = join(dir, name);
-    if (name.endsWith('.json') && !out.written.includes(file)) {
-      rmSync(file);
-      out.removed.push(file);
-    }
-  }
-  return out;
 }
 
 /** All summaries under `dataDir` (every profile), validated. */

@@ -12,12 +12,8 @@ import { CLAIMS, judgeClaims } from '../figures/claims.js';
 import type { SweepLoader } from '../figures/load.js';
 import { NOTEBOOKS, Unavailable } from '../figures/registry.js';
 import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
-import type { ExperimentData, StoredSweeps } from './summary.js';
+import { CLAIMS_FILE, PROFILE_PREFERENCE, type ExperimentData, type StoredSweeps } from './summary.js';
 
-export const CLAIMS_FILE = 'claims.json';
-
-/** Most faithful profile first: paper before quick before smoke. */
-export const PROFILE_PREFERENCE: readonly ProfileName[] = ['paper', 'quick', 'smoke'];
 
 const StoredVerdict = z.object({
   id: z.string(),

@@ -3,8 +3,17 @@
  * singular values of every weight matrix; conv kernels as [out, in*kh*kw]),
  * per layer and in total, and distances between parameter vectors.
  */
-import type { ParamBlock } from '../models/types.js';
 import { singularValues } from '../util/linalg.js';
+
+/** A named block of the flat parameter vector; the caller's layout (e.g. a model's) supplies it. */
+export interface NormBlock {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+  /** Nuclear norms are taken of weight matrices only. */
+  readonly role: 'weight' | 'bias';
+}
 
 export interface BlockNorms {
   name: string;
@@ -37,7 +46,7 @@ export function nuclearNorm(matrix: ArrayLike<number>, rows: number, cols: numbe
   return singularValues(matrix, rows, cols).reduce((a, b) => a + b, 0);
 }
 
-export function parameterNorms(layout: readonly ParamBlock[], theta: Float32Array, opts: { nuclear?: boolean } = {}): NormReport {
+export function parameterNorms(layout: readonly NormBlock[], theta: Float32Array, opts: { nuclear?: boolean } = {}): NormReport {
   const withNuclear = opts.nuclear ?? true;
   const perLayer = layout.map((block) => {
     const x = theta.subarray(block.offset, block.offset + block.size);

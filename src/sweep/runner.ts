@@ -10,7 +10,7 @@ import { loadSafetensors, saveSafetensors } from '../models/safetensors.js';
 import { distance, parameterNorms } from '../sharpness/norms.js';
 import { gradientDescent, type GdState } from '../train/gd.js';
 import { gradientFlow } from '../train/flow.js';
-import { buildProblem, type Problem } from '../train/problem.js';
+import { buildProblem, type Problem } from './problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { initialSchedule, nextRates } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';

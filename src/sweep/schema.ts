@@ -5,33 +5,10 @@
 import { z } from 'zod';
 import { LOSSES } from '../objective/losses.js';
 import { ModelSpec } from '../models/spec.js';
+import { FlowSpec, Metrics, RecordSpec } from '../train/schema.js';
 
 /** Bump when the meaning of a result changes: old results are then recomputed. */
 export const SCHEMA_VERSION = 1;
-
-export const RecordSpec = z
-  .object({
-    /** Record train/test loss and accuracy, norms and distance from init every `every` steps. */
-    every: z.number().int().positive().default(10),
-    /** Sharpness (warm-started Lanczos) every `sharpnessEvery` steps (0 = only at the start and end). */
-    sharpnessEvery: z.number().int().nonnegative().default(10),
-    /** Relative tolerance of the sharpness estimate. */
-    sharpnessTol: z.number().positive().max(0.1).default(1e-3),
-    /** Nuclear norms are costly (an SVD per weight matrix): record them at the end only if false. */
-    nuclearDuringTraining: z.boolean().default(false),
-  })
-  .strict();
-
-export const FlowSpec = z
-  .object({
-    /** RK4 step h = min(alpha / sharpness, maxStep). */
-    alpha: z.number().positive().default(1),
-    maxStep: z.number().positive().default(1),
-    /** Refresh the sharpness every this many RK4 steps. */
-    sharpnessEvery: z.number().int().positive().default(5),
-    maxSteps: z.number().int().positive().default(100000),
-  })
-  .strict();
 
 export const GridSpec = z
   .object({
@@ -77,22 +54,6 @@ export const Experiment = z
   .strict();
 export type Experiment = z.infer<typeof Experiment>;
 export type ExperimentInput = z.input<typeof Experiment>;
-
-export const Metrics = z.object({
-  step: z.number().int(),
-  /** Intrinsic time eta * step for GD, t for GF. */
-  time: z.number(),
-  trainLoss: z.number(),
-  trainAccuracy: z.number().nullable(),
-  testLoss: z.number().nullable(),
-  testAccuracy: z.number().nullable(),
-  sharpness: z.number().nullable(),
-  l1: z.number(),
-  l2: z.number(),
-  nuclear: z.number().nullable(),
-  distanceFromInit: z.object({ l1: z.number(), l2: z.number() }),
-});
-export type Metrics = z.infer<typeof Metrics>;
 
 export const Provenance = z.object({
   packageVersion: z.string(),

@@ -8,7 +8,7 @@
  * <= 0, e.g. the diagonal net at alpha 1) it is maxStep, so such problems need a
  * small maxStep and a sharpness refresh every step (as their profiles set).
  */
-import type { Metrics } from '../sweep/schema.js';
+import type { Metrics } from './schema.js';
 import { measure, SharpnessTracker, type MeasureContext } from './measure.js';
 
 export interface FlowConfig {

@@ -3,7 +3,7 @@
  * loss falls below the goal (appendix G). Metrics are recorded BEFORE the update
  * of the step they belong to; divergence ends the run as a recorded outcome.
  */
-import type { Metrics } from '../sweep/schema.js';
+import type { Metrics } from './schema.js';
 import { measure, powersOfTenCrossed, SharpnessTracker, type MeasureContext } from './measure.js';
 
 export interface GdConfig {

@@ -3,7 +3,7 @@ import type { ParamBlock } from '../models/types.js';
 import type { Objective } from '../objective/index.js';
 import { sharpness } from '../sharpness/index.js';
 import { distance, parameterNorms } from '../sharpness/norms.js';
-import type { Metrics } from '../sweep/schema.js';
+import type { Metrics } from './schema.js';
 
 export interface MeasureContext {
   train: Objective;

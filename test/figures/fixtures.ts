@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import type { SweepLoader } from '../../src/figures/load.js';
 import { profile, type ProfileName } from '../../src/sweep/profiles.js';
-import { Experiment, type GdResult, type Metrics, type SweepSummary } from '../../src/sweep/schema.js';
+import { Experiment, type GdResult, type SweepSummary } from '../../src/sweep/schema.js';
+import type { Metrics } from '../../src/train/schema.js';
 
 export interface SyntheticOptions {
   experiment?: Experiment;

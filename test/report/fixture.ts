@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { initialSchedule, nextRates } from '../../src/sweep/grid.js';
 import { profile } from '../../src/sweep/profiles.js';
 import { REPO_ROOT } from '../../src/util/paths.js';
-import type { Experiment, FlowResult, GdResult, Metrics, Provenance } from '../../src/sweep/schema.js';
+import type { Experiment, FlowResult, GdResult, Provenance } from '../../src/sweep/schema.js';
+import type { Metrics } from '../../src/train/schema.js';
 import { flowKey, gdKey, ResultStore } from '../../src/sweep/store.js';
 import type { PrepareOptions } from '../../src/report/prepare.js';
-import { writeProfileData } from '../../src/report/summary.js';
+import { writeProfileData } from '../../src/report/profileData.js';
 
 /** Smoke-profile experiments the fixture has results for (one of them with two loss goals, one with a scaled init). */
 export const FIXTURE_EXPERIMENTS = ['fcn-relu-mnist5k-mse', 'fcn-relu-cifar5k-ce', 'fcn-tanh-cifar5k-mse', 'fcn-relu-cifar5k-mse-init5', 'diagonal-2d'];

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIMS } from '../../src/figures/claims.js';
-import { readReportData, writeProfileData, type ExperimentData } from '../../src/report/summary.js';
+import { readReportData, type ExperimentData } from '../../src/report/summary.js';
+import { writeProfileData } from '../../src/report/profileData.js';
 import { readVerdicts, reportedClaims, type ClaimsFile } from '../../src/report/verdicts.js';
 import { FIXTURE_EXPERIMENTS, syntheticStore } from './fixture.js';
 

@@ -23,7 +23,7 @@ import { initBackend } from '../../src/backend/index.js';
 import { runFlow, runGd } from '../../src/sweep/runner.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { ResultStore } from '../../src/sweep/store.js';
-import { buildProblem } from '../../src/train/problem.js';
+import { buildProblem } from '../../src/sweep/problem.js';
 import { DATA_DIR } from '../data/helpers.js';
 
 const quiet = () => {};

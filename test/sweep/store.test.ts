@@ -7,7 +7,7 @@ import { initBackend } from '../../src/backend/index.js';
 import { flowSolutionFor, runFlow, runGd } from '../../src/sweep/runner.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { ResultStore } from '../../src/sweep/store.js';
-import { buildProblem } from '../../src/train/problem.js';
+import { buildProblem } from '../../src/sweep/problem.js';
 
 /** A small diagonal-net experiment: its flow and a GD run take well under a second. */
 async function diagonalProblem(id: string) {

@@ -11,7 +11,7 @@ import { sampleDiagonalRegression } from '../../src/data/synthetic.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { gradientFlowLimit } from '../../src/theory/diagonalNet.js';
 import { gradientFlow } from '../../src/train/flow.js';
-import { buildProblem } from '../../src/train/problem.js';
+import { buildProblem } from '../../src/sweep/problem.js';
 
 test('gradient flow: every goal crossing is recorded and lies on the exact flow curve; the end is the exact limit', async () => {
   await initBackend('wasm');

@@ -10,8 +10,8 @@ import { loadDataset, oneHot } from '../data/index.js';
 import { sampleDiagonalRegression, sampleGaussianCluster, sampleTwoPointClassification } from '../data/synthetic.js';
 import { buildModel, type Model } from '../models/index.js';
 import { makeObjective, type Objective, type SupervisedData } from '../objective/index.js';
-import type { Experiment } from '../sweep/schema.js';
-import type { MeasureContext } from './measure.js';
+import type { Experiment } from './schema.js';
+import type { MeasureContext } from '../train/measure.js';
 
 export interface Problem extends MeasureContext {
   experiment: Experiment;

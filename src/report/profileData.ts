@@ -1,0 +1,55 @@
+/**
+ * Writing a profile's committed report data: the condensed summaries of
+ * summary.ts and the verdicts of verdicts.ts, side by side in
+ * reports/data/<profile>/.
+ */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { profile, type ProfileName } from '../sweep/profiles.js';
+import type { ResultStore } from '../sweep/store.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { CLAIMS_FILE, condense, sweepsFromStore, type StoredSweeps } from './summary.js';
+import { judgeProfile } from './verdicts.js';
+
+export interface WrittenData {
+  written: string[];
+  /** Experiments of the profile without a gradient-flow result (nothing to summarise). */
+  notRun: string[];
+  removed: string[];
+}
+
+/**
+ * Condense every experiment of a profile into `<dataDir>/<profile>/<id>.json`
+ * and judge the paper's claims on its results (`claims.json`), replacing the
+ * previous files of that profile (stale ones are removed).
+ */
+export async function writeProfileData(profileName: ProfileName, store: ResultStore, dataDir: string): Promise<WrittenData> {
+  const dir = join(dataDir, profileName);
+  mkdirSync(dir, { recursive: true });
+  const out: WrittenData = { written: [], notRun: [], removed: [] };
+  const stored = new Map<string, StoredSweeps | null>();
+  for (const entry of profile(profileName)) {
+    const s = sweepsFromStore(entry.experiment, store);
+    stored.set(entry.experiment.id, s);
+    if (!s) {
+      out.notRun.push(entry.experiment.id);
+      continue;
+    }
+    const file = join(dir, `${entry.experiment.id}.json`);
+    writeFileAtomic(file, `${JSON.stringify(condense(entry, profileName, s))}\n`);
+    out.written.push(file);
+  }
+  if (out.written.length > 0) {
+    const file = join(dir, CLAIMS_FILE);
+    writeFileAtomic(file, `${JSON.stringify(await judgeProfile(profileName, stored), null, 1)}\n`);
+    out.written.push(file);
+  }
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (name.endsWith('.json') && !out.written.includes(file)) {
+      rmSync(file);
+      out.removed.push(file);
+    }
+  }
+  return out;
+}
