@@ -5,7 +5,8 @@
  *  - coarse grid: `coarse` points evenly on [fineMax/s_GF, 2/s0] (appendix G: 9 points on [6/s_GF, 2/s0]);
  *  - extension: the coarse step continued above 2/s0 until a run diverges;
  *  - refinement: bisection between the last converged and first diverged rate
- *    when divergence happens inside the coarse interval.
+ *    when divergence happens inside the coarse interval;
+ *  - no rate above a diverged one is run (`aboveDivergence`).
  */
 import type { Experiment } from './schema.js';
 
@@ -68,6 +69,15 @@ export function nextRates(done: RunOutcome[], s0: number, sGF: number, grid: Gri
   const gap = firstDiverged.lr - lastConverged;
   const minGap = step / 2 ** grid.refine;
   return gap > minGap * (1 + 1e-9) ? [lastConverged + gap / 2] : [];
+}
+
+/**
+ * Appendix G goes up "until divergence" and refines below a divergence inside
+ * the coarse interval: a rate above one that diverged is not run. Such runs
+ * only diverge too or, worse, stall at chance level for `maxSteps` steps.
+ */
+export function aboveDivergence(lr: number, done: readonly RunOutcome[]): boolean {
+  return done.some((r) => r.diverged && r.lr < lr);
 }
 
 function uniqueSorted(xs: number[]): number[] {

@@ -4,7 +4,7 @@
  * finished runs, so a plan is recomputed after each wave.
  */
 import { flowKey, gdKey, type ResultStore } from './store.js';
-import { initialSchedule, nextRates } from './grid.js';
+import { aboveDivergence, initialSchedule, nextRates } from './grid.js';
 import type { Experiment } from './schema.js';
 
 export interface Task {
@@ -31,6 +31,7 @@ export function planExperiment(e: Experiment, store: ResultStore): Task[] {
       for (const lr of rates) {
         const key = gdKey(e, lr, lossGoal);
         const r = store.readGd(key);
+        if (!r && aboveDivergence(lr, seen)) continue;
         if (r) seen.push({ lr, diverged: r.outcome === 'diverged' });
         else complete = false;
         tasks.push({ kind: 'gd', experiment: e, key, lr, lossGoal, state: r ? (r.outcome === 'diverged' ? 'diverged' : 'done') : store.runningPid(key) !== null ? 'running' : 'missing' });

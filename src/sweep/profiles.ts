@@ -89,6 +89,16 @@ const BASES: Base[] = [
     experiment: { id: 'fcn-relu-mnist5k-ce-goal1e-1', dataset: 'mnist-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-1] },
   },
   {
+    notebook: '01-regime-transition',
+    figures: ['57', '10'],
+    experiment: { id: 'fcn-relu-cifar5k-mse-goal1e-1', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-1] },
+  },
+  {
+    notebook: '01-regime-transition',
+    figures: ['58'],
+    experiment: { id: 'fcn-relu-cifar5k-ce-goal1e-1', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-1] },
+  },
+  {
     notebook: '02-loss-thresholds',
     figures: ['25'],
     experiment: { id: 'fcn-tanh-mnist5k-mse', dataset: 'mnist-5k', model: fcn('tanh'), loss: 'mse', lossGoals: [1e-1] },

@@ -12,7 +12,7 @@ import { gradientDescent, type GdState } from '../train/gd.js';
 import { gradientFlow } from '../train/flow.js';
 import { buildProblem, type Problem } from './problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { initialSchedule, nextRates } from './grid.js';
+import { aboveDivergence, initialSchedule, nextRates } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { provenance } from './provenance.js';
 import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
@@ -264,20 +264,20 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
         continue;
       }
       const flowSolution = flowSolutionFor(problem, opts.store, flow, lossGoal);
-      const run = async (rates: number[]): Promise<GdResult[]> => {
-        if (jobs === 1 || !opts.workerArgs) return rates.map((lr) => runGd(problem, opts.store, lr, lossGoal, { log, flowSolution, stateEvery: opts.stateEvery }));
-        await pool(rates, jobs, async (lr) => void (await worker(gdCommand(opts.workerArgs as string[], opts.commonArgs ?? [], lr, lossGoal), jobs)));
-        return rates.map((lr) => {
+      const results: GdResult[] = [];
+      const outcomes = () => results.map((r) => ({ lr: r.lr, diverged: r.outcome === 'diverged' }));
+      const runOne = async (lr: number): Promise<void> => {
+        if (aboveDivergence(lr, outcomes())) return;
+        if (jobs === 1 || !opts.workerArgs) results.push(runGd(problem, opts.store, lr, lossGoal, { log, flowSolution, stateEvery: opts.stateEvery }));
+        else {
+          await worker(gdCommand(opts.workerArgs, opts.commonArgs ?? [], lr, lossGoal), jobs);
           const r = opts.store.readGd(gdKey(experiment, lr, lossGoal));
           if (!r) throw new Error(`worker for lr=${lr} finished without a result`);
-          return r;
-        });
+          results.push(r);
+        }
       };
-      const results = await run(initialSchedule(flow.s0, point.sGF, experiment.grid));
-      for (;;) {
-        const more = nextRates(results.map((r) => ({ lr: r.lr, diverged: r.outcome === 'diverged' })), flow.s0, point.sGF, experiment.grid);
-        if (more.length === 0) break;
-        results.push(...(await run(more)));
+      for (let rates = initialSchedule(flow.s0, point.sGF, experiment.grid); rates.length > 0; rates = nextRates(outcomes(), flow.s0, point.sGF, experiment.grid)) {
+        await pool(rates, jobs === 1 || !opts.workerArgs ? 1 : jobs, runOne);
       }
       const summary = summarizeSweep(experiment, flow, point, results);
       summaries.push(summary);

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { initBackend } from '../../src/backend/index.js';
+import { aboveDivergence } from '../../src/sweep/grid.js';
+import { planExperiment } from '../../src/sweep/plan.js';
+import { runSweep } from '../../src/sweep/runner.js';
+import { Experiment } from '../../src/sweep/schema.js';
+import { ResultStore } from '../../src/sweep/store.js';
+
+test('aboveDivergence: only rates above a diverged one', () => {
+  const done = [{ lr: 0.1, diverged: false }, { lr: 0.3, diverged: true }, { lr: 0.5, diverged: false }];
+  assert.equal(aboveDivergence(0.2, done), false);
+  assert.equal(aboveDivergence(0.3, done), false);
+  assert.equal(aboveDivergence(0.4, done), true);
+  assert.equal(aboveDivergence(0.4, []), false);
+});
+
+test('a sweep runs no rate above a divergence, and its plan does not list one', async () => {
+  await initBackend('wasm');
+  const experiment = Experiment.parse({
+    id: 'above-divergence',
+    dataset: 'diagonal:2:7',
+    model: { kind: 'diagonal', alpha: 0.1 },
+    loss: 'mse',
+    lossGoals: [1e-3],
+    record: { every: 5, sharpnessEvery: 5 },
+    grid: { rates: [0.1, 40, 80] },
+  });
+  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-div-')));
+  const [summary] = await runSweep(experiment, { store, log: () => {} });
+  assert.deepEqual(summary.runs.map((r) => [r.lr, r.outcome]), [[0.1, 'converged'], [40, 'diverged']]);
+  const gd = planExperiment(experiment, store).filter((t) => t.kind === 'gd');
+  assert.deepEqual(gd.map((t) => [t.lr, t.state]), [[0.1, 'done'], [40, 'diverged']]);
+});
