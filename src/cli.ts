@@ -15,6 +15,7 @@ import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, runSweepsInParall
 import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
 import { buildProblem } from './sweep/problem.js';
+import { table1Rows } from './report/table1.js';
 import { flowKey } from './sweep/store.js';
 import { ZodError } from 'zod';
 
@@ -138,8 +139,9 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'list': {
-      const entries = profile(v.profile);
-      out(entries.map((e) => `${e.experiment.id.padEnd(34)} ${e.notebook.padEnd(22)} figures ${e.figures.join(', ')}`).join('\n'), entries);
+      const entries = profile(v.profile).map((e) => ({ ...e, table1Rows: table1Rows(e.experiment) }));
+      const rows = (r: number[]) => (r.length ? `Table 1 row ${r.join(', ')}` : '').padEnd(20);
+      out(entries.map((e) => `${e.experiment.id.padEnd(34)} ${e.notebook.padEnd(22)} ${rows(e.table1Rows)} figures ${e.figures.join(', ')}`).join('\n'), entries);
       return 0;
     }
     case 'status': {

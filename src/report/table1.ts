@@ -13,6 +13,8 @@ import type { Experiment } from '../sweep/schema.js';
  * `tentative` marks the bracketed, "somewhat inconclusive" entries; null = no mark.
  */
 export interface Table1Row {
+  /** 1-48, in the paper's order. */
+  row: number;
   model: string;
   dataset: string;
   loss: 'MSE' | 'CE';
@@ -82,7 +84,7 @@ const RAW: Raw[] = [
   ['ResNet20-ReLU', 'CIFAR-10-5k', 'CE', 43, 1, 1e-1, X_, '36'],
 ];
 
-export const TABLE1: readonly Table1Row[] = RAW.map(([model, dataset, loss, seed, initScale, lossGoal, uShape, figures]) => ({ model, dataset, loss, seed, initScale, lossGoal, uShape, figures }));
+export const TABLE1: readonly Table1Row[] = RAW.map(([model, dataset, loss, seed, initScale, lossGoal, uShape, figures], i) => ({ row: i + 1, model, dataset, loss, seed, initScale, lossGoal, uShape, figures }));
 
 const DATASETS: Record<string, string> = { 'mnist-5k': 'MNIST-5k', 'cifar10-5k': 'CIFAR-10-5k', mnist: 'MNIST', cifar10: 'CIFAR-10' };
 
@@ -131,4 +133,9 @@ export function experimentsForRow(row: Table1Row): string[] {
   return paperEntries
     .filter((p) => p.experiment.lossGoals.some((g) => table1Row(p.experiment, g) === row))
     .map((p) => p.experiment.id);
+}
+
+/** The Table 1 rows (numbers) an experiment of the paper profile reproduces, one per loss goal it matches. */
+export function table1Rows(e: Experiment): number[] {
+  return e.lossGoals.flatMap((g) => table1Row(e, g)?.row ?? []);
 }

@@ -32,6 +32,9 @@ interface Base {
 
 const fcn = (activation: 'relu' | 'tanh', extra: object = {}) => ({ kind: 'fcn' as const, widths: [200, 200], activation, ...extra });
 
+/** Datasets as experiment ids write them: `mnist-5k` -> `mnist5k`, `cifar10-5k` -> `cifar5k`. */
+const short = (dataset: string): string => dataset.replace(/(10)?-5k$/, '5k');
+
 const QUICK_GRID = { fine: 5, fineFirst: 2, fineMax: 3, coarse: 4, extendUntilDivergence: 3, refine: 1 };
 const SMOKE_GRID = { fine: 2, coarse: 2, extendUntilDivergence: 1, refine: 0 };
 const QUICK_RECORD = { every: 10, sharpnessEvery: 20 };
@@ -153,6 +156,47 @@ const BASES: Base[] = [
       experiment: { id: `fcn-relu-mnist5k-mse-ntk${width}`, dataset: 'mnist-5k', model: fcn('relu', { widths: [width, width], parameterization: 'ntk' }), loss: 'mse', lossGoals: [1e-1] },
       quick: { ...quickImage('mnist-5k:500', [1e-1]), record: TRAJECTORY_RECORD, flow: WIDE_FLOW },
       smoke: width === 200 ? { ...smokeImage('mnist-5k:64'), flow: WIDE_FLOW } : undefined,
+    }),
+  ),
+  // The rest of Table 1, at the paper's settings only (appendix I).
+  ...([['mnist-5k', 'mse', 1e-3, '51'], ['cifar10-5k', 'mse', 1e-3, '55']] as const).map(
+    ([dataset, loss, goal, figure]): Base => ({
+      notebook: '02-loss-thresholds',
+      figures: [figure],
+      experiment: { id: `fcn-relu-${short(dataset)}-${loss}-goal1e-3`, dataset, model: fcn('relu'), loss, lossGoals: [goal] },
+    }),
+  ),
+  {
+    notebook: '03-initialization',
+    figures: ['62'],
+    experiment: { id: 'fcn-relu-cifar5k-ce-init5', dataset: 'cifar10-5k', model: fcn('relu', { initScale: 5 }), loss: 'ce', lossGoals: [1e-2] },
+  },
+  ...([['mnist', 'mse', 1e-2, ['1b', '22']], ['mnist', 'ce', 1e-2, ['23']], ['cifar10', 'ce', 1e-1, ['24']]] as const).map(
+    ([dataset, loss, goal, figures]): Base => ({
+      notebook: '01-regime-transition',
+      figures: [...figures],
+      experiment: { id: `fcn-relu-${short(dataset)}-${loss}`, dataset, model: fcn('relu'), loss, lossGoals: [goal] },
+    }),
+  ),
+  ...(['mnist-5k', 'cifar10-5k'] as const).flatMap((dataset) =>
+    [[400, 2], [600, 2], [2000, 2], [200, 4], [200, 6], [400, 4], [600, 6]].map(
+      ([width, depth], i): Base => ({
+        notebook: '04-parameterization',
+        figures: [String((dataset === 'mnist-5k' ? 37 : 44) + i)],
+        experiment: { id: `fcn-relu-${short(dataset)}-mse-${width}x${depth}`, dataset, model: fcn('relu', { widths: Array(depth).fill(width) }), loss: 'mse', lossGoals: [1e-2] },
+      }),
+    ),
+  ),
+  {
+    notebook: '02-loss-thresholds',
+    figures: ['28'],
+    experiment: { id: 'fcn-tanh-cifar5k-ce', dataset: 'cifar10-5k', model: fcn('tanh'), loss: 'ce', lossGoals: [1e-2] },
+  },
+  ...([['mnist-5k', 'mse', 1e-1, ['5a', '29']], ['mnist-5k', 'ce', 1e-2, ['30']], ['mnist', 'mse', 1e-1, ['5b', '31']], ['mnist', 'ce', 1e-2, ['32']]] as const).map(
+    ([dataset, loss, goal, figures]): Base => ({
+      notebook: '01-regime-transition',
+      figures: [...figures],
+      experiment: { id: `cnn-relu-${short(dataset)}-${loss}`, dataset, model: { kind: 'cnn', channels: [32, 32], activation: 'relu' }, loss, lossGoals: [goal] },
     }),
   ),
   {

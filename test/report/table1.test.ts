@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { profile } from '../../src/sweep/profiles.js';
 import type { Experiment } from '../../src/sweep/schema.js';
-import { experimentsForRow, paperLossGoal, TABLE1, table1Row } from '../../src/report/table1.js';
+import { experimentsForRow, paperLossGoal, TABLE1, table1Row, table1Rows } from '../../src/report/table1.js';
 
 const experiment = (id: string, profileName: 'paper' | 'quick' | 'smoke' = 'paper'): Experiment => {
   const e = profile(profileName).find((p) => p.experiment.id === id)?.experiment;
@@ -25,4 +25,21 @@ test('Table 1 rows: matched through the paper-profile setting, also for reduced 
   assert.equal(table1Row(experiment('fcn-relu-mnist5k-mse-mup200'), 0.1), null, 'muP is not in Table 1');
   assert.equal(table1Row(experiment('diagonal-2d'), 1e-6), null);
   assert.deepEqual(experimentsForRow(TABLE1[8]), ['fcn-relu-cifar5k-mse-seed43']);
+});
+
+test('the paper profile covers every row of Table 1 at the paper settings, except the models not built yet', () => {
+  const paper = profile('paper').map((p) => p.experiment);
+  const uncovered = TABLE1.filter((r) => experimentsForRow(r).length === 0).map((r) => `${r.row} ${r.model}`);
+  assert.deepEqual(uncovered, ['45 CNN-ReLU BN', '46 ViT-ReLU', '47 ViT-ReLU', '48 ResNet20-ReLU']);
+  for (const e of paper.filter((x) => table1Rows(x).length > 0)) {
+    assert.match(e.dataset, /^(mnist|cifar10)(-5k)?$/, `${e.id}: the full training set (or its first 5000), no subset`);
+    assert.equal(e.testLimit, undefined, `${e.id}: the full test set`);
+    assert.deepEqual({ every: e.record.every, sharpnessEvery: e.record.sharpnessEvery }, { every: 10, sharpnessEvery: 10 }, `${e.id}: sharpness and norms every 10 steps (appendix G)`);
+    assert.deepEqual({ fine: e.grid.fine, fineFirst: e.grid.fineFirst, fineMax: e.grid.fineMax, coarse: e.grid.coarse, rates: e.grid.rates }, { fine: 12, fineFirst: 1, fineMax: 6, coarse: 9, rates: undefined }, `${e.id}: appendix G grid`);
+  }
+  // Rows are numbered in the paper's order; each row is reproduced by one experiment only.
+  assert.deepEqual(TABLE1.map((r) => r.row), Array.from({ length: 48 }, (_, i) => i + 1));
+  for (const r of TABLE1) assert.ok(experimentsForRow(r).length <= 1, `row ${r.row}: ${experimentsForRow(r)}`);
+  assert.deepEqual(table1Rows(experiment('fcn-tanh-cifar5k-mse')), [39, 38, 37]);
+  assert.deepEqual(table1Rows(experiment('fcn-relu-cifar5k-mse-600x6')), [34]);
 });
