@@ -4,9 +4,11 @@
  *   sweep   flow + learning-rate grid of experiments    status  what is done, running, missing
  * Exit codes: 0 success, 1 failure while running, 2 bad usage or config, 3 `status`: work is missing.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { initBackend, parseBackend, type BackendRequest } from './backend/index.js';
 import { writeFileAtomic } from './util/atomic.js';
 import { planExperiment, type Task } from './sweep/plan.js';
@@ -15,6 +17,7 @@ import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, runSweepsInParall
 import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
 import { buildProblem } from './sweep/problem.js';
+import { cachedCalibration, calibrate, Calibration, checkPredictions, formatPlan, observations, planCost, recordPredictions } from './sweep/cost.js';
 import { table1Rows } from './report/table1.js';
 import { flowKey } from './sweep/store.js';
 import { ZodError } from 'zod';
@@ -25,6 +28,8 @@ usage: npm run eos -- <command> [options]
 
 commands
   sweep    run the gradient flow and the learning-rate sweep of every experiment of a profile
+  plan     predicted GD steps, HVPs, core-hours and peak memory of what is left, per experiment
+  calibrate  seconds per gradient, HVP and evaluation of one experiment on this machine (plan runs it)
   train    one gradient-descent run: --experiment ID (or --config FILE) --lr ETA [--goal EPS]
   flow     the gradient flow of one experiment (s0, s_GF for every loss goal)
   status   what is done, running and missing for a profile
@@ -152,6 +157,33 @@ async function main(argv: string[]): Promise<number> {
         rows,
       );
       return missing > 0 ? 3 : 0;
+    }
+    case 'plan': {
+      await initBackend(backendRequest(v));
+      const context = observations(store);
+      const plans = [];
+      for (const { experiment, args } of selectExperiments(v)) {
+        let calibration = cachedCalibration(experiment, store);
+        if (!calibration) {
+          stderrLog(`calibrating ${experiment.id}`);
+          calibration = Calibration.parse(JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'calibrate', ...args, ...commonArgs(v), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })));
+        }
+        plans.push(planCost(experiment, planExperiment(experiment, store), store, calibration, context, table1Rows(experiment)));
+      }
+      recordPredictions(store, plans);
+      // Cheapest first: the order to run them in; the unpredictable last.
+      plans.sort((a, b) => (a.predictable ? a.coreHoursLeft : Infinity) - (b.predictable ? b.coreHoursLeft : Infinity));
+      const checks = checkPredictions(store, [...context.gd, ...context.flows]);
+      out(formatPlan(plans, checks), { plans, checks });
+      return 0;
+    }
+    case 'calibrate': {
+      const selected = selectExperiments(v);
+      if (selected.length !== 1) throw new UsageError('calibrate needs exactly one experiment: --experiment ID or --config FILE');
+      await initBackend(backendRequest(v));
+      const c = await calibrate(selected[0].experiment, store, v['data-dir']);
+      out(`gradient ${c.gradSeconds.toFixed(4)} s, HVP ${c.hvpSeconds.toFixed(4)} s, evaluation ${c.evalSeconds.toFixed(4)} s, peak ${c.peakRssMb.toFixed(0)} MB (${c.threads} threads, ${c.backend})`, c);
+      return 0;
     }
     case 'flow':
     case 'train': {

@@ -26,19 +26,20 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function hash(value: unknown): string {
+/** Short hash of a configuration (sorted keys, with the schema version). */
+export function configHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson({ schemaVersion: SCHEMA_VERSION, ...(value as object) })).digest('hex').slice(0, 16);
 }
 
 /** The fields of an experiment a GD run depends on (not its id, goals list, grid or flow settings). */
 export function gdKey(e: Experiment, lr: number, lossGoal: number): string {
   const { dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints } = e;
-  return `gd-${hash({ kind: 'gd', dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints, lr, lossGoal })}`;
+  return `gd-${configHash({ kind: 'gd', dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints, lr, lossGoal })}`;
 }
 
 export function flowKey(e: Experiment): string {
   const { dataset, model, loss, seed, divergenceFactor, testLimit, flow, lossGoals } = e;
-  return `flow-${hash({ kind: 'flow', dataset, model, loss, seed, divergenceFactor, testLimit, flow, lossGoals: [...lossGoals].sort(), record: { every: e.record.every, sharpnessTol: e.record.sharpnessTol } })}`;
+  return `flow-${configHash({ kind: 'flow', dataset, model, loss, seed, divergenceFactor, testLimit, flow, lossGoals: [...lossGoals].sort(), record: { every: e.record.every, sharpnessTol: e.record.sharpnessTol } })}`;
 }
 
 export class ResultStore {

@@ -1,0 +1,343 @@
+/**
+ * The cost plan of a profile (`eos plan`): for each experiment, what is done,
+ * what is left, and the predicted GD steps, Hessian-vector products, core-hours
+ * and peak memory of what is left.
+ *
+ * Two measured ingredients:
+ *  - a calibration per model and data set: seconds per gradient, per HVP and per
+ *    evaluation on this machine, and the peak resident memory (cached in
+ *    `<results>/plan/`);
+ *  - a step-count model. GD at rate eta tracks the gradient flow, so a run to
+ *    loss eps takes about T_GF(eps) / eta steps, T_GF the flow's time to eps;
+ *    at the edge of stability it is slower by a stretch factor that grows with
+ *    x = eta s_GF / 2. The stretch is read off finished runs (same experiment
+ *    and goal first, else all finished runs), else max(1, x / 2).
+ * T_GF and s_GF come from the experiment's flow, or, before it has run, from a
+ * finished flow of the same data set, loss and goal (an analogue).
+ * Every prediction is kept the first time it is made, so `eos plan` can later
+ * say how good it was against the runs that finished.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { activeBackend } from '../backend/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { initialSchedule } from './grid.js';
+import { planExperiment, type Task } from './plan.js';
+import { buildProblem } from './problem.js';
+import type { Experiment, FlowResult, GdResult } from './schema.js';
+import { configHash, type ResultStore } from './store.js';
+
+export const Calibration = z.object({
+  gradSeconds: z.number(),
+  hvpSeconds: z.number(),
+  /** One evaluation of the training and the test set (loss and accuracy). */
+  evalSeconds: z.number(),
+  peakRssMb: z.number(),
+  /** OpenBLAS threads the calibration ran with: a run's core-hours are its hours times these. */
+  threads: z.number().int().positive(),
+  backend: z.string(),
+});
+export type Calibration = z.infer<typeof Calibration>;
+
+/** Lanczos products per sharpness estimate when no finished run says otherwise (warm-started, tol 1e-3). */
+const DEFAULT_HVPS_PER_ESTIMATE = 10;
+/** RK4 evaluates four gradients per step. */
+const GRADS_PER_FLOW_STEP = 4;
+
+function threads(): number {
+  return Math.max(1, Number(process.env.OPENBLAS_NUM_THREADS ?? Math.min(2, cpus().length)));
+}
+
+function calibrationKey(e: Experiment): string {
+  const { dataset, model, loss, testLimit } = e;
+  return `calibration-${configHash({ dataset, model, loss, testLimit, backend: activeBackend().name, blas: activeBackend().blas, threads: threads() })}`;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function timed(reps: number, f: () => void): number {
+  f();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
+function calibrationFile(e: Experiment, store: ResultStore): string {
+  return join(store.dir, 'plan', `${calibrationKey(e)}.json`);
+}
+
+/** The cached calibration of an experiment's model and data on this backend and thread count, if any. */
+export function cachedCalibration(e: Experiment, store: ResultStore): Calibration | null {
+  const file = calibrationFile(e, store);
+  if (!existsSync(file)) return null;
+  const cached = Calibration.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  return cached.success ? cached.data : null;
+}
+
+/**
+ * Measure seconds per gradient, HVP and evaluation of an experiment's model and
+ * data, and cache them. Run it in a fresh process (`eos calibrate`): the peak
+ * resident memory is then that of this experiment alone.
+ */
+export async function calibrate(e: Experiment, store: ResultStore, dataDir?: string): Promise<Calibration> {
+  const problem = await buildProblem(e, { dataDir });
+  try {
+    const theta = problem.theta0;
+    const v = Float32Array.from(theta, (_, i) => Math.sin(i));
+    const gradSeconds = timed(2, () => void problem.train.lossAndGrad(theta));
+    const hessian = problem.train.hessianAt(theta);
+    const hvpSeconds = timed(2, () => void hessian.apply(v));
+    hessian.dispose();
+    const evalSeconds = timed(1, () => {
+      problem.train.evaluate(theta);
+      problem.test?.evaluate(theta);
+    });
+    const calibration: Calibration = { gradSeconds, hvpSeconds, evalSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, threads: threads(), backend: activeBackend().name };
+    mkdirSync(join(store.dir, 'plan'), { recursive: true });
+    writeFileAtomic(calibrationFile(e, store), JSON.stringify(calibration));
+    return calibration;
+  } finally {
+    problem.dispose();
+  }
+}
+
+/** One finished GD run as the step-count model sees it. */
+export interface Observation {
+  experiment: string;
+  lossGoal: number;
+  /** eta s_GF / 2: below 1 the run stays flow-aligned. */
+  x: number;
+  /** steps * eta / T_GF(eps). */
+  stretch: number;
+  secondsPerStep: number;
+  hvpsPerEstimate: number;
+}
+
+export function observe(run: GdResult, flow: FlowResult): Observation | null {
+  const point = flow.sGF.find((p) => p.lossGoal === run.lossGoal);
+  if (run.outcome !== 'converged' || !point || point.time <= 0 || run.steps === 0) return null;
+  const estimates = run.experiment.record.sharpnessEvery > 0 ? Math.floor(run.steps / run.experiment.record.sharpnessEvery) + 2 : 2;
+  return {
+    experiment: run.experiment.id,
+    lossGoal: run.lossGoal,
+    x: (run.lr * point.sGF) / 2,
+    stretch: (run.steps * run.lr) / point.time,
+    secondsPerStep: run.provenance.wallSeconds / run.steps,
+    hvpsPerEstimate: run.provenance.hvps / estimates,
+  };
+}
+
+/** Stretch at x: linear in log x between the nearest observations, constant beyond them; the prior without any. */
+export function stretchAt(x: number, observations: readonly Observation[]): number {
+  if (observations.length === 0) return Math.max(1, x / 2);
+  const pts = [...observations].sort((a, b) => a.x - b.x);
+  if (x <= pts[0].x) return pts[0].stretch;
+  if (x >= pts[pts.length - 1].x) return pts[pts.length - 1].stretch;
+  const i = pts.findIndex((p) => p.x >= x);
+  const [a, b] = [pts[i - 1], pts[i]];
+  const span = Math.log(b.x) - Math.log(a.x);
+  const w = span > 1e-9 ? (Math.log(x) - Math.log(a.x)) / span : 1;
+  return a.stretch + w * (b.stretch - a.stretch);
+}
+
+/** Seconds of one GD step: a gradient, evaluations every `every` steps, a sharpness estimate every `sharpnessEvery` steps. */
+export function secondsPerGdStep(e: Experiment, c: Calibration, hvpsPerEstimate: number): number {
+  const sharpness = e.record.sharpnessEvery > 0 ? (hvpsPerEstimate * c.hvpSeconds) / e.record.sharpnessEvery : 0;
+  return c.gradSeconds + c.evalSeconds / e.record.every + sharpness;
+}
+
+/** Flow steps to time T: h = min(1/lambda, maxStep) with lambda growing from s0 to s_GF (taken as linear in t). */
+export function flowSteps(e: Experiment, s0: number, sGF: number, time: number): number {
+  const rate = (s: number) => Math.max(s / e.flow.alpha, 1 / e.flow.maxStep);
+  return Math.ceil((time * (rate(Math.max(s0, 0)) + rate(sGF))) / 2);
+}
+
+export interface RunPrediction {
+  key: string;
+  kind: 'flow' | 'gd';
+  lr: number | null;
+  lossGoal: number | null;
+  steps: number;
+  hvps: number;
+  seconds: number;
+}
+
+export interface ExperimentPlan {
+  id: string;
+  table1Rows: number[];
+  /** Where T_GF and s_GF come from: the experiment's own flow, an analogue's, or nowhere (null). */
+  flowSource: string | null;
+  done: number;
+  diverged: number;
+  left: number;
+  /**
+   * Predictions for the runs that are left: the planned ones, or before the flow
+   * the flow and the initial schedule. Rates that extension and refinement add
+   * after a wave are not known yet and not counted.
+   */
+  predicted: RunPrediction[];
+  /** False when neither the experiment's flow nor an analogue exists: nothing can be predicted yet. */
+  predictable: boolean;
+  /** Core-hours of what is left: wall hours times the threads each run uses. */
+  coreHoursLeft: number;
+  /** Wall hours of the finished runs (their recorded wall time). */
+  hoursDone: number;
+  peakRssMb: number;
+  calibration: Calibration;
+}
+
+interface FlowPoint {
+  s0: number;
+  sGF: number;
+  time: number;
+  source: string;
+}
+
+/** T_GF, s_GF and s0 for a goal: the experiment's flow, else the finished flow of the same data, loss and goal with the closest parameter count. */
+function flowPoint(e: Experiment, lossGoal: number, own: FlowResult | null, flows: readonly FlowResult[]): FlowPoint | null {
+  const at = (f: FlowResult, source: string): FlowPoint | null => {
+    const p = f.sGF.find((q) => q.lossGoal === lossGoal);
+    return p ? { s0: f.s0, sGF: p.sGF, time: p.time, source } : null;
+  };
+  if (own) return at(own, 'flow');
+  const analogues = flows.filter((f) => f.experiment.dataset === e.dataset && f.experiment.loss === e.loss && f.experiment.model.kind === e.model.kind && f.sGF.some((q) => q.lossGoal === lossGoal));
+  const size = (x: Experiment) => JSON.stringify(x.model).length;
+  analogues.sort((a, b) => Math.abs(size(a.experiment) - size(e)) - Math.abs(size(b.experiment) - size(e)));
+  return analogues.length ? at(analogues[0], `analogue ${analogues[0].experiment.id}`) : null;
+}
+
+export function planCost(e: Experiment, tasks: Task[], store: ResultStore, calibration: Calibration, context: { flows: FlowResult[]; observations: Observation[] }, table1Rows: number[]): ExperimentPlan {
+  const ownFlow = tasks[0].state === 'done' ? store.readFlow(tasks[0].key) : null;
+  const mine = context.observations.filter((o) => o.experiment === e.id);
+  const hvpsPerEstimate = mine.length ? median(mine.map((o) => o.hvpsPerEstimate)) : context.observations.length ? median(context.observations.map((o) => o.hvpsPerEstimate)) : DEFAULT_HVPS_PER_ESTIMATE;
+  const stepSeconds = secondsPerGdStep(e, calibration, hvpsPerEstimate);
+  const predicted: RunPrediction[] = [];
+  let hoursDone = 0;
+  let source: string | null = null;
+  for (const t of tasks) {
+    if (t.state === 'done' || t.state === 'diverged') {
+      const r = t.kind === 'flow' ? store.readFlow(t.key) : store.readGd(t.key);
+      hoursDone += (r?.provenance.wallSeconds ?? 0) / 3600;
+    }
+  }
+  const left = tasks.filter((t) => t.state === 'missing' || t.state === 'running');
+  for (const lossGoal of e.lossGoals) {
+    const point = flowPoint(e, lossGoal, ownFlow, context.flows);
+    if (!point) continue;
+    source ??= point.source;
+    // Before the flow has run, its GD tasks are not planned yet: predict the whole initial schedule.
+    const rates = ownFlow ? left.filter((t) => t.kind === 'gd' && t.lossGoal === lossGoal).map((t) => ({ key: t.key, lr: t.lr as number })) : initialSchedule(point.s0, point.sGF, e.grid).map((lr) => ({ key: `gd(${lr})`, lr }));
+    const goalObs = mine.filter((o) => o.lossGoal === lossGoal);
+    for (const { key, lr } of rates) {
+      const x = (lr * point.sGF) / 2;
+      const steps = Math.min(e.maxSteps, Math.ceil((point.time / lr) * stretchAt(x, goalObs.length >= 2 ? goalObs : context.observations)));
+      const estimates = e.record.sharpnessEvery > 0 ? Math.floor(steps / e.record.sharpnessEvery) + 2 : 2;
+      predicted.push({ key, kind: 'gd', lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds: steps * stepSeconds });
+    }
+  }
+  if (!ownFlow) {
+    const points = e.lossGoals.map((g) => flowPoint(e, g, null, context.flows)).filter((p): p is FlowPoint => p !== null);
+    if (points.length === e.lossGoals.length) {
+      const last = points.reduce((a, b) => (b.time > a.time ? b : a));
+      const steps = flowSteps(e, last.s0, Math.max(...points.map((p) => p.sGF)), last.time);
+      const estimates = Math.floor(steps / e.flow.sharpnessEvery) + 1;
+      const seconds = steps * GRADS_PER_FLOW_STEP * calibration.gradSeconds + estimates * hvpsPerEstimate * calibration.hvpSeconds + (steps / e.record.every) * calibration.evalSeconds;
+      predicted.push({ key: tasks[0].key, kind: 'flow', lr: null, lossGoal: null, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds });
+    }
+  }
+  const seconds = predicted.reduce((a, p) => a + p.seconds, 0);
+  return {
+    id: e.id,
+    table1Rows,
+    flowSource: source,
+    done: tasks.filter((t) => t.state === 'done').length,
+    diverged: tasks.filter((t) => t.state === 'diverged').length,
+    left: left.length,
+    predicted,
+    predictable: ownFlow !== null || predicted.some((p) => p.kind === 'flow'),
+    coreHoursLeft: (seconds / 3600) * calibration.threads,
+    hoursDone,
+    peakRssMb: calibration.peakRssMb,
+    calibration,
+  };
+}
+
+/** Everything finished in the store that the step-count model learns from. */
+export function observations(store: ResultStore): { flows: FlowResult[]; observations: Observation[]; gd: GdResult[] } {
+  const runs = store.runs();
+  const flows = runs.filter((r): r is FlowResult => r.kind === 'flow');
+  const gd = runs.filter((r): r is GdResult => r.kind === 'gd');
+  const byExperiment = new Map(flows.map((f) => [f.experiment.id, f]));
+  const obs = gd.flatMap((r) => {
+    const f = byExperiment.get(r.experiment.id);
+    return f ? (observe(r, f) ?? []) : [];
+  });
+  return { flows, observations: obs, gd };
+}
+
+const Predictions = z.record(z.string(), z.object({ seconds: z.number(), steps: z.number(), madeAt: z.string() }));
+
+/** Keep each run's first prediction (a later plan has seen more runs and would flatter itself). */
+export function recordPredictions(store: ResultStore, plans: readonly ExperimentPlan[]): void {
+  const file = join(store.dir, 'plan', 'predictions.json');
+  const parsed = existsSync(file) ? Predictions.safeParse(JSON.parse(readFileSync(file, 'utf8'))) : null;
+  const kept = parsed?.success ? parsed.data : {};
+  const now = new Date().toISOString();
+  for (const p of plans) for (const r of p.predicted) if (!r.key.startsWith('gd(') && !(r.key in kept)) kept[r.key] = { seconds: r.seconds, steps: r.steps, madeAt: now };
+  mkdirSync(join(store.dir, 'plan'), { recursive: true });
+  writeFileAtomic(file, JSON.stringify(kept));
+}
+
+export interface PredictionCheck {
+  key: string;
+  experiment: string;
+  predictedSeconds: number;
+  actualSeconds: number;
+  predictedSteps: number;
+  actualSteps: number;
+}
+
+/** Finished runs that were predicted before they ran: predicted against actual. */
+export function checkPredictions(store: ResultStore, finished: readonly (GdResult | FlowResult)[]): PredictionCheck[] {
+  const file = join(store.dir, 'plan', 'predictions.json');
+  if (!existsSync(file)) return [];
+  const parsed = Predictions.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) return [];
+  return finished.flatMap((r) => {
+    const p = parsed.data[r.key];
+    if (!p || new Date(p.madeAt) > new Date(r.provenance.startedAt)) return [];
+    return [{ key: r.key, experiment: r.experiment.id, predictedSeconds: p.seconds, actualSeconds: r.provenance.wallSeconds, predictedSteps: p.steps, actualSteps: r.steps }];
+  });
+}
+
+const hours = (h: number): string => (h >= 10 ? h.toFixed(0) : h >= 0.1 ? h.toFixed(1) : h.toFixed(2));
+
+/** The plan as a table: one line per experiment, the total, and how good earlier predictions were. */
+export function formatPlan(plans: readonly ExperimentPlan[], checks: readonly PredictionCheck[]): string {
+  const head = `${'experiment'.padEnd(32)} ${'rows'.padEnd(8)} ${'done'.padStart(4)} ${'left'.padStart(4)} ${'GD steps'.padStart(9)} ${'HVPs'.padStart(8)} ${'core-h'.padStart(7)} ${'peak MB'.padStart(7)}  T_GF from`;
+  const lines = plans.map((p) => {
+    const steps = p.predicted.reduce((a, r) => a + (r.kind === 'gd' ? r.steps : 0), 0);
+    const hvps = p.predicted.reduce((a, r) => a + r.hvps, 0);
+    const cost = p.predictable ? `${String(steps).padStart(9)} ${String(hvps).padStart(8)} ${hours(p.coreHoursLeft).padStart(7)}` : `${'?'.padStart(9)} ${'?'.padStart(8)} ${'?'.padStart(7)}`;
+    return `${p.id.padEnd(32)} ${p.table1Rows.join(',').padEnd(8)} ${String(p.done + p.diverged).padStart(4)} ${String(p.left).padStart(4)} ${cost} ${p.peakRssMb.toFixed(0).padStart(7)}  ${p.flowSource ?? 'no flow yet, no analogue: run `eos flow` first'}`;
+  });
+  const total = plans.reduce((a, p) => a + p.coreHoursLeft, 0);
+  const done = plans.reduce((a, p) => a + p.hoursDone, 0);
+  const unknown = plans.filter((p) => !p.predictable).length;
+  const out = [head, ...lines, `total: ${hours(total)} core-hours left (${unknown} experiments not predictable yet, extension rates not counted); ${hours(done)} wall-hours done`];
+  if (checks.length > 0) {
+    const ratios = checks.map((c) => c.predictedSeconds / c.actualSeconds);
+    const within = ratios.filter((r) => r >= 0.5 && r <= 2).length;
+    out.push(`predictions made before the run, against ${checks.length} finished runs: predicted/actual time median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}, ${within} within a factor of 2`);
+  }
+  return out.join('\n');
+}

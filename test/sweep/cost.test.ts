@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { initBackend } from '../../src/backend/index.js';
+import { checkPredictions, flowSteps, observations, planCost, recordPredictions, secondsPerGdStep, stretchAt, type Calibration, type Observation } from '../../src/sweep/cost.js';
+import { planExperiment } from '../../src/sweep/plan.js';
+import { buildProblem } from '../../src/sweep/problem.js';
+import { runFlow, runGd } from '../../src/sweep/runner.js';
+import { Experiment } from '../../src/sweep/schema.js';
+import { ResultStore } from '../../src/sweep/store.js';
+
+const obs = (x: number, stretch: number): Observation => ({ experiment: 'e', lossGoal: 0.1, x, stretch, secondsPerStep: 1, hvpsPerEstimate: 10 });
+
+test('stretch: the prior max(1, x/2) without observations; log-linear between them, constant beyond, ties allowed', () => {
+  assert.equal(stretchAt(0.5, []), 1);
+  assert.equal(stretchAt(6, []), 3);
+  const o = [obs(1, 1), obs(4, 3), obs(4 * (1 + 1e-15), 5)];
+  assert.equal(stretchAt(0.5, o), 1);
+  assert.ok(Math.abs(stretchAt(2, o) - 2) < 1e-12, 'halfway in log x between 1 and 4');
+  assert.ok(Number.isFinite(stretchAt(4 * (1 + 5e-16), o)));
+  assert.equal(stretchAt(10, o), 5);
+});
+
+test('flow steps: h = min(1/lambda, maxStep) with lambda linear from s0 to s_GF integrates to T (s0 + s_GF) / 2', () => {
+  const e = Experiment.parse({ id: 'x', dataset: 'mnist-5k', model: { kind: 'fcn' }, loss: 'mse', lossGoals: [0.1] });
+  assert.equal(flowSteps(e, 4, 10, 20), 140);
+  // Below 1/maxStep the step is capped: lambda counts as 1 / maxStep = 1.
+  assert.equal(flowSteps(e, 0.2, 0.5, 20), 20);
+  const c: Calibration = { gradSeconds: 0.05, hvpSeconds: 0.06, evalSeconds: 0.1, peakRssMb: 400, threads: 1, backend: 'wasm' };
+  assert.ok(Math.abs(secondsPerGdStep(e, c, 10) - (0.05 + 0.1 / 10 + (10 * 0.06) / 10)) < 1e-15);
+});
+
+test('plan: predicted steps of an unseen rate within a factor of 2 of the run, and the prediction is checked once it ran', async () => {
+  await initBackend('wasm');
+  const experiment = Experiment.parse({ id: 'cost-diag', dataset: 'diagonal:2:7', model: { kind: 'diagonal', alpha: 0.1 }, loss: 'mse', lossGoals: [1e-3], record: { every: 5, sharpnessEvery: 5 }, grid: { rates: [0.02, 0.05, 0.1] } });
+  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-cost-')));
+  const problem = await buildProblem(experiment);
+  try {
+    await runFlow(problem, store, () => {});
+    for (const lr of [0.02, 0.1]) runGd(problem, store, lr, 1e-3, { log: () => {} });
+    const calibration: Calibration = { gradSeconds: 1e-3, hvpSeconds: 1e-3, evalSeconds: 1e-3, peakRssMb: 1, threads: 1, backend: 'wasm' };
+    const plan = planCost(experiment, planExperiment(experiment, store), store, calibration, observations(store), []);
+    assert.equal(plan.flowSource, 'flow');
+    assert.deepEqual(plan.predicted.map((p) => p.lr), [0.05]);
+    recordPredictions(store, [plan]);
+    const actual = runGd(problem, store, 0.05, 1e-3, { log: () => {} });
+    const ratio = plan.predicted[0].steps / actual.steps;
+    assert.ok(ratio > 0.5 && ratio < 2, `predicted ${plan.predicted[0].steps} steps, ran ${actual.steps}`);
+    const [check] = checkPredictions(store, [actual]);
+    assert.equal(check.actualSteps, actual.steps);
+    assert.equal(check.predictedSteps, plan.predicted[0].steps);
+  } finally {
+    problem.dispose();
+  }
+});
+
+test('plan before the flow: an analogue flow (same data, loss, goal) predicts the flow and the initial schedule; none: not predictable', async () => {
+  await initBackend('wasm');
+  const base = { dataset: 'diagonal:2:7', loss: 'mse', lossGoals: [1e-3], record: { every: 5, sharpnessEvery: 5 } } as const;
+  const ran = Experiment.parse({ ...base, id: 'ran', model: { kind: 'diagonal', alpha: 0.1 } });
+  const twin = Experiment.parse({ ...base, id: 'twin', model: { kind: 'diagonal', alpha: 0.2 } });
+  const other = Experiment.parse({ ...base, id: 'other', model: { kind: 'diagonal', alpha: 0.1 }, lossGoals: [1e-4] });
+  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-cost-')));
+  const problem = await buildProblem(ran);
+  try {
+    await runFlow(problem, store, () => {});
+  } finally {
+    problem.dispose();
+  }
+  const calibration: Calibration = { gradSeconds: 1e-3, hvpSeconds: 1e-3, evalSeconds: 1e-3, peakRssMb: 1, threads: 1, backend: 'wasm' };
+  const context = observations(store);
+  const plan = planCost(twin, planExperiment(twin, store), store, calibration, context, []);
+  assert.equal(plan.flowSource, 'analogue ran');
+  assert.ok(plan.predictable);
+  assert.equal(plan.predicted.filter((p) => p.kind === 'flow').length, 1);
+  assert.ok(plan.predicted.filter((p) => p.kind === 'gd').length >= 10, 'the appendix G schedule');
+  const none = planCost(other, planExperiment(other, store), store, calibration, context, []);
+  assert.equal(none.predictable, false);
+  assert.deepEqual(none.predicted, []);
+});
