@@ -99,6 +99,8 @@ export const TOLERANCE = {
   criticalFactor: 2,
   /** Diagonal net: final ||w∘w||_1 within this relative distance of the predicted line (FINDINGS 4.1: GD overshoots by ~2%). */
   predictedNorm: 0.05,
+  /** U-shape of the test loss: a contrast within this relative difference is inconclusive (bracketed in Table 1). */
+  uShape: 0.01,
   /** Diagonal net: GD limit within this distance (max norm, relative to |w|) of a KKT point of (12). */
   kkt: 0.05,
 } as const;
@@ -156,6 +158,26 @@ export function judgeBestGeneralisation(s: SweepSummary): Judgement {
     measured: `best test loss ${fmt(finalOf(a, 'testLoss'))} at η = ${fmt(a.lr)} (EoS) vs ${fmt(finalOf(b, 'testLoss'))} at η = ${fmt(b.lr)} (flow-aligned)`,
     holds: finalOf(a, 'testLoss') < finalOf(b, 'testLoss'),
   };
+}
+
+/**
+ * Table 1's U-shape column, measured: where the final test loss over the
+ * converged rates is lowest. Interior = U (✓), an end = extreme (×, with the
+ * end). Bracketed (tentative) when the contrast is within `TOLERANCE.uShape`:
+ * a U whose minimum is that close to an end, an extreme with an interior rate
+ * that close to it.
+ */
+export function uShapeOf(s: SweepSummary): { shape: 'U' | 'extreme'; end: 'low' | 'high' | null; tentative: boolean; measured: string } | null {
+  const runs = converged(s);
+  if (runs.length < 3) return null;
+  const losses = runs.map((r) => finalOf(r, 'testLoss'));
+  const k = losses.indexOf(Math.min(...losses));
+  const best = losses[k];
+  const near = (x: number) => x - best <= TOLERANCE.uShape * Math.abs(best);
+  const interior = k > 0 && k < runs.length - 1;
+  const tentative = interior ? near(losses[0]) || near(losses[losses.length - 1]) : losses.slice(1, -1).some(near);
+  const measured = `lowest test loss ${fmt(best)} at η = ${fmt(runs[k].lr)}, rate ${k + 1} of ${runs.length} converged (ends: ${fmt(losses[0])} at η = ${fmt(runs[0].lr)}, ${fmt(losses[losses.length - 1])} at η = ${fmt(runs[runs.length - 1].lr)})`;
+  return { shape: interior ? 'U' : 'extreme', end: interior ? null : k === 0 ? 'low' : 'high', tentative, measured };
 }
 
 export function judgeEdgeOfStability(s: SweepSummary): Judgement {

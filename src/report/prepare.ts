@@ -18,7 +18,7 @@ import { callout, duration, num, table, withoutTitle } from './markdown.js';
 import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
 import { bestData, readReportData, type ExperimentData } from './summary.js';
 import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
-import { experimentsForRow, TABLE1 } from './table1.js';
+import { experimentsForRow, markOf, TABLE1 } from './table1.js';
 
 export interface PrepareOptions {
   /** Folder of the book sources (reports/): partials go to its `_generated/`. */
@@ -208,11 +208,10 @@ function paperSettingsTable(): string {
 }
 
 function table1Coverage(best: Map<string, ExperimentData>): string {
-  const mark = (u: (typeof TABLE1)[number]['uShape']) => (u ? `${u.tentative ? '(' : ''}${u.shape === 'U' ? '✓' : '×'}${u.tentative ? ')' : ''}` : '');
   const rows = TABLE1.map((r) => {
     const ids = experimentsForRow(r);
     const ours = ids.length ? ids.map((id) => `${experimentCell(id)}: ${statusText(best.get(id))}`).join('; ') : 'not reproduced';
-    return [r.model, r.dataset, r.loss, r.initScale === 1 ? r.seed : `${r.seed}, ×${r.initScale}`, r.lossGoal, mark(r.uShape), r.figures, ours];
+    return [r.model, r.dataset, r.loss, r.initScale === 1 ? r.seed : `${r.seed}, ×${r.initScale}`, r.lossGoal, markOf(r.uShape) ?? '', r.figures, ours];
   });
   return table(['model', 'dataset', 'loss', 'seed', 'loss goal', 'U-shape', 'figures', 'our experiment: data'], rows, { text: 'Table 1 of the paper and which rows this reproduction covers.', label: 'tbl-table1' });
 }

@@ -1,14 +1,15 @@
 /**
  * Writing a profile's committed report data: the condensed summaries of
- * summary.ts and the verdicts of verdicts.ts, side by side in
- * reports/data/<profile>/.
+ * summary.ts, the verdicts of verdicts.ts and the Table 1 rows of table1.ts,
+ * side by side in reports/data/<profile>/.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { profile, type ProfileName } from '../sweep/profiles.js';
 import type { ResultStore } from '../sweep/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { CLAIMS_FILE, condense, sweepsFromStore, type StoredSweeps } from './summary.js';
+import { CLAIMS_FILE, condense, roundNumbers, sweepsFromStore, TABLE1_FILE, type StoredSweeps } from './summary.js';
+import { table1Entries } from './table1.js';
 import { judgeProfile } from './verdicts.js';
 
 export interface WrittenData {
@@ -43,6 +44,9 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
     const file = join(dir, CLAIMS_FILE);
     writeFileAtomic(file, `${JSON.stringify(await judgeProfile(profileName, stored), null, 1)}\n`);
     out.written.push(file);
+    const table1 = join(dir, TABLE1_FILE);
+    writeFileAtomic(table1, `${JSON.stringify(roundNumbers(table1Entries(profileName, stored)), null, 1)}\n`);
+    out.written.push(table1);
   }
   for (const name of readdirSync(dir)) {
     const file = join(dir, name);

@@ -22,6 +22,12 @@ import type { ResultStore } from '../sweep/store.js';
 /** The verdicts of a profile's claims, next to its summaries. */
 export const CLAIMS_FILE = 'claims.json';
 
+/** Table 1 row by row (table1.ts), next to the summaries. */
+export const TABLE1_FILE = 'table1.json';
+
+/** Files of a profile's data folder that are not experiment summaries. */
+const NOT_SUMMARIES = [CLAIMS_FILE, TABLE1_FILE];
+
 /** Most faithful profile first: paper before quick before smoke. */
 export const PROFILE_PREFERENCE: readonly ProfileName[] = ['paper', 'quick', 'smoke'];
 
@@ -213,7 +219,7 @@ export function readReportData(dataDir: string): ExperimentData[] {
   for (const profileName of PROFILES) {
     const dir = join(dataDir, profileName);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json') && n !== CLAIMS_FILE).sort()) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json') && !NOT_SUMMARIES.includes(n)).sort()) {
       const file = join(dir, name);
       const parsed = ExperimentData.safeParse(JSON.parse(readFileSync(file, 'utf8')));
       if (!parsed.success) {

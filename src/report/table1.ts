@@ -4,8 +4,11 @@
  * experiments of our profiles (through the experiment's paper-profile setting,
  * since the quick and smoke profiles change goals and dataset sizes).
  */
-import { profile } from '../sweep/profiles.js';
+import { z } from 'zod';
+import { uShapeOf } from '../figures/claims.js';
+import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
 import type { Experiment } from '../sweep/schema.js';
+import type { StoredSweeps } from './summary.js';
 
 /**
  * Test loss over the learning rate: `U` = optimum at intermediate rates (✓),
@@ -138,4 +141,64 @@ export function experimentsForRow(row: Table1Row): string[] {
 /** The Table 1 rows (numbers) an experiment of the paper profile reproduces, one per loss goal it matches. */
 export function table1Rows(e: Experiment): number[] {
   return e.lossGoals.flatMap((g) => table1Row(e, g)?.row ?? []);
+}
+
+/** Table 1's notation: ✓ (U), × (extreme), bracketed when tentative. */
+export function markOf(u: { shape: 'U' | 'extreme'; tentative: boolean } | null): string | null {
+  if (!u) return null;
+  const m = u.shape === 'U' ? '✓' : '×';
+  return u.tentative ? `(${m})` : m;
+}
+
+export const Table1Entry = z.object({
+  row: z.number().int(),
+  setting: z.string(),
+  figures: z.string(),
+  paperMark: z.string().nullable(),
+  experiment: z.string().nullable(),
+  /** done: every planned run finished; partial: the flow and some runs; not run: nothing yet. */
+  status: z.enum(['done', 'partial', 'not run']),
+  /** GD runs finished at this row's loss goal (converged, diverged or stopped). */
+  runs: z.number().int(),
+  /** Wall hours of those runs plus this goal's share of the gradient flow (one process each, on the machine of their provenance). */
+  hours: z.number(),
+  /** Our U-shape mark by the rule of `uShapeOf` (methods chapter), null when fewer than 3 rates converged. */
+  ourMark: z.string().nullable(),
+  measured: z.string().nullable(),
+  /** Same shape (U or extreme) as the paper's mark; null when either is missing. */
+  agrees: z.boolean().nullable(),
+});
+export type Table1Entry = z.infer<typeof Table1Entry>;
+
+export const Table1File = z.object({ format: z.literal(1), profile: z.enum(PROFILES), rows: z.array(Table1Entry) });
+export type Table1File = z.infer<typeof Table1File>;
+
+/** Every row of Table 1 with what a profile's results say about it. */
+export function table1Entries(profileName: ProfileName, stored: ReadonlyMap<string, StoredSweeps | null>): Table1File {
+  const entries = profile(profileName);
+  const rows = TABLE1.map((r): Table1Entry => {
+    const setting = `${r.model}, ${r.dataset}, ${r.loss}, seed ${r.seed}${r.initScale === 1 ? '' : ` ×${r.initScale}`}, goal ${r.lossGoal}`;
+    const base = { row: r.row, setting, figures: r.figures, paperMark: markOf(r.uShape) };
+    const entry = entries.find((p) => p.experiment.lossGoals.some((g) => table1Row(p.experiment, g) === r));
+    const s = entry ? stored.get(entry.experiment.id) : null;
+    if (!entry || !s) return { ...base, experiment: entry?.experiment.id ?? null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null };
+    const e = entry.experiment;
+    const goal = e.lossGoals.find((g) => table1Row(e, g) === r) as number;
+    const sweep = s.summaries.find((x) => x.lossGoal === goal);
+    const finished = sweep?.runs ?? [];
+    const hours = (s.flow.provenance.wallSeconds / e.lossGoals.length + finished.reduce((a, x) => a + x.provenance.wallSeconds, 0)) / 3600;
+    const complete = s.tasks.missing === 0 && s.tasks.running === 0;
+    const u = sweep ? uShapeOf(sweep) : null;
+    return {
+      ...base,
+      experiment: e.id,
+      status: complete ? 'done' : 'partial',
+      runs: finished.length,
+      hours,
+      ourMark: markOf(u),
+      measured: u?.measured ?? null,
+      agrees: u && r.uShape ? u.shape === r.uShape.shape : null,
+    };
+  });
+  return { format: 1, profile: profileName, rows };
 }

@@ -101,7 +101,7 @@ test('npm run report -- data condenses a results folder; unknown commands are us
   assert.equal(data.status, 0, data.stderr);
   assert.match(data.stdout, /wrote .*fcn-relu-mnist5k-mse\.json/);
   assert.match(data.stdout, /not run \(no gradient-flow result\): .*logistic-two-point/);
-  assert.equal(readdirSync(join(root, 'data', 'smoke')).length, FIXTURE_EXPERIMENTS.length + 1, 'one file per experiment and the verdicts');
+  assert.equal(readdirSync(join(root, 'data', 'smoke')).length, FIXTURE_EXPERIMENTS.length + 2, 'one file per experiment, the verdicts and Table 1');
   const wrong = cli('publish');
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /unknown command 'publish'/);

@@ -30,7 +30,7 @@ test('writeProfileData condenses a finished synthetic sweep into small validated
   const store = syntheticStore(tmp('eos-report-results-'));
   const dataDir = tmp('eos-report-data-');
   const w = await writeProfileData('smoke', store, dataDir);
-  assert.deepEqual(w.written.map((f) => f.split('/').pop()).sort(), [...FIXTURE_EXPERIMENTS.map((id) => `${id}.json`), 'claims.json'].sort());
+  assert.deepEqual(w.written.map((f) => f.split('/').pop()).sort(), [...FIXTURE_EXPERIMENTS.map((id) => `${id}.json`), 'claims.json', 'table1.json'].sort());
   assert.deepEqual(w.notRun.sort(), profile('smoke').map((e) => e.experiment.id).filter((id) => !FIXTURE_EXPERIMENTS.includes(id)).sort());
   for (const f of w.written) assert.ok(statSync(f).size < 200_000, `${f} is ${statSync(f).size} bytes`);
 

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { profile } from '../../src/sweep/profiles.js';
 import type { Experiment } from '../../src/sweep/schema.js';
-import { experimentsForRow, paperLossGoal, TABLE1, table1Row, table1Rows } from '../../src/report/table1.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uShapeOf } from '../../src/figures/claims.js';
+import { sweepsFromStore } from '../../src/report/summary.js';
+import { experimentsForRow, markOf, paperLossGoal, TABLE1, Table1File, table1Entries, table1Row, table1Rows } from '../../src/report/table1.js';
+import { syntheticSummary } from '../figures/fixtures.js';
+import { syntheticStore } from './fixture.js';
 
 const experiment = (id: string, profileName: 'paper' | 'quick' | 'smoke' = 'paper'): Experiment => {
   const e = profile(profileName).find((p) => p.experiment.id === id)?.experiment;
@@ -42,4 +49,34 @@ test('the paper profile covers every row of Table 1 at the paper settings, excep
   for (const r of TABLE1) assert.ok(experimentsForRow(r).length <= 1, `row ${r.row}: ${experimentsForRow(r)}`);
   assert.deepEqual(table1Rows(experiment('fcn-tanh-cifar5k-mse')), [39, 38, 37]);
   assert.deepEqual(table1Rows(experiment('fcn-relu-cifar5k-mse-600x6')), [34]);
+});
+
+test('U-shape rule: interior minimum = U, an end = extreme, a contrast within 1% bracketed; fewer than 3 converged rates: no mark', () => {
+  // Synthetic test loss 0.5 + (lr - 3/s_GF)^2 with s_GF = 20: minimum at 0.15.
+  const u = uShapeOf(syntheticSummary({ rates: [0.025, 0.05, 0.1, 0.15, 0.2, 0.4, 0.6], divergeFrom: 1 }));
+  assert.deepEqual([u?.shape, u?.end, u?.tentative], ['U', null, false]);
+  const low = uShapeOf(syntheticSummary({ rates: [0.15, 0.3, 0.45], divergeFrom: 1 }));
+  assert.deepEqual([low?.shape, low?.end, low?.tentative], ['extreme', 'low', false]);
+  const high = uShapeOf(syntheticSummary({ rates: [0.01, 0.05, 0.1], divergeFrom: 1 }));
+  assert.deepEqual([high?.shape, high?.end], ['extreme', 'high']);
+  const flat = uShapeOf(syntheticSummary({ rates: [0.1, 0.15, 0.2], divergeFrom: 1 }));
+  assert.deepEqual([flat?.shape, flat?.tentative], ['U', true]);
+  assert.equal(markOf(flat), '(✓)');
+  assert.equal(uShapeOf(syntheticSummary({ rates: [0.1, 0.15, 0.2], divergeFrom: 0.2 })), null);
+});
+
+test('table1.json: one entry per row with status, runs, hours and our mark next to the paper mark', () => {
+  const store = syntheticStore(mkdtempSync(join(tmpdir(), 'eos-t1-')));
+  const stored = new Map(profile('smoke').map((p) => [p.experiment.id, sweepsFromStore(p.experiment, store)]));
+  const file = Table1File.parse(table1Entries('smoke', stored));
+  assert.equal(file.rows.length, 48);
+  const row1 = file.rows[0];
+  assert.equal(row1.experiment, 'fcn-relu-mnist5k-mse');
+  assert.equal(row1.status, 'done');
+  assert.ok(row1.runs > 3 && row1.hours > 0);
+  assert.equal(row1.paperMark, '✓');
+  assert.ok(row1.ourMark !== null && row1.agrees === (row1.ourMark.includes('✓')));
+  const notInSmoke = file.rows.find((r) => r.row === 21);
+  assert.deepEqual([notInSmoke?.experiment, notInSmoke?.status, notInSmoke?.runs], [null, 'not run', 0]);
+  assert.equal(file.rows[44].paperMark, null, 'row 45 (CNN-BN) has no mark in the paper');
 });
