@@ -19,6 +19,8 @@ Needs Debian's Jupyter (run with /usr/bin/python3, not a pyenv python):
     apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
 """
 import argparse
+import copy
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +34,7 @@ APT = "apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient ju
 
 try:
     import nbformat
+    from nbformat.v4.rwbase import split_lines
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 except ImportError as err:
@@ -81,6 +84,29 @@ def strip_chart_fallbacks(nb) -> None:
                     data.pop(mime, None)
 
 
+def write_notebook(nb, path: Path) -> None:
+    """Write a notebook with each Vega-Lite spec on one line.
+
+    nbformat's indent puts every number of a chart's data on its own line: 05's two
+    trajectory charts made 1.2 MB and diffs of tens of thousands of lines. Cells and
+    the other outputs keep nbformat's layout; the file is the same notebook (validated).
+    """
+    nbformat.validate(nb)
+    nb = split_lines(copy.deepcopy(nb))
+    specs = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for mime, spec in output.get("data", {}).items():
+                if mime.startswith("application/vnd.vegalite."):
+                    output["data"][mime] = f"@@spec{len(specs)}@@"
+                    specs.append(spec)
+    text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True)
+    for i, spec in enumerate(specs):
+        text = text.replace(f'"@@spec{i}@@"', json.dumps(spec, ensure_ascii=False, separators=(",", ":"), sort_keys=True), 1)
+    path.write_text(text + "\n", encoding="utf-8")
+    assert nbformat.reads(text, as_version=4) is not None
+
+
 def execute(path: Path, out_dir: Path, timeout: int) -> bool:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", record_timing=False, resources={"metadata": {"path": str(NOTEBOOKS)}})
@@ -96,7 +122,7 @@ def execute(path: Path, out_dir: Path, timeout: int) -> bool:
                 print(f"FAILED {path.name}, cell {index}:\n{cell.source}\n--- output ---\n{cell_report(cell)}", file=sys.stderr, flush=True)
                 break
     strip_chart_fallbacks(nb)
-    nbformat.write(nb, out_dir / path.name)
+    write_notebook(nb, out_dir / path.name)
     print(f"{'wrote' if ok else 'wrote (partly executed)'} {out_dir / path.name}", flush=True)
     return ok
 
@@ -107,6 +133,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=7200, help="seconds per cell (default 7200; sweeps of the quick profile are long)")
     parser.add_argument("--output-dir", type=Path, default=NOTEBOOKS, help="where executed notebooks go (default: in place)")
     parser.add_argument("--install-kernel", action="store_true", help="only register the kernel (for an interactive Jupyter) and say how to use it")
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite the stored notebooks in the compact layout (no execution)")
     args = parser.parse_args()
     if args.install_kernel:
         register_kernel()
@@ -117,6 +144,13 @@ def main() -> int:
     if missing:
         print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if args.rewrite:
+        for p in paths:
+            nb = nbformat.read(p, as_version=4)
+            strip_chart_fallbacks(nb)
+            write_notebook(nb, p)
+            print(f"rewrote {p.name} ({p.stat().st_size // 1024} KiB)")
+        return 0
     args.output_dir.mkdir(parents=True, exist_ok=True)
     register_kernel()
     failed = [p.name for p in paths if not execute(p, args.output_dir, args.timeout)]
