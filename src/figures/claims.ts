@@ -8,8 +8,8 @@ import type { GdResult, SweepSummary } from '../sweep/schema.js';
 import { dot, kktPoints } from '../theory/index.js';
 import { normalisedBias, referenceErrors } from './classification.js';
 import { diagonalSetup, predictedLimit, simulate } from './diagonal.js';
-import type { SweepLoader } from './load.js';
-import { loadUses, Unavailable, type NotebookId, type Sweeps, type Use } from './registry.js';
+import { Unavailable, type SweepLoader } from './load.js';
+import { loadUses, type NotebookId, type Sweeps, type Use } from './registry.js';
 import { fmt } from './spec.js';
 import { regime } from './sweep.js';
 

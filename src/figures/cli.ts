@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../util/paths.js';
 import { exportFigure } from './export.js';
 import { parseProfile } from '../sweep/profiles.js';
-import { defaultProfile, sweepLoader } from './load.js';
-import { FIGURES, findFigure, Unavailable, renderFigure, resolveUses } from './registry.js';
+import { defaultProfile, sweepLoader, Unavailable } from './load.js';
+import { FIGURES, findFigure, renderFigure, resolveUses } from './registry.js';
 
 const { values: v, positionals } = parseArgs({
   options: {

@@ -9,6 +9,10 @@ import { parseProfile, profile, type ProfileEntry, type ProfileName } from '../s
 import { runSweep, stderrLog, type Log } from '../sweep/runner.js';
 import type { SweepSummary } from '../sweep/schema.js';
 import { ResultStore } from '../sweep/store.js';
+import { sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
+import { REPO_ROOT } from '../util/paths.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface LoaderOptions {
   /** Results folder (default: EOS_RESULTS_DIR or ./results). */
@@ -64,4 +68,42 @@ export function sweepLoader(profileName: ProfileName, opts: LoaderOptions = {}):
       return pending;
     },
   };
+}
+
+/** A figure or claim whose experiments the profile lacks, or whose flow never reached the loss goal. */
+export class Unavailable extends Error {}
+
+/**
+ * A loader over results already computed: never trains. `stored` gives an
+ * experiment's sweeps from a result store (null: not run); with `complete`, a
+ * sweep with runs still missing is unavailable too (a half-finished sweep would
+ * bias a figure that claims a profile).
+ */
+export function storedLoader(profileName: ProfileName, stored: (id: string) => StoredSweeps | null, opts: { complete?: boolean } = {}): SweepLoader {
+  const entries = profile(profileName);
+  return {
+    profile: profileName,
+    entries,
+    has: (id) => entries.some((e) => e.experiment.id === id),
+    async sweeps(id) {
+      const s = stored(id);
+      if (!s) throw new Unavailable(`${id} has not been run in profile '${profileName}'`);
+      if (opts.complete && (s.tasks.missing > 0 || s.tasks.running > 0)) throw new Unavailable(`${id} is not complete in profile '${profileName}' (${s.tasks.missing + s.tasks.running} runs left)`);
+      return s.summaries;
+    },
+  };
+}
+
+/** The committed results of a profile (data/results/<profile>), read without training. */
+export function committedLoader(profileName: ProfileName, dir = join(REPO_ROOT, 'data', 'results', profileName)): SweepLoader {
+  const store = existsSync(dir) ? new ResultStore(dir) : null;
+  const entries = profile(profileName);
+  return storedLoader(
+    profileName,
+    (id) => {
+      const entry = entries.find((e) => e.experiment.id === id);
+      return store && entry ? sweepsFromStore(entry.experiment, store) : null;
+    },
+    { complete: true },
+  );
 }

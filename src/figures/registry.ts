@@ -8,7 +8,7 @@ import type { SweepSummary } from '../sweep/schema.js';
 import { classificationFigure } from './classification.js';
 import { diagonalSweepFigure, figure4, PLANE_LEGEND, planeFigure, planeRates } from './diagonal.js';
 import { layerNormFigure } from './layers.js';
-import type { SweepLoader } from './load.js';
+import { Unavailable, type SweepLoader } from './load.js';
 import { fmt, topLevel, type Spec } from './spec.js';
 import { columnLabel, panelGrid, sweepColumns, sweepRow } from './sweep.js';
 import { trajectoryFigure, trajectoryRates } from './trajectory.js';
@@ -217,9 +217,6 @@ export function resolveUses(entry: { uses: Record<string, Use> }, has: (id: stri
   return { ids, missing };
 }
 
-/** A figure or claim whose experiments the profile lacks, or whose flow never reached the loss goal. */
-export class Unavailable extends Error {}
-
 /** The sweeps of every role of `uses`, from the loader's cache. */
 export async function loadUses(what: string, uses: Record<string, Use>, loader: SweepLoader): Promise<Sweeps> {
   const { ids, missing } = resolveUses({ uses }, (id) => loader.has(id));
@@ -237,5 +234,6 @@ export async function loadUses(what: string, uses: Record<string, Use>, loader: 
 /** The finished spec of a figure, from the loader's (cached) sweeps. */
 export async function renderFigure(entry: FigureEntry, loader: SweepLoader): Promise<Spec> {
   const { body, subtitle } = entry.draw(await loadUses(entry.id, entry.uses, loader));
-  return topLevel(`${entry.paperFigure}: ${entry.title}`, body, subtitle);
+  // Each figure says which profile's results it draws (the book mixes paper and quick).
+  return topLevel(`${entry.paperFigure}: ${entry.title} (${loader.profile} profile)`, body, subtitle);
 }

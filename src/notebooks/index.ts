@@ -6,8 +6,8 @@
  */
 import { writeSync } from 'node:fs';
 import { judgeClaims, verdictTable } from '../figures/claims.js';
-import { defaultProfile, sweepLoader, type LoaderOptions, type SweepLoader } from '../figures/load.js';
-import { findFigure, NOTEBOOKS, renderFigure, Unavailable, type NotebookId } from '../figures/registry.js';
+import { committedLoader, defaultProfile, sweepLoader, Unavailable, type LoaderOptions, type SweepLoader } from '../figures/load.js';
+import { findFigure, NOTEBOOKS, renderFigure, type NotebookId } from '../figures/registry.js';
 import { fmt } from '../figures/spec.js';
 import type { ProfileName } from '../sweep/profiles.js';
 import type { Log } from '../sweep/runner.js';
@@ -47,8 +47,13 @@ export interface Notebook {
   findings(): Promise<void>;
 }
 
-/** The notebook API over a loader; `display` receives what a cell shows (the kernel by default). */
-export function notebookOver(id: NotebookId, loader: SweepLoader, display: (b: DisplayBundle) => void = show): Notebook {
+/**
+ * The notebook API over a loader; `display` receives what a cell shows (the
+ * kernel by default). A figure is drawn from `preferred` (the committed
+ * paper-setting results) when it has every sweep the figure needs, complete,
+ * and from `loader` otherwise.
+ */
+export function notebookOver(id: NotebookId, loader: SweepLoader, display: (b: DisplayBundle) => void = show, preferred?: SweepLoader): Notebook {
   const experiments = loader.entries.filter((e) => e.notebook === id).map((e) => e.experiment.id);
   return {
     id,
@@ -60,8 +65,17 @@ export function notebookOver(id: NotebookId, loader: SweepLoader, display: (b: D
       display(markdownBundle(`Profile **${loader.profile}**: ${experiments.length} experiment(s).\n\n${sweepTable(summaries)}`));
     },
     async figure(figureId) {
+      const entry = findFigure(figureId);
+      if (preferred && preferred.profile !== loader.profile) {
+        try {
+          display(await figureBundle(await renderFigure(entry, preferred)));
+          return;
+        } catch (err) {
+          if (!(err instanceof Unavailable)) throw err;
+        }
+      }
       try {
-        display(await figureBundle(await renderFigure(findFigure(figureId), loader)));
+        display(await figureBundle(await renderFigure(entry, loader)));
       } catch (err) {
         if (!(err instanceof Unavailable)) throw err;
         display(markdownBundle(`*${figureId} is not drawn in this profile:* ${err.message}. Run with \`EOS_PROFILE=quick\` or \`paper\`.`));
@@ -86,5 +100,5 @@ const kernelLog: Log = (line) => writeSync(2, `${line}\n`);
 /** Open a notebook for the profile of EOS_PROFILE (default quick). */
 export function openNotebook(id: string, opts: LoaderOptions = {}): Notebook {
   if (!(NOTEBOOKS as readonly string[]).includes(id)) throw new Error(`unknown notebook '${id}': one of ${NOTEBOOKS.join(', ')}`);
-  return notebookOver(id as NotebookId, sweepLoader(defaultProfile(), { log: kernelLog, ...opts }));
+  return notebookOver(id as NotebookId, sweepLoader(defaultProfile(), { log: kernelLog, ...opts }), show, committedLoader('paper'));
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { profile, type ProfileName } from '../sweep/profiles.js';
 import type { ResultStore } from '../sweep/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { CLAIMS_FILE, condense, roundNumbers, sweepsFromStore, TABLE1_FILE, type StoredSweeps } from './summary.js';
+import { sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
+import { CLAIMS_FILE, condense, roundNumbers, TABLE1_FILE } from './summary.js';
 import { table1Entries } from './table1.js';
 import { judgeProfile } from './verdicts.js';
 

@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { trajectoryRates } from '../figures/trajectory.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { summarizeSweep } from '../sweep/summary.js';
-import { planExperiment } from '../sweep/plan.js';
+import type { StoredSweeps } from '../sweep/summary.js';
 import { profile, PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
 import { Metrics } from '../train/schema.js';
 import { Experiment, Provenance, SweepSummary as SweepSummarySchema, type FlowResult, type GdResult, type SweepSummary } from '../sweep/schema.js';
@@ -110,35 +109,6 @@ export function roundNumbers<T>(value: T, digits = DIGITS): T {
   if (Array.isArray(value)) return value.map((v) => roundNumbers(v, digits)) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundNumbers(v, digits)])) as T;
   return value;
-}
-
-export interface StoredSweeps {
-  flow: FlowResult;
-  summaries: SweepSummary[];
-  tasks: ExperimentData['tasks'];
-}
-
-/**
- * The SweepSummary of every loss goal of an experiment from the result store
- * alone (the runs finished so far; nothing is trained). Null when the gradient
- * flow has not been run.
- */
-export function sweepsFromStore(experiment: Experiment, store: ResultStore): StoredSweeps | null {
-  const tasks = planExperiment(experiment, store);
-  const flow = store.readFlow(tasks[0].key);
-  if (!flow) return null;
-  const counts = { done: 0, diverged: 0, running: 0, missing: 0 };
-  for (const t of tasks) counts[t.state]++;
-  const summaries: SweepSummary[] = [];
-  for (const point of flow.sGF) {
-    if (!experiment.lossGoals.includes(point.lossGoal)) continue;
-    const runs = tasks
-      .filter((t) => t.kind === 'gd' && t.lossGoal === point.lossGoal && (t.state === 'done' || t.state === 'diverged'))
-      .map((t) => store.readGd(t.key))
-      .filter((r): r is GdResult => r !== null);
-    summaries.push(summarizeSweep(experiment, flow, point, runs));
-  }
-  return { flow, summaries, tasks: counts };
 }
 
 function environments(provenances: Provenance[]): Environment[] {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { uShapeOf } from '../figures/claims.js';
 import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
 import type { Experiment } from '../sweep/schema.js';
-import type { StoredSweeps } from './summary.js';
+import type { StoredSweeps } from '../sweep/summary.js';
 
 /**
  * Test loss over the learning rate: `U` = optimum at intermediate rates (✓),

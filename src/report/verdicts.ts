@@ -9,10 +9,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CLAIMS, judgeClaims } from '../figures/claims.js';
-import type { SweepLoader } from '../figures/load.js';
-import { NOTEBOOKS, Unavailable } from '../figures/registry.js';
+import { storedLoader } from '../figures/load.js';
+import { NOTEBOOKS } from '../figures/registry.js';
 import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
-import { CLAIMS_FILE, PROFILE_PREFERENCE, type ExperimentData, type StoredSweeps } from './summary.js';
+import type { StoredSweeps } from '../sweep/summary.js';
+import { CLAIMS_FILE, PROFILE_PREFERENCE, type ExperimentData } from './summary.js';
 
 
 const StoredVerdict = z.object({
@@ -29,24 +30,9 @@ const StoredVerdict = z.object({
 export const ClaimsFile = z.object({ format: z.literal(1), profile: z.enum(PROFILES), verdicts: z.array(StoredVerdict) });
 export type ClaimsFile = z.infer<typeof ClaimsFile>;
 
-/** The figure loader interface over results already computed: a sweep that was not run is unavailable, never trained. */
-function storeLoader(profileName: ProfileName, stored: ReadonlyMap<string, StoredSweeps | null>): SweepLoader {
-  const entries = profile(profileName);
-  return {
-    profile: profileName,
-    entries,
-    has: (id) => entries.some((e) => e.experiment.id === id),
-    async sweeps(id) {
-      const s = stored.get(id);
-      if (!s) throw new Unavailable(`${id} has not been run in profile '${profileName}'`);
-      return s.summaries;
-    },
-  };
-}
-
 /** Every claim judged on the stored sweeps of a profile (keyed by experiment id). */
 export async function judgeProfile(profileName: ProfileName, stored: ReadonlyMap<string, StoredSweeps | null>): Promise<ClaimsFile> {
-  const loader = storeLoader(profileName, stored);
+  const loader = storedLoader(profileName, (id) => stored.get(id) ?? null);
   const verdicts: ClaimsFile['verdicts'] = [];
   for (const notebook of NOTEBOOKS) {
     const claims = CLAIMS.filter((c) => c.notebook === notebook);

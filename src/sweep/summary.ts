@@ -1,5 +1,7 @@
 import { fitNormTransition, fitSharpnessTransition } from './critical.js';
+import { planExperiment, type Task } from './plan.js';
 import type { Experiment, FlowResult, GdResult, SweepSummary } from './schema.js';
+import type { ResultStore } from './store.js';
 
 /**
  * The summary of one loss goal of a sweep: predicted eta_c = 2/s_GF, the regime
@@ -27,4 +29,33 @@ function flowAt(flow: FlowResult, point: FlowResult['sGF'][number]): FlowResult[
   const at = flow.history.find((h) => h.step === point.step);
   if (!at) throw new Error(`flow result ${flow.key} has no record at step ${point.step}, where it reached ε = ${point.lossGoal}: it predates per-goal records; delete results/runs/${flow.key}.json and rerun the sweep`);
   return at;
+}
+
+export interface StoredSweeps {
+  flow: FlowResult;
+  summaries: SweepSummary[];
+  tasks: Record<Task['state'], number>;
+}
+
+/**
+ * The SweepSummary of every loss goal of an experiment from the result store
+ * alone (the runs finished so far; nothing is trained). Null when the gradient
+ * flow has not been run.
+ */
+export function sweepsFromStore(experiment: Experiment, store: ResultStore): StoredSweeps | null {
+  const tasks = planExperiment(experiment, store);
+  const flow = store.readFlow(tasks[0].key);
+  if (!flow) return null;
+  const counts = { done: 0, diverged: 0, running: 0, missing: 0 };
+  for (const t of tasks) counts[t.state]++;
+  const summaries: SweepSummary[] = [];
+  for (const point of flow.sGF) {
+    if (!experiment.lossGoals.includes(point.lossGoal)) continue;
+    const runs = tasks
+      .filter((t) => t.kind === 'gd' && t.lossGoal === point.lossGoal && (t.state === 'done' || t.state === 'diverged'))
+      .map((t) => store.readGd(t.key))
+      .filter((r): r is GdResult => r !== null);
+    summaries.push(summarizeSweep(experiment, flow, point, runs));
+  }
+  return { flow, summaries, tasks: counts };
 }

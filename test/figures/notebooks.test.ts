@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { show, VEGA_LITE_MIME, type DisplayBundle } from '../../src/notebooks/display.js';
 import { notebookOver, openNotebook, sweepTable } from '../../src/notebooks/index.js';
+import { storedLoader } from '../../src/figures/load.js';
+import type { StoredSweeps } from '../../src/sweep/summary.js';
 import { fakeLoader, syntheticSummary } from './fixtures.js';
 
 const capture = () => {
@@ -71,4 +73,25 @@ test('findings: notebooks 05 and 06 state where the paper disagrees, with live e
   const { shown, display } = capture();
   await notebookOver('02-loss-thresholds', fakeLoader('smoke'), display).findings();
   assert.match(String(shown[0].data['text/markdown']), /no closed-form claims/);
+});
+
+test('a figure comes from the preferred (paper) results when they are complete, else from the notebook profile; the title says which', async () => {
+  const paper = fakeLoader('paper');
+  const sweeps = (missing: number) => async (id: string): Promise<StoredSweeps> => ({ flow: null as never, summaries: await paper.sweeps(id), tasks: { done: 5, diverged: 0, running: 0, missing } });
+  const preferred = async (missing: number) => {
+    const s = sweeps(missing);
+    const cache = new Map<string, StoredSweeps>();
+    for (const e of paper.entries) cache.set(e.experiment.id, await s(e.experiment.id));
+    return storedLoader('paper', (id) => cache.get(id) ?? null, { complete: true });
+  };
+  const title = (b: DisplayBundle) => String(b.data['text/plain']);
+  const complete = capture();
+  await notebookOver('01-regime-transition', fakeLoader('quick'), complete.display, await preferred(0)).figure('fig3b');
+  assert.match(title(complete.shown[0]), /\(paper profile\)/);
+  const partial = capture();
+  await notebookOver('01-regime-transition', fakeLoader('quick'), partial.display, await preferred(3)).figure('fig3b');
+  assert.match(title(partial.shown[0]), /\(quick profile\)/);
+  const none = capture();
+  await notebookOver('01-regime-transition', fakeLoader('quick'), none.display, storedLoader('paper', () => null, { complete: true })).figure('fig3b');
+  assert.match(title(none.shown[0]), /\(quick profile\)/);
 });

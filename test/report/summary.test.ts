@@ -7,7 +7,8 @@ import { gdKey } from '../../src/sweep/store.js';
 import { profile } from '../../src/sweep/profiles.js';
 import { trajectoryRates } from '../../src/figures/trajectory.js';
 import { ResultStore } from '../../src/sweep/store.js';
-import { bestData, downsample, readReportData, roundNumbers, sweepsFromStore, trajectoryPoints, TRAJECTORY_POINTS, type ExperimentData } from '../../src/report/summary.js';
+import { bestData, downsample, readReportData, roundNumbers, trajectoryPoints, TRAJECTORY_POINTS, type ExperimentData } from '../../src/report/summary.js';
+import { sweepsFromStore } from '../../src/sweep/summary.js';
 import { writeProfileData } from '../../src/report/profileData.js';
 import { FIXTURE_EXPERIMENTS, syntheticStore, writeSyntheticSweep } from './fixture.js';
 

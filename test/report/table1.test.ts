@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uShapeOf } from '../../src/figures/claims.js';
-import { sweepsFromStore } from '../../src/report/summary.js';
+import { sweepsFromStore } from '../../src/sweep/summary.js';
 import { experimentsForRow, markOf, paperLossGoal, TABLE1, Table1File, table1Entries, table1Row, table1Rows } from '../../src/report/table1.js';
 import { syntheticSummary } from '../figures/fixtures.js';
 import { syntheticStore } from './fixture.js';
