@@ -17,7 +17,7 @@ import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, runSweepsInParall
 import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
 import { buildProblem } from './sweep/problem.js';
-import { cachedCalibration, calibrate, Calibration, checkPredictions, formatPlan, observations, planCost, recordPredictions } from './sweep/cost.js';
+import { cachedCalibration, calibrate, Calibration, checkPredictions, formatPlan, observations, planCost, planFile, recordPredictions, savePlan } from './sweep/cost.js';
 import { table1Rows } from './report/table1.js';
 import { flowKey } from './sweep/store.js';
 import { ZodError } from 'zod';
@@ -174,6 +174,7 @@ async function main(argv: string[]): Promise<number> {
       // Cheapest first: the order to run them in; the unpredictable last.
       plans.sort((a, b) => (a.predictable ? a.coreHoursLeft : Infinity) - (b.predictable ? b.coreHoursLeft : Infinity));
       const checks = checkPredictions(store, [...context.gd, ...context.flows]);
+      if (!v.experiment) savePlan(store, planFile(plans, checks));
       out(formatPlan(plans, checks), { plans, checks });
       return 0;
     }

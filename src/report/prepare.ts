@@ -18,7 +18,8 @@ import { callout, duration, num, table, withoutTitle } from './markdown.js';
 import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
 import { bestData, readReportData, type ExperimentData } from './summary.js';
 import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
-import { experimentsForRow, markOf, TABLE1 } from './table1.js';
+import { bestTable1, experimentsForRow, readTable1Files, TABLE1 } from './table1.js';
+import { PLAN_FILE, PlanFile } from '../sweep/cost.js';
 
 export interface PrepareOptions {
   /** Folder of the book sources (reports/): partials go to its `_generated/`. */
@@ -207,13 +208,33 @@ function paperSettingsTable(): string {
   return table(['experiment', 'model', 'dataset', 'loss', 'seed', 'loss goals ε', 'paper figures'], rows, { text: 'Experiments of the paper profile.', label: 'tbl-experiments-paper' });
 }
 
-function table1Coverage(best: Map<string, ExperimentData>): string {
-  const rows = TABLE1.map((r) => {
-    const ids = experimentsForRow(r);
-    const ours = ids.length ? ids.map((id) => `${experimentCell(id)}: ${statusText(best.get(id))}`).join('; ') : 'not reproduced';
-    return [r.model, r.dataset, r.loss, r.initScale === 1 ? r.seed : `${r.seed}, ×${r.initScale}`, r.lossGoal, markOf(r.uShape) ?? '', r.figures, ours];
+function table1Coverage(dataDir: string): string {
+  const rows = bestTable1(readTable1Files(dataDir)).map(({ profile: p, entry: e }) => {
+    const ids = experimentsForRow(TABLE1[e.row - 1]);
+    const experiment = ids.length ? ids.map(experimentCell).join(', ') : 'no experiment yet';
+    const agree = e.agrees === null ? '' : e.agrees ? 'same shape' : 'differs';
+    return [e.row, e.setting, e.figures, e.paperMark ?? '', experiment, p ? `${p}: ${e.status}` : 'not run', e.runs || '', e.hours ? num(e.hours, 2) : '', e.ourMark ?? '', agree];
   });
-  return table(['model', 'dataset', 'loss', 'seed', 'loss goal', 'U-shape', 'figures', 'our experiment: data'], rows, { text: 'Table 1 of the paper and which rows this reproduction covers.', label: 'tbl-table1' });
+  return table(['row', 'setting', 'figures', 'paper U-shape', 'experiment', 'data', 'runs', 'hours', 'our U-shape', ''], rows, { text: 'Table 1 of the paper row by row: the paper\'s U-shape mark, our experiment, the most faithful data we have for it (paper before quick, done before partial) and the U-shape measured there by the rule of @sec-methods.', label: 'tbl-table1' }, [3, 28, 10, 6, 22, 10, 4, 5, 6, 6]);
+}
+
+/** What the paper profile still costs, and how good the plan's earlier predictions were. */
+function planPartial(dataDir: string): string {
+  const file = join(dataDir, 'paper', PLAN_FILE);
+  if (!existsSync(file)) return callout('note', 'No plan yet', '`npm run eos -- plan --profile paper --results data/results/paper` then `npm run report -- data --profile paper --results data/results/paper` put it here.');
+  const plan = PlanFile.parse(JSON.parse(readFileSync(file, 'utf8')));
+  const rows = plan.experiments.map((e) => [experimentCell(e.id), e.table1Rows.join(', '), e.done, e.left, e.predictable ? e.gdSteps : '?', e.predictable ? e.hvps : '?', e.predictable ? num(e.coreHoursLeft, 2) : '?', num(e.hoursDone, 2), num(e.peakRssMb), e.flowSource ?? 'no flow, no analogue']);
+  const total = plan.experiments.reduce((a, e) => a + e.coreHoursLeft, 0);
+  const unknown = plan.experiments.filter((e) => !e.predictable).length;
+  const ratios = plan.checks.map((c) => c.predictedSeconds / c.actualSeconds).sort((a, b) => a - b);
+  const accuracy = ratios.length
+    ? `Predictions made before the runs, against the ${ratios.length} that have finished since: predicted / actual time from ${num(ratios[0], 2)} to ${num(ratios[ratios.length - 1], 2)}, median ${num(ratios[Math.floor(ratios.length / 2)], 2)}; ${ratios.filter((r) => r >= 0.5 && r <= 2).length} within a factor of 2.`
+    : 'No run predicted beforehand has finished yet.';
+  return [
+    `Plan of ${plan.madeAt.slice(0, 10)} (\`npm run eos -- plan --profile paper\`): ${num(total, 3)} core-hours left on the machine that made it, ${unknown} experiments not predictable yet (no flow and no analogue). ${accuracy}`,
+    '',
+    table(['experiment', 'Table 1 rows', 'runs done', 'left', 'GD steps left', 'HVPs left', 'core-hours left', 'hours done', 'peak MB', 'T_GF from'], rows, { text: 'Cost plan of the paper profile: the calibrated cost per step and the step-count model of `src/sweep/cost.ts`.', label: 'tbl-plan' }),
+  ].join('\n');
 }
 
 function benchPartial(file: string): string {
@@ -377,7 +398,8 @@ export function prepare(opts: PrepareOptions): string[] {
     'methods-protocol.md': protocolTable(),
     'methods-experiments.md': paperSettingsTable(),
     'methods-profiles.md': profilesTable(),
-    'methods-table1.md': table1Coverage(best),
+    'methods-table1.md': table1Coverage(opts.dataDir),
+    'benchmark-plan.md': planPartial(opts.dataDir),
     'methods-findings.md': findingsPartial(opts.findingsFile),
     'claims.md': claimsChapter(claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),
     'bench.md': benchPartial(opts.benchFile),

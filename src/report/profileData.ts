@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { profile, type ProfileName } from '../sweep/profiles.js';
 import type { ResultStore } from '../sweep/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { PLAN_FILE, readPlan } from '../sweep/cost.js';
 import { sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
 import { CLAIMS_FILE, condense, roundNumbers, TABLE1_FILE } from './summary.js';
 import { table1Entries } from './table1.js';
@@ -45,6 +46,12 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
     const file = join(dir, CLAIMS_FILE);
     writeFileAtomic(file, `${JSON.stringify(await judgeProfile(profileName, stored), null, 1)}\n`);
     out.written.push(file);
+    const plan = readPlan(store);
+    if (plan) {
+      const file = join(dir, PLAN_FILE);
+      writeFileAtomic(file, `${JSON.stringify(roundNumbers(plan), null, 1)}\n`);
+      out.written.push(file);
+    }
     const table1 = join(dir, TABLE1_FILE);
     writeFileAtomic(table1, `${JSON.stringify(roundNumbers(table1Entries(profileName, stored)), null, 1)}\n`);
     out.written.push(table1);

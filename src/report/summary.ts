@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { trajectoryRates } from '../figures/trajectory.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { PLAN_FILE } from '../sweep/cost.js';
 import type { StoredSweeps } from '../sweep/summary.js';
 import { profile, PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
 import { Metrics } from '../train/schema.js';
@@ -25,7 +26,7 @@ export const CLAIMS_FILE = 'claims.json';
 export const TABLE1_FILE = 'table1.json';
 
 /** Files of a profile's data folder that are not experiment summaries. */
-const NOT_SUMMARIES = [CLAIMS_FILE, TABLE1_FILE];
+const NOT_SUMMARIES = [CLAIMS_FILE, TABLE1_FILE, PLAN_FILE];
 
 /** Most faithful profile first: paper before quick before smoke. */
 export const PROFILE_PREFERENCE: readonly ProfileName[] = ['paper', 'quick', 'smoke'];

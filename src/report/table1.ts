@@ -9,6 +9,9 @@ import { uShapeOf } from '../figures/claims.js';
 import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
 import type { Experiment } from '../sweep/schema.js';
 import type { StoredSweeps } from '../sweep/summary.js';
+import { PROFILE_PREFERENCE, TABLE1_FILE } from './summary.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Test loss over the learning rate: `U` = optimum at intermediate rates (✓),
@@ -173,12 +176,16 @@ export type Table1Entry = z.infer<typeof Table1Entry>;
 export const Table1File = z.object({ format: z.literal(1), profile: z.enum(PROFILES), rows: z.array(Table1Entry) });
 export type Table1File = z.infer<typeof Table1File>;
 
+/** A row's configuration in the paper's words. */
+function settingOf(r: Table1Row): string {
+  return `${r.model}, ${r.dataset}, ${r.loss}, seed ${r.seed}${r.initScale === 1 ? '' : ` ×${r.initScale}`}, goal ${r.lossGoal}`;
+}
+
 /** Every row of Table 1 with what a profile's results say about it. */
 export function table1Entries(profileName: ProfileName, stored: ReadonlyMap<string, StoredSweeps | null>): Table1File {
   const entries = profile(profileName);
   const rows = TABLE1.map((r): Table1Entry => {
-    const setting = `${r.model}, ${r.dataset}, ${r.loss}, seed ${r.seed}${r.initScale === 1 ? '' : ` ×${r.initScale}`}, goal ${r.lossGoal}`;
-    const base = { row: r.row, setting, figures: r.figures, paperMark: markOf(r.uShape) };
+    const base = { row: r.row, setting: settingOf(r), figures: r.figures, paperMark: markOf(r.uShape) };
     const entry = entries.find((p) => p.experiment.lossGoals.some((g) => table1Row(p.experiment, g) === r));
     const s = entry ? stored.get(entry.experiment.id) : null;
     if (!entry || !s) return { ...base, experiment: entry?.experiment.id ?? null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null };
@@ -201,4 +208,25 @@ export function table1Entries(profileName: ProfileName, stored: ReadonlyMap<stri
     };
   });
   return { format: 1, profile: profileName, rows };
+}
+
+/** The table1.json of every profile under `dataDir` (validated). */
+export function readTable1Files(dataDir: string): Table1File[] {
+  return PROFILES.flatMap((p) => {
+    const file = join(dataDir, p, TABLE1_FILE);
+    if (!existsSync(file)) return [];
+    const parsed = Table1File.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) throw new Error(`${file} is not a valid Table 1 file; regenerate it with \`npm run report -- data --profile ${p}\``);
+    return [parsed.data];
+  });
+}
+
+/** Per row, the entry of the most faithful profile with results: done before partial, then paper before quick before smoke. */
+export function bestTable1(files: readonly Table1File[]): { profile: ProfileName | null; entry: Table1Entry }[] {
+  const rank = (f: Table1File, e: Table1Entry) => (e.status === 'done' ? 0 : e.status === 'partial' ? 10 : 100) + PROFILE_PREFERENCE.indexOf(f.profile);
+  return TABLE1.map((r, i) => {
+    const candidates = files.map((f) => ({ profile: f.profile, entry: f.rows[i], score: rank(f, f.rows[i]) })).sort((a, b) => a.score - b.score);
+    const best = candidates[0];
+    return best && best.entry.status !== 'not run' ? { profile: best.profile, entry: best.entry } : { profile: null, entry: best?.entry ?? { row: r.row, setting: settingOf(r), figures: r.figures, paperMark: markOf(r.uShape), experiment: null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null } };
+  });
 }

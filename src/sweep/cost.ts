@@ -341,3 +341,64 @@ export function formatPlan(plans: readonly ExperimentPlan[], checks: readonly Pr
   }
   return out.join('\n');
 }
+
+/** The latest plan of a results folder, condensed: what the book shows (`<results>/plan/plan.json`). */
+export const PlanFile = z.object({
+  format: z.literal(1),
+  madeAt: z.string(),
+  experiments: z.array(
+    z.object({
+      id: z.string(),
+      table1Rows: z.array(z.number().int()),
+      done: z.number().int(),
+      left: z.number().int(),
+      predictable: z.boolean(),
+      gdSteps: z.number(),
+      hvps: z.number(),
+      coreHoursLeft: z.number(),
+      hoursDone: z.number(),
+      peakRssMb: z.number(),
+      flowSource: z.string().nullable(),
+    }),
+  ),
+  checks: z.array(z.object({ key: z.string(), experiment: z.string(), predictedSeconds: z.number(), actualSeconds: z.number(), predictedSteps: z.number(), actualSteps: z.number() })),
+});
+export type PlanFile = z.infer<typeof PlanFile>;
+
+export const PLAN_FILE = 'plan.json';
+
+export function planFile(plans: readonly ExperimentPlan[], checks: readonly PredictionCheck[]): PlanFile {
+  return {
+    format: 1,
+    madeAt: new Date().toISOString(),
+    experiments: plans.map((p) => ({
+      id: p.id,
+      table1Rows: p.table1Rows,
+      done: p.done + p.diverged,
+      left: p.left,
+      predictable: p.predictable,
+      gdSteps: p.predicted.reduce((a, r) => a + (r.kind === 'gd' ? r.steps : 0), 0),
+      hvps: p.predicted.reduce((a, r) => a + r.hvps, 0),
+      coreHoursLeft: p.coreHoursLeft,
+      hoursDone: p.hoursDone,
+      peakRssMb: p.peakRssMb,
+      flowSource: p.flowSource,
+    })),
+    checks: [...checks],
+  };
+}
+
+/** Write the plan next to the predictions, where `npm run report -- data` picks it up. */
+export function savePlan(store: ResultStore, plan: PlanFile): void {
+  mkdirSync(join(store.dir, 'plan'), { recursive: true });
+  writeFileAtomic(join(store.dir, 'plan', PLAN_FILE), `${JSON.stringify(plan)}\n`);
+}
+
+/** The saved plan of a results folder, if any (validated). */
+export function readPlan(store: ResultStore): PlanFile | null {
+  const file = join(store.dir, 'plan', PLAN_FILE);
+  if (!existsSync(file)) return null;
+  const parsed = PlanFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file} is not a valid plan; rerun \`npm run eos -- plan\``);
+  return parsed.data;
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uShapeOf } from '../../src/figures/claims.js';
 import { sweepsFromStore } from '../../src/sweep/summary.js';
-import { experimentsForRow, markOf, paperLossGoal, TABLE1, Table1File, table1Entries, table1Row, table1Rows } from '../../src/report/table1.js';
+import { bestTable1, experimentsForRow, markOf, paperLossGoal, TABLE1, Table1File, table1Entries, table1Row, table1Rows, type Table1Entry } from '../../src/report/table1.js';
 import { syntheticSummary } from '../figures/fixtures.js';
 import { syntheticStore } from './fixture.js';
 
@@ -79,4 +79,14 @@ test('table1.json: one entry per row with status, runs, hours and our mark next 
   const notInSmoke = file.rows.find((r) => r.row === 21);
   assert.deepEqual([notInSmoke?.experiment, notInSmoke?.status, notInSmoke?.runs], [null, 'not run', 0]);
   assert.equal(file.rows[44].paperMark, null, 'row 45 (CNN-BN) has no mark in the paper');
+});
+
+test('bestTable1: per row the done entry of the most faithful profile, then partial, else not run', () => {
+  const entry = (row: number, status: Table1Entry['status'], ourMark: string | null): Table1Entry => ({ row, setting: '', figures: '', paperMark: null, experiment: status === 'not run' ? null : 'e', status, runs: status === 'not run' ? 0 : 3, hours: 0, ourMark, measured: null, agrees: null });
+  const file = (profileName: 'paper' | 'quick', f: (row: number) => Table1Entry): Table1File => ({ format: 1, profile: profileName, rows: TABLE1.map((r) => f(r.row)) });
+  const paper = file('paper', (row) => entry(row, row === 1 ? 'done' : row === 2 ? 'partial' : 'not run', 'P'));
+  const quick = file('quick', (row) => entry(row, row <= 3 ? 'done' : 'not run', 'Q'));
+  const best = bestTable1([quick, paper]);
+  assert.deepEqual(best.slice(0, 4).map((b) => [b.profile, b.entry.ourMark]), [['paper', 'P'], ['quick', 'Q'], ['quick', 'Q'], [null, 'P']]);
+  assert.equal(best[3].entry.status, 'not run');
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { checkPredictions, flowSteps, observations, planCost, recordPredictions, secondsPerGdStep, stretchAt, type Calibration, type Observation } from '../../src/sweep/cost.js';
+import { checkPredictions, flowSteps, observations, planCost, planFile, readPlan, recordPredictions, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
 import { planExperiment } from '../../src/sweep/plan.js';
 import { buildProblem } from '../../src/sweep/problem.js';
 import { runFlow, runGd } from '../../src/sweep/runner.js';
@@ -79,4 +79,16 @@ test('plan before the flow: an analogue flow (same data, loss, goal) predicts th
   const none = planCost(other, planExperiment(other, store), store, calibration, context, []);
   assert.equal(none.predictable, false);
   assert.deepEqual(none.predicted, []);
+});
+
+test('the plan file: saved without --experiment, read back validated; a corrupt one is a named error', () => {
+  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-planfile-')));
+  assert.equal(readPlan(store), null);
+  const calibration: Calibration = { gradSeconds: 1, hvpSeconds: 1, evalSeconds: 1, peakRssMb: 10, threads: 2, backend: 'wasm' };
+  const plan: ExperimentPlan = { id: 'x', table1Rows: [3], flowSource: 'flow', done: 2, diverged: 1, left: 1, predicted: [{ key: 'gd-1', kind: 'gd', lr: 0.1, lossGoal: 0.01, steps: 100, hvps: 120, seconds: 3600 }], predictable: true, coreHoursLeft: 2, hoursDone: 0.5, peakRssMb: 10, calibration };
+  savePlan(store, planFile([plan], []));
+  const read = readPlan(store);
+  assert.deepEqual(read?.experiments.map((e) => [e.id, e.done, e.gdSteps, e.hvps, e.coreHoursLeft]), [['x', 3, 100, 120, 2]]);
+  writeFileSync(join(store.dir, 'plan', 'plan.json'), '{"format":1}');
+  assert.throws(() => readPlan(store), /plan\.json is not a valid plan/);
 });
