@@ -162,11 +162,18 @@ async function main(argv: string[]): Promise<number> {
       await initBackend(backendRequest(v));
       const context = observations(store);
       const plans = [];
+      const failed: string[] = [];
       for (const { experiment, args } of selectExperiments(v)) {
         let calibration = cachedCalibration(experiment, store);
         if (!calibration) {
           stderrLog(`calibrating ${experiment.id}`);
-          calibration = Calibration.parse(JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'calibrate', ...args, ...commonArgs(v), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })));
+          try {
+            calibration = Calibration.parse(JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'calibrate', ...args, ...commonArgs(v), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })));
+          } catch {
+            // The child printed why (e.g. the wasm heap's 4 GB); the plan goes on without this experiment.
+            failed.push(experiment.id);
+            continue;
+          }
         }
         plans.push(planCost(experiment, planExperiment(experiment, store), store, calibration, context, table1Rows(experiment)));
       }
@@ -175,8 +182,8 @@ async function main(argv: string[]): Promise<number> {
       plans.sort((a, b) => (a.predictable ? a.coreHoursLeft : Infinity) - (b.predictable ? b.coreHoursLeft : Infinity));
       const checks = checkPredictions(store, [...context.gd, ...context.flows]);
       if (!v.experiment) savePlan(store, planFile(plans, checks));
-      out(formatPlan(plans, checks), { plans, checks });
-      return 0;
+      out(formatPlan(plans, checks) + (failed.length ? `\ncalibration failed, not planned: ${failed.join(', ')}` : ''), { plans, checks, failed });
+      return failed.length ? 1 : 0;
     }
     case 'calibrate': {
       const selected = selectExperiments(v);

@@ -67,7 +67,8 @@ function attachSeriesScale(spec: Spec): void {
 export const AXIS_TITLES = {
   lr: 'learning rate η',
   time: 'intrinsic time η·t',
-  sharpness: 'sharpness S_L',
+  // What the sweeps record along training: the largest algebraic eigenvalue (max|λ| is in each run's finalSpectrum).
+  sharpness: 'sharpness S_L = λ_max(H)',
   l1: 'ℓ1-norm',
   l2: 'ℓ2-norm',
   nuclear: 'nuclear norm',

@@ -48,6 +48,31 @@ export function sharpness(objective: Objective, theta: Float32Array, opts: Sharp
   );
 }
 
+export interface SpectrumEnds {
+  /** Largest algebraic eigenvalue (the sharpness the training loop tracks). */
+  largest: number;
+  /** Smallest algebraic eigenvalue (negative at a saddle or with negative curvature). */
+  smallest: number;
+  /** max |lambda|: the paper's definition of sharpness. */
+  maxAbs: number;
+  hvps: number;
+}
+
+/**
+ * Both ends of the Hessian spectrum: Lanczos on H for the largest eigenvalue and
+ * on -H for the smallest, so max|lambda| is exact whichever end dominates.
+ */
+export function spectrumEnds(objective: Objective, theta: Float32Array, opts: { tol?: number; maxIter?: number; seed?: number } = {}): SpectrumEnds {
+  return withHessian(objective, theta, (H) => {
+    const matvec = float64MatVec(H);
+    const settings = { k: 1, tol: opts.tol ?? 1e-3, maxIter: opts.maxIter ?? 100, seed: opts.seed };
+    const top = lanczos(matvec, objective.numParams, settings);
+    const bottom = lanczos((v) => matvec(v).map((x) => -x), objective.numParams, settings);
+    const [largest, smallest] = [top.eigenvalues[0], -bottom.eigenvalues[0]];
+    return { largest, smallest, maxAbs: Math.max(Math.abs(largest), Math.abs(smallest)), hvps: top.matvecs + bottom.matvecs };
+  });
+}
+
 export interface TraceEstimate {
   trace: number;
   standardError: number;

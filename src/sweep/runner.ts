@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors, saveSafetensors } from '../models/safetensors.js';
 import { distance, parameterNorms } from '../sharpness/norms.js';
+import { spectrumEnds } from '../sharpness/index.js';
 import { gradientDescent, type GdState } from '../train/gd.js';
 import { gradientFlow } from '../train/flow.js';
 import { buildProblem, type Problem } from './problem.js';
@@ -182,6 +183,7 @@ export function runGd(problem: Problem, store: ResultStore, lr: number, lossGoal
       final: out.final,
       perLayer: out.final ? parameterNorms(problem.layout, out.theta).perLayer : null,
       maxSharpness: out.maxSharpness,
+      finalSpectrum: out.final ? finalSpectrum(problem, out.theta) : null,
       distanceFromFlow: out.final && opts.flowSolution ? distance(out.theta, opts.flowSolution) : null,
       checkpoints,
       provenance: provenance(started, problem.train.hvpCount - hvps0),
@@ -193,6 +195,12 @@ export function runGd(problem: Problem, store: ResultStore, lr: number, lossGoal
   } finally {
     store.release(key);
   }
+}
+
+/** Both ends of the spectrum where a run stopped, at the experiment's sharpness tolerance. */
+function finalSpectrum(problem: Problem, theta: Float32Array): NonNullable<GdResult['finalSpectrum']> {
+  const { largest, smallest, maxAbs } = spectrumEnds(problem.train, theta, { tol: problem.sharpnessTol, seed: 0 });
+  return { largest, smallest, maxAbs };
 }
 
 export function flowSolutionFor(problem: Problem, store: ResultStore, flow: FlowResult, lossGoal: number): Float32Array | undefined {

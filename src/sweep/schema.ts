@@ -85,6 +85,12 @@ export const GdResult = z.object({
   final: Metrics.nullable(),
   perLayer: PerLayer.nullable(),
   maxSharpness: z.number().nullable(),
+  /**
+   * Both ends of the Hessian spectrum at the final parameters and max|lambda|, the
+   * paper's sharpness (`sharpness` elsewhere is the largest algebraic eigenvalue).
+   * Absent in results written before it was recorded.
+   */
+  finalSpectrum: z.object({ largest: z.number(), smallest: z.number(), maxAbs: z.number() }).nullable().optional(),
   /** l1/l2 distance of the final parameters from the GF solution at the same loss goal. */
   distanceFromFlow: z.object({ l1: z.number(), l2: z.number() }).nullable(),
   /** Checkpoint files, relative to the results folder. */

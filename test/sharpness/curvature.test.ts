@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/index.js';
 import { buildModel } from '../../src/models/index.js';
 import { makeObjective } from '../../src/objective/index.js';
-import { hutchinsonTrace, sharpness } from '../../src/sharpness/index.js';
+import { hutchinsonTrace, sharpness, spectrumEnds } from '../../src/sharpness/index.js';
 import { symmetricEigen } from '../../src/util/linalg.js';
 import { Rng } from '../../src/util/random.js';
 
@@ -39,6 +39,14 @@ test('Lanczos sharpness and Hutchinson trace agree with the dense Hessian', asyn
   const top = sharpness(objective, theta, { k: 2, tol: 1e-7, maxIter: p });
   assert.ok(Math.abs(top.eigenvalues[0] - dense[0]) <= 1e-5 * Math.abs(dense[0]), `top ${top.eigenvalues[0]} vs dense ${dense[0]}`);
   assert.ok(Math.abs(top.eigenvalues[1] - dense[1]) <= 1e-4 * Math.abs(dense[0]), `second ${top.eigenvalues[1]} vs dense ${dense[1]}`);
+
+  // Both ends: the smallest eigenvalue of this tanh/CE Hessian is negative (dense check), max|lambda| takes the larger magnitude.
+  const ends = spectrumEnds(objective, theta, { tol: 1e-7, maxIter: p });
+  const smallest = dense[p - 1];
+  assert.ok(smallest < 0, `this Hessian has negative curvature (${smallest})`);
+  assert.ok(Math.abs(ends.largest - dense[0]) <= 1e-5 * Math.abs(dense[0]), `largest ${ends.largest} vs ${dense[0]}`);
+  assert.ok(Math.abs(ends.smallest - smallest) <= 1e-4 * Math.abs(dense[0]), `smallest ${ends.smallest} vs ${smallest}`);
+  assert.equal(ends.maxAbs, Math.max(Math.abs(ends.largest), Math.abs(ends.smallest)));
 
   let trace = 0;
   for (let i = 0; i < p; i++) trace += H[i * p + i];

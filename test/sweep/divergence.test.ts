@@ -32,6 +32,13 @@ test('a sweep runs no rate above a divergence, and its plan does not list one', 
   const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-div-')));
   const [summary] = await runSweep(experiment, { store, log: () => {} });
   assert.deepEqual(summary.runs.map((r) => [r.lr, r.outcome]), [[0.1, 'converged'], [40, 'diverged']]);
+  // Where a run stopped, both ends of the spectrum; its largest end is the recorded sharpness.
+  const [ok, diverged] = summary.runs;
+  const spectrum = ok.finalSpectrum;
+  assert.ok(spectrum && ok.final?.sharpness);
+  assert.ok(Math.abs(spectrum.largest - ok.final.sharpness) <= 1e-2 * ok.final.sharpness, `${spectrum.largest} vs ${ok.final.sharpness}`);
+  assert.ok(spectrum.smallest <= spectrum.largest && spectrum.maxAbs === Math.max(Math.abs(spectrum.smallest), Math.abs(spectrum.largest)));
+  assert.equal(diverged.finalSpectrum, null);
   const gd = planExperiment(experiment, store).filter((t) => t.kind === 'gd');
   assert.deepEqual(gd.map((t) => [t.lr, t.state]), [[0.1, 'done'], [40, 'diverged']]);
 });
