@@ -74,7 +74,7 @@ export function cnn(spec: CnnSpec, inputShape: [number, number, number], outputD
     layout,
     numParams: totalSize(layout),
     outputDim,
-    maxChunk: 250,
+    maxChunk: 500,
     forward(theta, X) {
       const n = X.shape[0];
       let x = tf.transpose(tf.reshape(X, [n, c0, h0, w0]), [0, 2, 3, 1]) as tf.Tensor4D;
