@@ -18,7 +18,7 @@ import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
 import { buildProblem } from './sweep/problem.js';
 import { cachedCalibration, calibrate, Calibration, checkPredictions, formatPlan, observations, planCost, planFile, recordPredictions, savePlan } from './sweep/cost.js';
-import { table1Rows } from './report/table1.js';
+import { table1Rows } from './sweep/table1.js';
 import { flowKey } from './sweep/store.js';
 import { ZodError } from 'zod';
 

@@ -4,7 +4,9 @@
  * sweeps. `renderFigure` loads the sweeps through the cached API and returns
  * the finished Vega-Lite spec; `npm run figure` exports it.
  */
+import { profile } from '../sweep/profiles.js';
 import type { SweepSummary } from '../sweep/schema.js';
+import { paperLossGoal, TABLE1, table1Row, type Table1Row } from '../sweep/table1.js';
 import { classificationFigure } from './classification.js';
 import { diagonalSweepFigure, figure4, PLANE_LEGEND, planeFigure, planeRates } from './diagonal.js';
 import { layerNormFigure } from './layers.js';
@@ -66,7 +68,7 @@ const trajectories = (id: string, paperFigure: string, title: string, experiment
 /** Columns of sweeps of several experiments (seeds, scales, widths), sharpness over ℓ1-norm. */
 const experimentColumns = (sweeps: SweepSummary[]): Spec => sweepColumns(sweeps.map((s) => ({ summary: s, label: label(s) })), ['sharpness', 'l1']);
 
-export const FIGURES: FigureEntry[] = [
+const MAIN_FIGURES: FigureEntry[] = [
   oneSweep('fig1a', 'Figure 1 (left)', 'regime transition: sharpness and ℓ2-norm, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'l2']),
   oneSweep('fig3a', 'Figure 3 (left)', 'sharpness, nuclear norm and test loss, FCN-ReLU, MNIST-5k, MSE', 'fcn-relu-mnist5k-mse', ['sharpness', 'nuclear', 'testLoss']),
   oneSweep('fig3b', 'Figure 3 (middle)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, CE', 'fcn-relu-cifar5k-ce', ['sharpness', 'nuclear', 'testLoss']),
@@ -198,6 +200,42 @@ export const FIGURES: FigureEntry[] = [
     draw: (s) => ({ body: classificationFigure(first(s, 'sweep')), subtitle: label(first(s, 'sweep')) }),
   },
 ];
+
+/** The appendix I figure of a row: the first of its figures numbered 18-79, else its first. */
+function appendixFigure(r: Table1Row): string {
+  const figures = r.figures.split(',');
+  return figures.find((f) => Number(f) >= 18 && Number(f) <= 79) ?? figures[0];
+}
+
+/**
+ * Appendix I, one figure per Table 1 row with an experiment: the fine grid (top)
+ * and the coarse grid (bottom) of the row's loss goal, each with sharpness (2/η
+ * curve, maximum during training, the flow's value), ℓ1-norm and test loss.
+ */
+function appendixRow(r: Table1Row): FigureEntry[] {
+  const entry = profile('paper').find((e) => e.experiment.lossGoals.some((g) => table1Row(e.experiment, g) === r));
+  if (!entry) return [];
+  return [
+    {
+      id: `row${r.row}`,
+      paperFigure: `Figure ${appendixFigure(r)} (Table 1 row ${r.row})`,
+      title: `${r.model}, ${r.dataset}, ${r.loss}, seed ${r.seed}${r.initScale === 1 ? '' : ` ×${r.initScale}`}, loss goal ${r.lossGoal}: fine grid (top), coarse grid (bottom)`,
+      notebook: entry.notebook as NotebookId,
+      uses: { sweep: { anyOf: [entry.experiment.id] } },
+      draw: (s) => {
+        const summary = s.sweep.find((x) => paperLossGoal(x.experiment, x.lossGoal) === r.lossGoal);
+        if (!summary) throw new Unavailable(`${entry.experiment.id} has no sweep at the goal of row ${r.row}`);
+        const edge = (summary.experiment.grid.fineMax / summary.sGF) * (1 + 1e-9);
+        const fine = { ...summary, runs: summary.runs.filter((x) => x.lr <= edge) };
+        const coarse = { ...summary, runs: summary.runs.filter((x) => x.lr >= edge / (1 + 2e-9)) };
+        const cells = (part: SweepSummary, name: string) => (['sharpness', 'l1', 'testLoss'] as const).map((metric, k) => ({ summary: part, metric, title: k === 0 ? [`${name} grid`, ...label(summary)] : '' }));
+        return { body: panelGrid([cells(fine, 'fine'), cells(coarse, 'coarse')]) };
+      },
+    },
+  ];
+}
+
+export const FIGURES: FigureEntry[] = [...MAIN_FIGURES, ...TABLE1.flatMap(appendixRow)];
 
 export function findFigure(id: string): FigureEntry {
   const entry = FIGURES.find((f) => f.id === id);

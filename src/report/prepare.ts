@@ -18,7 +18,8 @@ import { callout, duration, num, table, withoutTitle } from './markdown.js';
 import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
 import { bestData, readReportData, type ExperimentData } from './summary.js';
 import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
-import { bestTable1, experimentsForRow, readTable1Files, TABLE1 } from './table1.js';
+import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
+import { bestTable1, readTable1Files } from './table1.js';
 import { PLAN_FILE, PlanFile } from '../sweep/cost.js';
 
 export interface PrepareOptions {

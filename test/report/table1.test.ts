@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uShapeOf } from '../../src/figures/claims.js';
 import { sweepsFromStore } from '../../src/sweep/summary.js';
-import { bestTable1, experimentsForRow, markOf, paperLossGoal, TABLE1, Table1File, table1Entries, table1Row, table1Rows, type Table1Entry } from '../../src/report/table1.js';
+import { bestTable1, markOf, Table1File, table1Entries, type Table1Entry } from '../../src/report/table1.js';
+import { experimentsForRow, paperLossGoal, TABLE1, table1Row, table1Rows } from '../../src/sweep/table1.js';
 import { syntheticSummary } from '../figures/fixtures.js';
 import { syntheticStore } from './fixture.js';
 
