@@ -5,6 +5,7 @@
  * drivers, or Mesa 23+) and else OpenGL ES through EGL at WebGPU's
  * `compatibility` feature level, which Mesa's llvmpipe provides without a GPU.
  */
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 
 export interface GpuAdapter {
@@ -57,7 +58,7 @@ function hasLibrary(name: string): boolean {
 function diagnoseNoAdapter(): string {
   if (process.platform !== 'linux') return 'Dawn found no GPU adapter (install the GPU driver)';
   const vulkan = hasLibrary('libvulkan.so.1')
-    ? 'no Vulkan driver (the NVIDIA or AMD driver, or Debian mesa-vulkan-drivers from Mesa 23 on)'
+    ? 'no Vulkan driver (NVIDIA\'s driver, or Mesa\'s: Debian mesa-vulkan-drivers)'
     : 'no Vulkan loader libvulkan.so.1 (Debian libvulkan1, with the GPU vendor\'s Vulkan driver)';
   const gles = hasLibrary('libEGL.so.1')
     ? 'no EGL driver behind libEGL.so.1 (Debian libegl-mesa0 libgl1-mesa-dri)'
@@ -93,14 +94,18 @@ const pumps = new Set<() => void>();
  */
 function trackDawnPumps(): void {
   const schedule = globalThis.setImmediate;
-  globalThis.setImmediate = ((f: (...args: unknown[]) => void, ...args: unknown[]) => {
+  const tracking = (f: (...args: unknown[]) => void, ...args: unknown[]): NodeJS.Immediate => {
     if (f.name !== '' || !Function.prototype.toString.call(f).includes('[native code]')) return schedule(f, ...args);
     const pump = (): void => {
       if (pumps.delete(pump)) f(...args);
     };
     pumps.add(pump);
     return schedule(pump);
-  }) as typeof setImmediate;
+  };
+  // util.promisify(setImmediate) keeps working.
+  const custom = Object.getOwnPropertyDescriptor(schedule, promisify.custom);
+  if (custom) Object.defineProperty(tracking, promisify.custom, custom);
+  globalThis.setImmediate = tracking as typeof setImmediate;
 }
 
 /**
