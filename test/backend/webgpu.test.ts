@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { nativeDense } from '../../src/backend/blas.js';
 import { initBackend, type BackendName } from '../../src/backend/index.js';
 import { buildModel } from '../../src/models/index.js';
 import { makeObjective, type LossName, type SupervisedData } from '../../src/objective/index.js';
@@ -88,6 +89,7 @@ describe('engine on webgpu equals engine on wasm', () => {
     const info = await initBackend('webgpu');
     assert.equal(info.name, 'webgpu');
     assert.ok(info.adapter, 'webgpu has an adapter');
+    assert.equal(nativeDense(), null, "the BLAS addon's dense kernels serve wasm only");
     const record = Provenance.parse(provenance(new Date(), 0));
     assert.deepEqual(record.adapter, info.adapter);
     assert.equal(record.backend, 'webgpu');
