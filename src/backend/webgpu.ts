@@ -60,9 +60,10 @@ function diagnoseNoAdapter(): string {
   const vulkan = hasLibrary('libvulkan.so.1')
     ? 'no Vulkan driver (NVIDIA\'s driver, or Mesa\'s: Debian mesa-vulkan-drivers)'
     : 'no Vulkan loader libvulkan.so.1 (Debian libvulkan1, with the GPU vendor\'s Vulkan driver)';
-  const gles = hasLibrary('libEGL.so.1')
-    ? 'no EGL driver behind libEGL.so.1 (Debian libegl-mesa0 libgl1-mesa-dri)'
-    : 'no libEGL.so.1 for the software adapter (Debian libegl1 libegl-mesa0 libgl1-mesa-dri)';
+  // Dawn loads the unversioned name, which Debian ships in libegl-dev.
+  const gles = hasLibrary('libEGL.so')
+    ? 'no EGL driver behind libEGL.so (Debian libegl-mesa0 libgl1-mesa-dri)'
+    : 'no libEGL.so for the software adapter (Debian libegl-dev libgl1-mesa-dri)';
   return `no WebGPU adapter: ${vulkan}; ${gles}`;
 }
 

@@ -104,6 +104,6 @@ describe('webgpu without an adapter', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'train', '--profile', 'smoke', '--experiment', id, '--lr', '0.1', '--backend', 'webgpu'], { cwd: REPO_ROOT, env, encoding: 'utf8' });
     assert.equal(run.status, 2, run.stderr);
     const last = run.stderr.trim().split('\n').at(-1) ?? '';
-    assert.match(last, /^error: backend 'webgpu' is not available: no WebGPU adapter: .*Vulkan.*; .*libegl-mesa0 libgl1-mesa-dri.*; available backends: wasm, cpu$/);
+    assert.match(last, /^error: backend 'webgpu' is not available: no WebGPU adapter: .*Vulkan.*; .*libEGL.*libgl1-mesa-dri\); available backends: wasm, cpu$/);
   });
 });
