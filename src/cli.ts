@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { initBackend, parseBackend, type BackendRequest } from './backend/index.js';
+import { BackendUnavailableError, initBackend, parseBackend, type BackendRequest } from './backend/index.js';
 import { writeFileAtomic } from './util/atomic.js';
 import { planExperiment, type Task } from './sweep/plan.js';
 import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profiles.js';
@@ -44,7 +44,7 @@ options
   --jobs N            sweep: experiments run in parallel (one process each), or one experiment's GD runs (default: ${cpus().length})
   --state-every N     save a resumable state every N GD steps (default 500)
   --slurm FILE        sweep: write a Slurm array job for the runs that are ready, instead of running
-  --backend NAME      auto | wasm | tensorflow | cpu (env EOS_BACKEND)
+  --backend NAME      auto | wasm | tensorflow | webgpu | cpu (env EOS_BACKEND)
   --data-dir DIR      datasets folder (env EOS_DATA_DIR)
   --results DIR       results folder (env EOS_RESULTS_DIR, default ./results)
   --json              machine-readable output on stdout
@@ -279,7 +279,7 @@ function exitAfterFlush(code: number): void {
 main(process.argv.slice(2)).then(
   exitAfterFlush,
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof ZodError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (err instanceof UsageError || err instanceof BackendUnavailableError || err instanceof ZodError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const message = err instanceof ZodError ? `invalid config: ${err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` : (err as Error).message;
       process.stderr.write(`error: ${message}\n`);
       exitAfterFlush(2);

@@ -36,5 +36,6 @@ export function provenance(startedAt: Date, hvps: number): Provenance {
     startedAt: startedAt.toISOString(),
     wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
     hvps,
+    ...(backend.adapter ? { adapter: backend.adapter } : {}),
   };
 }

@@ -65,6 +65,10 @@ export const Provenance = z.object({
   startedAt: z.string(),
   wallSeconds: z.number(),
   hvps: z.number().int(),
+  /** The WebGPU adapter when backend is webgpu (optional: older results have none). */
+  adapter: z
+    .object({ api: z.string(), vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean() })
+    .optional(),
 });
 export type Provenance = z.infer<typeof Provenance>;
 

@@ -324,7 +324,7 @@ function viaTf(c: OpCase, cw: Float64Array, bw: Float64Array, v: Float64Array): 
   });
 }
 
-const BACKENDS_UNDER_TEST: BackendName[] = ['wasm', 'cpu'];
+const BACKENDS_UNDER_TEST: BackendName[] = ['wasm', 'webgpu', 'cpu'];
 
 for (const backend of BACKENDS_UNDER_TEST) {
   describe(`second-order gradients on ${backend}`, () => {
