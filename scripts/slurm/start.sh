@@ -14,19 +14,22 @@ for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); d
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   # policy-rc.d 101: the packages' postinst must not try to start services (no init system here).
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 host="$(hostname -s)"
-# The node line from slurmd itself: its real CPUs, sockets, cores, threads and memory.
+# The node line from slurmd itself: its real CPUs, sockets, cores, threads and memory. Daemons talk over
+# 127.0.0.1, so the host name need not resolve (containers).
 node="$(slurmd -C | head -n 1)"
 conf="$(mktemp)"
 cat >"$conf" <<EOF
 # Written by scripts/slurm/start.sh: a single-node cluster for tests.
 ClusterName=eos
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -46,7 +49,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
 SlurmdTimeout=300
-$node State=UNKNOWN
+$node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=eos Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 install -d /etc/slurm /var/lib/slurm/slurmctld /var/lib/slurm/slurmd /var/log/slurm
