@@ -268,9 +268,9 @@ function writeSlurm(v: Values, store: ResultStore, out: (h: string, j: unknown) 
   }
   const quote = (a: string) => (/^[\w./:=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   const lines = commands.map((c) => c.argv.map(quote).join(' '));
-  const flows = commands.filter((c) => c.kind === 'flow').length;
-  const wave = `${commands.length} tasks (${flows} flows, ${commands.length - flows} GD runs)`;
   const n = commands.length;
+  const flows = commands.filter((c) => c.kind === 'flow').length;
+  const wave = `${n} tasks (${flows} flows, ${n - flows} GD runs)`;
   writeFileAtomic(
     path,
     `#!/bin/bash\n#SBATCH --job-name=eos-repro\n#SBATCH --array=1-${n}\n#SBATCH --cpus-per-task=2\n#SBATCH --output=${quote(join(dirname(path), 'slurm-%A_%a.out'))}\n` +
