@@ -7,10 +7,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { BackendUnavailableError, initBackend, parseBackend, type BackendRequest } from './backend/index.js';
 import { writeFileAtomic } from './util/atomic.js';
+import { REPO_ROOT } from './util/paths.js';
+import { resolveDataDir } from './data/files.js';
 import { planExperiment, type Task } from './sweep/plan.js';
 import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profiles.js';
 import { flowSolutionFor, gdCommand, runFlow, runGd, runSweep, runSweepsInParallel, stderrLog } from './sweep/runner.js';
@@ -220,7 +223,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'sweep': {
       const selected = selectExperiments(v);
-      if (v.slurm) return writeSlurm(v, selected, store, out);
+      if (v.slurm) return writeSlurm(v, store, out);
       const jobs = Math.round(positiveNumber('jobs', v.jobs) ?? cpus().length);
       const inProcess = async (): Promise<SweepSummary[]> => {
         await initBackend(backendRequest(v));
@@ -241,33 +244,58 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function writeSlurm(v: Values, selected: { experiment: Experiment; args: string[] }[], store: ResultStore, out: (h: string, j: unknown) => void): number {
-  const lines: string[] = [];
-  for (const { experiment, args } of selected) {
+/**
+ * One wave of a sweep as a Slurm array job: the runs that are ready now (flows, and GD runs whose flow and
+ * earlier rates are done); rerun after it finishes for the next wave. The script is self-contained, so it
+ * runs from any directory on any node of a shared file system: absolute paths, the results and data folders
+ * and the backend explicit, its commands inline (sbatch copies a script when it is submitted, so writing the
+ * next wave cannot change a queued one). Index contract, shared with a Kubernetes Indexed Job: task N of 1..n
+ * runs command N; Slurm's SLURM_ARRAY_TASK_ID counts from 1, Kubernetes' JOB_COMPLETION_INDEX from 0.
+ */
+function writeSlurm(v: Values, store: ResultStore, out: (h: string, j: unknown) => void): number {
+  const absolute: Values = {
+    ...v,
+    config: v.config === undefined ? undefined : resolve(v.config),
+    results: store.dir,
+    'data-dir': resolveDataDir(v['data-dir']),
+    backend: v.backend ?? process.env.EOS_BACKEND,
+  };
+  const common = commonArgs(absolute);
+  const commands: { kind: Task['kind']; argv: string[] }[] = [];
+  for (const { experiment, args } of selectExperiments(absolute)) {
     for (const t of planExperiment(experiment, store)) {
       if (t.state !== 'missing') continue;
-      const argv = t.kind === 'flow'
-        ? [process.execPath, '--import', 'tsx', 'src/cli.ts', 'flow', ...args, ...commonArgs(v)]
-        : gdCommand(args, commonArgs(v), t.lr as number, t.lossGoal as number);
-      lines.push(argv.map((a) => (/^[\w./:=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
+      const argv = t.kind === 'flow' ? [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), 'flow', ...args, ...common] : gdCommand(args, common, t.lr as number, t.lossGoal as number);
+      commands.push({ kind: t.kind, argv });
     }
   }
-  const path = v.slurm as string;
-  if (lines.length === 0) {
+  const path = resolve(v.slurm as string);
+  if (commands.length === 0) {
     out(`nothing to submit: every run is done or running (${path} not written)`, { script: null, tasks: [] });
     return 0;
   }
-  const tasksFile = `${path}.tasks`;
-  writeFileAtomic(tasksFile, `${lines.join('\n')}\n`);
+  const quote = (a: string) => (/^[\w./:=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  const lines = commands.map((c) => c.argv.map(quote).join(' '));
+  const n = commands.length;
+  const flows = commands.filter((c) => c.kind === 'flow').length;
+  const wave = `${n} tasks (${flows} flows, ${n - flows} GD runs)`;
   writeFileAtomic(
     path,
-    `#!/bin/bash\n#SBATCH --job-name=eos-repro\n#SBATCH --array=1-${lines.length}\n#SBATCH --cpus-per-task=2\n` +
-      `# Each task runs one line of ${tasksFile}; all write into the same results folder.\n` +
-      `# Flow tasks must finish before their GD runs are planned: rerun \`eos sweep --slurm\` after each wave.\n` +
-      `cd ${process.cwd()}\nexport OPENBLAS_NUM_THREADS=\${SLURM_CPUS_PER_TASK:-2}\n` +
-      `eval "$(sed -n "\${SLURM_ARRAY_TASK_ID}p" ${tasksFile})"\n`,
+    `#!/bin/bash\n#SBATCH --job-name=eos-repro\n#SBATCH --array=1-${n}\n#SBATCH --cpus-per-task=2\n#SBATCH --output=${quote(join(dirname(path), 'slurm-%A_%a.out'))}\n` +
+      `# One wave of eos sweep: ${wave}, into ${store.dir}.\n` +
+      `# GD runs need their flow, extension and refinement rates need finished runs: when this job has finished,\n` +
+      `# rerun \`eos sweep ... --slurm ${path}\` for the next wave; it writes nothing once every run is done.\n` +
+      `# Task N of 1..${n} runs command N: Slurm sets SLURM_ARRAY_TASK_ID (1..${n}), a Kubernetes Indexed Job JOB_COMPLETION_INDEX (0..${n - 1}).\n` +
+      `set -euo pipefail\n` +
+      `if [ -n "\${SLURM_ARRAY_TASK_ID:-}" ]; then task=$SLURM_ARRAY_TASK_ID\n` +
+      `elif [ -n "\${JOB_COMPLETION_INDEX:-}" ]; then task=$((JOB_COMPLETION_INDEX + 1))\n` +
+      `else echo "eos wave: set SLURM_ARRAY_TASK_ID (1..${n}) or JOB_COMPLETION_INDEX (0..${n - 1})" >&2; exit 2; fi\n` +
+      // tsx resolves from the repository root.
+      `cd ${quote(REPO_ROOT)}\nexport OPENBLAS_NUM_THREADS=\${SLURM_CPUS_PER_TASK:-2}\n` +
+      `case "$task" in\n${lines.map((l, i) => `  ${i + 1}) exec ${l} ;;\n`).join('')}` +
+      `  *) echo "eos wave: no task $task (1..${n})" >&2; exit 2 ;;\nesac\n`,
   );
-  out(`wrote ${path} with ${lines.length} tasks (${tasksFile})`, { script: path, tasks: lines });
+  out(`wrote ${path}: ${wave}; submit it with \`sbatch ${path}\`, and when it has finished rerun this command for the next wave`, { script: path, tasks: lines });
   return 0;
 }
 
