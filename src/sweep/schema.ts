@@ -129,6 +129,8 @@ export const GdResult = z.object({
   /** Checkpoint files, relative to the results folder. */
   checkpoints: z.array(z.object({ lossBelow: z.number(), step: z.number().int(), file: z.string() })),
   provenance: Provenance,
+  /** Hash of the rest of the file (store.contentHash); written on every result, absent in older ones. */
+  integrity: z.string().optional(),
 });
 export type GdResult = z.infer<typeof GdResult>;
 
@@ -146,6 +148,8 @@ export const FlowResult = z.object({
   sGF: z.array(z.object({ lossGoal: z.number(), sGF: z.number(), time: z.number(), step: z.number().int(), solutionFile: z.string() })),
   history: z.array(Metrics),
   provenance: Provenance,
+  /** As for GdResult. */
+  integrity: z.string().optional(),
 });
 export type FlowResult = z.infer<typeof FlowResult>;
 

@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic.js';
+import { UserError } from '../util/errors.js';
 import { REPO_ROOT } from '../util/paths.js';
+import { acquireLock, inspectLock, releaseLock, type LockState } from './lock.js';
 import { FlowResult, GdResult, RunResult, SCHEMA_VERSION, type Experiment } from './schema.js';
 
 export function resolveResultsDir(dir?: string): string {
@@ -24,6 +26,15 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * The integrity field of a result: a hash of everything else in the file, so a result edited
+ * or damaged into other valid JSON (say `outcome` turned into `diverged`) is caught on read.
+ */
+export function contentHash(result: object): string {
+  const { integrity: _, ...rest } = result as { integrity?: unknown };
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
 function hash(value: unknown): string {
@@ -45,7 +56,30 @@ export class ResultStore {
   readonly dir: string;
   constructor(dir?: string) {
     this.dir = resolveResultsDir(dir);
-    mkdirSync(join(this.dir, 'runs'), { recursive: true });
+    try {
+      mkdirSync(join(this.dir, 'runs'), { recursive: true });
+    } catch (err) {
+      throw this.notWritable(err);
+    }
+  }
+
+  private notWritable(err: unknown): UserError {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return new UserError(`results folder ${this.dir} is not writable (${code}). Fix: make it writable, or choose another with --results (or EOS_RESULTS_DIR)`, { cause: err });
+  }
+
+  /** Throws a UserError unless every folder a run writes to can be written: checked before any work, not after it. */
+  checkWritable(): void {
+    for (const sub of ['runs', 'state', 'locks', 'checkpoints']) {
+      const probe = join(this.dir, sub, `.probe-${process.pid}`);
+      try {
+        mkdirSync(join(this.dir, sub), { recursive: true });
+        writeFileSync(probe, '');
+        rmSync(probe);
+      } catch (err) {
+        throw this.notWritable(err);
+      }
+    }
   }
 
   runPath(key: string): string {
@@ -92,14 +126,22 @@ export class ResultStore {
   }
 
   write(result: GdResult | FlowResult): void {
-    writeFileAtomic(this.runPath(result.key), JSON.stringify(result));
+    // Hashed as it will be read back (JSON drops undefined fields and turns NaN into null).
+    const plain = JSON.parse(JSON.stringify(result)) as object;
+    writeFileAtomic(this.runPath(result.key), JSON.stringify({ ...plain, integrity: contentHash(plain) }));
   }
 
   private read<T>(key: string, schema: z.ZodType<T>): T | null {
     const path = this.runPath(key);
     if (!existsSync(path)) return null;
     try {
-      const parsed = schema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+      const raw = JSON.parse(readFileSync(path, 'utf8')) as { integrity?: unknown };
+      // Results written before the integrity field existed have none and are accepted as they are.
+      if (raw.integrity !== undefined && raw.integrity !== contentHash(raw)) {
+        this.quarantine(path, 'content does not match its integrity hash');
+        return null;
+      }
+      const parsed = schema.safeParse(raw);
       if (parsed.success && (parsed.data as { key: string }).key === key) return parsed.data;
       this.quarantine(path, parsed.success ? 'key mismatch' : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '));
     } catch (err) {
@@ -110,34 +152,29 @@ export class ResultStore {
 
   private quarantine(path: string, why: string): void {
     const aside = `${path}.corrupt`;
-    renameSync(path, aside);
+    try {
+      renameSync(path, aside);
+    } catch (err) {
+      // Another process reading the same file set it aside first.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
     process.stderr.write(`warning: result ${path} is corrupted (${why}); moved to ${aside}, the run will be recomputed\n`);
   }
 
   /** Mark a run as running by this process; returns false if another live process holds it. */
   acquire(key: string): boolean {
-    const path = this.lockPath(key);
-    if (this.runningPid(key) !== null) return false;
     mkdirSync(join(this.dir, 'locks'), { recursive: true });
-    writeFileSync(path, String(process.pid));
-    return true;
+    return acquireLock(this.lockPath(key));
   }
 
   release(key: string): void {
-    rmSync(this.lockPath(key), { force: true });
+    releaseLock(this.lockPath(key));
   }
 
-  /** pid of a live process running `key`, or null. */
-  runningPid(key: string): number | null {
-    const path = this.lockPath(key);
-    if (!existsSync(path)) return null;
-    const pid = Number(readFileSync(path, 'utf8'));
-    if (pid === process.pid) return null;
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return null;
-    }
+  /** Whether another live process runs `key`, and which. */
+  lock(key: string): LockState {
+    const { held, owner } = inspectLock(this.lockPath(key));
+    return { held, owner };
   }
 }
