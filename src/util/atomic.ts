@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { UserError } from './errors.js';
 
-/** A file that could not be written; the message names it (a bare ENOSPC or EFBIG does not). */
-export class WriteError extends Error {
+/** A file that could not be written (a run failure, exit code 1); the message names it (a bare ENOSPC or EFBIG does not). */
+export class WriteError extends UserError {
   constructor(
     readonly file: string,
     cause: Error,
   ) {
-    super(`cannot write ${file}: ${cause.message}`, { cause });
+    super(`cannot write ${file}: ${cause.message}`, { cause, exitCode: 1 });
     this.name = 'WriteError';
   }
 }
