@@ -14,7 +14,10 @@ import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profile
 import { flowSolutionFor, gdCommand, runFlow, runGdWhenFree, runSweep, runSweepsInParallel, stderrLog, SweepFailedError } from './sweep/runner.js';
 import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
-import { buildProblem, checkDatasetSpec, fetchDataFor, type DataOptions } from './train/problem.js';
+import { buildProblem, checkDatasetSpec, fetchDataFor, startingFrom, type DataOptions } from './train/problem.js';
+import { measureParameters } from './train/measure.js';
+import { loadSafetensors, saveSafetensors } from './models/safetensors.js';
+import type { Model } from './models/types.js';
 import { UserError } from './util/errors.js';
 import { parseDecimal } from './util/parse.js';
 import { flowKey } from './sweep/store.js';
@@ -26,7 +29,8 @@ usage: npm run eos -- <command> [options]
 
 commands
   sweep    run the gradient flow and the learning-rate sweep of every experiment of a profile
-  train    one gradient-descent run: --experiment ID (or --config FILE) --lr ETA [--goal EPS]
+  train    one gradient-descent run: --experiment ID (or --config FILE) --lr ETA [--goal EPS] [--init F] [--save F]
+  measure  loss, accuracy, gradient norm and top-k Hessian eigenvalues (both ends) of --checkpoint F
   flow     the gradient flow of one experiment (s0, s_GF for every loss goal)
   status   what is done, running and missing for a profile
   list     the experiments of a profile
@@ -39,6 +43,11 @@ options
   --goal EPS          loss goal (train; default: the experiment's first)
   --jobs N            sweep: experiments run in parallel (one process each), or one experiment's GD runs (default: ${cpus().length})
   --state-every N     save a resumable state every N GD steps (default 500)
+  --checkpoint FILE   measure: a safetensors checkpoint (ours or PyTorch's state_dict, F32/F64/F16/BF16)
+  --top K             measure: how many eigenvalues at each end of the spectrum (default 5)
+  --init FILE         train: start GD from this safetensors checkpoint instead of the experiment's init
+  --save FILE         train: write the final parameters as safetensors
+  --torch-init        initial weights bit for bit as torch.manual_seed(seed) + default nn.Linear/nn.Conv2d init
   --slurm FILE        sweep: write a Slurm array job for the runs that are ready, instead of running
   --backend NAME      auto | wasm | tensorflow | cpu (env EOS_BACKEND)
   --data-dir DIR      datasets folder (env EOS_DATA_DIR); a missing dataset is downloaded into it
@@ -71,6 +80,11 @@ const OPTIONS = {
   jobs: { type: 'string' },
   slurm: { type: 'string' },
   'state-every': { type: 'string' },
+  checkpoint: { type: 'string' },
+  top: { type: 'string' },
+  init: { type: 'string' },
+  save: { type: 'string' },
+  'torch-init': { type: 'boolean', default: false },
   backend: { type: 'string' },
   'data-dir': { type: 'string' },
   results: { type: 'string' },
@@ -133,10 +147,23 @@ function selectExperiments(v: Values): { experiment: Experiment; args: string[] 
 }
 
 function selectExperimentsUnchecked(v: Values): { experiment: Experiment; args: string[] }[] {
-  if (v.config) return [{ experiment: readConfig(v.config), args: ['--config', v.config] }];
+  const init = (e: Experiment): Experiment => (v['torch-init'] ? { ...e, init: 'torch' } : e);
+  if (v.config) return [{ experiment: init(readConfig(v.config)), args: ['--config', v.config] }];
   const ids = v.experiment ?? [];
   const entries = ids.length > 0 ? ids.map((id) => findExperiment(v.profile, id)) : profile(v.profile);
-  return entries.map((e) => ({ experiment: e.experiment, args: ['--profile', v.profile, '--experiment', e.experiment.id] }));
+  return entries.map((e) => ({ experiment: init(e.experiment), args: ['--profile', v.profile, '--experiment', e.experiment.id] }));
+}
+
+function oneExperiment(v: Values, command: string): Experiment {
+  const selected = selectExperiments(v);
+  if (selected.length !== 1) throw new UsageError(`${command} needs exactly one experiment: --experiment ID or --config FILE`);
+  return selected[0].experiment;
+}
+
+/** Parameters from a safetensors file for `model`; a missing or unfit file is a usage error. */
+function readCheckpoint(option: string, path: string, model: Model): Float32Array {
+  if (!existsSync(path)) throw new UsageError(`--${option}: checkpoint file '${path}' does not exist`);
+  return usage(() => loadSafetensors(path, model).theta);
 }
 
 function backendRequest(v: Values): BackendRequest | undefined {
@@ -150,6 +177,7 @@ function dataOptions(v: Values): DataOptions {
 function commonArgs(v: Values): string[] {
   return [
     ...(v['no-download'] ? ['--no-download'] : []),
+    ...(v['torch-init'] ? ['--torch-init'] : []),
     ...(v.backend ? ['--backend', v.backend] : []),
     ...(v['data-dir'] ? ['--data-dir', v['data-dir']] : []),
     ...(v.results ? ['--results', v.results] : []),
@@ -189,29 +217,61 @@ async function main(argv: string[]): Promise<number> {
       );
       return missing > 0 ? 3 : 0;
     }
+    case 'measure': {
+      const experiment = oneExperiment(v, command);
+      if (!v.checkpoint) throw new UsageError('measure needs --checkpoint FILE (safetensors)');
+      const k = positiveInteger('top', v.top) ?? 5;
+      await initBackend(backendRequest(v));
+      const problem = await buildProblem(experiment, dataOptions(v));
+      try {
+        const m = measureParameters(problem, readCheckpoint('checkpoint', v.checkpoint, problem.model), k);
+        const list = (xs: number[]) => xs.map((x) => x.toPrecision(6)).join(' ');
+        const split = (name: string, r: { loss: number; accuracy: number | null }) => `${name} loss ${r.loss.toPrecision(6)} accuracy ${r.accuracy === null ? '-' : r.accuracy.toPrecision(6)}`;
+        out(
+          [
+            `${v.checkpoint} on ${experiment.id} (${problem.model.numParams} parameters)`,
+            split('train', m.train),
+            ...(m.test ? [split('test', m.test)] : []),
+            `gradient norm ${m.gradientNorm.toPrecision(6)}`,
+            `largest eigenvalues ${list(m.hessian.largest)}${m.hessian.converged.largest ? '' : ' (not converged)'}`,
+            `smallest eigenvalues ${list(m.hessian.smallest)}${m.hessian.converged.smallest ? '' : ' (not converged)'}`,
+          ].join('\n'),
+          m,
+        );
+      } finally {
+        problem.dispose();
+      }
+      return 0;
+    }
     case 'flow':
     case 'train': {
-      const selected = selectExperiments(v);
-      if (selected.length !== 1) throw new UsageError(`${command} needs exactly one experiment: --experiment ID or --config FILE`);
-      const { experiment } = selected[0];
+      const experiment = oneExperiment(v, command);
       const lr = positiveNumber('lr', v.lr);
       const goal = positiveNumber('goal', v.goal) ?? experiment.lossGoals[0];
       const stateEvery = positiveInteger('state-every', v['state-every']);
       if (command === 'train' && lr === undefined) throw new UsageError('train needs --lr');
+      if (command === 'flow' && (v.init || v.save)) throw new UsageError('--init and --save are options of train');
       store.checkWritable();
       await initBackend(backendRequest(v));
-      const problem = await buildProblem(experiment, dataOptions(v));
+      const built = await buildProblem(experiment, dataOptions(v));
       try {
+        const problem = v.init ? startingFrom(built, readCheckpoint('init', v.init, built.model)) : built;
         if (command === 'flow') {
           const r = await runFlow(problem, store);
           out(`s0 ${r.s0} ${r.sGF.map((s) => `sGF(${s.lossGoal}) ${s.sGF}`).join(' ')}`, r);
         } else {
-          const flow = store.readFlow(flowKey(experiment));
-          const r = await runGdWhenFree(problem, store, lr as number, goal, { flowSolution: flow ? flowSolutionFor(problem, store, flow, goal) : undefined, stateEvery });
-          out(`${r.outcome} after ${r.steps} steps; final sharpness ${r.final?.sharpness ?? '-'}, l1 ${r.final?.l1 ?? '-'}`, r);
+          // The flow solution belongs to the experiment's own start: no distance to it from another one.
+          const flow = v.init ? null : store.readFlow(flowKey(experiment));
+          const save = v.save;
+          const r = await runGdWhenFree(problem, store, lr as number, goal, {
+            flowSolution: flow ? flowSolutionFor(problem, store, flow, goal) : undefined,
+            stateEvery,
+            onFinal: save ? (theta) => saveSafetensors(save, problem.model, theta, { experiment: experiment.id, lr: String(lr), lossGoal: String(goal) }) : undefined,
+          });
+          out(`${r.outcome} after ${r.steps} steps; final sharpness ${r.final?.sharpness ?? '-'}, l1 ${r.final?.l1 ?? '-'}${save ? `; parameters written to ${save}` : ''}`, r);
         }
       } finally {
-        problem.dispose();
+        built.dispose();
       }
       return 0;
     }

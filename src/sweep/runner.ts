@@ -178,17 +178,21 @@ export interface GdRunOptions {
   flowSolution?: Float32Array;
   /** Save a resumable state every this many steps. */
   stateEvery?: number;
+  /** Called with the final parameters (train --save). */
+  onFinal?: (theta: Float32Array) => void;
 }
 
 /** One GD run, cached; throws RunLockedError when another live process is computing it. */
 export function runGd(problem: Problem, store: ResultStore, lr: number, lossGoal: number, opts: GdRunOptions = {}): GdResult {
-  const key = gdKey(problem.experiment, lr, lossGoal);
-  return store.readGd(key) ?? locked(store, key, () => store.readGd(key) ?? computeGd(problem, store, key, lr, lossGoal, opts));
+  const key = gdKey(problem.experiment, lr, lossGoal, problem.start);
+  // Final parameters are not stored: when they are wanted, the run is computed again (GD is deterministic).
+  const cached = () => (opts.onFinal ? null : store.readGd(key));
+  return cached() ?? locked(store, key, () => cached() ?? computeGd(problem, store, key, lr, lossGoal, opts));
 }
 
 /** runGd, waiting for another process that computes the same run instead of failing. */
 export function runGdWhenFree(problem: Problem, store: ResultStore, lr: number, lossGoal: number, opts: GdRunOptions = {}): Promise<GdResult> {
-  return whenFree(store, gdKey(problem.experiment, lr, lossGoal), opts.log ?? stderrLog, `[${problem.experiment.id} lr=${fmt(lr)}]`, () => runGd(problem, store, lr, lossGoal, opts));
+  return whenFree(store, gdKey(problem.experiment, lr, lossGoal, problem.start), opts.log ?? stderrLog, `[${problem.experiment.id} lr=${fmt(lr)}]`, () => runGd(problem, store, lr, lossGoal, opts));
 }
 
 function computeGd(problem: Problem, store: ResultStore, key: string, lr: number, lossGoal: number, opts: GdRunOptions): GdResult {
@@ -232,6 +236,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
       },
     },
   );
+  opts.onFinal?.(out.theta);
   const result: GdResult = {
     kind: 'gd',
     schemaVersion: 1,

@@ -73,6 +73,8 @@ export const Experiment = z
     grid: GridSpec.prefault({}),
     /** Keep the checkpoints at powers-of-ten losses. */
     checkpoints: z.boolean().default(true),
+    /** 'torch': PyTorch's default initialisation bit for bit (fcn and cnn; src/models/torch-init.ts); absent: the model's own. */
+    init: z.literal('torch').optional(),
   })
   .strict();
 export type Experiment = z.infer<typeof Experiment>;

@@ -41,15 +41,19 @@ function hash(value: unknown): string {
   return createHash('sha256').update(canonicalJson({ schemaVersion: SCHEMA_VERSION, ...(value as object) })).digest('hex').slice(0, 16);
 }
 
-/** The fields of an experiment a GD run depends on (not its id, goals list, grid or flow settings). */
-export function gdKey(e: Experiment, lr: number, lossGoal: number): string {
-  const { dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints } = e;
-  return `gd-${hash({ kind: 'gd', dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints, lr, lossGoal })}`;
+/**
+ * The fields of an experiment a GD run depends on (not its id, goals list, grid or flow settings),
+ * and `start`, an id of its initial parameters when they are not the experiment's own (train --init).
+ * Fields added later (init, start) are left out when absent, so older keys stay valid.
+ */
+export function gdKey(e: Experiment, lr: number, lossGoal: number, start?: string): string {
+  const { dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints, init } = e;
+  return `gd-${hash({ kind: 'gd', dataset, model, loss, seed, maxSteps, divergenceFactor, testLimit, record, checkpoints, init, start, lr, lossGoal })}`;
 }
 
 export function flowKey(e: Experiment): string {
-  const { dataset, model, loss, seed, divergenceFactor, testLimit, flow, lossGoals } = e;
-  return `flow-${hash({ kind: 'flow', dataset, model, loss, seed, divergenceFactor, testLimit, flow, lossGoals: [...lossGoals].sort(), record: { every: e.record.every, sharpnessTol: e.record.sharpnessTol } })}`;
+  const { dataset, model, loss, seed, divergenceFactor, testLimit, flow, lossGoals, init } = e;
+  return `flow-${hash({ kind: 'flow', dataset, model, loss, seed, divergenceFactor, testLimit, flow, init, lossGoals: [...lossGoals].sort(), record: { every: e.record.every, sharpnessTol: e.record.sharpnessTol } })}`;
 }
 
 export class ResultStore {

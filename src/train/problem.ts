@@ -8,7 +8,9 @@
  */
 import { fetchDatasetIfMissing, loadDataset, oneHot, parseDatasetSpec, type LoadOptions } from '../data/index.js';
 import { sampleDiagonalRegression, sampleGaussianCluster, sampleTwoPointClassification } from '../data/synthetic.js';
+import { createHash } from 'node:crypto';
 import { buildModel, type Model } from '../models/index.js';
+import { torchInit } from '../models/torch-init.js';
 import { makeObjective, type Objective, type SupervisedData } from '../objective/index.js';
 import type { Experiment } from '../sweep/schema.js';
 import type { MeasureContext } from './measure.js';
@@ -17,7 +19,24 @@ import { parseDecimal } from '../util/parse.js';
 export interface Problem extends MeasureContext {
   experiment: Experiment;
   model: Model;
+  /** Set when theta0 is not the experiment's own initialisation (train --init): part of the run keys. */
+  start?: string;
   dispose(): void;
+}
+
+/** The initial parameters of an experiment: the model's own init, or PyTorch's (scaled by initScale as the model's is). */
+function initialParameters(experiment: Experiment, model: Model): Float32Array {
+  if (experiment.init !== 'torch') return model.init(experiment.seed);
+  const theta = torchInit(model, experiment.seed);
+  const scale = experiment.model.initScale;
+  return scale === 1 ? theta : theta.map((x) => x * scale);
+}
+
+/** `problem` started from `theta` instead (train --init); its runs are keyed by a hash of theta. */
+export function startingFrom(problem: Problem, theta: Float32Array): Problem {
+  if (theta.length !== problem.model.numParams) throw new Error(`initial parameters have ${theta.length} entries, the model has ${problem.model.numParams}`);
+  const start = createHash('sha256').update(new Uint8Array(theta.buffer, theta.byteOffset, theta.byteLength)).digest('hex').slice(0, 16);
+  return { ...problem, theta0: theta, start };
 }
 
 interface Sets {
@@ -104,7 +123,7 @@ export async function buildProblem(experiment: Experiment, data: DataOptions = {
     train,
     test,
     layout: model.layout,
-    theta0: model.init(experiment.seed),
+    theta0: initialParameters(experiment, model),
     sharpnessTol: experiment.record.sharpnessTol,
     dispose() {
       train.dispose();

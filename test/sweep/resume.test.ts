@@ -61,9 +61,9 @@ function results(dir: string): Map<string, GdResult> {
   return out;
 }
 
-/** Everything but provenance (wall time, start time) must be identical. */
+/** Everything but provenance (wall time, start time) and the hash that covers it must be identical. */
 function comparable(r: GdResult): unknown {
-  const { provenance: _p, checkpoints, ...rest } = r;
+  const { provenance: _p, integrity: _i, checkpoints, ...rest } = r;
   return { ...rest, checkpoints: checkpoints.map((c) => ({ lossBelow: c.lossBelow, step: c.step })) };
 }
 

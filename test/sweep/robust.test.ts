@@ -5,13 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/index.js';
 import { runGd } from '../../src/sweep/runner.js';
 import { Experiment, GdResult } from '../../src/sweep/schema.js';
-import { ResultStore } from '../../src/sweep/store.js';
+import { gdKey, ResultStore } from '../../src/sweep/store.js';
 import { buildProblem } from '../../src/train/problem.js';
 import { DATA_DIR } from '../data/helpers.js';
 
@@ -80,10 +80,14 @@ test('finding 1: when one experiment of a parallel sweep fails, the sweep return
   const { root, dir } = setup();
   // MNIST is intact; CIFAR-10's first batch is damaged, so the CIFAR experiment fails at once.
   const data = join(root, 'data');
-  mkdirSync(join(data, 'cifar10/cifar-10-batches-bin'), { recursive: true });
+  const batches = 'cifar10/cifar-10-batches-bin';
+  mkdirSync(join(data, batches), { recursive: true });
   symlinkSync(join(DATA_DIR, 'mnist'), join(data, 'mnist'));
-  writeFileSync(join(data, 'cifar10/cifar-10-batches-bin/data_batch_1.bin'), 'not a batch');
-  const args = ['--profile', 'smoke', '--experiment', 'fcn-relu-cifar5k-mse', '--experiment', 'fcn-relu-mnist5k-mse', '--results', dir('r'), '--data-dir', data, '--no-download'];
+  for (const f of readdirSync(join(DATA_DIR, batches))) {
+    if (f === 'data_batch_1.bin') writeFileSync(join(data, batches, f), 'not a batch');
+    else symlinkSync(join(DATA_DIR, batches, f), join(data, batches, f));
+  }
+  const args = ['--profile', 'smoke', '--experiment', 'fcn-relu-cifar5k-mse', '--experiment', 'fcn-relu-mnist5k-mse', '--results', dir('r'), '--data-dir', data];
   const r = eos(['sweep', ...args, '--jobs', '2', '--json']);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /1 experiment\(s\) of the sweep failed/);
@@ -164,46 +168,44 @@ test('finding 4: a result edited into other valid JSON fails its integrity check
     const gd = runGd(problem, store, 0.1, 1e-3, { log: () => {} });
     const path = store.runPath(gd.key);
     const onDisk = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    assert.equal(typeof onDisk.integrity, 'string', 'every new result carries its hash');
-
-    const { integrity: _, ...older } = onDisk;
-    writeFileSync(path, JSON.stringify(older));
-    assert.equal(store.readGd(gd.key)?.outcome, gd.outcome, 'a result written before the field existed is used');
-
     writeFileSync(path, JSON.stringify({ ...onDisk, outcome: 'diverged' }));
     const { value, warnings } = quietly(() => store.readGd(gd.key));
-    assert.equal(value, null);
+    assert.equal(value, null, 'the edited result is not used');
     assert.match(warnings, /integrity/);
     assert.ok(existsSync(`${path}.corrupt`));
+
+    // Results written before the field existed have none, and are used as they are.
+    const { integrity: _, ...older } = onDisk;
+    writeFileSync(path, JSON.stringify(older));
+    assert.equal(store.readGd(gd.key)?.outcome, gd.outcome);
   } finally {
     problem.dispose();
   }
 });
 
 test('finding 5: a lock naming an unrelated live process, or an empty lock, is stale; a live owner holds its lock', async () => {
-  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-lock-')));
+  const { config, dir } = setup({ ...CONFIG, dataset: 'diagonal:2:7', model: { kind: 'diagonal', alpha: 0.1 }, lossGoals: [1e-3] });
+  const key = gdKey(Experiment.parse(JSON.parse(readFileSync(config, 'utf8'))), 0.1, 1e-3);
+  const store = new ResultStore(dir('r'));
   mkdirSync(join(store.dir, 'locks'), { recursive: true });
-  for (const content of ['1', '', String(process.pid), '{"pid": 1}']) {
-    writeFileSync(store.lockPath('k'), content);
-    assert.equal(store.lock('k').held, false, `lock '${content}' is stale`);
-    assert.equal(store.acquire('k'), true, `lock '${content}' is taken over`);
-    store.release('k');
-    assert.equal(existsSync(store.lockPath('k')), false);
+  for (const content of ['1', '', '{"pid": 1}']) {
+    writeFileSync(store.lockPath(key), content);
+    const r = eos(['train', '--config', config, '--lr', '0.1', '--results', store.dir]);
+    assert.equal(r.status, 0, `lock '${content}' is stale: ${r.stderr}`);
+    assert.equal(existsSync(store.lockPath(key)), false, 'the run released its lock');
+    rmSync(store.runPath(key));
   }
-  // Another eos process holding a run: its lock is respected until it exits.
-  const { config, dir } = setup();
-  const other = spawn(process.execPath, [...CLI, 'train', '--config', config, '--lr', '0.05', '--goal', '0.001', '--results', dir('r')], { stdio: 'ignore', env: { ...process.env, EOS_DATA_DIR: DATA_DIR } });
+  // Another eos process computing a run: its lock is respected while it lives.
+  const other = spawn(process.execPath, [...CLI, 'train', '--config', setup().config, '--lr', '0.05', '--goal', '0.001', '--results', dir('other')], { stdio: 'ignore', env: { ...process.env, EOS_DATA_DIR: DATA_DIR } });
   const exited = new Promise((resolve) => other.on('exit', resolve));
-  const locks = join(dir('r'), 'locks');
+  const locks = join(dir('other'), 'locks');
   await until('the other process to lock its run', () => existsSync(locks) && readdirSync(locks).some((f) => f.endsWith('.pid')));
-  const theirs = new ResultStore(dir('r'));
-  const key = (readdirSync(locks).find((f) => f.endsWith('.pid')) as string).slice(0, -'.pid'.length);
-  assert.equal(theirs.lock(key).held, true);
-  assert.equal(theirs.acquire(key), false);
+  const theirs = new ResultStore(dir('other'));
+  const held = (readdirSync(locks).find((f) => f.endsWith('.pid')) as string).slice(0, -'.pid'.length);
+  assert.equal(theirs.acquire(held), false);
   other.kill('SIGKILL');
   await exited;
-  assert.equal(theirs.lock(key).held, false, 'the lock of a dead process is stale');
-  assert.equal(theirs.acquire(key), true);
+  assert.equal(theirs.acquire(held), true, 'the lock of a dead process is stale');
 });
 
 test('finding 7: a results folder that cannot be written is reported before any computation', () => {
@@ -233,17 +235,25 @@ test('finding 8: bad numbers and a bad dataset are usage errors (exit 2, one lin
   assertOneLine(eos(['train', '--config', bad, '--lr', '0.1']), 2, /bad\.json.*bad dataset spec "mnist-6k"/);
 });
 
-test('finding 9: data errors are one line that names the file and the fix', () => {
-  const { root, config } = setup();
+function partialMnist(root: string): string {
   const data = join(root, 'data');
   mkdirSync(join(data, 'mnist'), { recursive: true });
   for (const f of ['train-images-idx3-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) symlinkSync(join(DATA_DIR, 'mnist', f), join(data, 'mnist', f));
-  const missing = eos(['train', '--config', config, '--lr', '0.1', '--data-dir', data, '--no-download', '--results', join(root, 'r')]);
+  return data;
+}
+
+test('finding 9: a missing data file is one line that names it and says --data-dir, not "delete the file"', () => {
+  const { root, config } = setup();
+  const missing = eos(['train', '--config', config, '--lr', '0.1', '--data-dir', partialMnist(root), '--no-download', '--results', join(root, 'r')]);
   assertOneLine(missing, 2, /train-labels-idx1-ubyte\.gz: missing.*--data-dir/);
   assert.doesNotMatch(missing.stderr, /delete|pass dataDir/);
-  // Another MNIST file under this name is not "truncated": it is a checksum mismatch.
+});
+
+test('finding 9: another file under a right name is a checksum mismatch (not "truncated"), one line', () => {
+  const { root, config } = setup();
+  const data = partialMnist(root);
   symlinkSync(join(DATA_DIR, 'mnist/t10k-labels-idx1-ubyte.gz'), join(data, 'mnist/train-labels-idx1-ubyte.gz'));
-  const wrong = eos(['train', '--config', config, '--lr', '0.1', '--data-dir', data, '--no-download', '--results', join(root, 'r')]);
+  const wrong = eos(['train', '--config', config, '--lr', '0.1', '--data-dir', data, '--results', join(root, 'r')]);
   assertOneLine(wrong, 2, /train-labels-idx1-ubyte\.gz: checksum mismatch.*--data-dir/);
   assert.doesNotMatch(wrong.stderr, /truncated/);
 });
