@@ -88,15 +88,22 @@ test('finding 1: when one experiment of a parallel sweep fails, the sweep return
     else symlinkSync(join(DATA_DIR, batches, f), join(data, batches, f));
   }
   const args = ['--profile', 'smoke', '--experiment', 'fcn-relu-cifar5k-mse', '--experiment', 'fcn-relu-mnist5k-mse', '--results', dir('r'), '--data-dir', data];
-  const r = eos(['sweep', ...args, '--jobs', '2', '--json']);
+  // Until the sweep process exits, not until its output closes: an orphaned worker would hold stderr open.
+  const child = spawn(process.execPath, [...CLI, 'sweep', ...args, '--jobs', '2', '--json'], { env: { ...process.env, EOS_DATA_DIR: DATA_DIR } });
+  const r = { status: null as number | null, stdout: '', stderr: '' };
+  child.stdout.on('data', (c: Buffer) => (r.stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (r.stderr += c.toString()));
+  const stdoutEnded = new Promise((resolve) => child.stdout.on('end', resolve));
+  r.status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await stdoutEnded;
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /1 experiment\(s\) of the sweep failed/);
   const before = listing(dir('r'));
   await new Promise((resolve) => setTimeout(resolve, 3000));
   assert.equal(listing(dir('r')), before, 'nothing writes into the results folder after the sweep exited');
   assert.deepEqual(readdirSync(join(dir('r'), 'locks')), [], 'no run is left locked');
   const status = eos(['status', ...args, '--experiment', 'fcn-relu-mnist5k-mse'].filter((a, i, all) => !(a === 'fcn-relu-cifar5k-mse' || (a === '--experiment' && all[i + 1] === 'fcn-relu-cifar5k-mse'))));
   assert.equal(status.status, 0, `the other experiment finished: ${status.stdout}`);
+  assert.match(r.stderr, /1 experiment\(s\) of the sweep failed/);
   assert.deepEqual((JSON.parse(r.stdout) as { experiment: { id: string } }[]).map((s) => s.experiment.id), ['fcn-relu-mnist5k-mse'], 'the finished experiment is still reported');
 });
 
