@@ -14,18 +14,9 @@ import { Experiment, GdResult } from '../../src/sweep/schema.js';
 import { gdKey, ResultStore } from '../../src/sweep/store.js';
 import { buildProblem } from '../../src/train/problem.js';
 import { DATA_DIR } from '../data/helpers.js';
+import { SMALL_MNIST } from './fixtures.js';
 
-const CONFIG = {
-  id: 'robust',
-  dataset: 'mnist-5k:64',
-  model: { kind: 'fcn', widths: [16], activation: 'relu' },
-  loss: 'mse',
-  seed: 2,
-  lossGoals: [0.1],
-  testLimit: 50,
-  record: { every: 2, sharpnessEvery: 4, sharpnessTol: 1e-2 },
-  grid: { fine: 3, coarse: 2, extendUntilDivergence: 1, refine: 0 },
-};
+const CONFIG = { ...SMALL_MNIST, id: 'robust' };
 
 function setup(config: object = CONFIG): { root: string; config: string; dir: (name: string) => string } {
   const root = mkdtempSync(join(tmpdir(), 'eos-robust-'));
