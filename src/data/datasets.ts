@@ -134,7 +134,7 @@ function cachedRaw(name: BaseDatasetName, dataDir: string, download: FetchOption
   const key = `${name}\0${dataDir}`;
   const cached = rawCache.get(key);
   if (cached) return cached;
-  const raw = (download ? fetchIfMissing(name, dataDir, download) : Promise.resolve()).then(() => loadRaw(name, dataDir));
+  const raw = fetchIfMissing(name, dataDir, download).then(() => loadRaw(name, dataDir));
   rawCache.set(key, raw);
   // A failed load is forgotten so that a fixed data directory can be retried.
   raw.catch(() => {
@@ -158,8 +158,8 @@ function baseDataset(base: DatasetName): BaseDatasetName {
   return base.startsWith('mnist') ? 'mnist' : 'cifar10';
 }
 
-/** Makes sure the files of an image dataset spec are in the data folder, downloading them if missing. */
-export async function fetchDatasetIfMissing(spec: string, dataDir: string | undefined, opts: FetchOptions = {}): Promise<void> {
+/** Makes sure the files of an image dataset spec are in the data folder: downloaded if missing, or (opts false) reported. */
+export async function fetchDatasetIfMissing(spec: string, dataDir: string | undefined, opts: FetchOptions | false = {}): Promise<void> {
   await fetchIfMissing(baseDataset(parseDatasetSpec(spec).base), resolveDataDir(dataDir), opts);
 }
 

@@ -5,7 +5,7 @@
  */
 import { access, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { checkDigests, DataFileError, DigestAccumulator, formatError, REDOWNLOAD_HINT, resolveDataDir, verifyFile } from './files.js';
+import { checkDigests, DataFileError, DigestAccumulator, formatError, missingFile, REDOWNLOAD_HINT, resolveDataDir, verifyFile } from './files.js';
 import { MANIFEST, type BaseDatasetName, type DatasetManifest, type ManifestEntry } from './manifest.js';
 import { readGzipFile } from './readers.js';
 import { readTar } from './tar.js';
@@ -203,12 +203,15 @@ export function mirrorManifest(name: BaseDatasetName, mirror: string): DatasetMa
 /**
  * Downloads dataset `name` into `dataDir` if any of its files is missing there (as torchvision's
  * download=True does); a file that is present but damaged is left for the loader to report.
+ * With `opts` false, a missing file is reported instead.
  * A failed download is a DataUnavailableError naming the folder and how to point at a copy.
  */
-export async function fetchIfMissing(name: BaseDatasetName, dataDir: string, opts: FetchOptions = {}): Promise<void> {
+export async function fetchIfMissing(name: BaseDatasetName, dataDir: string, opts: FetchOptions | false = {}): Promise<void> {
   const files = MANIFEST[name].files;
   const present = await Promise.all(files.map((e) => access(join(dataDir, e.path)).then(() => true, () => false)));
-  if (present.every(Boolean)) return;
+  const missing = files.find((_, i) => !present[i]);
+  if (!missing) return;
+  if (!opts) throw missingFile(join(dataDir, missing.path), missing);
   const mirror = opts.mirror ?? process.env.EOS_DATA_MIRROR;
   const manifest = opts.manifest ?? (mirror ? mirrorManifest(name, mirror) : undefined);
   try {

@@ -44,6 +44,10 @@ export function formatError(file: string, detail: string, fix = 'Fix: replace it
 /** How to get a good copy of a missing file. */
 export const MISSING_HINT = 'Fix: point --data-dir (or EOS_DATA_DIR) at a folder holding the dataset, or run without --no-download to fetch it';
 
+export function missingFile(file: string, entry: ManifestEntry): DataFileError {
+  return new DataFileError(file, 'missing', `missing (${entry.path} of the manifest)`, MISSING_HINT);
+}
+
 /** How to replace a damaged file. */
 export const DAMAGED_HINT = 'Fix: delete it (eos then downloads it again) or point --data-dir (or EOS_DATA_DIR) at a folder with a verified copy';
 
@@ -108,7 +112,7 @@ export async function verifyFile(path: string, entry: ManifestEntry): Promise<{ 
     st = await stat(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new DataFileError(file, 'missing', `missing (${entry.path} of the manifest)`, MISSING_HINT);
+    throw missingFile(file, entry);
   }
   const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}:${entry.sha256 ?? entry.md5}`;
   if (verified.get(file) === key) return { cached: true };

@@ -79,9 +79,9 @@ export function checkDatasetSpec(spec: string): void {
   if (parseSyntheticSpec(spec) === null) parseDatasetSpec(spec);
 }
 
-/** Downloads the image dataset of `spec` if its files are missing (nothing to do for synthetic sets). */
+/** Downloads the image dataset of `spec` if its files are missing, or without download reports them (nothing to do for synthetic sets). */
 export async function fetchDataFor(spec: string, data: DataOptions): Promise<void> {
-  if (parseSyntheticSpec(spec) === null && data.download) await fetchDatasetIfMissing(spec, data.dataDir, data.download);
+  if (parseSyntheticSpec(spec) === null) await fetchDatasetIfMissing(spec, data.dataDir, data.download ?? false);
 }
 
 function syntheticSets(spec: string): Sets | null {
