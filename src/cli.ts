@@ -147,7 +147,11 @@ function selectExperiments(v: Values): { experiment: Experiment; args: string[] 
 }
 
 function selectExperimentsUnchecked(v: Values): { experiment: Experiment; args: string[] }[] {
-  const init = (e: Experiment): Experiment => (v['torch-init'] ? { ...e, init: 'torch' } : e);
+  const init = (e: Experiment): Experiment => {
+    if (!v['torch-init']) return e;
+    if (e.model.kind !== 'fcn' && e.model.kind !== 'cnn') throw new UsageError(`--torch-init: PyTorch's initialisation is defined for fcn and cnn models; ${e.id} is a ${e.model.kind} model`);
+    return { ...e, init: 'torch' };
+  };
   if (v.config) return [{ experiment: init(readConfig(v.config)), args: ['--config', v.config] }];
   const ids = v.experiment ?? [];
   const entries = ids.length > 0 ? ids.map((id) => findExperiment(v.profile, id)) : profile(v.profile);

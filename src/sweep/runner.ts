@@ -61,7 +61,7 @@ export class RunLockedError extends Error {
 const LOCK_POLL_MS = 1000;
 
 /** Resolves once no live process other than this one holds the lock of `key`. */
-export async function waitWhileLocked(store: ResultStore, key: string): Promise<void> {
+async function waitWhileLocked(store: ResultStore, key: string): Promise<void> {
   while (store.lock(key).held) await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
 }
 
