@@ -1,6 +1,7 @@
 /** Loading MNIST and CIFAR-10 as standardised float32 splits, with per-process caching. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fetchIfMissing, type FetchOptions } from './download.js';
 import { formatError, resolveDataDir, verifyFile } from './files.js';
 import { manifestEntry, type BaseDatasetName } from './manifest.js';
 import { featureStats, standardize, type FeatureStats } from './preprocess.js';
@@ -129,11 +130,11 @@ async function loadRaw(name: BaseDatasetName, dataDir: string): Promise<RawDatas
   return { train, test, d, stats: featureStats(train.pixels, train.n, d) };
 }
 
-function cachedRaw(name: BaseDatasetName, dataDir: string): Promise<RawDataset> {
+function cachedRaw(name: BaseDatasetName, dataDir: string, download: FetchOptions | false): Promise<RawDataset> {
   const key = `${name}\0${dataDir}`;
   const cached = rawCache.get(key);
   if (cached) return cached;
-  const raw = loadRaw(name, dataDir);
+  const raw = fetchIfMissing(name, dataDir, download).then(() => loadRaw(name, dataDir));
   rawCache.set(key, raw);
   // A failed load is forgotten so that a fixed data directory can be retried.
   raw.catch(() => {
@@ -146,20 +147,36 @@ function makeSplit(raw: RawSplit, n: number, d: number, stats: FeatureStats): Sp
   return { X: standardize(raw.pixels, n, d, stats), labels: raw.labels.slice(0, n), n, d };
 }
 
+export interface LoadOptions {
+  dataDir?: string;
+  testLimit?: number;
+  /** Download a dataset whose files are missing (data on first use); default: do not. */
+  download?: FetchOptions | false;
+}
+
+function baseDataset(base: DatasetName): BaseDatasetName {
+  return base.startsWith('mnist') ? 'mnist' : 'cifar10';
+}
+
+/** Makes sure the files of an image dataset spec are in the data folder: downloaded if missing, or (opts false) reported. */
+export async function fetchDatasetIfMissing(spec: string, dataDir: string | undefined, opts: FetchOptions | false = {}): Promise<void> {
+  await fetchIfMissing(baseDataset(parseDatasetSpec(spec).base), resolveDataDir(dataDir), opts);
+}
+
 /**
  * Loads a dataset spec (see parseDatasetSpec) from the data directory (option > EOS_DATA_DIR >
  * `<repo root>/data`), verifying every file against the manifest. Both splits are standardised
  * with the full training set's statistics; '-5k' and ':<n>' take the first training examples
  * after standardising, and `testLimit` keeps the first test examples.
  */
-export async function loadDataset(spec: string, opts: { dataDir?: string; testLimit?: number } = {}): Promise<ImageDataset> {
+export async function loadDataset(spec: string, opts: LoadOptions = {}): Promise<ImageDataset> {
   const { base, n } = parseDatasetSpec(spec);
-  const name: BaseDatasetName = base.startsWith('mnist') ? 'mnist' : 'cifar10';
+  const name = baseDataset(base);
   const { testLimit } = opts;
   if (testLimit !== undefined && !(Number.isInteger(testLimit) && testLimit >= 1)) {
     throw new Error(`testLimit must be a positive integer, got ${testLimit}`);
   }
-  const raw = await cachedRaw(name, resolveDataDir(opts.dataDir));
+  const raw = await cachedRaw(name, resolveDataDir(opts.dataDir), opts.download ?? false);
   const nTrain = n ?? (base.endsWith('-5k') ? SUBSET_5K : raw.train.n);
   const nTest = Math.min(testLimit ?? raw.test.n, raw.test.n);
   const { numClasses, inputShape } = BASES[name];

@@ -3,12 +3,13 @@
  * `<file>.part`, checked against the manifest and only then renamed into place, so an
  * interrupted or corrupt transfer never leaves a file that passes as complete.
  */
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { checkDigests, DataFileError, DigestAccumulator, formatError, REDOWNLOAD_HINT, resolveDataDir, verifyFile } from './files.js';
+import { checkDigests, DataFileError, DigestAccumulator, formatError, missingFile, REDOWNLOAD_HINT, resolveDataDir, verifyFile } from './files.js';
 import { MANIFEST, type BaseDatasetName, type DatasetManifest, type ManifestEntry } from './manifest.js';
 import { readGzipFile } from './readers.js';
 import { readTar } from './tar.js';
+import { UserError } from '../util/errors.js';
 
 export interface DownloadProgress {
   /** Path relative to the data directory. */
@@ -62,7 +63,8 @@ export async function downloadFile(entry: ManifestEntry & { url: string }, dataD
   const dest = join(dataDir, entry.path);
   if (await alreadyVerified(dest, entry)) return dest;
   const onProgress = opts.onProgress ?? stderrProgress;
-  const part = `${dest}.part`;
+  // Per process: workers of one sweep may fetch the same file at once; each renames a verified copy.
+  const part = `${dest}.${process.pid}.part`;
   await mkdir(dirname(dest), { recursive: true });
   let received = 0;
   // A watchdog re-armed by every chunk: when it fires, the pending fetch or body read
@@ -136,7 +138,7 @@ export async function extractTarGzMembers(archivePath: string, entries: Manifest
     const entry = wanted.get(member.name);
     if (!entry || member.type !== '0') continue;
     const dest = join(dataDir, entry.path);
-    const part = `${dest}.part`;
+    const part = `${dest}.${process.pid}.part`;
     await mkdir(dirname(dest), { recursive: true });
     try {
       await writeFile(part, member.data);
@@ -176,4 +178,51 @@ export async function downloadDataset(name: BaseDatasetName, dataDir?: string, o
   }
   const archive = await downloadFile(manifest.archive, dir, opts);
   await extractTarGzMembers(archive, manifest.files, dir);
+}
+
+/** A dataset that is missing and could not be downloaded; the message says how to provide it. */
+export class DataUnavailableError extends UserError {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'DataUnavailableError';
+  }
+}
+
+/** Data on first use: what to fetch a missing dataset from. */
+export interface FetchOptions extends DownloadOptions {
+  /** Base URL of a mirror laid out like the data folder (`<mirror>/mnist/...`); default: EOS_DATA_MIRROR, else the canonical sources. */
+  mirror?: string;
+}
+
+/** The manifest of `name` fetched file by file from a mirror of the data folder. */
+export function mirrorManifest(name: BaseDatasetName, mirror: string): DatasetManifest {
+  const base = mirror.replace(/\/+$/, '');
+  return { files: MANIFEST[name].files.map((e) => ({ ...e, url: `${base}/${e.path}` })) };
+}
+
+/**
+ * Downloads dataset `name` into `dataDir` if any of its files is missing there (as torchvision's
+ * download=True does); a file that is present but damaged is left for the loader to report.
+ * With `opts` false, a missing file is reported instead.
+ * A failed download is a DataUnavailableError naming the folder and how to point at a copy.
+ */
+export async function fetchIfMissing(name: BaseDatasetName, dataDir: string, opts: FetchOptions | false = {}): Promise<void> {
+  const files = MANIFEST[name].files;
+  const present = await Promise.all(files.map((e) => access(join(dataDir, e.path)).then(() => true, () => false)));
+  const missing = files.find((_, i) => !present[i]);
+  if (!missing) return;
+  if (!opts) throw missingFile(join(dataDir, missing.path), missing);
+  const mirror = opts.mirror ?? process.env.EOS_DATA_MIRROR;
+  const manifest = opts.manifest ?? (mirror ? mirrorManifest(name, mirror) : undefined);
+  try {
+    await downloadDataset(name, dataDir, { ...opts, manifest });
+    process.stderr.write(`${name} was missing: downloaded and verified into ${dataDir} (--no-download turns this off)\n`);
+  } catch (err) {
+    if (err instanceof DataFileError) throw err;
+    throw new DataUnavailableError(
+      `${name} is missing in ${dataDir} and could not be downloaded (${(err as Error).message}). ` +
+        `Fix: point --data-dir (or EOS_DATA_DIR) at a folder holding a copy, or EOS_DATA_MIRROR at a mirror of one (see data/README.md)`,
+      err,
+    );
+  }
 }

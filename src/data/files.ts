@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { UserError } from '../util/errors.js';
 import { REPO_ROOT } from '../util/paths.js';
 import type { ManifestEntry } from './manifest.js';
 
@@ -17,10 +18,10 @@ export function resolveDataDir(explicit?: string): string {
   return DEFAULT_DATA_DIR;
 }
 
-export type DataFileProblem = 'missing' | 'truncated' | 'size' | 'checksum' | 'format';
+export type DataFileProblem = 'missing' | 'checksum' | 'format';
 
 /** A dataset file that is absent, damaged or unreadable; the message says how to fix it. */
-export class DataFileError extends Error {
+export class DataFileError extends UserError {
   constructor(
     readonly file: string,
     readonly problem: DataFileProblem,
@@ -40,14 +41,15 @@ export function formatError(file: string, detail: string, fix = 'Fix: replace it
   return new DataFileError(file, 'format', detail, fix);
 }
 
-/** How to get a good copy of the file behind `entry`. */
-export function fixHint(entry: ManifestEntry): string {
-  const dataset = entry.path.split('/')[0];
-  return (
-    `Fix: set EOS_DATA_DIR (or pass dataDir) to a directory with verified copies, ` +
-    `or delete the file and run \`npx tsx src/data/download-cli.ts ${dataset} <dataDir>\``
-  );
+/** How to get a good copy of a missing file. */
+export const MISSING_HINT = 'Fix: point --data-dir (or EOS_DATA_DIR) at a folder holding the dataset, or run without --no-download to fetch it';
+
+export function missingFile(file: string, entry: ManifestEntry): DataFileError {
+  return new DataFileError(file, 'missing', `missing (${entry.path} of the manifest)`, MISSING_HINT);
 }
+
+/** How to replace a damaged file. */
+export const DAMAGED_HINT = 'Fix: delete it (eos then downloads it again) or point --data-dir (or EOS_DATA_DIR) at a folder with a verified copy';
 
 export interface Digests {
   bytes: number;
@@ -82,18 +84,17 @@ export async function hashFile(path: string): Promise<Digests> {
 export function checkDigests(file: string, entry: ManifestEntry, got: Digests): void {
   checkSize(file, entry, got.bytes);
   if (entry.sha256 && got.sha256 !== entry.sha256) {
-    throw new DataFileError(file, 'checksum', `checksum mismatch: expected sha256 ${entry.sha256} got ${got.sha256}`, fixHint(entry));
+    throw new DataFileError(file, 'checksum', `checksum mismatch: expected sha256 ${entry.sha256} got ${got.sha256}`, DAMAGED_HINT);
   }
   if (got.md5 !== entry.md5) {
-    throw new DataFileError(file, 'checksum', `checksum mismatch: expected md5 ${entry.md5} got ${got.md5}`, fixHint(entry));
+    throw new DataFileError(file, 'checksum', `checksum mismatch: expected md5 ${entry.md5} got ${got.md5}`, DAMAGED_HINT);
   }
 }
 
 function checkSize(file: string, entry: ManifestEntry, bytes: number): void {
   if (entry.bytes === undefined || bytes === entry.bytes) return;
-  const problem = bytes < entry.bytes ? 'truncated' : 'size';
-  const what = bytes < entry.bytes ? 'truncated' : 'wrong size';
-  throw new DataFileError(file, problem, `${what}: got ${bytes} bytes expected ${entry.bytes}`, fixHint(entry));
+  // A size alone cannot tell a cut-off copy from another file under the same name.
+  throw new DataFileError(file, 'checksum', `checksum mismatch: ${bytes} bytes, expected ${entry.bytes}`, DAMAGED_HINT);
 }
 
 /** Verified files by absolute path, valid while size, times and inode stay the same. */
@@ -111,7 +112,7 @@ export async function verifyFile(path: string, entry: ManifestEntry): Promise<{ 
     st = await stat(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new DataFileError(file, 'missing', `missing (${entry.path} of the manifest)`, fixHint(entry));
+    throw missingFile(file, entry);
   }
   const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}:${entry.sha256 ?? entry.md5}`;
   if (verified.get(file) === key) return { cached: true };

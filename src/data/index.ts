@@ -1,6 +1,6 @@
 /** Public API of the data module: real image datasets, their files, and the synthetic sets. */
-export { clearDatasetCache, loadDataset, oneHot, parseDatasetSpec, type DatasetName, type ImageDataset, type Split } from './datasets.js';
-export { downloadDataset, downloadFile, extractTarGzMembers, stderrProgress, type DownloadOptions, type DownloadProgress } from './download.js';
+export { clearDatasetCache, fetchDatasetIfMissing, loadDataset, oneHot, parseDatasetSpec, type DatasetName, type ImageDataset, type LoadOptions, type Split } from './datasets.js';
+export { DataUnavailableError, downloadDataset, downloadFile, extractTarGzMembers, fetchIfMissing, mirrorManifest, stderrProgress, type DownloadOptions, type DownloadProgress, type FetchOptions } from './download.js';
 export { DataFileError, DEFAULT_DATA_DIR, resolveDataDir, verifyFile, type DataFileProblem } from './files.js';
 export { MANIFEST, manifestEntry, type BaseDatasetName, type DatasetManifest, type ManifestEntry } from './manifest.js';
 export { featureStats, standardize, type FeatureStats } from './preprocess.js';

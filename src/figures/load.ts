@@ -57,7 +57,7 @@ export function sweepLoader(profileName: ProfileName, opts: LoaderOptions = {}):
             store,
             jobs,
             log: opts.log ?? stderrLog,
-            dataDir: opts.dataDir,
+            data: { dataDir: opts.dataDir },
             workerArgs: ['--profile', profileName, '--experiment', id],
             // Worker processes must read and write the same folders as this one.
             commonArgs: [...(opts.results ? ['--results', opts.results] : []), ...(opts.dataDir ? ['--data-dir', opts.dataDir] : [])],

@@ -5,8 +5,8 @@
  * PyTorch state_dict of the equivalent nn.Module (the model layout), so a
  * checkpoint loads into PyTorch with load_state_dict and vice versa.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { Model } from './types.js';
 
 type Layout = Pick<Model, 'layout'>;
@@ -155,22 +155,7 @@ function decode(bytes: Uint8Array, model: Layout): { theta: Float32Array; metada
 
 /** Write theta as a safetensors checkpoint atomically (temporary file, fsync, rename). */
 export function saveSafetensors(path: string, model: Layout, theta: Float32Array, metadata: Record<string, string> = {}): void {
-  const bytes = encode(model, theta, metadata);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(path, encode(model, theta, metadata));
 }
 
 /** Read a checkpoint written by saveSafetensors or by PyTorch (F32, F64, F16 or BF16 tensors; converted to float32). */

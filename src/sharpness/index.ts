@@ -48,31 +48,6 @@ export function sharpness(objective: Objective, theta: Float32Array, opts: Sharp
   );
 }
 
-export interface SpectrumEnds {
-  /** Largest algebraic eigenvalue (the sharpness the training loop tracks). */
-  largest: number;
-  /** Smallest algebraic eigenvalue (negative at a saddle or with negative curvature). */
-  smallest: number;
-  /** max |lambda|: the paper's definition of sharpness. */
-  maxAbs: number;
-  hvps: number;
-}
-
-/**
- * Both ends of the Hessian spectrum: Lanczos on H for the largest eigenvalue and
- * on -H for the smallest, so max|lambda| is exact whichever end dominates.
- */
-export function spectrumEnds(objective: Objective, theta: Float32Array, opts: { tol?: number; maxIter?: number; seed?: number } = {}): SpectrumEnds {
-  return withHessian(objective, theta, (H) => {
-    const matvec = float64MatVec(H);
-    const settings = { k: 1, tol: opts.tol ?? 1e-3, maxIter: opts.maxIter ?? 100, seed: opts.seed };
-    const top = lanczos(matvec, objective.numParams, settings);
-    const bottom = lanczos((v) => matvec(v).map((x) => -x), objective.numParams, settings);
-    const [largest, smallest] = [top.eigenvalues[0], -bottom.eigenvalues[0]];
-    return { largest, smallest, maxAbs: Math.max(Math.abs(largest), Math.abs(smallest)), hvps: top.matvecs + bottom.matvecs };
-  });
-}
-
 export interface TraceEstimate {
   trace: number;
   standardError: number;
@@ -96,4 +71,37 @@ export function hutchinsonTrace(objective: Objective, theta: Float32Array, sampl
   const mean = draws.reduce((a, b) => a + b, 0) / samples;
   const variance = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / (samples - 1);
   return { trace: mean, standardError: Math.sqrt(variance / samples), samples };
+}
+
+export interface Spectrum {
+  /** The k largest eigenvalues, largest first. */
+  largest: number[];
+  /** The k smallest eigenvalues, smallest first. */
+  smallest: number[];
+  /** Whether Lanczos met the tolerance at each end. */
+  converged: { largest: boolean; smallest: boolean };
+  hvps: number;
+}
+
+/**
+ * Both ends of the Hessian spectrum at theta: the top-k by Lanczos on H, the bottom-k by
+ * Lanczos on -H (its largest algebraic eigenvalues are H's smallest).
+ */
+export function spectrumEnds(objective: Objective, theta: Float32Array, opts: { k: number; tol?: number; maxIter?: number; seed?: number }): Spectrum {
+  return withHessian(objective, theta, (H) => {
+    const n = objective.numParams;
+    const run = (sign: 1 | -1) => {
+      const apply = float64MatVec(H);
+      const matvec: MatVec = sign === 1 ? apply : (v) => apply(v).map((x) => -x);
+      return lanczos(matvec, n, { k: opts.k, tol: opts.tol ?? 1e-6, maxIter: opts.maxIter ?? 300, seed: opts.seed });
+    };
+    const top = run(1);
+    const bottom = run(-1);
+    return {
+      largest: top.eigenvalues,
+      smallest: bottom.eigenvalues.map((x) => -x),
+      converged: { largest: top.converged, smallest: bottom.converged },
+      hvps: top.matvecs + bottom.matvecs,
+    };
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { flowKey, gdKey, type ResultStore } from './store.js';
 import { aboveDivergence, initialSchedule, nextRates } from './grid.js';
-import type { Experiment } from './schema.js';
+import type { Experiment, GdResult } from './schema.js';
 
 export interface Task {
   kind: 'flow' | 'gd';
@@ -19,8 +19,9 @@ export interface Task {
 export function planExperiment(e: Experiment, store: ResultStore): Task[] {
   const fk = flowKey(e);
   const flow = store.readFlow(fk);
-  if (!flow) return [{ kind: 'flow', experiment: e, key: fk, state: store.runningPid(fk) !== null ? 'running' : 'missing' }];
+  if (!flow) return [{ kind: 'flow', experiment: e, key: fk, state: store.lock(fk).held ? 'running' : 'missing' }];
   const tasks: Task[] = [{ kind: 'flow', experiment: e, key: fk, state: 'done' }];
+  let stored: GdResult[] | null = null;
   for (const lossGoal of e.lossGoals) {
     const point = flow.sGF.find((s) => s.lossGoal === lossGoal);
     if (!point) continue;
@@ -34,10 +35,18 @@ export function planExperiment(e: Experiment, store: ResultStore): Task[] {
         if (!r && aboveDivergence(lr, seen)) continue;
         if (r) seen.push({ lr, diverged: r.outcome === 'diverged' });
         else complete = false;
-        tasks.push({ kind: 'gd', experiment: e, key, lr, lossGoal, state: r ? (r.outcome === 'diverged' ? 'diverged' : 'done') : store.runningPid(key) !== null ? 'running' : 'missing' });
+        tasks.push({ kind: 'gd', experiment: e, key, lr, lossGoal, state: r ? (r.outcome === 'diverged' ? 'diverged' : 'done') : store.lock(key).held ? 'running' : 'missing' });
       }
       if (!complete) break;
       rates = nextRates(seen, flow.s0, point.sGF, e.grid);
+    }
+    // A wave with a missing run (say, a corrupted file set aside) hides the waves planned after
+    // it; their finished runs are still done work, listed from the store.
+    stored ??= store.runs().filter((r): r is GdResult => r.kind === 'gd');
+    const listed = new Set(tasks.map((t) => t.key));
+    for (const r of stored) {
+      if (r.lossGoal !== lossGoal || listed.has(r.key) || r.key !== gdKey(e, r.lr, lossGoal)) continue;
+      tasks.push({ kind: 'gd', experiment: e, key: r.key, lr: r.lr, lossGoal, state: r.outcome === 'diverged' ? 'diverged' : 'done' });
     }
   }
   return tasks;

@@ -6,17 +6,37 @@
  * of Lemma E.1) and `two-point:<d>:<muNorm>[:<seed>]` (Theorem F.1, test = the
  * Gaussian cluster).
  */
-import { loadDataset, oneHot } from '../data/index.js';
+import { fetchDatasetIfMissing, loadDataset, oneHot, parseDatasetSpec, type LoadOptions } from '../data/index.js';
 import { sampleDiagonalRegression, sampleGaussianCluster, sampleTwoPointClassification } from '../data/synthetic.js';
+import { createHash } from 'node:crypto';
 import { buildModel, type Model } from '../models/index.js';
+import { torchInit } from '../models/torch-init.js';
 import { makeObjective, type Objective, type SupervisedData } from '../objective/index.js';
 import type { Experiment } from './schema.js';
 import type { MeasureContext } from '../train/measure.js';
+import { parseDecimal } from '../util/parse.js';
 
 export interface Problem extends MeasureContext {
   experiment: Experiment;
   model: Model;
+  /** Set when theta0 is not the experiment's own initialisation (train --init): part of the run keys. */
+  start?: string;
   dispose(): void;
+}
+
+/** The initial parameters of an experiment: the model's own init, or PyTorch's (scaled by initScale as the model's is). */
+function initialParameters(experiment: Experiment, model: Model): Float32Array {
+  if (experiment.init !== 'torch') return model.init(experiment.seed);
+  const theta = torchInit(model, experiment.seed);
+  const scale = experiment.model.initScale;
+  return scale === 1 ? theta : theta.map((x) => x * scale);
+}
+
+/** `problem` started from `theta` instead (train --init); its runs are keyed by a hash of theta. */
+export function startingFrom(problem: Problem, theta: Float32Array): Problem {
+  if (theta.length !== problem.model.numParams) throw new Error(`initial parameters have ${theta.length} entries, the model has ${problem.model.numParams}`);
+  const start = createHash('sha256').update(new Uint8Array(theta.buffer, theta.byteOffset, theta.byteLength)).digest('hex').slice(0, 16);
+  return { ...problem, theta0: theta, start };
 }
 
 interface Sets {
@@ -33,43 +53,67 @@ function dropLastColumn(X: Float64Array, n: number, d: number): Float32Array {
   return out;
 }
 
-function syntheticSets(spec: string): Sets | null {
+type SyntheticSpec = { kind: 'diagonal'; d: number; seed: number } | { kind: 'two-point'; d: number; muNorm: number; seed: number };
+
+/** The fields of a synthetic dataset spec; null for any other spec. */
+function parseSyntheticSpec(spec: string): SyntheticSpec | null {
   const parts = spec.split(':');
-  const num = (i: number, fallback?: number): number => {
-    const v = parts[i] === undefined ? fallback : Number(parts[i]);
-    if (v === undefined || !Number.isFinite(v)) throw new Error(`bad dataset spec "${spec}": field ${i} must be a number`);
+  const kind = parts[0];
+  if (kind !== 'diagonal' && kind !== 'two-point') return null;
+  const expected = kind === 'diagonal' ? 'diagonal:<d>[:<seed>]' : 'two-point:<d>:<muNorm>[:<seed>]';
+  const fields = kind === 'diagonal' ? 3 : 4;
+  const num = (i: number, what: string, ok: (v: number) => boolean, fallback?: number): number => {
+    const v = parts[i] === undefined ? fallback : parseDecimal(parts[i]);
+    if (v === undefined || !ok(v)) throw new Error(`bad dataset spec "${spec}": ${what} (expected ${expected})`);
     return v;
   };
-  if (parts[0] === 'diagonal') {
-    const d = num(1);
-    const seed = num(2, 0);
+  if (parts.length > fields) throw new Error(`bad dataset spec "${spec}": too many fields (expected ${expected})`);
+  const d = num(1, 'd must be a positive integer', (v) => Number.isInteger(v) && v >= 1);
+  if (kind === 'diagonal') return { kind, d, seed: num(2, 'seed must be a non-negative integer', (v) => Number.isInteger(v) && v >= 0, 0) };
+  const muNorm = num(2, 'muNorm must be a positive number', (v) => v > 0 && Number.isFinite(v));
+  return { kind, d, muNorm, seed: num(3, 'seed must be a non-negative integer', (v) => Number.isInteger(v) && v >= 0, 0) };
+}
+
+/** Throws, naming the problem, unless `spec` names a dataset buildProblem can build. */
+export function checkDatasetSpec(spec: string): void {
+  if (parseSyntheticSpec(spec) === null) parseDatasetSpec(spec);
+}
+
+/** Downloads the image dataset of `spec` if its files are missing, or without download reports them (nothing to do for synthetic sets). */
+export async function fetchDataFor(spec: string, data: DataOptions): Promise<void> {
+  if (parseSyntheticSpec(spec) === null) await fetchDatasetIfMissing(spec, data.dataDir, data.download ?? false);
+}
+
+function syntheticSets(spec: string): Sets | null {
+  const parsed = parseSyntheticSpec(spec);
+  if (parsed === null) return null;
+  const { d, seed } = parsed;
+  if (parsed.kind === 'diagonal') {
     const train = sampleDiagonalRegression(d, 1, seed, { conditionNonNegative: true });
     const test = sampleDiagonalRegression(d, SYNTHETIC_TEST_SAMPLES, seed + 1);
     const asData = (s: typeof train): SupervisedData => ({ X: Float32Array.from(s.X), Y: Float32Array.from(s.y), n: s.n, d, k: 1 });
     return { train: asData(train), test: asData(test), inputShape: [d] };
   }
-  if (parts[0] === 'two-point') {
-    const d = num(1);
-    const mu = new Float64Array(d);
-    mu[0] = num(2);
-    const seed = num(3, 0);
-    const train = sampleTwoPointClassification(mu, seed);
-    const test = sampleGaussianCluster(mu, SYNTHETIC_TEST_SAMPLES, seed + 1);
-    // The generators append the bias coordinate 1; the logistic model has its own bias.
-    const asData = (s: typeof train): SupervisedData => ({ X: dropLastColumn(s.X, s.n, s.d), Y: oneHot(s.labels, 2), n: s.n, d: s.d - 1, k: 2 });
-    return { train: asData(train), test: asData(test), inputShape: [d] };
-  }
-  return null;
+  const mu = new Float64Array(d);
+  mu[0] = parsed.muNorm;
+  const train = sampleTwoPointClassification(mu, seed);
+  const test = sampleGaussianCluster(mu, SYNTHETIC_TEST_SAMPLES, seed + 1);
+  // The generators append the bias coordinate 1; the logistic model has its own bias.
+  const asData = (s: typeof train): SupervisedData => ({ X: dropLastColumn(s.X, s.n, s.d), Y: oneHot(s.labels, 2), n: s.n, d: s.d - 1, k: 2 });
+  return { train: asData(train), test: asData(test), inputShape: [d] };
 }
 
-async function imageSets(spec: string, dataDir: string | undefined, testLimit: number | undefined): Promise<Sets> {
-  const ds = await loadDataset(spec, { dataDir, testLimit });
+/** Where image datasets come from: the data folder, and whether missing ones are downloaded. */
+export type DataOptions = Pick<LoadOptions, 'dataDir' | 'download'>;
+
+async function imageSets(spec: string, data: DataOptions, testLimit: number | undefined): Promise<Sets> {
+  const ds = await loadDataset(spec, { ...data, testLimit });
   const asData = (s: typeof ds.train): SupervisedData => ({ X: s.X, Y: oneHot(s.labels, ds.numClasses), n: s.n, d: s.d, k: ds.numClasses });
   return { train: asData(ds.train), test: asData(ds.test), inputShape: [...ds.inputShape] };
 }
 
-export async function buildProblem(experiment: Experiment, opts: { dataDir?: string } = {}): Promise<Problem> {
-  const sets = syntheticSets(experiment.dataset) ?? (await imageSets(experiment.dataset, opts.dataDir, experiment.testLimit));
+export async function buildProblem(experiment: Experiment, data: DataOptions = {}): Promise<Problem> {
+  const sets = syntheticSets(experiment.dataset) ?? (await imageSets(experiment.dataset, data, experiment.testLimit));
   const model = buildModel(experiment.model, sets.inputShape, sets.train.k);
   const train: Objective = makeObjective(model, sets.train, experiment.loss);
   const test: Objective = makeObjective(model, sets.test, experiment.loss);
@@ -79,7 +123,7 @@ export async function buildProblem(experiment: Experiment, opts: { dataDir?: str
     train,
     test,
     layout: model.layout,
-    theta0: model.init(experiment.seed),
+    theta0: initialParameters(experiment, model),
     sharpnessTol: experiment.record.sharpnessTol,
     dispose() {
       train.dispose();

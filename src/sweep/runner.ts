@@ -3,7 +3,8 @@
  * and whole learning-rate sweeps, in process or as parallel worker processes
  * that execute the same per-run command line a Slurm array task would.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors, saveSafetensors } from '../models/safetensors.js';
@@ -11,9 +12,9 @@ import { distance, parameterNorms } from '../sharpness/norms.js';
 import { spectrumEnds } from '../sharpness/index.js';
 import { gradientDescent, type GdState } from '../train/gd.js';
 import { gradientFlow } from '../train/flow.js';
-import { buildProblem, type Problem } from './problem.js';
+import { buildProblem, type DataOptions, type Problem } from './problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { aboveDivergence, initialSchedule, nextRates } from './grid.js';
+import { aboveDivergence, initialSchedule, nextRates, type RunOutcome } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { provenance } from './provenance.js';
 import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
@@ -47,11 +48,58 @@ function duration(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)}h`;
 }
 
+/** A run that another live process is computing right now. */
+export class RunLockedError extends Error {
+  constructor(
+    readonly key: string,
+    readonly owner: string,
+  ) {
+    super(`run ${key} is running in ${owner}`);
+    this.name = 'RunLockedError';
+  }
+}
+
+const LOCK_POLL_MS = 1000;
+
+/** Resolves once no live process other than this one holds the lock of `key`. */
+async function waitWhileLocked(store: ResultStore, key: string): Promise<void> {
+  while (store.lock(key).held) await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+}
+
+/**
+ * `compute` under the lock of `key`; when another process holds it, wait for that process
+ * and try again (its result is then cached, or, if it died, the run is ours).
+ */
+async function whenFree<T>(store: ResultStore, key: string, log: Log, what: string, compute: () => T): Promise<T> {
+  for (;;) {
+    try {
+      return compute();
+    } catch (err) {
+      if (!(err instanceof RunLockedError)) throw err;
+      log(`${what} is running in ${err.owner}; waiting for it`);
+      await waitWhileLocked(store, key);
+    }
+  }
+}
+
+/** `compute` holding the lock of `key`; throws RunLockedError when another live process holds it. */
+function locked<T>(store: ResultStore, key: string, compute: () => T): T {
+  if (!store.acquire(key)) throw new RunLockedError(key, store.lock(key).owner);
+  try {
+    return compute();
+  } finally {
+    store.release(key);
+  }
+}
+
 export async function runFlow(problem: Problem, store: ResultStore, log: Log = stderrLog): Promise<FlowResult> {
   const e = problem.experiment;
   const key = flowKey(e);
-  const cached = store.readFlow(key);
-  if (cached) return cached;
+  return whenFree(store, key, log, `[${e.id} flow]`, () => store.readFlow(key) ?? locked(store, key, () => store.readFlow(key) ?? computeFlow(problem, store, key, log)));
+}
+
+function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log): FlowResult {
+  const e = problem.experiment;
   const started = new Date();
   const hvps0 = problem.train.hvpCount;
   const progress = throttled(log, 5000);
@@ -91,15 +139,24 @@ interface SerializedState {
   maxSharpness: number | null;
   eigenvector: string | null;
   previousLoss: number;
+  /** Checkpoints written so far and HVPs spent so far (absent in states saved before they were kept). */
+  checkpoints?: GdResult['checkpoints'];
+  hvps?: number;
 }
 
-function saveState(path: string, s: GdState): void {
+/** What a resumed run continues from: the GD state and the run's own bookkeeping up to it. */
+interface RunState extends GdState {
+  checkpoints: GdResult['checkpoints'];
+  hvps: number;
+}
+
+function saveState(path: string, s: RunState): void {
   const b64 = (a: Float32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-  const data: SerializedState = { ...s, theta: b64(s.theta), eigenvector: s.eigenvector ? b64(s.eigenvector) : null, previousLoss: s.previousLoss };
+  const data: SerializedState = { ...s, theta: b64(s.theta), eigenvector: s.eigenvector ? b64(s.eigenvector) : null };
   writeFileAtomic(path, JSON.stringify(data));
 }
 
-function loadState(path: string, numParams: number, log: Log): GdState | undefined {
+function loadState(path: string, numParams: number, log: Log): RunState | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const s = JSON.parse(readFileSync(path, 'utf8')) as SerializedState;
@@ -109,7 +166,7 @@ function loadState(path: string, numParams: number, log: Log): GdState | undefin
     };
     const theta = new Float32Array(bytes(s.theta));
     if (theta.length !== numParams) throw new Error(`state has ${theta.length} parameters, expected ${numParams}`);
-    return { ...s, theta, eigenvector: s.eigenvector ? new Float64Array(bytes(s.eigenvector)) : null };
+    return { ...s, theta, eigenvector: s.eigenvector ? new Float64Array(bytes(s.eigenvector)) : null, checkpoints: s.checkpoints ?? [], hvps: s.hvps ?? 0 };
   } catch (err) {
     log(`warning: ignoring unreadable resume state ${path}: ${(err as Error).message}`);
     return undefined;
@@ -122,85 +179,95 @@ export interface GdRunOptions {
   flowSolution?: Float32Array;
   /** Save a resumable state every this many steps. */
   stateEvery?: number;
+  /** Called with the final parameters (train --save). */
+  onFinal?: (theta: Float32Array) => void;
 }
 
+/** One GD run, cached; throws RunLockedError when another live process is computing it. */
 export function runGd(problem: Problem, store: ResultStore, lr: number, lossGoal: number, opts: GdRunOptions = {}): GdResult {
+  const key = gdKey(problem.experiment, lr, lossGoal, problem.start);
+  // Final parameters are not stored: when they are wanted, the run is computed again (GD is deterministic).
+  const cached = () => (opts.onFinal ? null : store.readGd(key));
+  return cached() ?? locked(store, key, () => cached() ?? computeGd(problem, store, key, lr, lossGoal, opts));
+}
+
+/** runGd, waiting for another process that computes the same run instead of failing. */
+export function runGdWhenFree(problem: Problem, store: ResultStore, lr: number, lossGoal: number, opts: GdRunOptions = {}): Promise<GdResult> {
+  return whenFree(store, gdKey(problem.experiment, lr, lossGoal, problem.start), opts.log ?? stderrLog, `[${problem.experiment.id} lr=${fmt(lr)}]`, () => runGd(problem, store, lr, lossGoal, opts));
+}
+
+function computeGd(problem: Problem, store: ResultStore, key: string, lr: number, lossGoal: number, opts: GdRunOptions): GdResult {
   const e = problem.experiment;
   const log = opts.log ?? stderrLog;
-  const key = gdKey(e, lr, lossGoal);
-  const cached = store.readGd(key);
-  if (cached) return cached;
-  if (!store.acquire(key)) throw new Error(`run ${key} (lr=${lr}) is already running in process ${store.runningPid(key)}`);
-  try {
-    const statePath = store.statePath(key);
-    const resume = loadState(statePath, problem.model.numParams, log);
-    if (resume) log(`[${e.id} lr=${fmt(lr)}] resuming at step ${resume.step}`);
-    const started = new Date();
-    const hvps0 = problem.train.hvpCount;
-    const checkpoints: GdResult['checkpoints'] = [];
-    const progress = throttled(log, 5000);
-    const startWall = Date.now();
-    const startStep = resume?.step ?? 0;
-    const out = gradientDescent(
-      problem,
-      problem.theta0,
-      {
-        lr,
-        lossGoal,
-        maxSteps: e.maxSteps,
-        divergenceFactor: e.divergenceFactor,
-        recordEvery: e.record.every,
-        sharpnessEvery: e.record.sharpnessEvery,
-        nuclearDuringTraining: e.record.nuclearDuringTraining,
-      },
-      {
-        resume,
-        stateEvery: opts.stateEvery,
-        onState: (s) => saveState(statePath, s),
-        onCheckpoint: (lossBelow, step, theta) => {
-          if (!e.checkpoints) return;
-          const file = store.checkpointFile(key, `loss-below-${lossBelow}.safetensors`);
-          saveSafetensors(file.path, problem.model, theta, { lr: String(lr), step: String(step), lossBelow: String(lossBelow) });
-          checkpoints.push({ lossBelow, step, file: file.recorded });
-        },
-        onProgress: (p) => {
-          const perStep = (Date.now() - startWall) / 1000 / Math.max(1, p.step - startStep);
-          progress(`[${e.id} lr=${fmt(lr)}] step ${p.step} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)} (2/lr=${fmt(2 / lr)}) ETA ${p.stepsLeft === null ? '?' : duration(p.stepsLeft * perStep)}`);
-        },
-      },
-    );
-    const result: GdResult = {
-      kind: 'gd',
-      schemaVersion: 1,
-      key,
-      experiment: e,
+  const statePath = store.statePath(key);
+  const resume = loadState(statePath, problem.model.numParams, log);
+  if (resume) log(`[${e.id} lr=${fmt(lr)}] resuming at step ${resume.step}`);
+  const started = new Date();
+  // HVPs of this run = those of earlier attempts (saved with the state) + this process's.
+  const hvps0 = problem.train.hvpCount - (resume?.hvps ?? 0);
+  const checkpoints: GdResult['checkpoints'] = [...(resume?.checkpoints ?? [])];
+  const progress = throttled(log, 5000);
+  const startWall = Date.now();
+  const startStep = resume?.step ?? 0;
+  const out = gradientDescent(
+    problem,
+    problem.theta0,
+    {
       lr,
       lossGoal,
-      outcome: out.outcome,
-      steps: out.steps,
-      divergedAt: out.divergedAt,
-      history: out.history,
-      final: out.final,
-      perLayer: out.final ? parameterNorms(problem.layout, out.theta).perLayer : null,
-      maxSharpness: out.maxSharpness,
-      finalSpectrum: out.final ? finalSpectrum(problem, out.theta) : null,
-      distanceFromFlow: out.final && opts.flowSolution ? distance(out.theta, opts.flowSolution) : null,
-      checkpoints,
-      provenance: provenance(started, problem.train.hvpCount - hvps0),
-    };
-    store.write(result);
-    rmSync(statePath, { force: true });
-    log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.getTime()) / 1000)})`);
-    return result;
-  } finally {
-    store.release(key);
-  }
+      maxSteps: e.maxSteps,
+      divergenceFactor: e.divergenceFactor,
+      recordEvery: e.record.every,
+      sharpnessEvery: e.record.sharpnessEvery,
+      nuclearDuringTraining: e.record.nuclearDuringTraining,
+    },
+    {
+      resume,
+      stateEvery: opts.stateEvery,
+      onState: (s) => saveState(statePath, { ...s, checkpoints: [...checkpoints], hvps: problem.train.hvpCount - hvps0 }),
+      onCheckpoint: (lossBelow, step, theta) => {
+        if (!e.checkpoints) return;
+        const file = store.checkpointFile(key, `loss-below-${lossBelow}.safetensors`);
+        saveSafetensors(file.path, problem.model, theta, { lr: String(lr), step: String(step), lossBelow: String(lossBelow) });
+        checkpoints.push({ lossBelow, step, file: file.recorded });
+      },
+      onProgress: (p) => {
+        const perStep = (Date.now() - startWall) / 1000 / Math.max(1, p.step - startStep);
+        progress(`[${e.id} lr=${fmt(lr)}] step ${p.step} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)} (2/lr=${fmt(2 / lr)}) ETA ${p.stepsLeft === null ? '?' : duration(p.stepsLeft * perStep)}`);
+      },
+    },
+  );
+  opts.onFinal?.(out.theta);
+  const result: GdResult = {
+    kind: 'gd',
+    schemaVersion: 1,
+    key,
+    experiment: e,
+    lr,
+    lossGoal,
+    outcome: out.outcome,
+    steps: out.steps,
+    divergedAt: out.divergedAt,
+    history: out.history,
+    final: out.final,
+    perLayer: out.final ? parameterNorms(problem.layout, out.theta).perLayer : null,
+    maxSharpness: out.maxSharpness,
+    finalSpectrum: out.final ? finalSpectrum(problem, out.theta) : null,
+    distanceFromFlow: out.final && opts.flowSolution ? distance(out.theta, opts.flowSolution) : null,
+    checkpoints,
+    provenance: provenance(started, problem.train.hvpCount - hvps0),
+  };
+  store.write(result);
+  rmSync(statePath, { force: true });
+  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.getTime()) / 1000)})`);
+  return result;
 }
 
 /** Both ends of the spectrum where a run stopped, at the experiment's sharpness tolerance. */
 function finalSpectrum(problem: Problem, theta: Float32Array): NonNullable<GdResult['finalSpectrum']> {
-  const { largest, smallest, maxAbs } = spectrumEnds(problem.train, theta, { tol: problem.sharpnessTol, seed: 0 });
-  return { largest, smallest, maxAbs };
+  const ends = spectrumEnds(problem.train, theta, { k: 1, tol: problem.sharpnessTol, maxIter: 100, seed: 0 });
+  const [largest, smallest] = [ends.largest[0], ends.smallest[0]];
+  return { largest, smallest, maxAbs: Math.max(Math.abs(largest), Math.abs(smallest)) };
 }
 
 export function flowSolutionFor(problem: Problem, store: ResultStore, flow: FlowResult, lossGoal: number): Float32Array | undefined {
@@ -214,7 +281,7 @@ export interface SweepOptions {
   /** Parallel worker processes for GD runs (1 = in this process; small problems always run in process). */
   jobs?: number;
   log?: Log;
-  dataDir?: string;
+  data?: DataOptions;
   /** CLI arguments that name this experiment for a worker, e.g. ['--profile', 'quick', '--experiment', id]. */
   workerArgs?: string[];
   /** Extra CLI arguments for workers (backend, data dir, results dir). */
@@ -239,17 +306,37 @@ export function gdCommand(workerArgs: string[], commonArgs: string[], lr: number
  * process, so small experiments (a profile's smoke entries, the diagonal net)
  * keep every core busy without a worker start-up per run.
  */
-export async function runSweepsInParallel(experimentArgs: string[][], commonArgs: string[], jobs: number): Promise<SweepSummary[]> {
+export async function runSweepsInParallel(experimentArgs: string[][], commonArgs: string[], jobs: number, log: Log = stderrLog): Promise<SweepSummary[]> {
   const outputs: SweepSummary[][] = [];
+  const failures: string[] = [];
+  // One experiment failing does not stop the others (their results are kept), and the sweep
+  // returns only once every worker has exited: none is left running behind it.
   await pool(
     experimentArgs.map((_, i) => i),
     jobs,
     async (i) => {
-      const stdout = await worker(cliCommand(['sweep', ...experimentArgs[i], ...commonArgs, '--jobs', '1', '--json']), jobs);
-      outputs[i] = SweepSummary.array().parse(JSON.parse(stdout));
+      try {
+        const stdout = await worker(cliCommand(['sweep', ...experimentArgs[i], ...commonArgs, '--jobs', '1', '--json']), jobs);
+        outputs[i] = SweepSummary.array().parse(JSON.parse(stdout));
+      } catch (err) {
+        failures.push((err as Error).message);
+        log(`error: ${(err as Error).message}`);
+      }
     },
   );
+  if (failures.length > 0) throw new SweepFailedError(failures, outputs.flat());
   return outputs.flat();
+}
+
+/** Some experiments of a sweep failed; `completed` holds the summaries of the others. */
+export class SweepFailedError extends Error {
+  constructor(
+    readonly failures: string[],
+    readonly completed: SweepSummary[],
+  ) {
+    super(`${failures.length} experiment(s) of the sweep failed (see above); the others finished`);
+    this.name = 'SweepFailedError';
+  }
 }
 
 /**
@@ -260,7 +347,7 @@ const WORKER_MIN_SIZE = 1e8;
 
 export async function runSweep(experiment: Experiment, opts: SweepOptions): Promise<SweepSummary[]> {
   const log = opts.log ?? stderrLog;
-  const problem = await buildProblem(experiment, { dataDir: opts.dataDir });
+  const problem = await buildProblem(experiment, opts.data);
   const jobs = problem.train.numParams * problem.train.numSamples < WORKER_MIN_SIZE ? 1 : Math.max(1, opts.jobs ?? 1);
   try {
     const flow = await runFlow(problem, opts.store, log);
@@ -272,20 +359,28 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
         continue;
       }
       const flowSolution = flowSolutionFor(problem, opts.store, flow, lossGoal);
+      const gdOpts = { log, flowSolution, stateEvery: opts.stateEvery };
+      // null: another live process (a concurrent sweep) is computing this run right now.
+      const attempt = async (lr: number): Promise<GdResult | null> => {
+        const key = gdKey(experiment, lr, lossGoal);
+        if (jobs === 1 || !opts.workerArgs) {
+          try {
+            return runGd(problem, opts.store, lr, lossGoal, gdOpts);
+          } catch (err) {
+            if (err instanceof RunLockedError) return null;
+            throw err;
+          }
+        }
+        if (opts.store.lock(key).held) return null;
+        await worker(gdCommand(opts.workerArgs, opts.commonArgs ?? [], lr, lossGoal), jobs);
+        const r = opts.store.readGd(key);
+        if (!r) throw new Error(`worker for lr=${lr} finished without a result`);
+        return r;
+      };
       const results: GdResult[] = [];
       const outcomes = () => results.map((r) => ({ lr: r.lr, diverged: r.outcome === 'diverged' }));
-      const runOne = async (lr: number): Promise<void> => {
-        if (aboveDivergence(lr, outcomes())) return;
-        if (jobs === 1 || !opts.workerArgs) results.push(runGd(problem, opts.store, lr, lossGoal, { log, flowSolution, stateEvery: opts.stateEvery }));
-        else {
-          await worker(gdCommand(opts.workerArgs, opts.commonArgs ?? [], lr, lossGoal), jobs);
-          const r = opts.store.readGd(gdKey(experiment, lr, lossGoal));
-          if (!r) throw new Error(`worker for lr=${lr} finished without a result`);
-          results.push(r);
-        }
-      };
       for (let rates = initialSchedule(flow.s0, point.sGF, experiment.grid); rates.length > 0; rates = nextRates(outcomes(), flow.s0, point.sGF, experiment.grid)) {
-        await pool(rates, jobs === 1 || !opts.workerArgs ? 1 : jobs, runOne);
+        results.push(...(await runSharing(rates, jobs, attempt, (lr) => gdKey(experiment, lr, lossGoal), opts.store, log, outcomes)));
       }
       const summary = summarizeSweep(experiment, flow, point, results);
       summaries.push(summary);
@@ -298,6 +393,32 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
   }
 }
 
+/**
+ * Runs `rates`, leaving those another process is computing (a concurrent sweep on the same
+ * results folder) for last; then waits until one of them is released and tries again (its
+ * result is then cached, or, if its owner died, the run is taken over).
+ */
+async function runSharing(rates: number[], jobs: number, attempt: (lr: number) => Promise<GdResult | null>, keyOf: (lr: number) => string, store: ResultStore, log: Log, earlier: () => RunOutcome[]): Promise<GdResult[]> {
+  const done = new Map<number, GdResult>();
+  // No rate above one that diverged (in an earlier wave or this one) is run.
+  const skip = (lr: number) => aboveDivergence(lr, [...earlier(), ...[...done.values()].map((r) => ({ lr: r.lr, diverged: r.outcome === 'diverged' }))]);
+  for (let pending = rates; pending.length > 0; ) {
+    const busy: number[] = [];
+    await pool(pending, jobs, async (lr) => {
+      if (skip(lr)) return;
+      const r = await attempt(lr);
+      if (r) done.set(lr, r);
+      else busy.push(lr);
+    });
+    if (busy.length > 0) {
+      log(`${busy.length} run(s) (lr ${busy.map((lr) => fmt(lr)).join(', ')}) are running in another process; waiting for them`);
+      while (busy.every((lr) => store.lock(keyOf(lr)).held)) await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    }
+    pending = busy;
+  }
+  return rates.flatMap((lr) => done.get(lr) ?? []);
+}
+
 async function pool<T>(items: T[], size: number, f: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   await Promise.all(
@@ -307,15 +428,46 @@ async function pool<T>(items: T[], size: number, f: (item: T) => Promise<void>):
   );
 }
 
+/** Worker processes alive now: ended with this process, however it ends, so none outlives the sweep. */
+const liveWorkers = new Set<ChildProcess>();
+
+function endWorkers(): void {
+  for (const child of liveWorkers) child.kill('SIGTERM');
+}
+
+let cleanupInstalled = false;
+
+/** On exit or a termination signal, terminate the workers (which, in turn, end theirs). */
+function installWorkerCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', endWorkers);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      endWorkers();
+      process.exit(128 + osConstants.signals[signal]);
+    });
+  }
+}
+
 /** Run a child process (its stderr passed through); resolves with its stdout. */
 function worker(argv: string[], jobs: number): Promise<string> {
+  installWorkerCleanup();
   return new Promise((resolvePromise, reject) => {
     // Each worker gets its share of the cores for BLAS.
     const threads = String(Math.max(1, Math.floor(Number(process.env.OPENBLAS_NUM_THREADS ?? 2) / jobs)));
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OPENBLAS_NUM_THREADS: threads } });
+    liveWorkers.add(child);
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`worker exited with code ${code}: ${argv.slice(3).join(' ')}`))));
+    child.on('error', (err) => {
+      liveWorkers.delete(child);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      liveWorkers.delete(child);
+      if (code === 0) resolvePromise(stdout);
+      else reject(new Error(`worker exited with code ${code}: ${argv.slice(3).join(' ')}`));
+    });
   });
 }

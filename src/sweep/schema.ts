@@ -50,6 +50,8 @@ export const Experiment = z
     grid: GridSpec.prefault({}),
     /** Keep the checkpoints at powers-of-ten losses. */
     checkpoints: z.boolean().default(true),
+    /** 'torch': PyTorch's default initialisation bit for bit (fcn and cnn; src/models/torch-init.ts); absent: the model's own. */
+    init: z.literal('torch').optional(),
   })
   .strict();
 export type Experiment = z.infer<typeof Experiment>;
@@ -100,6 +102,8 @@ export const GdResult = z.object({
   /** Checkpoint files, relative to the results folder. */
   checkpoints: z.array(z.object({ lossBelow: z.number(), step: z.number().int(), file: z.string() })),
   provenance: Provenance,
+  /** Hash of the rest of the file (store.contentHash); written on every result, absent in older ones. */
+  integrity: z.string().optional(),
 });
 export type GdResult = z.infer<typeof GdResult>;
 
@@ -117,6 +121,8 @@ export const FlowResult = z.object({
   sGF: z.array(z.object({ lossGoal: z.number(), sGF: z.number(), time: z.number(), step: z.number().int(), solutionFile: z.string() })),
   history: z.array(Metrics),
   provenance: Provenance,
+  /** As for GdResult. */
+  integrity: z.string().optional(),
 });
 export type FlowResult = z.infer<typeof FlowResult>;
 

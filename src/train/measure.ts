@@ -1,9 +1,10 @@
 /** Metrics recorded along GD and GF trajectories (shared so both record the same things). */
 import type { ParamBlock } from '../models/types.js';
 import type { Objective } from '../objective/index.js';
-import { sharpness } from '../sharpness/index.js';
+import { sharpness, spectrumEnds, type Spectrum } from '../sharpness/index.js';
 import { distance, parameterNorms } from '../sharpness/norms.js';
 import type { Metrics } from './schema.js';
+import { norm2 } from '../util/linalg.js';
 
 export interface MeasureContext {
   train: Objective;
@@ -67,4 +68,23 @@ export function powersOfTenCrossed(previous: number, current: number): number[] 
     if (10 ** -j < previous) out.push(10 ** -j);
   }
   return out;
+}
+
+export interface CheckpointMeasures {
+  train: { loss: number; accuracy: number | null };
+  test: { loss: number; accuracy: number | null } | null;
+  /** Euclidean norm of the full-batch training-loss gradient. */
+  gradientNorm: number;
+  /** Both ends of the training-loss Hessian spectrum (top-k largest and smallest). */
+  hessian: Spectrum;
+}
+
+/** What `eos measure` reports for any parameters: loss, accuracy, gradient norm and both ends of the Hessian spectrum. */
+export function measureParameters(ctx: MeasureContext, theta: Float32Array, k: number): CheckpointMeasures {
+  return {
+    train: ctx.train.evaluate(theta),
+    test: ctx.test ? ctx.test.evaluate(theta) : null,
+    gradientNorm: norm2(ctx.train.lossAndGrad(theta).grad),
+    hessian: spectrumEnds(ctx.train, theta, { k: Math.min(k, ctx.train.numParams) }),
+  };
 }

@@ -8,8 +8,8 @@ A request names a model ({"kind": "fcn", "widths", "activation"} or
 "ce"), the data ("X" row-major [n, d], one-hot "Y" [n, k]) and a "checkpoint" path.
 
 action "evaluate": load the checkpoint into the equivalent nn.Module with
-load_state_dict(strict=True) and report loss, gradient (flat, state_dict order)
-and the top eigenvalue of the dense Hessian from double-backward HVPs.
+load_state_dict(strict=True) and report loss, accuracy, gradient (flat, state_dict
+order) and the eigenvalues of the dense Hessian from double-backward HVPs.
 action "export": initialise the module with torch.manual_seed(seed) (PyTorch's
 default init), write it as safetensors in "dtype" (F32 or F64) and report the
 loss of the written values.
@@ -67,6 +67,13 @@ def loss_of(model, req):
     return F.cross_entropy(out, Y.argmax(1))
 
 
+def accuracy_of(model, req):
+    with torch.no_grad():
+        X = torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1)
+        Y = torch.tensor(req["Y"], dtype=torch.float64).reshape(req["n"], req["k"])
+        return (model(X).argmax(1) == Y.argmax(1)).double().mean().item()
+
+
 def evaluate(req):
     tensors, metadata = read_safetensors(req["checkpoint"])
     model = build(req["model"], req["inputShape"], req["k"]).double()
@@ -79,14 +86,17 @@ def evaluate(req):
     rows = [torch.cat([r.reshape(-1) for r in torch.autograd.grad(g[i], params, retain_graph=True)]) for i in range(g.numel())]
     H = torch.stack(rows)
     H = 0.5 * (H + H.T)
+    eigenvalues = torch.linalg.eigvalsh(H)
     return {
         "names": names,
         "shapes": [list(p.shape) for p in params],
         "metadata": metadata,
         "loss": loss.item(),
+        "accuracy": accuracy_of(model, req),
         "grad": g.detach().tolist(),
         "gradNorm": g.detach().norm().item(),
-        "topEigenvalue": torch.linalg.eigvalsh(H)[-1].item(),
+        "topEigenvalue": eigenvalues[-1].item(),
+        "eigenvalues": eigenvalues.tolist(),
     }
 
 

@@ -13,18 +13,9 @@ import { join } from 'node:path';
 import { ResultStore } from '../../src/sweep/store.js';
 import { GdResult } from '../../src/sweep/schema.js';
 import { DATA_DIR } from '../data/helpers.js';
+import { SMALL_MNIST } from './fixtures.js';
 
-const CONFIG = {
-  id: 'resume',
-  dataset: 'mnist-5k:64',
-  model: { kind: 'fcn', widths: [16], activation: 'relu' },
-  loss: 'mse',
-  seed: 2,
-  lossGoals: [0.1],
-  testLimit: 50,
-  record: { every: 2, sharpnessEvery: 4, sharpnessTol: 1e-2 },
-  grid: { fine: 3, coarse: 2, extendUntilDivergence: 1, refine: 0 },
-};
+const CONFIG = SMALL_MNIST;
 
 function setup(): { config: string; dir: (name: string) => string } {
   const root = mkdtempSync(join(tmpdir(), 'eos-resume-'));
@@ -61,9 +52,9 @@ function results(dir: string): Map<string, GdResult> {
   return out;
 }
 
-/** Everything but provenance (wall time, start time) must be identical. */
+/** Everything but provenance (wall time, start time) and the hash that covers it must be identical. */
 function comparable(r: GdResult): unknown {
-  const { provenance: _p, checkpoints, ...rest } = r;
+  const { provenance: _p, integrity: _i, checkpoints, ...rest } = r;
   return { ...rest, checkpoints: checkpoints.map((c) => ({ lossBelow: c.lossBelow, step: c.step })) };
 }
 
