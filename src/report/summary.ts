@@ -7,17 +7,15 @@
  * final metrics, s0, s_GF and the critical rates, short trajectories for three
  * rates figure 13 shows (the figure registry's choice) and the runs' provenance.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { trajectoryRates } from '../figures/trajectory.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import { PLAN_FILE } from '../sweep/cost.js';
 import type { StoredSweeps } from '../sweep/summary.js';
-import { profile, PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
+import { PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
 import { Metrics } from '../train/schema.js';
-import { Experiment, Provenance, SweepSummary as SweepSummarySchema, type FlowResult, type GdResult, type SweepSummary } from '../sweep/schema.js';
-import type { ResultStore } from '../sweep/store.js';
+import { Experiment, Provenance, SweepSummary as SweepSummarySchema } from '../sweep/schema.js';
 
 /** The verdicts of a profile's claims, next to its summaries. */
 export const CLAIMS_FILE = 'claims.json';
@@ -97,6 +95,17 @@ export const ExperimentData = z.object({
   compute: z.object({ flowSeconds: z.number(), gdSeconds: z.number(), hvps: z.number().int(), firstStartedAt: z.string(), lastStartedAt: z.string() }),
 });
 export type ExperimentData = z.infer<typeof ExperimentData>;
+
+/** A JSON file of each profile's data folder (claims.json, table1.json), validated; `what` names it in the error. */
+export function readProfileFiles<T>(dataDir: string, name: string, schema: z.ZodType<T>, what: string): T[] {
+  return PROFILES.flatMap((p) => {
+    const file = join(dataDir, p, name);
+    if (!existsSync(file)) return [];
+    const parsed = schema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) throw new Error(`${file} is not a valid ${what}; regenerate it with \`npm run report -- data --profile ${p}\``);
+    return [parsed.data];
+  });
+}
 
 /** Every `length / max`-th element, always keeping the first and the last. */
 export function downsample<T>(xs: readonly T[], max: number): T[] {

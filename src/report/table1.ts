@@ -3,14 +3,12 @@
  * row (table1.json next to the summaries) and the most faithful entry per row.
  * The table itself and the row-experiment match are src/sweep/table1.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { uShapeOf } from '../figures/claims.js';
 import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
 import type { StoredSweeps } from '../sweep/summary.js';
 import { TABLE1, table1Row, type Table1Row } from '../sweep/table1.js';
-import { PROFILE_PREFERENCE, TABLE1_FILE } from './summary.js';
+import { PROFILE_PREFERENCE, readProfileFiles, TABLE1_FILE } from './summary.js';
 
 /** Table 1's notation: ✓ (U), × (extreme), bracketed when tentative. */
 export function markOf(u: { shape: 'U' | 'extreme'; tentative: boolean } | null): string | null {
@@ -78,13 +76,7 @@ export function table1Entries(profileName: ProfileName, stored: ReadonlyMap<stri
 
 /** The table1.json of every profile under `dataDir` (validated). */
 export function readTable1Files(dataDir: string): Table1File[] {
-  return PROFILES.flatMap((p) => {
-    const file = join(dataDir, p, TABLE1_FILE);
-    if (!existsSync(file)) return [];
-    const parsed = Table1File.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file} is not a valid Table 1 file; regenerate it with \`npm run report -- data --profile ${p}\``);
-    return [parsed.data];
-  });
+  return readProfileFiles(dataDir, TABLE1_FILE, Table1File, 'Table 1 file');
 }
 
 /** Per row, the entry of the most faithful profile with results: done before partial, then paper before quick before smoke. */

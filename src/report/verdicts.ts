@@ -5,15 +5,13 @@
  * the verdicts are kept in reports/data/<profile>/claims.json so that the
  * report shows them without the results folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { CLAIMS, judgeClaims } from '../figures/claims.js';
 import { storedLoader } from '../figures/load.js';
 import { NOTEBOOKS } from '../figures/registry.js';
-import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
+import { PROFILES, type ProfileName } from '../sweep/profiles.js';
 import type { StoredSweeps } from '../sweep/summary.js';
-import { CLAIMS_FILE, PROFILE_PREFERENCE, type ExperimentData } from './summary.js';
+import { CLAIMS_FILE, PROFILE_PREFERENCE, readProfileFiles, type ExperimentData } from './summary.js';
 
 
 const StoredVerdict = z.object({
@@ -46,13 +44,7 @@ export async function judgeProfile(profileName: ProfileName, stored: ReadonlyMap
 
 /** The stored verdicts of every profile under `dataDir`, validated. */
 export function readVerdicts(dataDir: string): ClaimsFile[] {
-  return PROFILES.flatMap((p) => {
-    const file = join(dataDir, p, CLAIMS_FILE);
-    if (!existsSync(file)) return [];
-    const parsed = ClaimsFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file} is not a valid verdict file; regenerate it with \`npm run report -- data --profile ${p}\``);
-    return [parsed.data];
-  });
+  return readProfileFiles(dataDir, CLAIMS_FILE, ClaimsFile, 'verdict file');
 }
 
 export interface ReportedClaim {

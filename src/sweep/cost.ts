@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { activeBackend } from '../backend/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { initialSchedule } from './grid.js';
-import { planExperiment, type Task } from './plan.js';
+import type { Task } from './plan.js';
 import { buildProblem } from './problem.js';
 import type { Experiment, FlowResult, GdResult } from './schema.js';
 import { configHash, type ResultStore } from './store.js';
