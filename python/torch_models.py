@@ -1,6 +1,11 @@
 """The engine's models as PyTorch nn.Modules with the same state_dict names and layouts
 (src/models/fcn.ts standard parameterisation, src/models/cnn.ts), used by the PyTorch
-reference of the benchmark and by the checkpoint cross-check test."""
+reference of the benchmark and by the checkpoint cross-check test.
+
+Batch norm is nn.BatchNorm2d(track_running_stats=False): always the statistics of the
+batch, which full-batch training makes the whole training set (no running buffers, so
+the state_dict holds parameters only). For test evaluation the engine normalises with
+the training set's statistics at the current parameters: see normalize_with."""
 
 import torch
 import torch.nn.functional as F
@@ -21,22 +26,44 @@ class Fcn(nn.Module):
 
 
 class Cnn(nn.Module):
-    """[conv3x3(pad 1) -> act -> maxpool 2x2] x L -> linear."""
+    """[conv3x3(pad 1) -> (batch norm) -> act -> maxpool 2x2] x L -> linear."""
 
-    def __init__(self, input_shape, channels, outputs, activation):
+    def __init__(self, input_shape, channels, outputs, activation, batch_norm=False):
         super().__init__()
         c, h, w = input_shape
         chans = [c, *channels]
         self.input_shape = list(input_shape)
         self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1) for a, b in zip(chans[:-1], chans[1:]))
+        if batch_norm:
+            self.norms = nn.ModuleList(nn.BatchNorm2d(b, track_running_stats=False) for b in channels)
         self.head = nn.Linear(chans[-1] * (h >> len(channels)) * (w >> len(channels)), outputs)
         self.act = torch.relu if activation == "relu" else torch.tanh
 
     def forward(self, x):
         x = x.reshape(-1, *self.input_shape)
-        for conv in self.convs:
-            x = F.max_pool2d(self.act(conv(x)), 2)
+        for i, conv in enumerate(self.convs):
+            x = conv(x)
+            if hasattr(self, "norms"):
+                x = self.norms[i](x)
+            x = F.max_pool2d(self.act(x), 2)
         return self.head(x.flatten(1))
+
+
+def normalize_with(model, X):
+    """Freeze every batch norm of model at the statistics (mean, biased variance) its input
+    has on X, and switch to eval mode: the engine's test evaluation."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    stats = {}
+    hooks = [m.register_forward_pre_hook(lambda m, inp: stats.__setitem__(m, inp[0].detach())) for m in norms]
+    with torch.no_grad():
+        model(X)
+    for h in hooks:
+        h.remove()
+    for m in norms:
+        x = stats[m].transpose(0, 1).flatten(1)
+        m.running_mean = x.mean(1)
+        m.running_var = x.var(1, unbiased=False)
+    model.eval()
 
 
 def build(spec, input_shape, outputs):
@@ -47,5 +74,5 @@ def build(spec, input_shape, outputs):
             d *= s
         return Fcn([d, *spec["widths"], outputs], spec["activation"])
     if spec["kind"] == "cnn":
-        return Cnn(input_shape, spec["channels"], outputs, spec["activation"])
+        return Cnn(input_shape, spec["channels"], outputs, spec["activation"], spec.get("batchNorm", False))
     raise ValueError(f"unsupported model kind {spec['kind']!r}")

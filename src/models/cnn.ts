@@ -1,5 +1,7 @@
 /**
- * The CNN of appendix H.2: [conv3x3(pad 1) -> act -> maxpool 2x2] x 2 -> linear.
+ * The CNN of appendix H.2: [conv3x3(pad 1) -> act -> maxpool 2x2] x 2 -> linear;
+ * with batchNorm, [conv3x3 -> batch norm -> act -> maxpool 2x2] x 2 -> linear
+ * (nn.BatchNorm2d(track_running_stats=False) as `norms.<l>`, see batchnorm.ts).
  *
  * tfjs has no second-order gradients for conv2d or max-pool, so a convolution is
  * an im2col (nine shifted slices of the padded input, concatenated) followed by
@@ -8,6 +10,7 @@
  * layouts; the flatten before the head follows PyTorch's (C, H, W) order.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalized, type NormalizedBody } from './batchnorm.js';
 import { activate, linear, param, pytorchDefaultInit } from './layers.js';
 import type { CnnSpec } from './spec.js';
 import { layoutFrom, totalSize, type Model, type ParamBlock } from './types.js';
@@ -56,11 +59,19 @@ export function cnn(spec: CnnSpec, inputShape: [number, number, number], outputD
     w /= 2;
   }
   const flat = channels[channels.length - 1] * h * w;
+  const numConvs = spec.channels.length;
+  // Parameter order is the nn.Module's: convs, norms, head.
   const layout = layoutFrom([
     ...spec.channels.flatMap((out, l) => [
       { name: `convs.${l}.weight`, shape: [out, channels[l], K, K], role: 'weight' as const },
       { name: `convs.${l}.bias`, shape: [out], role: 'bias' as const },
     ]),
+    ...(spec.batchNorm
+      ? spec.channels.flatMap((out, l) => [
+          { name: `norms.${l}.weight`, shape: [out], role: 'weight' as const },
+          { name: `norms.${l}.bias`, shape: [out], role: 'bias' as const },
+        ])
+      : []),
     { name: 'head.weight', shape: [outputDim, flat], role: 'weight' },
     { name: 'head.bias', shape: [outputDim], role: 'bias' },
   ]);
@@ -68,6 +79,20 @@ export function cnn(spec: CnnSpec, inputShape: [number, number, number], outputD
     const weight = layout.find((b) => b.role === 'weight' && b.name.split('.').slice(0, -1).join('.') === block.name.split('.').slice(0, -1).join('.'));
     return (weight as ParamBlock).shape.slice(1).reduce((a, c) => a * c, 1);
   };
+  const normBlocks = spec.batchNorm ? spec.channels.map((_, l) => ({ weight: layout[2 * numConvs + 2 * l], bias: layout[2 * numConvs + 2 * l + 1] })) : [];
+
+  const body: NormalizedBody = (theta, X, normalize) => {
+    const n = X.shape[0];
+    let x = tf.transpose(tf.reshape(X, [n, c0, h0, w0]), [0, 2, 3, 1]) as tf.Tensor4D;
+    for (let l = 0; l < numConvs; l++) {
+      const conv = conv3x3(x, param(theta, layout[2 * l]), param(theta, layout[2 * l + 1]));
+      x = maxPool2x2(activate(spec.batchNorm ? normalize(l, conv) : conv, spec.activation) as tf.Tensor4D);
+    }
+    const flatX = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n, flat]) as tf.Tensor2D;
+    const L = layout.length;
+    return linear(flatX, param(theta, layout[L - 2]), param(theta, layout[L - 1]));
+  };
+  const normalized = batchNormalized(normBlocks, body);
 
   return {
     kind: 'cnn',
@@ -75,19 +100,16 @@ export function cnn(spec: CnnSpec, inputShape: [number, number, number], outputD
     numParams: totalSize(layout),
     outputDim,
     maxChunk: 500,
-    forward(theta, X) {
-      const n = X.shape[0];
-      let x = tf.transpose(tf.reshape(X, [n, c0, h0, w0]), [0, 2, 3, 1]) as tf.Tensor4D;
-      for (let l = 0; l < spec.channels.length; l++) {
-        const conv = conv3x3(x, param(theta, layout[2 * l]), param(theta, layout[2 * l + 1]));
-        x = maxPool2x2(activate(conv, spec.activation) as tf.Tensor4D);
-      }
-      const flatX = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n, flat]) as tf.Tensor2D;
-      const L = layout.length;
-      return linear(flatX, param(theta, layout[L - 2]), param(theta, layout[L - 1]));
-    },
+    forward: normalized.forward,
+    ...(spec.batchNorm ? { batchStatistics: normalized.batchStatistics } : {}),
     init(seed) {
-      return pytorchDefaultInit(layout, fanIn, seed, spec.initScale);
+      const theta = pytorchDefaultInit(layout, fanIn, seed, spec.initScale);
+      // nn.BatchNorm2d starts at weight 1, bias 0 (scaled like the rest of theta).
+      for (const { weight, bias } of normBlocks) {
+        theta.fill(spec.initScale, weight.offset, weight.offset + weight.size);
+        theta.fill(0, bias.offset, bias.offset + bias.size);
+      }
+      return theta;
     },
   };
 }

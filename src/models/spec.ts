@@ -25,6 +25,8 @@ export const CnnSpec = z
     kind: z.literal('cnn'),
     channels: z.array(z.number().int().positive()).min(1).default([32, 32]),
     activation: z.enum(ACTIVATIONS).default('relu'),
+    /** Batch norm after each convolution, with statistics of the whole training set (Table 1 "BN"). */
+    batchNorm: z.boolean().default(false),
     ...common,
   })
   .strict();

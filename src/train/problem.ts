@@ -72,7 +72,8 @@ export async function buildProblem(experiment: Experiment, opts: { dataDir?: str
   const sets = syntheticSets(experiment.dataset) ?? (await imageSets(experiment.dataset, opts.dataDir, experiment.testLimit));
   const model = buildModel(experiment.model, sets.inputShape, sets.train.k);
   const train: Objective = makeObjective(model, sets.train, experiment.loss);
-  const test: Objective = makeObjective(model, sets.test, experiment.loss);
+  // Batch-normalised models evaluate the test set with the training set's statistics at theta (see ObjectiveOptions).
+  const test: Objective = makeObjective(model, sets.test, experiment.loss, { statisticsFrom: sets.train });
   return {
     experiment,
     model,

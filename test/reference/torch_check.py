@@ -9,7 +9,9 @@ A request names a model ({"kind": "fcn", "widths", "activation"} or
 
 action "evaluate": load the checkpoint into the equivalent nn.Module with
 load_state_dict(strict=True) and report loss, gradient (flat, state_dict order)
-and the top eigenvalue of the dense Hessian from double-backward HVPs.
+and the top two eigenvalues of the dense Hessian from double-backward HVPs; with
+"v" also H v; with "testX", "testY" also the test loss, batch norms normalising
+with the statistics of X (torch_models.normalize_with).
 action "export": initialise the module with torch.manual_seed(seed) (PyTorch's
 default init), write it as safetensors in "dtype" (F32 or F64) and report the
 loss of the written values.
@@ -25,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-from torch_models import build  # noqa: E402
+from torch_models import build, normalize_with  # noqa: E402
 
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
 
@@ -58,9 +60,9 @@ def write_safetensors(path, tensors, dtype_name):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
 
 
-def loss_of(model, req):
-    X = torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1)
-    Y = torch.tensor(req["Y"], dtype=torch.float64).reshape(req["n"], req["k"])
+def loss_of(model, req, x="X", y="Y"):
+    Y = torch.tensor(req[y], dtype=torch.float64).reshape(-1, req["k"])
+    X = torch.tensor(req[x], dtype=torch.float64).reshape(Y.shape[0], -1)
     out = model(X)
     if req["loss"] == "mse":
         return 0.5 * ((out - Y) ** 2).sum(1).mean()
@@ -79,15 +81,24 @@ def evaluate(req):
     rows = [torch.cat([r.reshape(-1) for r in torch.autograd.grad(g[i], params, retain_graph=True)]) for i in range(g.numel())]
     H = torch.stack(rows)
     H = 0.5 * (H + H.T)
-    return {
+    eigenvalues = torch.linalg.eigvalsh(H)
+    result = {
         "names": names,
         "shapes": [list(p.shape) for p in params],
         "metadata": metadata,
         "loss": loss.item(),
         "grad": g.detach().tolist(),
         "gradNorm": g.detach().norm().item(),
-        "topEigenvalue": torch.linalg.eigvalsh(H)[-1].item(),
+        "topEigenvalue": eigenvalues[-1].item(),
+        "topEigenvalues": eigenvalues.flip(0)[:2].tolist(),
     }
+    if "v" in req:
+        result["hvp"] = (H @ torch.tensor(req["v"], dtype=torch.float64)).tolist()
+    if "testX" in req:
+        normalize_with(model, torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1))
+        with torch.no_grad():
+            result["testLoss"] = loss_of(model, req, "testX", "testY").item()
+    return result
 
 
 def export(req):
