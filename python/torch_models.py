@@ -49,6 +49,27 @@ class Cnn(nn.Module):
         return self.head(x.flatten(1))
 
 
+class Vit(nn.Module):
+    """Patches (Conv2d, kernel = stride = patch) -> [class token; patches] + positions ->
+    pre-norm encoder layers (ReLU MLP, no dropout) -> layer norm -> linear on the class token."""
+
+    def __init__(self, input_shape, patch, dim, depth, heads, mlp, outputs):
+        super().__init__()
+        c, h, w = input_shape
+        self.input_shape = list(input_shape)
+        self.class_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embedding = nn.Parameter(torch.empty(1, (h // patch) * (w // patch) + 1, dim).normal_(std=0.02))
+        self.patch_embed = nn.Conv2d(c, dim, patch, stride=patch)
+        layer = nn.TransformerEncoderLayer(dim, heads, mlp, dropout=0.0, activation="relu", layer_norm_eps=1e-6, batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, depth, norm=nn.LayerNorm(dim, eps=1e-6), enable_nested_tensor=False)
+        self.head = nn.Linear(dim, outputs)
+
+    def forward(self, x):
+        x = self.patch_embed(x.reshape(-1, *self.input_shape)).flatten(2).transpose(1, 2)
+        x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], 1) + self.pos_embedding
+        return self.head(self.encoder(x)[:, 0])
+
+
 def normalize_with(model, X):
     """Freeze every batch norm of model at the statistics (mean, biased variance) its input
     has on X, and switch to eval mode: the engine's test evaluation."""
@@ -75,4 +96,7 @@ def build(spec, input_shape, outputs):
         return Fcn([d, *spec["widths"], outputs], spec["activation"])
     if spec["kind"] == "cnn":
         return Cnn(input_shape, spec["channels"], outputs, spec["activation"], spec.get("batchNorm", False))
+    if spec["kind"] == "vit":
+        dim = spec["dim"]
+        return Vit(input_shape, spec["patchSize"], dim, spec["depth"], spec["heads"], spec.get("mlpDim", 4 * dim), outputs)
     raise ValueError(f"unsupported model kind {spec['kind']!r}")

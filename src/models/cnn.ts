@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalized, type NormalizedBody } from './batchnorm.js';
-import { activate, linear, param, pytorchDefaultInit } from './layers.js';
+import { activate, initBlocks, linear, param } from './layers.js';
 import type { CnnSpec } from './spec.js';
 import { layoutFrom, totalSize, type Model, type ParamBlock } from './types.js';
 
@@ -103,13 +103,9 @@ export function cnn(spec: CnnSpec, inputShape: [number, number, number], outputD
     forward: normalized.forward,
     ...(spec.batchNorm ? { batchStatistics: normalized.batchStatistics } : {}),
     init(seed) {
-      const theta = pytorchDefaultInit(layout, fanIn, seed, spec.initScale);
-      // nn.BatchNorm2d starts at weight 1, bias 0 (scaled like the rest of theta).
-      for (const { weight, bias } of normBlocks) {
-        theta.fill(spec.initScale, weight.offset, weight.offset + weight.size);
-        theta.fill(0, bias.offset, bias.offset + bias.size);
-      }
-      return theta;
+      // nn.BatchNorm2d starts at weight 1, bias 0.
+      const norm = new Set(normBlocks.flatMap(({ weight, bias }) => [weight.name, bias.name]));
+      return initBlocks(layout, (b) => (norm.has(b.name) ? { constant: b.role === 'weight' ? 1 : 0 } : { uniform: 1 / Math.sqrt(fanIn(b)) }), seed, spec.initScale);
     },
   };
 }

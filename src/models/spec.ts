@@ -31,6 +31,22 @@ export const CnnSpec = z
   })
   .strict();
 
+/** Defaults: the MNIST ViT of appendix H.2 (CIFAR-10: patchSize 4, dim 128, depth 6). */
+export const VitSpec = z
+  .object({
+    kind: z.literal('vit'),
+    patchSize: z.number().int().positive().default(7),
+    /** Embedding (model) dimension. */
+    dim: z.number().int().positive().default(64),
+    /** Number of encoder layers. */
+    depth: z.number().int().positive().default(4),
+    heads: z.number().int().positive().default(4),
+    /** MLP hidden width; default 4 * dim, the ViT paper's ratio. */
+    mlpDim: z.number().int().positive().optional(),
+    ...common,
+  })
+  .strict();
+
 export const DiagonalSpec = z
   .object({
     kind: z.literal('diagonal'),
@@ -47,10 +63,11 @@ export const LogisticSpec = z
   })
   .strict();
 
-export const ModelSpec = z.discriminatedUnion('kind', [FcnSpec, CnnSpec, DiagonalSpec, LogisticSpec]);
+export const ModelSpec = z.discriminatedUnion('kind', [FcnSpec, CnnSpec, VitSpec, DiagonalSpec, LogisticSpec]);
 export type ModelSpec = z.infer<typeof ModelSpec>;
 export type FcnSpec = z.infer<typeof FcnSpec>;
 export type CnnSpec = z.infer<typeof CnnSpec>;
+export type VitSpec = z.infer<typeof VitSpec>;
 export type DiagonalSpec = z.infer<typeof DiagonalSpec>;
 export type LogisticSpec = z.infer<typeof LogisticSpec>;
 export type Activation = (typeof ACTIVATIONS)[number];

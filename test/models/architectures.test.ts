@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { buildModel, type Model } from '../../src/models/index.js';
+import { buildModel, ModelSpec, type Model } from '../../src/models/index.js';
 import { loadSafetensors, saveSafetensors } from '../../src/models/safetensors.js';
 import { makeObjective, type LossName, type SupervisedData } from '../../src/objective/index.js';
 import { sharpness } from '../../src/sharpness/index.js';
@@ -45,7 +45,24 @@ interface TorchResult {
 const cases: Case[] = [
   { name: 'cnn-bn relu ce', spec: { kind: 'cnn', channels: [2, 3], activation: 'relu', batchNorm: true }, inputShape: [1, 8, 8], k: 3, n: 8, loss: 'ce', chunkSize: 3 },
   { name: 'cnn-bn tanh mse', spec: { kind: 'cnn', channels: [2, 3], activation: 'tanh', batchNorm: true }, inputShape: [3, 4, 4], k: 3, n: 7, loss: 'mse', chunkSize: 2 },
+  { name: 'vit 1x8x8 ce', spec: { kind: 'vit', patchSize: 4, dim: 4, depth: 2, heads: 2 }, inputShape: [1, 8, 8], k: 3, n: 6, loss: 'ce' },
+  { name: 'vit 3x4x4 mse', spec: { kind: 'vit', patchSize: 2, dim: 6, depth: 1, heads: 2, mlpDim: 12 }, inputShape: [3, 4, 4], k: 3, n: 5, loss: 'mse' },
 ];
+
+/** Paper-size instances for the initialisation check (Table 1 defaults). */
+const initCases: Pick<Case, 'name' | 'spec' | 'inputShape' | 'k'>[] = [
+  { name: 'cnn-bn cifar', spec: { kind: 'cnn', batchNorm: true }, inputShape: [3, 32, 32], k: 10 },
+  { name: 'vit mnist', spec: { kind: 'vit' }, inputShape: [1, 28, 28], k: 10 },
+];
+
+const initData = (c: (typeof initCases)[number], i: number): SupervisedData =>
+  classificationData(600 + i, 2, c.inputShape.reduce((a, b) => a * b, 1), c.k);
+
+/** Mean and standard deviation of a block. */
+function moments(x: Float32Array): { mean: number; std: number } {
+  const mean = x.reduce((a, b) => a + b, 0) / x.length;
+  return { mean, std: Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length) };
+}
 
 interface Prepared {
   model: Model;
@@ -86,7 +103,7 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
       return {
         action: 'evaluate',
         checkpoint,
-        model: c.spec,
+        model: ModelSpec.parse(c.spec),
         inputShape: c.inputShape,
         k: c.k,
         loss: c.loss,
@@ -94,11 +111,14 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
         X: Array.from(p.train.X),
         Y: Array.from(p.train.Y),
         v: Array.from(p.v),
-        testX: Array.from(p.test.X),
-        testY: Array.from(p.test.Y),
+        ...(c.chunkSize === undefined ? {} : { testX: Array.from(p.test.X), testY: Array.from(p.test.Y) }),
       };
     });
-    results = runTorch<TorchResult>(dir, requests);
+    const exports = initCases.map((c, i) => {
+      const data = initData(c, i);
+      return { action: 'export', checkpoint: join(dir, `init-${i}.safetensors`), dtype: 'F32', seed: 650 + i, model: ModelSpec.parse(c.spec), inputShape: c.inputShape, k: c.k, loss: 'ce', n: 2, X: Array.from(data.X), Y: Array.from(data.Y) };
+    });
+    results = runTorch<TorchResult>(dir, [...requests, ...exports]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -171,11 +191,38 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
       }
     });
   }
+
+  for (const [i, c] of initCases.entries()) {
+    test(`${c.name}: every tensor starts from PyTorch's initial distribution; PyTorch's initial network gives PyTorch's loss here`, () => {
+      const model = buildModel(c.spec, c.inputShape, c.k);
+      const ours = model.init(1);
+      const theirs = loadSafetensors(join(dir, `init-${i}.safetensors`), model).theta;
+      const obj = makeObjective(model, initData(c, i), 'ce');
+      assertScalarClose(obj.loss(theirs), results[cases.length + i].loss, 1e-5, 'loss');
+      obj.dispose();
+      for (const b of model.layout) {
+        const a = moments(ours.subarray(b.offset, b.offset + b.size));
+        const t = moments(theirs.subarray(b.offset, b.offset + b.size));
+        if (t.std === 0) {
+          assert.deepEqual(a, t, `${b.name}: PyTorch starts it at the constant ${t.mean}`);
+          continue;
+        }
+        // Sampling noise of the standard deviation ~ 1/sqrt(size): compare where it is small.
+        if (b.size < 100) continue;
+        const tol = b.size >= 1000 ? 0.05 : 0.25;
+        assert.ok(Math.abs(a.std / t.std - 1) < tol, `${b.name}: standard deviation ${a.std} vs PyTorch's ${t.std}`);
+        assert.ok(Math.abs(a.mean - t.mean) < 5 * t.std / Math.sqrt(b.size), `${b.name}: mean ${a.mean} vs PyTorch's ${t.mean}`);
+      }
+    });
+  }
 });
 
 describe('architecture specs and checkpoints', () => {
   test('a bad model field is an error naming the field', () => {
     assert.throws(() => buildModel({ kind: 'cnn', batchNorm: 'yes' }, [1, 8, 8], 3), /batchNorm/);
+    assert.throws(() => buildModel({ kind: 'vit', heads: 0 }, [1, 28, 28], 10), /heads/);
+    assert.throws(() => buildModel({ kind: 'vit', width: 64 }, [1, 28, 28], 10), /width/);
+    assert.throws(() => buildModel({ kind: 'vit', patchSize: 5 }, [1, 28, 28], 10), /patchSize 5/);
   });
 
   test('a checkpoint of another architecture is an error naming the tensor', async () => {

@@ -1,0 +1,70 @@
+/**
+ * Transformer blocks as PyTorch computes them (nn.MultiheadAttention with packed
+ * in-projection, nn.TransformerEncoderLayer with ReLU and no dropout), on rows [n * S, D] of n sequences of length S. Matmuls,
+ * softmax (re-registered gradient) and layer norm only: exact second derivatives.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { matMulT } from '../backend/gradients.js';
+import { activate, layerNorm, linear } from './layers.js';
+
+/** Added to hidden attention scores: exp underflows to exactly 0, as with PyTorch's -inf, without inf arithmetic. */
+const HIDDEN = -1e9;
+
+/** Parameters by state_dict name, relative to a module prefix. */
+export type Params = (name: string) => tf.Tensor;
+
+/** [n * S, D] rows -> [n * heads, S, D / heads]. */
+function splitHeads(x: tf.Tensor2D, n: number, heads: number): tf.Tensor3D {
+  const [rows, d] = x.shape;
+  const s = rows / n;
+  return tf.reshape(tf.transpose(tf.reshape(x, [n, s, heads, d / heads]), [0, 2, 1, 3]), [n * heads, s, d / heads]);
+}
+
+/** Inverse of splitHeads. */
+function mergeHeads(x: tf.Tensor3D, n: number, heads: number): tf.Tensor2D {
+  const [, s, dh] = x.shape;
+  return tf.reshape(tf.transpose(tf.reshape(x, [n, heads, s, dh]), [0, 2, 1, 3]), [n * s, heads * dh]);
+}
+
+/** Causal mask [S, S]: position i attends to positions j <= i. */
+export function causalMask(s: number): tf.Tensor2D {
+  const mask = new Float32Array(s * s);
+  for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) mask[i * s + j] = HIDDEN;
+  return tf.tensor2d(mask, [s, s]);
+}
+
+/**
+ * nn.MultiheadAttention(batch_first=True)(query, memory, memory): `p` gives
+ * in_proj_weight [3D, D], in_proj_bias, out_proj.weight, out_proj.bias; an
+ * additive mask [Sq, Skv] hides scores.
+ */
+export function multiHeadAttention(query: tf.Tensor2D, memory: tf.Tensor2D, n: number, heads: number, p: Params, mask?: tf.Tensor2D): tf.Tensor2D {
+  const [wq, wk, wv] = tf.split(p('in_proj_weight'), 3, 0);
+  const [bq, bk, bv] = tf.split(p('in_proj_bias'), 3, 0);
+  const d = query.shape[1];
+  // PyTorch scales the projected query, bias included.
+  const q = splitHeads(tf.mul(linear(query, wq, bq), 1 / Math.sqrt(d / heads)) as tf.Tensor2D, n, heads);
+  const k = splitHeads(linear(memory, wk, bk), n, heads);
+  const v = splitHeads(linear(memory, wv, bv), n, heads);
+  let scores = matMulT(q, k, false, true);
+  if (mask) scores = tf.add(scores, mask);
+  const attended = matMulT(tf.softmax(scores), v, false, false) as tf.Tensor3D;
+  return linear(mergeHeads(attended, n, heads), p('out_proj.weight'), p('out_proj.bias'));
+}
+
+/** linear2(relu(linear1(x))). */
+function feedForward(x: tf.Tensor2D, p: Params): tf.Tensor2D {
+  return linear(activate(linear(x, p('linear1.weight'), p('linear1.bias')), 'relu') as tf.Tensor2D, p('linear2.weight'), p('linear2.bias'));
+}
+
+/** Prefixed parameter access: scoped(p, 'self_attn')('in_proj_weight') = p('self_attn.in_proj_weight'). */
+export function scoped(p: Params, prefix: string): Params {
+  return (name) => p(`${prefix}.${name}`);
+}
+
+/** nn.TransformerEncoderLayer(norm_first=True): x + SA(norm1(x)), then + FF(norm2(x)). */
+export function preNormEncoderLayer(x: tf.Tensor2D, n: number, heads: number, p: Params, eps: number): tf.Tensor2D {
+  const h = layerNorm(x, p('norm1.weight'), p('norm1.bias'), eps);
+  const y = tf.add(x, multiHeadAttention(h, h, n, heads, scoped(p, 'self_attn'))) as tf.Tensor2D;
+  return tf.add(y, feedForward(layerNorm(y, p('norm2.weight'), p('norm2.bias'), eps), p)) as tf.Tensor2D;
+}
