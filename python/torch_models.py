@@ -35,7 +35,7 @@ class Cnn(nn.Module):
         self.input_shape = list(input_shape)
         self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1) for a, b in zip(chans[:-1], chans[1:]))
         if batch_norm:
-            self.norms = nn.ModuleList(nn.BatchNorm2d(b, track_running_stats=False) for b in channels)
+            self.norms = nn.ModuleList(bn2d(b) for b in channels)
         self.head = nn.Linear(chans[-1] * (h >> len(channels)) * (w >> len(channels)), outputs)
         self.act = torch.relu if activation == "relu" else torch.tanh
 
@@ -70,6 +70,56 @@ class Vit(nn.Module):
         return self.head(self.encoder(x)[:, 0])
 
 
+def bn2d(c):
+    """Batch norm that always normalises with the statistics of its batch (see the module docstring)."""
+    return nn.BatchNorm2d(c, track_running_stats=False)
+
+
+class ResBlock(nn.Module):
+    """relu(bn2(conv2(relu(bn1(conv1(x))))) + skip(x)); a widening skip is batch norm, then
+    zero channels padded equally on both sides."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
+        self.bn1 = bn2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = bn2d(cout)
+        self.pad = (cout - cin) // 2
+        if cin != cout:
+            self.shortcut = bn2d(cin)
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        skip = F.pad(self.shortcut(x), (0, 0, 0, 0, self.pad, self.pad)) if self.pad else x
+        return F.relu(out + skip)
+
+
+class ResNet(nn.Module):
+    """conv3x3 -> bn -> relu -> stages of residual blocks (2x2 average pool between stages)
+    -> global average pool -> linear. ResNet-20: widths (16, 32, 64), 3 blocks per stage."""
+
+    def __init__(self, input_shape, widths, blocks, outputs):
+        super().__init__()
+        self.input_shape = list(input_shape)
+        self.conv = nn.Conv2d(input_shape[0], widths[0], 3, padding=1, bias=False)
+        self.bn = bn2d(widths[0])
+        cins = [widths[0], *widths[:-1]]
+        self.stages = nn.ModuleList(
+            nn.ModuleList(ResBlock(cin if b == 0 else w, w) for b in range(blocks)) for cin, w in zip(cins, widths)
+        )
+        self.head = nn.Linear(widths[-1], outputs)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.conv(x.reshape(-1, *self.input_shape))))
+        for s, stage in enumerate(self.stages):
+            if s > 0:
+                x = F.avg_pool2d(x, 2)
+            for block in stage:
+                x = block(x)
+        return self.head(x.mean((2, 3)))
+
+
 def normalize_with(model, X):
     """Freeze every batch norm of model at the statistics (mean, biased variance) its input
     has on X, and switch to eval mode: the engine's test evaluation."""
@@ -99,4 +149,6 @@ def build(spec, input_shape, outputs):
     if spec["kind"] == "vit":
         dim = spec["dim"]
         return Vit(input_shape, spec["patchSize"], dim, spec["depth"], spec["heads"], spec.get("mlpDim", 4 * dim), outputs)
+    if spec["kind"] == "resnet":
+        return ResNet(input_shape, spec["widths"], spec["blocks"], outputs)
     raise ValueError(f"unsupported model kind {spec['kind']!r}")

@@ -2,6 +2,7 @@ import { cnn } from './cnn.js';
 import { diagonalNet } from './diagonal.js';
 import { fcn } from './fcn.js';
 import { logisticModel } from './logistic.js';
+import { resnet } from './resnet.js';
 import { vit } from './vit.js';
 import { ModelSpec } from './spec.js';
 import type { Model } from './types.js';
@@ -28,6 +29,8 @@ export function buildModel(spec: unknown, inputShape: readonly number[], outputD
       return cnn(parsed, imageShape(parsed.kind, inputShape), outputDim);
     case 'vit':
       return vit(parsed, imageShape(parsed.kind, inputShape), outputDim);
+    case 'resnet':
+      return resnet(parsed, imageShape(parsed.kind, inputShape), outputDim);
     case 'diagonal':
       return diagonalNet(parsed, inputDim);
     case 'logistic':

@@ -47,6 +47,18 @@ export const VitSpec = z
   })
   .strict();
 
+/** ResNet-20 by default: 3 stages of 3 residual blocks (appendix H.2). */
+export const ResnetSpec = z
+  .object({
+    kind: z.literal('resnet'),
+    /** Channels per stage. */
+    widths: z.array(z.number().int().positive()).min(1).default([16, 32, 64]),
+    /** Residual blocks per stage. */
+    blocks: z.number().int().positive().default(3),
+    ...common,
+  })
+  .strict();
+
 export const DiagonalSpec = z
   .object({
     kind: z.literal('diagonal'),
@@ -63,11 +75,12 @@ export const LogisticSpec = z
   })
   .strict();
 
-export const ModelSpec = z.discriminatedUnion('kind', [FcnSpec, CnnSpec, VitSpec, DiagonalSpec, LogisticSpec]);
+export const ModelSpec = z.discriminatedUnion('kind', [FcnSpec, CnnSpec, VitSpec, ResnetSpec, DiagonalSpec, LogisticSpec]);
 export type ModelSpec = z.infer<typeof ModelSpec>;
 export type FcnSpec = z.infer<typeof FcnSpec>;
 export type CnnSpec = z.infer<typeof CnnSpec>;
 export type VitSpec = z.infer<typeof VitSpec>;
+export type ResnetSpec = z.infer<typeof ResnetSpec>;
 export type DiagonalSpec = z.infer<typeof DiagonalSpec>;
 export type LogisticSpec = z.infer<typeof LogisticSpec>;
 export type Activation = (typeof ACTIVATIONS)[number];

@@ -47,12 +47,15 @@ const cases: Case[] = [
   { name: 'cnn-bn tanh mse', spec: { kind: 'cnn', channels: [2, 3], activation: 'tanh', batchNorm: true }, inputShape: [3, 4, 4], k: 3, n: 7, loss: 'mse', chunkSize: 2 },
   { name: 'vit 1x8x8 ce', spec: { kind: 'vit', patchSize: 4, dim: 4, depth: 2, heads: 2 }, inputShape: [1, 8, 8], k: 3, n: 6, loss: 'ce' },
   { name: 'vit 3x4x4 mse', spec: { kind: 'vit', patchSize: 2, dim: 6, depth: 1, heads: 2, mlpDim: 12 }, inputShape: [3, 4, 4], k: 3, n: 5, loss: 'mse' },
+  { name: 'resnet 2-4 ce', spec: { kind: 'resnet', widths: [2, 4], blocks: 1 }, inputShape: [3, 4, 4], k: 3, n: 6, loss: 'ce', chunkSize: 4 },
+  { name: 'resnet 2-4-6 mse', spec: { kind: 'resnet', widths: [2, 4, 6], blocks: 1 }, inputShape: [1, 8, 8], k: 3, n: 5, loss: 'mse', chunkSize: 3 },
 ];
 
 /** Paper-size instances for the initialisation check (Table 1 defaults). */
 const initCases: Pick<Case, 'name' | 'spec' | 'inputShape' | 'k'>[] = [
   { name: 'cnn-bn cifar', spec: { kind: 'cnn', batchNorm: true }, inputShape: [3, 32, 32], k: 10 },
   { name: 'vit mnist', spec: { kind: 'vit' }, inputShape: [1, 28, 28], k: 10 },
+  { name: 'resnet-20 cifar', spec: { kind: 'resnet' }, inputShape: [3, 32, 32], k: 10 },
 ];
 
 const initData = (c: (typeof initCases)[number], i: number): SupervisedData =>
@@ -223,6 +226,8 @@ describe('architecture specs and checkpoints', () => {
     assert.throws(() => buildModel({ kind: 'vit', heads: 0 }, [1, 28, 28], 10), /heads/);
     assert.throws(() => buildModel({ kind: 'vit', width: 64 }, [1, 28, 28], 10), /width/);
     assert.throws(() => buildModel({ kind: 'vit', patchSize: 5 }, [1, 28, 28], 10), /patchSize 5/);
+    assert.throws(() => buildModel({ kind: 'resnet', blocks: 1.5 }, [3, 32, 32], 10), /blocks/);
+    assert.throws(() => buildModel({ kind: 'resnet', widths: [16, 8] }, [3, 32, 32], 10), /16 -> 8/);
   });
 
   test('a checkpoint of another architecture is an error naming the tensor', async () => {
