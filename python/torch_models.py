@@ -70,6 +70,37 @@ class Vit(nn.Module):
         return self.head(self.encoder(x)[:, 0])
 
 
+def sinusoidal_positions(length, dim):
+    """pe[pos, 2i] = sin(pos / 10000^(2i/dim)), pe[pos, 2i+1] = cos(pos / 10000^(2i/dim))."""
+    pos = torch.arange(length, dtype=torch.float64)[:, None]
+    angle = pos / 10000 ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim)
+    pe = torch.zeros(length, dim, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(angle)
+    pe[:, 1::2] = torch.cos(angle[:, : dim // 2])
+    return pe
+
+
+class Seq2Seq(nn.Module):
+    """Encoder-decoder transformer (nn.Transformer, post-norm, ReLU, no dropout) over token ids;
+    input rows hold the source then the teacher-forced decoder input; shared learned embedding
+    plus fixed sinusoidal positions; causal decoder mask; logits per output position, flattened."""
+
+    def __init__(self, length, vocab, dim, heads, encoder_layers, decoder_layers, ff):
+        super().__init__()
+        self.length = length
+        self.embedding = nn.Embedding(vocab, dim)
+        self.transformer = nn.Transformer(dim, heads, encoder_layers, decoder_layers, ff, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(dim, vocab)
+        self.register_buffer("positions", sinusoidal_positions(length, dim).float(), persistent=False)
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(length), persistent=False)
+
+    def forward(self, x):
+        ids = x.reshape(-1, 2, self.length).round().long()
+        src = self.embedding(ids[:, 0]) + self.positions
+        tgt = self.embedding(ids[:, 1]) + self.positions
+        return self.head(self.transformer(src, tgt, tgt_mask=self.mask)).flatten(1)
+
+
 def bn2d(c):
     """Batch norm that always normalises with the statistics of its batch (see the module docstring)."""
     return nn.BatchNorm2d(c, track_running_stats=False)
@@ -138,7 +169,7 @@ def normalize_with(model, X):
 
 
 def build(spec, input_shape, outputs):
-    """nn.Module for a model spec ({"kind": "fcn"|"cnn", ...}) on inputs of input_shape."""
+    """nn.Module for a parsed model spec (src/models/spec.ts) on inputs of input_shape."""
     if spec["kind"] == "fcn":
         d = 1
         for s in input_shape:
@@ -151,4 +182,6 @@ def build(spec, input_shape, outputs):
         return Vit(input_shape, spec["patchSize"], dim, spec["depth"], spec["heads"], spec.get("mlpDim", 4 * dim), outputs)
     if spec["kind"] == "resnet":
         return ResNet(input_shape, spec["widths"], spec["blocks"], outputs)
+    if spec["kind"] == "transformer":
+        return Seq2Seq(input_shape[1], spec["vocab"], spec["dim"], spec["heads"], spec["encoderLayers"], spec["decoderLayers"], spec["ffDim"])
     raise ValueError(f"unsupported model kind {spec['kind']!r}")

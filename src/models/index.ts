@@ -3,6 +3,7 @@ import { diagonalNet } from './diagonal.js';
 import { fcn } from './fcn.js';
 import { logisticModel } from './logistic.js';
 import { resnet } from './resnet.js';
+import { transformer } from './transformer.js';
 import { vit } from './vit.js';
 import { ModelSpec } from './spec.js';
 import type { Model } from './types.js';
@@ -31,6 +32,8 @@ export function buildModel(spec: unknown, inputShape: readonly number[], outputD
       return vit(parsed, imageShape(parsed.kind, inputShape), outputDim);
     case 'resnet':
       return resnet(parsed, imageShape(parsed.kind, inputShape), outputDim);
+    case 'transformer':
+      return transformer(parsed, inputShape, outputDim);
     case 'diagonal':
       return diagonalNet(parsed, inputDim);
     case 'logistic':

@@ -4,6 +4,14 @@ import type { Activation } from './spec.js';
 import type { ParamBlock } from './types.js';
 import { Rng } from '../util/random.js';
 
+/** Activation floats one chunk of a twice-differentiated forward pass may hold (sets a model's maxChunk). */
+export const CHUNK_FLOATS = 2.5e7;
+
+/** Samples per chunk for a model holding about `floatsPerSample` activation floats per sample. */
+export function chunkFor(floatsPerSample: number): number {
+  return Math.max(1, Math.floor(CHUNK_FLOATS / floatsPerSample));
+}
+
 /** The tensor of one parameter block, differentiable with respect to theta. */
 export function param(theta: tf.Tensor1D, block: ParamBlock): tf.Tensor {
   return tf.reshape(tf.slice(theta, block.offset, block.size), block.shape);

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalized, type BatchNormLayer, type NormalizedBody } from './batchnorm.js';
 import { K, avgPool2x2, conv3x3, imagesNHWC } from './conv.js';
-import { initBlocks, linear, paramsByName } from './layers.js';
+import { chunkFor, initBlocks, linear, paramsByName } from './layers.js';
 import type { ResnetSpec } from './spec.js';
 import { layoutFrom, totalSize, type Model, type ParamBlock } from './types.js';
 
@@ -83,7 +83,7 @@ export function resnet(spec: ResnetSpec, inputShape: [number, number, number], o
     numParams: totalSize(layout),
     outputDim,
     // Activations of ~20 layers with their im2col copies, twice differentiated, per sample.
-    maxChunk: Math.max(1, Math.floor(2.5e7 / (40 * widths[0] * h0 * w0))),
+    maxChunk: chunkFor(40 * widths[0] * h0 * w0),
     forward: normalized.forward,
     batchStatistics: normalized.batchStatistics,
     init(seed) {

@@ -59,6 +59,22 @@ export const ResnetSpec = z
   })
   .strict();
 
+/** The encoder-decoder transformer of the sequence-reversal task (appendix H.14). */
+export const TransformerSpec = z
+  .object({
+    kind: z.literal('transformer'),
+    /** Token ids 0..vocab-1: the start token 0 and the symbols 1..9. */
+    vocab: z.number().int().min(2).default(10),
+    dim: z.number().int().positive().default(64),
+    heads: z.number().int().positive().default(4),
+    encoderLayers: z.number().int().positive().default(2),
+    decoderLayers: z.number().int().positive().default(2),
+    /** Feed-forward width. */
+    ffDim: z.number().int().positive().default(128),
+    ...common,
+  })
+  .strict();
+
 export const DiagonalSpec = z
   .object({
     kind: z.literal('diagonal'),
@@ -75,12 +91,13 @@ export const LogisticSpec = z
   })
   .strict();
 
-export const ModelSpec = z.discriminatedUnion('kind', [FcnSpec, CnnSpec, VitSpec, ResnetSpec, DiagonalSpec, LogisticSpec]);
+export const ModelSpec = z.discriminatedUnion('kind', [FcnSpec, CnnSpec, VitSpec, ResnetSpec, TransformerSpec, DiagonalSpec, LogisticSpec]);
 export type ModelSpec = z.infer<typeof ModelSpec>;
 export type FcnSpec = z.infer<typeof FcnSpec>;
 export type CnnSpec = z.infer<typeof CnnSpec>;
 export type VitSpec = z.infer<typeof VitSpec>;
 export type ResnetSpec = z.infer<typeof ResnetSpec>;
+export type TransformerSpec = z.infer<typeof TransformerSpec>;
 export type DiagonalSpec = z.infer<typeof DiagonalSpec>;
 export type LogisticSpec = z.infer<typeof LogisticSpec>;
 export type Activation = (typeof ACTIVATIONS)[number];

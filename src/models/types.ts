@@ -20,6 +20,12 @@ export interface Model {
   readonly layout: readonly ParamBlock[];
   readonly numParams: number;
   readonly outputDim: number;
+  /**
+   * Outputs are this many consecutive groups of outputDim / outputGroups classes, one
+   * per output token of a sequence model: the loss and accuracy are means over all
+   * tokens. Default 1.
+   */
+  readonly outputGroups?: number;
   /** Largest number of samples per forward pass that keeps memory reasonable. */
   readonly maxChunk: number;
   forward(theta: tf.Tensor1D, X: tf.Tensor2D): tf.Tensor2D;

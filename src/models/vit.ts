@@ -12,15 +12,12 @@
  * Layer norm eps 1e-6 as in the ViT paper's code.
  */
 import * as tf from '@tensorflow/tfjs';
-import { preNormEncoderLayer, scoped } from './attention.js';
-import { initBlocks, layerNorm, linear, paramsByName, type BlockInit } from './layers.js';
+import { attentionFloats, encoderLayerBlocks, layerNormBlocks, linearBlocks, preNormEncoderLayer, scoped, transformerBlockInit } from './attention.js';
+import { chunkFor, initBlocks, layerNorm, linear, paramsByName, type BlockInit } from './layers.js';
 import type { VitSpec } from './spec.js';
 import { layoutFrom, totalSize, type Model, type ParamBlock } from './types.js';
 
 export const VIT_LAYER_NORM_EPS = 1e-6;
-
-/** Floats of activations per chunk the objective may hold (sets maxChunk). */
-const CHUNK_FLOATS = 2.5e7;
 
 /** [n, C*H*W] images -> [n * T, C*P*P] patches in row-major patch order, each flattened as (C, P, P) like a Conv2d kernel. */
 function patches(X: tf.Tensor2D, [c, h, w]: readonly [number, number, number], p: number): tf.Tensor2D {
@@ -40,47 +37,22 @@ export function vit(spec: VitSpec, inputShape: [number, number, number], outputD
   const d = spec.dim;
   const mlp = spec.mlpDim ?? 4 * d;
   const tokens = (h / p) * (w / p) + 1;
-  const layerBlocks = (l: number): { name: string; shape: number[]; role: 'weight' | 'bias' }[] => {
-    const at = `encoder.layers.${l}`;
-    return [
-      { name: `${at}.self_attn.in_proj_weight`, shape: [3 * d, d], role: 'weight' },
-      { name: `${at}.self_attn.in_proj_bias`, shape: [3 * d], role: 'bias' },
-      { name: `${at}.self_attn.out_proj.weight`, shape: [d, d], role: 'weight' },
-      { name: `${at}.self_attn.out_proj.bias`, shape: [d], role: 'bias' },
-      { name: `${at}.linear1.weight`, shape: [mlp, d], role: 'weight' },
-      { name: `${at}.linear1.bias`, shape: [mlp], role: 'bias' },
-      { name: `${at}.linear2.weight`, shape: [d, mlp], role: 'weight' },
-      { name: `${at}.linear2.bias`, shape: [d], role: 'bias' },
-      { name: `${at}.norm1.weight`, shape: [d], role: 'weight' },
-      { name: `${at}.norm1.bias`, shape: [d], role: 'bias' },
-      { name: `${at}.norm2.weight`, shape: [d], role: 'weight' },
-      { name: `${at}.norm2.bias`, shape: [d], role: 'bias' },
-    ];
-  };
   // The nn.Module's parameter order: its own parameters, then submodules in registration order.
   const layout = layoutFrom([
     { name: 'class_token', shape: [1, 1, d], role: 'weight' },
     { name: 'pos_embedding', shape: [1, tokens, d], role: 'weight' },
     { name: 'patch_embed.weight', shape: [d, c, p, p], role: 'weight' },
     { name: 'patch_embed.bias', shape: [d], role: 'bias' },
-    ...Array.from({ length: spec.depth }, (_, l) => layerBlocks(l)).flat(),
-    { name: 'encoder.norm.weight', shape: [d], role: 'weight' },
-    { name: 'encoder.norm.bias', shape: [d], role: 'bias' },
-    { name: 'head.weight', shape: [outputDim, d], role: 'weight' },
-    { name: 'head.bias', shape: [outputDim], role: 'bias' },
+    ...Array.from({ length: spec.depth }, (_, l) => encoderLayerBlocks(`encoder.layers.${l}`, d, mlp)).flat(),
+    ...layerNormBlocks('encoder.norm', d),
+    ...linearBlocks('head', outputDim, d),
   ]);
+  const byName = new Map(layout.map((b) => [b.name, b]));
 
   const initOf = (block: ParamBlock): BlockInit => {
-    const leaf = block.name.split('.').slice(-2).join('.');
     if (block.name === 'class_token') return { constant: 0 };
     if (block.name === 'pos_embedding') return { normal: 0.02 };
-    if (leaf === 'self_attn.in_proj_weight') return { uniform: Math.sqrt(6 / (d + 3 * d)) };
-    if (leaf === 'self_attn.in_proj_bias' || leaf === 'out_proj.bias') return { constant: 0 };
-    if (/norm\d?\.weight$/.test(block.name)) return { constant: 1 };
-    if (/norm\d?\.bias$/.test(block.name)) return { constant: 0 };
-    // nn.Linear / nn.Conv2d: U(+-1/sqrt(fan_in)) for the weight and its bias.
-    const weight = block.role === 'weight' ? block : (layout.find((b) => b.name === block.name.replace(/bias$/, 'weight')) as ParamBlock);
-    return { uniform: 1 / Math.sqrt(weight.shape.slice(1).reduce((a, x) => a * x, 1)) };
+    return transformerBlockInit(block, (bias) => byName.get(bias.name.replace(/bias$/, 'weight')) as ParamBlock, false);
   };
 
   return {
@@ -88,7 +60,7 @@ export function vit(spec: VitSpec, inputShape: [number, number, number], outputD
     layout,
     numParams: totalSize(layout),
     outputDim,
-    maxChunk: Math.max(1, Math.floor(CHUNK_FLOATS / (spec.depth * tokens * (8 * d + mlp + spec.heads * tokens)))),
+    maxChunk: chunkFor(attentionFloats(spec.depth, tokens, d, mlp, spec.heads)),
     forward(theta, X) {
       const n = X.shape[0];
       const params = paramsByName(theta, layout);

@@ -85,8 +85,13 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   checkData(model, data);
   const chunkSize = (n: number): number => Math.max(1, Math.min(opts.chunkSize ?? model.maxChunk, n));
   const chunks = chunksOf(data, chunkSize(data.n));
-  const sumLoss = lossSum(lossName);
-  const invN = 1 / data.n;
+  // A sequence model's outputs are one group of classes per token: losses and accuracy are per token.
+  const groups = model.outputGroups ?? 1;
+  const classes = model.outputDim / groups;
+  const tokens = (x: tf.Tensor2D): tf.Tensor2D => (groups === 1 ? x : tf.reshape(x, [-1, classes]));
+  const tokenLoss = lossSum(lossName);
+  const sumLoss = (out: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar => tokenLoss(tokens(out), tokens(target));
+  const invN = 1 / (data.n * groups);
   let hvps = 0;
   // Batch statistics over several chunks or another data set need the passes of batchnorm.ts; one chunk of its own is one plain forward.
   const bs = model.batchStatistics;
@@ -203,10 +208,10 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
         tf.tidy(() => {
           const out = forward(c);
           loss += sumLoss(out, c.Y).dataSync()[0];
-          if (model.outputDim > 1) correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(c.Y, 1)), 'float32')).dataSync()[0];
+          if (classes > 1) correct += tf.sum(tf.cast(tf.equal(tf.argMax(tokens(out), 1), tf.argMax(tokens(c.Y), 1)), 'float32')).dataSync()[0];
         });
       }
-      return { loss: loss * invN, accuracy: model.outputDim > 1 ? correct * invN : null };
+      return { loss: loss * invN, accuracy: classes > 1 ? correct * invN : null };
     });
   };
 

@@ -4,10 +4,11 @@
  * section 3 and appendix F are named `diagonal:<d>[:<seed>]` (one training point
  * with x >= 0, test = fresh unconditioned draws, so test loss estimates the risk
  * of Lemma E.1) and `two-point:<d>:<muNorm>[:<seed>]` (Theorem F.1, test = the
- * Gaussian cluster).
+ * Gaussian cluster) and `reversal:<n>[:<seed>]` (appendix H.14: n sequences of
+ * length 10 over {1..9} and their reversals, test = fresh draws).
  */
 import { loadDataset, oneHot } from '../data/index.js';
-import { sampleDiagonalRegression, sampleGaussianCluster, sampleTwoPointClassification } from '../data/synthetic.js';
+import { sampleDiagonalRegression, sampleGaussianCluster, sampleSequenceReversal, sampleTwoPointClassification, type SequenceData } from '../data/synthetic.js';
 import { buildModel, type Model } from '../models/index.js';
 import { makeObjective, type Objective, type SupervisedData } from '../objective/index.js';
 import type { Experiment } from '../sweep/schema.js';
@@ -26,11 +27,19 @@ interface Sets {
 }
 
 const SYNTHETIC_TEST_SAMPLES = 10000;
+/** Appendix H.14: sequences of length 10 over the symbols 1..9. */
+const REVERSAL_LENGTH = 10;
+const REVERSAL_SYMBOLS = 9;
 
 function dropLastColumn(X: Float64Array, n: number, d: number): Float32Array {
   const out = new Float32Array(n * (d - 1));
   for (let i = 0; i < n; i++) for (let j = 0; j < d - 1; j++) out[i * (d - 1) + j] = X[i * d + j];
   return out;
+}
+
+/** Token sequences as supervised data: input rows of 2 x length ids, one-hot targets per position. */
+export function sequenceData(s: SequenceData): SupervisedData {
+  return { X: Float32Array.from(s.X), Y: oneHot(s.targets, s.vocab), n: s.n, d: 2 * s.length, k: s.length * s.vocab };
 }
 
 function syntheticSets(spec: string): Sets | null {
@@ -58,6 +67,13 @@ function syntheticSets(spec: string): Sets | null {
     // The generators append the bias coordinate 1; the logistic model has its own bias.
     const asData = (s: typeof train): SupervisedData => ({ X: dropLastColumn(s.X, s.n, s.d), Y: oneHot(s.labels, 2), n: s.n, d: s.d - 1, k: 2 });
     return { train: asData(train), test: asData(test), inputShape: [d] };
+  }
+  if (parts[0] === 'reversal') {
+    const seed = num(2, 0);
+    const asData = sequenceData;
+    const train = sampleSequenceReversal(num(1), REVERSAL_LENGTH, seed, REVERSAL_SYMBOLS);
+    const test = sampleSequenceReversal(SYNTHETIC_TEST_SAMPLES, REVERSAL_LENGTH, seed + 1, REVERSAL_SYMBOLS);
+    return { train: asData(train), test: asData(test), inputShape: [2, REVERSAL_LENGTH] };
   }
   return null;
 }

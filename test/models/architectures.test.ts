@@ -17,6 +17,9 @@ import { loadSafetensors, saveSafetensors } from '../../src/models/safetensors.j
 import { makeObjective, type LossName, type SupervisedData } from '../../src/objective/index.js';
 import { sharpness } from '../../src/sharpness/index.js';
 import { Rng } from '../../src/util/random.js';
+import { sampleSequenceReversal } from '../../src/data/index.js';
+import { Experiment } from '../../src/sweep/schema.js';
+import { buildProblem, sequenceData } from '../../src/train/problem.js';
 import { classificationData, randomVector } from '../reference/data.js';
 import { assertRelClose, assertScalarClose } from '../reference/numeric.js';
 import { runTorch, torchMissing } from '../reference/torch.js';
@@ -30,6 +33,13 @@ interface Case {
   loss: LossName;
   /** Chunk size for the chunked-equals-unchunked check of batch-normalised models. */
   chunkSize?: number;
+  /** Sequence-reversal data instead of Gaussian images. */
+  sequences?: { length: number; symbols: number };
+}
+
+function dataFor(c: Pick<Case, 'inputShape' | 'k' | 'sequences'>, seed: number, n: number): SupervisedData {
+  if (c.sequences) return sequenceData(sampleSequenceReversal(n, c.sequences.length, seed, c.sequences.symbols));
+  return classificationData(seed, n, c.inputShape.reduce((a, b) => a * b, 1), c.k);
 }
 
 interface TorchResult {
@@ -49,17 +59,35 @@ const cases: Case[] = [
   { name: 'vit 3x4x4 mse', spec: { kind: 'vit', patchSize: 2, dim: 6, depth: 1, heads: 2, mlpDim: 12 }, inputShape: [3, 4, 4], k: 3, n: 5, loss: 'mse' },
   { name: 'resnet 2-4 ce', spec: { kind: 'resnet', widths: [2, 4], blocks: 1 }, inputShape: [3, 4, 4], k: 3, n: 6, loss: 'ce', chunkSize: 4 },
   { name: 'resnet 2-4-6 mse', spec: { kind: 'resnet', widths: [2, 4, 6], blocks: 1 }, inputShape: [1, 8, 8], k: 3, n: 5, loss: 'mse', chunkSize: 3 },
+  {
+    name: 'transformer 1+1 ce',
+    spec: { kind: 'transformer', vocab: 4, dim: 4, heads: 2, encoderLayers: 1, decoderLayers: 1, ffDim: 6 },
+    inputShape: [2, 4],
+    k: 16,
+    n: 5,
+    loss: 'ce',
+    sequences: { length: 4, symbols: 3 },
+  },
+  {
+    name: 'transformer 2+2 mse',
+    spec: { kind: 'transformer', vocab: 5, dim: 4, heads: 2, encoderLayers: 2, decoderLayers: 2, ffDim: 8 },
+    inputShape: [2, 3],
+    k: 15,
+    n: 4,
+    loss: 'mse',
+    sequences: { length: 3, symbols: 4 },
+  },
 ];
 
 /** Paper-size instances for the initialisation check (Table 1 defaults). */
-const initCases: Pick<Case, 'name' | 'spec' | 'inputShape' | 'k'>[] = [
+const initCases: Pick<Case, 'name' | 'spec' | 'inputShape' | 'k' | 'sequences'>[] = [
   { name: 'cnn-bn cifar', spec: { kind: 'cnn', batchNorm: true }, inputShape: [3, 32, 32], k: 10 },
   { name: 'vit mnist', spec: { kind: 'vit' }, inputShape: [1, 28, 28], k: 10 },
   { name: 'resnet-20 cifar', spec: { kind: 'resnet' }, inputShape: [3, 32, 32], k: 10 },
+  { name: 'transformer reversal', spec: { kind: 'transformer' }, inputShape: [2, 10], k: 100, sequences: { length: 10, symbols: 9 } },
 ];
 
-const initData = (c: (typeof initCases)[number], i: number): SupervisedData =>
-  classificationData(600 + i, 2, c.inputShape.reduce((a, b) => a * b, 1), c.k);
+const initData = (c: (typeof initCases)[number], i: number): SupervisedData => dataFor(c, 600 + i, 2);
 
 /** Mean and standard deviation of a block. */
 function moments(x: Float32Array): { mean: number; std: number } {
@@ -92,11 +120,10 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
     await initBackend();
     const requests = cases.map((c, i) => {
       const model = buildModel(c.spec, c.inputShape, c.k);
-      const d = c.inputShape.reduce((a, b) => a * b, 1);
       const p: Prepared = {
         model,
-        train: classificationData(700 + i, c.n, d, c.k),
-        test: classificationData(800 + i, 5, d, c.k),
+        train: dataFor(c, 700 + i, c.n),
+        test: dataFor(c, 800 + i, 5),
         theta: perturbed(model, 900 + i),
         v: randomVector(950 + i, model.numParams),
       };
@@ -111,6 +138,7 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
         k: c.k,
         loss: c.loss,
         n: c.n,
+        groups: model.outputGroups ?? 1,
         X: Array.from(p.train.X),
         Y: Array.from(p.train.Y),
         v: Array.from(p.v),
@@ -119,7 +147,8 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
     });
     const exports = initCases.map((c, i) => {
       const data = initData(c, i);
-      return { action: 'export', checkpoint: join(dir, `init-${i}.safetensors`), dtype: 'F32', seed: 650 + i, model: ModelSpec.parse(c.spec), inputShape: c.inputShape, k: c.k, loss: 'ce', n: 2, X: Array.from(data.X), Y: Array.from(data.Y) };
+      const groups = c.sequences?.length ?? 1;
+      return { action: 'export', checkpoint: join(dir, `init-${i}.safetensors`), dtype: 'F32', seed: 650 + i, model: ModelSpec.parse(c.spec), inputShape: c.inputShape, k: c.k, groups, loss: 'ce', n: 2, X: Array.from(data.X), Y: Array.from(data.Y) };
     });
     results = runTorch<TorchResult>(dir, [...requests, ...exports]);
   });
@@ -228,6 +257,28 @@ describe('architecture specs and checkpoints', () => {
     assert.throws(() => buildModel({ kind: 'vit', patchSize: 5 }, [1, 28, 28], 10), /patchSize 5/);
     assert.throws(() => buildModel({ kind: 'resnet', blocks: 1.5 }, [3, 32, 32], 10), /blocks/);
     assert.throws(() => buildModel({ kind: 'resnet', widths: [16, 8] }, [3, 32, 32], 10), /16 -> 8/);
+    assert.throws(() => buildModel({ kind: 'transformer', ffdim: 128 }, [2, 10], 100), /ffdim/);
+    assert.throws(() => buildModel({ kind: 'transformer' }, [2, 10], 90), /10 x 10 logits/);
+  });
+
+  test('the reversal data set builds a problem: per-token loss and accuracy of the transformer, test set of fresh sequences', async () => {
+    await initBackend();
+    const problem = await buildProblem(
+      Experiment.parse({ id: 'reversal', dataset: 'reversal:30:2', model: { kind: 'transformer', dim: 8, heads: 2, encoderLayers: 1, decoderLayers: 1, ffDim: 8 }, loss: 'ce', lossGoals: [0.1] }),
+    );
+    try {
+      assert.equal(problem.model.outputGroups, 10);
+      const train = problem.train.evaluate(problem.theta0);
+      const test = problem.test?.evaluate(problem.theta0);
+      // Near chance at initialisation: per-token cross-entropy ~ log(10), accuracy ~ 1/10.
+      for (const r of [train, test]) {
+        assert.ok(r && Math.abs(r.loss - Math.log(10)) < 1, `loss ${r?.loss}`);
+        assert.ok(r && r.accuracy !== null && r.accuracy < 0.3, `accuracy ${r?.accuracy}`);
+      }
+      assert.equal(problem.test?.numSamples, 10000);
+    } finally {
+      problem.dispose();
+    }
   });
 
   test('a checkpoint of another architecture is an error naming the tensor', async () => {

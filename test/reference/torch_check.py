@@ -5,7 +5,9 @@ one per request of the JSON list in the file (one process: importing torch is sl
 
 A request names a model ({"kind": "fcn", "widths", "activation"} or
 {"kind": "cnn", "channels", "activation"}), "inputShape", "k", the loss ("mse" or
-"ce"), the data ("X" row-major [n, d], one-hot "Y" [n, k]) and a "checkpoint" path.
+"ce"), the data ("X" row-major [n, d], one-hot "Y" [n, k]) and a "checkpoint" path;
+optional "groups": outputs per sample that are separate predictions (the tokens of a
+sequence model), the loss being their mean.
 
 action "evaluate": load the checkpoint into the equivalent nn.Module with
 load_state_dict(strict=True) and report loss, gradient (flat, state_dict order)
@@ -61,9 +63,12 @@ def write_safetensors(path, tensors, dtype_name):
 
 
 def loss_of(model, req, x="X", y="Y"):
+    """Mean loss per output group ("groups" per sample: the tokens of a sequence model)."""
     Y = torch.tensor(req[y], dtype=torch.float64).reshape(-1, req["k"])
     X = torch.tensor(req[x], dtype=torch.float64).reshape(Y.shape[0], -1)
-    out = model(X)
+    classes = req["k"] // req.get("groups", 1)
+    out = model(X).reshape(-1, classes)
+    Y = Y.reshape(-1, classes)
     if req["loss"] == "mse":
         return 0.5 * ((out - Y) ** 2).sum(1).mean()
     return F.cross_entropy(out, Y.argmax(1))
