@@ -14,23 +14,17 @@ import { after, before, describe, test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
 import { buildModel, ModelSpec, type Model } from '../../src/models/index.js';
 import { loadSafetensors, saveSafetensors } from '../../src/models/safetensors.js';
-import { makeObjective, type LossName, type SupervisedData } from '../../src/objective/index.js';
+import { makeObjective, type SupervisedData } from '../../src/objective/index.js';
 import { sharpness } from '../../src/sharpness/index.js';
 import { Rng } from '../../src/util/random.js';
 import { sampleSequenceReversal } from '../../src/data/index.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { buildProblem, sequenceData } from '../../src/train/problem.js';
-import { classificationData, randomVector } from '../reference/data.js';
+import { classificationData, randomVector, type NetCase } from '../reference/data.js';
 import { assertRelClose, assertScalarClose } from '../reference/numeric.js';
 import { runTorch, torchMissing } from '../reference/torch.js';
 
-interface Case {
-  name: string;
-  spec: Record<string, unknown>;
-  inputShape: number[];
-  k: number;
-  n: number;
-  loss: LossName;
+interface Case extends NetCase {
   /** Chunk size for the chunked-equals-unchunked check of batch-normalised models. */
   chunkSize?: number;
   /** Sequence-reversal data instead of Gaussian images. */
