@@ -113,9 +113,13 @@ function feedForward(x: tf.Tensor2D, p: Params): tf.Tensor2D {
   return linear(activate(linear(x, p('linear1.weight'), p('linear1.bias')), 'relu') as tf.Tensor2D, p('linear2.weight'), p('linear2.bias'));
 }
 
-/** Activation floats per sample of `layers` attention layers over `tokens` tokens (projections, MLP, score matrices). */
-export function attentionFloats(layers: number, tokens: number, d: number, ff: number, heads: number): number {
-  return layers * tokens * (8 * d + ff + heads * tokens);
+/**
+ * HVP heap bytes per sample of `layers` attention layers over `tokens` tokens:
+ * ~100 bytes per activation float (projections, MLP, score matrices), as measured
+ * for the MNIST and CIFAR-10 ViTs (5 and ~50 MiB per sample).
+ */
+export function attentionBytes(layers: number, tokens: number, d: number, ff: number, heads: number): number {
+  return 100 * layers * tokens * (8 * d + ff + heads * tokens);
 }
 
 /** Prefixed parameter access: scoped(p, 'self_attn')('in_proj_weight') = p('self_attn.in_proj_weight'). */

@@ -4,12 +4,12 @@ import type { Activation } from './spec.js';
 import type { ParamBlock } from './types.js';
 import { Rng } from '../util/random.js';
 
-/** Activation floats one chunk of a twice-differentiated forward pass may hold (sets a model's maxChunk). */
-export const CHUNK_FLOATS = 2.5e7;
+/** Peak wasm heap one chunk's Hessian-vector product may take (the heap is capped at 4 GB and never shrinks). */
+const CHUNK_HEAP_BYTES = 2 ** 31;
 
-/** Samples per chunk for a model holding about `floatsPerSample` activation floats per sample. */
-export function chunkFor(floatsPerSample: number): number {
-  return Math.max(1, Math.floor(CHUNK_FLOATS / floatsPerSample));
+/** Samples per chunk for a model whose HVP peaks at about `bytesPerSample` of wasm heap per sample (measured). */
+export function chunkFor(bytesPerSample: number): number {
+  return Math.max(1, Math.floor(CHUNK_HEAP_BYTES / bytesPerSample));
 }
 
 /** The tensor of one parameter block, differentiable with respect to theta. */

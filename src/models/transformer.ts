@@ -13,7 +13,7 @@
  * xavier-uniform matrices, nn.Linear defaults elsewhere.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionFloats, causalMask, decoderLayer, decoderLayerBlocks, encoderLayer, encoderLayerBlocks, layerNormBlocks, linearBlocks, scoped, transformerBlockInit } from './attention.js';
+import { attentionBytes, causalMask, decoderLayer, decoderLayerBlocks, encoderLayer, encoderLayerBlocks, layerNormBlocks, linearBlocks, scoped, transformerBlockInit } from './attention.js';
 import { chunkFor, initBlocks, layerNorm, linear, paramsByName } from './layers.js';
 import type { TransformerSpec } from './spec.js';
 import { layoutFrom, totalSize, type Model, type ParamBlock } from './types.js';
@@ -58,7 +58,7 @@ export function transformer(spec: TransformerSpec, inputShape: readonly number[]
     outputDim,
     outputGroups: length,
     // The decoder's layers attend twice.
-    maxChunk: chunkFor(attentionFloats(spec.encoderLayers + 2 * spec.decoderLayers, length, d, spec.ffDim, spec.heads)),
+    maxChunk: chunkFor(attentionBytes(spec.encoderLayers + 2 * spec.decoderLayers, length, d, spec.ffDim, spec.heads)),
     forward(theta, X) {
       const n = X.shape[0];
       const params = paramsByName(theta, layout);

@@ -21,7 +21,7 @@ import { sampleSequenceReversal } from '../../src/data/index.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { buildProblem, sequenceData } from '../../src/train/problem.js';
 import { classificationData, randomVector, type NetCase } from '../reference/data.js';
-import { assertRelClose, assertScalarClose } from '../reference/numeric.js';
+import { assertRelClose, assertScalarClose, relErr } from '../reference/numeric.js';
 import { runTorch, torchMissing } from '../reference/torch.js';
 
 interface Case extends NetCase {
@@ -149,7 +149,7 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const [i, c] of cases.entries()) {
-    test(`${c.name}: loss, gradient, HVP and top two Hessian eigenvalues match PyTorch`, () => {
+    test(`${c.name}: loss, gradient, HVP and top two Hessian eigenvalues match PyTorch`, (t) => {
       const { model, train, theta, v } = prepared[i];
       const torch = results[i];
       assert.deepEqual(torch.names, model.layout.map((b) => b.name));
@@ -157,10 +157,16 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
       const obj = makeObjective(model, train, c.loss);
       try {
         const { loss, grad } = obj.lossAndGrad(theta);
+        const hv = obj.hvp(theta, v);
+        const top = sharpness(obj, theta, { k: 2, tol: 1e-7, maxIter: model.numParams });
+        const rel = (a: number, b: number): string => (Math.abs(a - b) / Math.abs(b)).toExponential(1);
+        t.diagnostic(
+          `${model.numParams} parameters; relative errors: loss ${rel(loss, torch.loss)}, gradient ${relErr(grad, torch.grad).toExponential(1)}, ` +
+            `HVP ${relErr(hv, torch.hvp).toExponential(1)}, eigenvalues ${rel(top.eigenvalues[0], torch.topEigenvalues[0])} / ${rel(top.eigenvalues[1], torch.topEigenvalues[1])}`,
+        );
         assertScalarClose(loss, torch.loss, 1e-5, 'loss');
         assertRelClose(grad, torch.grad, 1e-5, 'gradient');
-        assertRelClose(obj.hvp(theta, v), torch.hvp, 1e-5, 'HVP');
-        const top = sharpness(obj, theta, { k: 2, tol: 1e-7, maxIter: model.numParams });
+        assertRelClose(hv, torch.hvp, 1e-5, 'HVP');
         assertScalarClose(top.eigenvalues[0], torch.topEigenvalues[0], 1e-4, 'top Hessian eigenvalue');
         assertScalarClose(top.eigenvalues[1], torch.topEigenvalues[1], 1e-4, 'second Hessian eigenvalue');
       } finally {
@@ -171,7 +177,7 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
     if (c.chunkSize === undefined) continue;
     const chunkSize = c.chunkSize;
 
-    test(`${c.name}: chunked evaluation gives the full-batch loss, gradient and HVP (statistics over all chunks)`, () => {
+    test(`${c.name}: chunked evaluation gives the full-batch loss, gradient and HVP (statistics over all chunks)`, (t) => {
       const { model, train, theta, v } = prepared[i];
       const whole = makeObjective(model, train, c.loss);
       const chunked = makeObjective(model, train, c.loss, { chunkSize });
@@ -185,7 +191,9 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
         const hv = whole.hvp(theta, v);
         const H = chunked.hessianAt(theta);
         try {
-          assertRelClose(H.apply(v), hv, 1e-5, 'chunked HVP');
+          const chunkedHv = H.apply(v);
+          t.diagnostic(`chunked vs one pass, relative errors: gradient ${relErr(b.grad, a.grad).toExponential(1)}, HVP ${relErr(chunkedHv, hv).toExponential(1)}`);
+          assertRelClose(chunkedHv, hv, 1e-5, 'chunked HVP');
           const u = randomVector(17, model.numParams);
           assertRelClose(H.apply(u), whole.hvp(theta, u), 1e-5, 'chunked HVP, second product at the same theta');
         } finally {
