@@ -95,7 +95,8 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   let hvps = 0;
   // Batch statistics over several chunks or another data set need the passes of batchnorm.ts; one chunk of its own is one plain forward.
   const bs = model.batchStatistics;
-  const external = bs && opts.statisticsFrom ? (checkData(model, opts.statisticsFrom), chunksOf(opts.statisticsFrom, chunkSize(opts.statisticsFrom.n))) : [];
+  if (bs && opts.statisticsFrom) checkData(model, opts.statisticsFrom);
+  const external = bs && opts.statisticsFrom ? chunksOf(opts.statisticsFrom, chunkSize(opts.statisticsFrom.n)) : [];
   const normalized =
     bs && (chunks.length > 1 || opts.statisticsFrom)
       ? normalizedPasses(
