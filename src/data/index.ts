@@ -10,8 +10,11 @@ export {
   sampleDiagonalRegression,
   sampleFoldedGaussianRegression,
   sampleGaussianCluster,
+  sampleSequenceReversal,
   sampleTwoPointClassification,
+  START_TOKEN,
   twoPointClassification,
   type ClassificationData,
   type RegressionData,
+  type SequenceData,
 } from './synthetic.js';

@@ -113,3 +113,43 @@ export function sampleTwoPointClassification(mu: Float64Array, seed: number): Cl
   drawOnSphere(new Rng(seed), mu, x2Tilde, 0);
   return twoPointClassification(x2Tilde);
 }
+
+/** Decoder start token of the sequence tasks; the symbols are 1..symbols. */
+export const START_TOKEN = 0;
+
+/** Token sequences for an encoder-decoder model trained with teacher forcing. */
+export interface SequenceData {
+  /**
+   * n × 2·length row-major token ids: the source sequence, then the decoder input
+   * (START_TOKEN followed by the target without its last token).
+   */
+  X: Float64Array;
+  /** n × length row-major target token ids. */
+  targets: Uint8Array;
+  n: number;
+  length: number;
+  /** Token ids are 0..vocab-1 (START_TOKEN and the symbols). */
+  vocab: number;
+}
+
+/**
+ * The sequence-reversal task of appendix H.14: sources drawn uniformly from
+ * {1, ..., symbols}^length, the target is the source reversed.
+ */
+export function sampleSequenceReversal(n: number, length: number, seed: number, symbols = 9): SequenceData {
+  checkSize('n', n);
+  checkSize('length', length);
+  checkSize('symbols', symbols);
+  if (symbols > 254) throw new Error(`symbols must be at most 254, got ${symbols}`);
+  const rng = new Rng(seed);
+  const X = new Float64Array(n * 2 * length);
+  const targets = new Uint8Array(n * length);
+  for (let i = 0; i < n; i++) {
+    const row = X.subarray(i * 2 * length, (i + 1) * 2 * length);
+    for (let t = 0; t < length; t++) row[t] = 1 + Math.floor(rng.uniform() * symbols);
+    for (let t = 0; t < length; t++) targets[i * length + t] = row[length - 1 - t];
+    row[length] = START_TOKEN;
+    for (let t = 1; t < length; t++) row[length + t] = targets[i * length + t - 1];
+  }
+  return { X, targets, n, length, vocab: symbols + 1 };
+}

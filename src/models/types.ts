@@ -20,6 +20,12 @@ export interface Model {
   readonly layout: readonly ParamBlock[];
   readonly numParams: number;
   readonly outputDim: number;
+  /**
+   * Outputs are this many consecutive groups of outputDim / outputGroups classes, one
+   * per output token of a sequence model: the loss and accuracy are means over all
+   * tokens. Default 1.
+   */
+  readonly outputGroups?: number;
   /** Largest number of samples per forward pass that keeps memory reasonable. */
   readonly maxChunk: number;
   forward(theta: tf.Tensor1D, X: tf.Tensor2D): tf.Tensor2D;
@@ -27,6 +33,26 @@ export interface Model {
   init(seed: number): Float32Array;
   /** Set when the model is a stack of dense layers: the objective then uses hand-derived second-order passes. */
   readonly dense?: DenseStack;
+  /**
+   * Set when the model normalises with batch statistics (batch norm): its loss
+   * couples all samples, and `forward` normalises with the statistics of X itself.
+   */
+  readonly batchStatistics?: BatchStatistics;
+}
+
+/**
+ * Batch norm over a data set processed in chunks. The statistics s hold, for every
+ * batch-norm layer in order, its channels' means and then their means of squares.
+ * With m_c(theta, s) the moment sums of chunk c, the data set's statistics are the
+ * fixed point s = (1/n) sum_c m_c(theta, s); layer l's moments depend on s only
+ * through layers before l, so `depth` sweeps from any start reach it exactly.
+ */
+export interface BatchStatistics {
+  readonly size: number;
+  /** Number of batch-norm layers (an upper bound on the longest chain of them). */
+  readonly depth: number;
+  /** The output with every batch-norm layer normalised by s, and the chunk's moments (layout of s) summed over its samples. */
+  forwardWith(theta: tf.Tensor1D, X: tf.Tensor2D, s: tf.Tensor1D): { out: tf.Tensor2D; moments: tf.Tensor1D };
 }
 
 /**

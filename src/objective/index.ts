@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types.js';
 import { lossSum, type LossName } from './losses.js';
 import { hessianBlocks, linearize, nativeHvpPlan, nativeStackPlan, sumBlocks } from './dense.js';
+import { normalizedPasses, type NormalizedChunk } from './batchnorm.js';
 import { denseParams } from '../models/dense.js';
 import { withScope } from '../backend/index.js';
 import { nativeDense } from '../backend/blas.js';
@@ -53,10 +54,22 @@ interface Chunk {
   Y: tf.Tensor2D;
 }
 
-export function makeObjective(model: Model, data: SupervisedData, lossName: LossName, opts: { chunkSize?: number } = {}): Objective {
+export interface ObjectiveOptions {
+  chunkSize?: number;
+  /**
+   * For batch-normalised models: the data set whose batch statistics (at the current
+   * theta) normalise this one's samples, e.g. the training set for test evaluation.
+   * Default: this data set itself, as full-batch training needs. Ignored by other models.
+   */
+  statisticsFrom?: SupervisedData;
+}
+
+function checkData(model: Model, data: SupervisedData): void {
   if (data.k !== model.outputDim) throw new Error(`targets have ${data.k} columns but the model has ${model.outputDim} outputs`);
   if (data.X.length !== data.n * data.d || data.Y.length !== data.n * data.k) throw new Error('data arrays do not match n, d, k');
-  const chunkSize = Math.max(1, Math.min(opts.chunkSize ?? model.maxChunk, data.n));
+}
+
+function chunksOf(data: SupervisedData, chunkSize: number): Chunk[] {
   const chunks: Chunk[] = [];
   for (let s = 0; s < data.n; s += chunkSize) {
     const m = Math.min(chunkSize, data.n - s);
@@ -65,10 +78,39 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       Y: tf.tensor2d(data.Y.subarray(s * data.k, (s + m) * data.k), [m, data.k]),
     });
   }
-  const sumLoss = lossSum(lossName);
-  const invN = 1 / data.n;
-  const chunkLoss = (c: Chunk) => (t: tf.Tensor) => tf.mul(invN, sumLoss(model.forward(t as tf.Tensor1D, c.X), c.Y)) as tf.Scalar;
+  return chunks;
+}
+
+export function makeObjective(model: Model, data: SupervisedData, lossName: LossName, opts: ObjectiveOptions = {}): Objective {
+  checkData(model, data);
+  const chunkSize = (n: number): number => Math.max(1, Math.min(opts.chunkSize ?? model.maxChunk, n));
+  const chunks = chunksOf(data, chunkSize(data.n));
+  // A sequence model's outputs are one group of classes per token: losses and accuracy are per token.
+  const groups = model.outputGroups ?? 1;
+  const classes = model.outputDim / groups;
+  const tokens = (x: tf.Tensor2D): tf.Tensor2D => (groups === 1 ? x : tf.reshape(x, [-1, classes]));
+  const tokenLoss = lossSum(lossName);
+  const sumLoss = (out: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar => tokenLoss(tokens(out), tokens(target));
+  const invN = 1 / (data.n * groups);
   let hvps = 0;
+  // Batch statistics over several chunks or another data set need the passes of batchnorm.ts; one chunk of its own is one plain forward.
+  const bs = model.batchStatistics;
+  if (bs && opts.statisticsFrom) checkData(model, opts.statisticsFrom);
+  const external = bs && opts.statisticsFrom ? chunksOf(opts.statisticsFrom, chunkSize(opts.statisticsFrom.n)) : [];
+  const normalized =
+    bs && (chunks.length > 1 || opts.statisticsFrom)
+      ? normalizedPasses(
+          bs,
+          [
+            ...chunks.map((c): NormalizedChunk => ({ X: c.X, Y: c.Y, inStatistics: !opts.statisticsFrom })),
+            ...external.map((c): NormalizedChunk => ({ X: c.X, Y: null, inStatistics: true })),
+          ],
+          sumLoss,
+          invN,
+          1 / (opts.statisticsFrom ?? data).n,
+        )
+      : null;
+  const chunkLoss = (c: Chunk) => (t: tf.Tensor) => tf.mul(invN, sumLoss(model.forward(t as tf.Tensor1D, c.X), c.Y)) as tf.Scalar;
   // Dense stacks get R-operator HVPs; other models double-backward HVPs through tfjs autodiff.
   const dense = model.dense ?? null;
   // What the addon's dense gradient needs to know of each chunk.
@@ -98,6 +140,20 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       if (v.length !== model.numParams) throw new Error(`v has ${v.length} entries, the model has ${model.numParams} parameters`);
       hvps++;
     };
+    if (normalized) {
+      const t = tf.tensor1d(theta);
+      const H = normalized.hessianAt(t);
+      return {
+        apply: (v) => {
+          checkV(v);
+          return withScope(() => H.apply(tf.tensor1d(v)).dataSync() as Float32Array);
+        },
+        dispose: () => {
+          H.dispose();
+          t.dispose();
+        },
+      };
+    }
     if (dense) {
       const t = tf.tensor1d(theta);
       const lins = chunks.map((c) => tf.tidy(() => linearize(dense, t, c.X, c.Y, lossName, invN)));
@@ -141,6 +197,25 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     };
   };
 
+  const evaluate = (theta: Float32Array): { loss: number; accuracy: number | null } => {
+    check(theta);
+    return withScope(() => {
+      const t = tf.tensor1d(theta);
+      const s = normalized?.statistics(t);
+      const forward = (c: Chunk): tf.Tensor2D => (s && bs ? bs.forwardWith(t, c.X, s).out : model.forward(t, c.X));
+      let loss = 0;
+      let correct = 0;
+      for (const c of chunks) {
+        tf.tidy(() => {
+          const out = forward(c);
+          loss += sumLoss(out, c.Y).dataSync()[0];
+          if (classes > 1) correct += tf.sum(tf.cast(tf.equal(tf.argMax(tokens(out), 1), tf.argMax(tokens(c.Y), 1)), 'float32')).dataSync()[0];
+        });
+      }
+      return { loss: loss * invN, accuracy: classes > 1 ? correct * invN : null };
+    });
+  };
+
   return {
     numParams: model.numParams,
     numSamples: data.n,
@@ -148,10 +223,16 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       return hvps;
     },
     loss(theta) {
-      return accumulate(theta, (t, c) => chunkLoss(c)(t))[0];
+      return normalized ? evaluate(theta).loss : accumulate(theta, (t, c) => chunkLoss(c)(t))[0];
     },
     lossAndGrad(theta) {
       check(theta);
+      if (normalized) {
+        return withScope(() => {
+          const { loss, grad } = normalized.lossAndGrad(tf.tensor1d(theta));
+          return { loss, grad: grad.dataSync() as Float32Array };
+        });
+      }
       const kernel = dense && nativeDense();
       if (kernel) {
         const grad = new Float32Array(model.numParams);
@@ -179,23 +260,11 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
         H.dispose();
       }
     },
-    evaluate(theta) {
-      check(theta);
-      return withScope(() => {
-        const t = tf.tensor1d(theta);
-        let loss = 0;
-        let correct = 0;
-        for (const c of chunks) {
-          const out = model.forward(t, c.X);
-          loss += sumLoss(out, c.Y).dataSync()[0];
-          if (model.outputDim > 1) correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(c.Y, 1)), 'float32')).dataSync()[0];
-        }
-        return { loss: loss * invN, accuracy: model.outputDim > 1 ? correct * invN : null };
-      });
-    },
+    evaluate,
     dispose() {
-      for (const c of chunks) tf.dispose([c.X, c.Y]);
+      for (const c of [...chunks, ...external]) tf.dispose([c.X, c.Y]);
       chunks.length = 0;
+      external.length = 0;
     },
   };
 }

@@ -4,10 +4,11 @@
  * section 3 and appendix F are named `diagonal:<d>[:<seed>]` (one training point
  * with x >= 0, test = fresh unconditioned draws, so test loss estimates the risk
  * of Lemma E.1) and `two-point:<d>:<muNorm>[:<seed>]` (Theorem F.1, test = the
- * Gaussian cluster).
+ * Gaussian cluster) and `reversal:<n>[:<seed>]` (appendix H.14: n sequences of
+ * length 10 over {1..9} and their reversals, test = fresh draws).
  */
 import { fetchDatasetIfMissing, loadDataset, oneHot, parseDatasetSpec, type LoadOptions } from '../data/index.js';
-import { sampleDiagonalRegression, sampleGaussianCluster, sampleTwoPointClassification } from '../data/synthetic.js';
+import { sampleDiagonalRegression, sampleGaussianCluster, sampleSequenceReversal, sampleTwoPointClassification, type SequenceData } from '../data/synthetic.js';
 import { createHash } from 'node:crypto';
 import { buildModel, type Model } from '../models/index.js';
 import { torchInit } from '../models/torch-init.js';
@@ -46,6 +47,14 @@ interface Sets {
 }
 
 const SYNTHETIC_TEST_SAMPLES = 10000;
+/** Appendix H.14: sequences of length 10 over the symbols 1..9. */
+const REVERSAL_LENGTH = 10;
+const REVERSAL_SYMBOLS = 9;
+
+/** Token sequences as supervised data: input rows of 2 x length ids, one-hot targets per position. */
+export function sequenceData(s: SequenceData): SupervisedData {
+  return { X: Float32Array.from(s.X), Y: oneHot(s.targets, s.vocab), n: s.n, d: 2 * s.length, k: s.length * s.vocab };
+}
 
 function dropLastColumn(X: Float64Array, n: number, d: number): Float32Array {
   const out = new Float32Array(n * (d - 1));
@@ -53,25 +62,27 @@ function dropLastColumn(X: Float64Array, n: number, d: number): Float32Array {
   return out;
 }
 
-type SyntheticSpec = { kind: 'diagonal'; d: number; seed: number } | { kind: 'two-point'; d: number; muNorm: number; seed: number };
+type SyntheticSpec = { kind: 'diagonal'; d: number; seed: number } | { kind: 'two-point'; d: number; muNorm: number; seed: number } | { kind: 'reversal'; n: number; seed: number };
 
 /** The fields of a synthetic dataset spec; null for any other spec. */
 function parseSyntheticSpec(spec: string): SyntheticSpec | null {
   const parts = spec.split(':');
   const kind = parts[0];
-  if (kind !== 'diagonal' && kind !== 'two-point') return null;
-  const expected = kind === 'diagonal' ? 'diagonal:<d>[:<seed>]' : 'two-point:<d>:<muNorm>[:<seed>]';
-  const fields = kind === 'diagonal' ? 3 : 4;
+  if (kind !== 'diagonal' && kind !== 'two-point' && kind !== 'reversal') return null;
+  const expected = kind === 'diagonal' ? 'diagonal:<d>[:<seed>]' : kind === 'reversal' ? 'reversal:<n>[:<seed>]' : 'two-point:<d>:<muNorm>[:<seed>]';
+  const fields = kind === 'two-point' ? 4 : 3;
   const num = (i: number, what: string, ok: (v: number) => boolean, fallback?: number): number => {
     const v = parts[i] === undefined ? fallback : parseDecimal(parts[i]);
     if (v === undefined || !ok(v)) throw new Error(`bad dataset spec "${spec}": ${what} (expected ${expected})`);
     return v;
   };
   if (parts.length > fields) throw new Error(`bad dataset spec "${spec}": too many fields (expected ${expected})`);
+  const seedAt = (i: number) => num(i, 'seed must be a non-negative integer', (v) => Number.isInteger(v) && v >= 0, 0);
+  if (kind === 'reversal') return { kind, n: num(1, 'n must be a positive integer', (v) => Number.isInteger(v) && v >= 1), seed: seedAt(2) };
   const d = num(1, 'd must be a positive integer', (v) => Number.isInteger(v) && v >= 1);
-  if (kind === 'diagonal') return { kind, d, seed: num(2, 'seed must be a non-negative integer', (v) => Number.isInteger(v) && v >= 0, 0) };
+  if (kind === 'diagonal') return { kind, d, seed: seedAt(2) };
   const muNorm = num(2, 'muNorm must be a positive number', (v) => v > 0 && Number.isFinite(v));
-  return { kind, d, muNorm, seed: num(3, 'seed must be a non-negative integer', (v) => Number.isInteger(v) && v >= 0, 0) };
+  return { kind, d, muNorm, seed: seedAt(3) };
 }
 
 /** Throws, naming the problem, unless `spec` names a dataset buildProblem can build. */
@@ -87,6 +98,11 @@ export async function fetchDataFor(spec: string, data: DataOptions): Promise<voi
 function syntheticSets(spec: string): Sets | null {
   const parsed = parseSyntheticSpec(spec);
   if (parsed === null) return null;
+  if (parsed.kind === 'reversal') {
+    const train = sampleSequenceReversal(parsed.n, REVERSAL_LENGTH, parsed.seed, REVERSAL_SYMBOLS);
+    const test = sampleSequenceReversal(SYNTHETIC_TEST_SAMPLES, REVERSAL_LENGTH, parsed.seed + 1, REVERSAL_SYMBOLS);
+    return { train: sequenceData(train), test: sequenceData(test), inputShape: [2, REVERSAL_LENGTH] };
+  }
   const { d, seed } = parsed;
   if (parsed.kind === 'diagonal') {
     const train = sampleDiagonalRegression(d, 1, seed, { conditionNonNegative: true });
@@ -116,7 +132,8 @@ export async function buildProblem(experiment: Experiment, data: DataOptions = {
   const sets = syntheticSets(experiment.dataset) ?? (await imageSets(experiment.dataset, data, experiment.testLimit));
   const model = buildModel(experiment.model, sets.inputShape, sets.train.k);
   const train: Objective = makeObjective(model, sets.train, experiment.loss);
-  const test: Objective = makeObjective(model, sets.test, experiment.loss);
+  // Batch-normalised models evaluate the test set with the training set's statistics at theta (see ObjectiveOptions).
+  const test: Objective = makeObjective(model, sets.test, experiment.loss, { statisticsFrom: sets.train });
   return {
     experiment,
     model,

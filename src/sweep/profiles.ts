@@ -187,6 +187,21 @@ const BASES: Base[] = [
       experiment: { id: `cnn-relu-${short(dataset)}-${loss}`, dataset, model: { kind: 'cnn', channels: [32, 32], activation: 'relu' }, loss, lossGoals: [goal] },
     }),
   ),
+  // Table 1 rows 45-48: batch norm, ViT and ResNet-20 (appendix H.2), cross-entropy on the first 5000 images.
+  ...(
+    [
+      ['cnn-bn-relu-cifar5k-ce', 'cifar10-5k', { kind: 'cnn', activation: 'relu', batchNorm: true }, 1e-2, ['5c', '33']],
+      ['vit-relu-mnist5k-ce', 'mnist-5k', { kind: 'vit' }, 1e-1, ['1c', '34']],
+      ['vit-relu-cifar5k-ce', 'cifar10-5k', { kind: 'vit', patchSize: 4, dim: 128, depth: 6, heads: 4 }, 1, ['35']],
+      ['resnet20-relu-cifar5k-ce', 'cifar10-5k', { kind: 'resnet' }, 1e-1, ['36']],
+    ] as const
+  ).map(
+    ([id, dataset, model, goal, figures]): Base => ({
+      notebook: '01-regime-transition',
+      figures: [...figures],
+      experiment: { id, dataset, model, loss: 'ce', lossGoals: [goal] },
+    }),
+  ),
   {
     notebook: '05-diagonal-net',
     figures: ['4', '15', '16'],

@@ -97,7 +97,10 @@ function modelLabel(e: Experiment): string | null {
     const standardShape = m.widths.length === 2 && m.widths.every((w) => w === 200);
     return standardShape ? base : m.widths.every((w) => w === m.widths[0]) ? `${base} ${m.widths[0]}×${m.widths.length}` : null;
   }
-  if (m.kind === 'cnn') return m.activation === 'relu' ? 'CNN-ReLU' : null;
+  if (m.kind === 'cnn') return m.activation === 'relu' ? `CNN-ReLU${m.batchNorm ? ' BN' : ''}` : null;
+  // The ViT's MLP blocks and ResNet-20 use ReLU (appendix H.2).
+  if (m.kind === 'vit') return 'ViT-ReLU';
+  if (m.kind === 'resnet') return 'ResNet20-ReLU';
   return null;
 }
 

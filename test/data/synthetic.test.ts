@@ -4,7 +4,9 @@ import {
   sampleDiagonalRegression,
   sampleFoldedGaussianRegression,
   sampleGaussianCluster,
+  sampleSequenceReversal,
   sampleTwoPointClassification,
+  START_TOKEN,
   twoPointClassification,
 } from '../../src/data/index.js';
 import { columnMoments } from './helpers.js';
@@ -127,5 +129,27 @@ describe('appendix F classification', () => {
     assert.deepEqual(data, sampleTwoPointClassification(mu, 9));
     assert.deepEqual([...data.X.subarray(0, 3), data.X[5]], [0, 0, 1, 1]);
     assert.ok(Math.abs(Math.hypot(data.X[3], data.X[4]) - 1) < 1e-12);
+  });
+});
+
+describe('sequence reversal (appendix H.14)', () => {
+  test('sources uniform over the symbols, targets reversed, decoder input = start token then the target shifted; reproducible per seed', () => {
+    const n = 2000, length = 10, symbols = 9;
+    const s = sampleSequenceReversal(n, length, 3, symbols);
+    assert.deepEqual(s, sampleSequenceReversal(n, length, 3, symbols));
+    assert.notDeepEqual(s.X, sampleSequenceReversal(n, length, 4, symbols).X);
+    assert.equal(s.vocab, symbols + 1);
+    const counts = new Array(symbols + 1).fill(0);
+    for (let i = 0; i < n; i++) {
+      const row = s.X.subarray(i * 2 * length, (i + 1) * 2 * length);
+      assert.equal(row[length], START_TOKEN);
+      for (let t = 0; t < length; t++) {
+        counts[row[t]]++;
+        assert.equal(s.targets[i * length + t], row[length - 1 - t]);
+        if (t > 0) assert.equal(row[length + t], s.targets[i * length + t - 1]);
+      }
+    }
+    assert.equal(counts[START_TOKEN], 0);
+    for (let v = 1; v <= symbols; v++) withinSE(counts[v] / (n * length), 1 / symbols, (1 / symbols) * (1 - 1 / symbols), n * length, `frequency of ${v}`);
   });
 });

@@ -157,7 +157,7 @@ test('invalid specs throw zod errors naming the offending field', () => {
     [{ kind: 'diagonal', alpha: -1 }, /alpha/],
     [{ kind: 'logistic', initScale: 0 }, /initScale/],
     [{ kind: 'logistic', extra: 1 }, /extra/],
-    [{ kind: 'transformer' }, /kind/],
+    [{ kind: 'mlp-mixer' }, /kind/],
   ];
   for (const [spec, field] of bad) {
     assert.throws(

@@ -7,12 +7,10 @@
  * run once for all cases; skipped when torch cannot be imported.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/backend/index.js';
 import { buildModel, type Model } from '../../src/models/index.js';
 import { loadSafetensors, saveSafetensors } from '../../src/models/safetensors.js';
@@ -20,17 +18,9 @@ import { makeObjective, type LossName, type SupervisedData } from '../../src/obj
 import { sharpness } from '../../src/sharpness/index.js';
 import { classificationData } from '../reference/data.js';
 import { assertRelClose, assertScalarClose } from '../reference/numeric.js';
+import { runTorch, torchMissing } from '../reference/torch.js';
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('../reference/torch_check.py', import.meta.url));
 const DTYPES = ['F32', 'F64'] as const;
-
-function torchMissing(): string | false {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status === 0) return false;
-  const why = (probe.error?.message ?? probe.stderr).trim().split('\n').pop();
-  return `PyTorch is not available: ${PYTHON} -c "import torch" failed (${why})`;
-}
 
 interface Case {
   name: string;
@@ -76,11 +66,7 @@ describe('checkpoints against PyTorch (float64)', { skip: torchMissing() }, () =
       for (const dtype of DTYPES) requests.push({ ...common, action: 'export', checkpoint: p.exported[dtype], dtype, seed: 500 + i });
       prepared.push(p);
     }
-    const requestFile = join(dir, 'requests.json');
-    writeFileSync(requestFile, JSON.stringify(requests));
-    const r = spawnSync(PYTHON, [SCRIPT, requestFile], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    assert.equal(r.status, 0, `torch_check.py failed:\n${r.stderr}`);
-    results = JSON.parse(r.stdout);
+    results = runTorch(dir, requests);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

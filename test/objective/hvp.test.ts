@@ -8,23 +8,14 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
 import { buildModel, type Model } from '../../src/models/index.js';
-import { makeObjective, type LossName, type SupervisedData } from '../../src/objective/index.js';
+import { makeObjective, type SupervisedData } from '../../src/objective/index.js';
 import { symmetricEigen } from '../../src/util/linalg.js';
 import { cnnRef } from '../reference/cnn.js';
-import { classificationData, randomVector } from '../reference/data.js';
+import { classificationData, randomVector, type NetCase } from '../reference/data.js';
 import { fcnRef } from '../reference/fcn.js';
 import { fdHessian, fdHvpChecked, hessianFromHvp } from '../reference/fd.js';
 import { refLossAndGrad, type RefNet } from '../reference/net.js';
 import { assertRelClose, assertScalarClose, dot, matVec, norm2 } from '../reference/numeric.js';
-
-interface NetCase {
-  name: string;
-  spec: Record<string, unknown>;
-  inputShape: number[];
-  k: number;
-  n: number;
-  loss: LossName;
-}
 
 function referenceFor(c: NetCase): RefNet {
   const spec = c.spec as { kind: string; widths: number[]; channels: number[]; activation: 'relu' | 'tanh'; parameterization?: 'standard' | 'ntk' | 'mup' };

@@ -1,6 +1,16 @@
 /** Small seeded data sets for the reference tests (float32 values, so both sides see identical inputs). */
-import type { SupervisedData } from '../../src/objective/index.js';
+import type { LossName, SupervisedData } from '../../src/objective/index.js';
 import { Rng } from '../../src/util/random.js';
+
+/** A small model instance on n samples for a reference test. */
+export interface NetCase {
+  name: string;
+  spec: Record<string, unknown>;
+  inputShape: number[];
+  k: number;
+  n: number;
+  loss: LossName;
+}
 
 /** Gaussian inputs [n, d] and one-hot targets [n, k] with random labels. */
 export function classificationData(seed: number, n: number, d: number, k: number): SupervisedData {

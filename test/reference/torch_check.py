@@ -5,11 +5,15 @@ one per request of the JSON list in the file (one process: importing torch is sl
 
 A request names a model ({"kind": "fcn", "widths", "activation"} or
 {"kind": "cnn", "channels", "activation"}), "inputShape", "k", the loss ("mse" or
-"ce"), the data ("X" row-major [n, d], one-hot "Y" [n, k]) and a "checkpoint" path.
+"ce"), the data ("X" row-major [n, d], one-hot "Y" [n, k]) and a "checkpoint" path;
+optional "groups": outputs per sample that are separate predictions (the tokens of a
+sequence model), the loss being their mean.
 
 action "evaluate": load the checkpoint into the equivalent nn.Module with
 load_state_dict(strict=True) and report loss, accuracy, gradient (flat, state_dict
-order) and the eigenvalues of the dense Hessian from double-backward HVPs.
+order), the eigenvalues of the dense Hessian from double-backward HVPs and its top
+two; with "v" also H v; with "testX", "testY" also the test loss, batch norms
+normalising with the statistics of X (torch_models.normalize_with).
 action "export": initialise the module with torch.manual_seed(seed) (PyTorch's
 default init), write it as safetensors in "dtype" (F32 or F64) and report the
 loss of the written values.
@@ -25,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-from torch_models import build  # noqa: E402
+from torch_models import build, normalize_with  # noqa: E402
 
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
 
@@ -58,20 +62,25 @@ def write_safetensors(path, tensors, dtype_name):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
 
 
-def loss_of(model, req):
-    X = torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1)
-    Y = torch.tensor(req["Y"], dtype=torch.float64).reshape(req["n"], req["k"])
-    out = model(X)
+def loss_of(model, req, x="X", y="Y"):
+    """Mean loss per output group ("groups" per sample: the tokens of a sequence model)."""
+    Y = torch.tensor(req[y], dtype=torch.float64).reshape(-1, req["k"])
+    X = torch.tensor(req[x], dtype=torch.float64).reshape(Y.shape[0], -1)
+    classes = req["k"] // req.get("groups", 1)
+    out = model(X).reshape(-1, classes)
+    Y = Y.reshape(-1, classes)
     if req["loss"] == "mse":
         return 0.5 * ((out - Y) ** 2).sum(1).mean()
     return F.cross_entropy(out, Y.argmax(1))
 
 
 def accuracy_of(model, req):
+    """Share of output groups whose largest output is the target class."""
     with torch.no_grad():
-        X = torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1)
-        Y = torch.tensor(req["Y"], dtype=torch.float64).reshape(req["n"], req["k"])
-        return (model(X).argmax(1) == Y.argmax(1)).double().mean().item()
+        Y = torch.tensor(req["Y"], dtype=torch.float64).reshape(-1, req["k"])
+        X = torch.tensor(req["X"], dtype=torch.float64).reshape(Y.shape[0], -1)
+        classes = req["k"] // req.get("groups", 1)
+        return (model(X).reshape(-1, classes).argmax(1) == Y.reshape(-1, classes).argmax(1)).double().mean().item()
 
 
 def evaluate(req):
@@ -87,7 +96,7 @@ def evaluate(req):
     H = torch.stack(rows)
     H = 0.5 * (H + H.T)
     eigenvalues = torch.linalg.eigvalsh(H)
-    return {
+    result = {
         "names": names,
         "shapes": [list(p.shape) for p in params],
         "metadata": metadata,
@@ -97,7 +106,15 @@ def evaluate(req):
         "gradNorm": g.detach().norm().item(),
         "topEigenvalue": eigenvalues[-1].item(),
         "eigenvalues": eigenvalues.tolist(),
+        "topEigenvalues": eigenvalues.flip(0)[:2].tolist(),
     }
+    if "v" in req:
+        result["hvp"] = (H @ torch.tensor(req["v"], dtype=torch.float64)).tolist()
+    if "testX" in req:
+        normalize_with(model, torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1))
+        with torch.no_grad():
+            result["testLoss"] = loss_of(model, req, "testX", "testY").item()
+    return result
 
 
 def export(req):

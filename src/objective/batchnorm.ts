@@ -1,0 +1,135 @@
+/**
+ * Exact loss, gradient and Hessian-vector products of a batch-normalised model
+ * whose data set is processed in chunks. The batch statistics s couple all
+ * samples:
+ *
+ *   s = sum_c m_c(theta, s)          (m_c: chunk c's moment sums / n_s)
+ *   L = sum_c l_c(theta, s)          (l_c: chunk c's loss sum / n)
+ *
+ * Layer l's moments depend on s only through earlier layers, so every fixed
+ * point below is reached exactly after `depth` sweeps over the chunks. With the
+ * adjoint lambda = dL/ds (lambda = sum_c d_s Psi_c) and Psi_c = l_c + <lambda, m_c>:
+ *
+ *   grad L = sum_c d_theta Psi_c
+ *
+ * and, differentiating along v (s' = sum_c J m_c (v, s') its tangent,
+ * lambda' = sum_c d_s Phi_c, Phi_c = <grad Psi_c, (v, s')> + <lambda', m_c>):
+ *
+ *   H v = sum_c d_theta Phi_c
+ *
+ * which includes every term through the statistics, across chunks. Each sweep
+ * holds one chunk's graph at a time. Costs: gradient `depth` forward and
+ * `depth + 1` backward sweeps; per HVP `2 depth + 1` double-backward sweeps
+ * (s and lambda are kept per theta).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BatchStatistics } from '../models/types.js';
+
+/** A chunk of samples: its loss counts when it has targets, its moments when it is in the statistics' data set. */
+export interface NormalizedChunk {
+  X: tf.Tensor2D;
+  Y: tf.Tensor2D | null;
+  inStatistics: boolean;
+}
+
+export interface NormalizedPasses {
+  /** s at theta (a new tensor). */
+  statistics(t: tf.Tensor1D): tf.Tensor1D;
+  lossAndGrad(t: tf.Tensor1D): { loss: number; grad: tf.Tensor1D };
+  /** Keeps s and lambda at theta for many products. */
+  hessianAt(t: tf.Tensor1D): { apply(v: tf.Tensor1D): tf.Tensor1D; dispose(): void };
+}
+
+type SumLoss = (out: tf.Tensor2D, target: tf.Tensor2D) => tf.Scalar;
+
+const dot = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.mul(a, b));
+
+/** Sum over chunks of f, each chunk's graph freed before the next. */
+function sumOver(chunks: readonly NormalizedChunk[], f: (c: NormalizedChunk) => tf.Tensor): tf.Tensor {
+  let acc: tf.Tensor | null = null;
+  for (const c of chunks) {
+    const prev: tf.Tensor | null = acc;
+    acc = tf.tidy(() => (prev ? tf.add(prev, f(c)) : f(c)));
+    prev?.dispose();
+  }
+  if (!acc) throw new Error('no chunks to sum over');
+  return acc;
+}
+
+/** Iterate x <- step(x) `times` times from zeros, disposing the iterates in between. */
+function fixedPoint(size: number, times: number, step: (x: tf.Tensor1D) => tf.Tensor): tf.Tensor1D {
+  let x = tf.zeros([size]) as tf.Tensor1D;
+  for (let k = 0; k < times; k++) {
+    const next = tf.tidy(() => step(x)) as tf.Tensor1D;
+    x.dispose();
+    x = next;
+  }
+  return x;
+}
+
+export function normalizedPasses(bs: BatchStatistics, chunks: readonly NormalizedChunk[], sumLoss: SumLoss, invN: number, invNs: number): NormalizedPasses {
+  const counted = chunks.filter((c) => c.inStatistics);
+
+  /** Psi_c(theta, s) = l_c + <lambda, m_c>; `onLoss` receives l_c's value. */
+  const psi =
+    (c: NormalizedChunk, lambda: tf.Tensor1D, onLoss?: (l: number) => void) =>
+    (t: tf.Tensor, s: tf.Tensor): tf.Scalar => {
+      const { out, moments } = bs.forwardWith(t as tf.Tensor1D, c.X, s as tf.Tensor1D);
+      let value = c.inStatistics ? tf.mul(invNs, dot(lambda, moments)) : tf.scalar(0);
+      if (c.Y) {
+        const loss = tf.mul(invN, sumLoss(out, c.Y));
+        onLoss?.(loss.dataSync()[0]);
+        value = tf.add(value, loss);
+      }
+      return value as tf.Scalar;
+    };
+  const gradsOf = (f: (t: tf.Tensor, s: tf.Tensor) => tf.Scalar, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor[] => tf.grads(f)([t, s]);
+
+  const statistics = (t: tf.Tensor1D): tf.Tensor1D =>
+    fixedPoint(bs.size, bs.depth, (s) => tf.mul(invNs, sumOver(counted, (c) => bs.forwardWith(t, c.X, s).moments)));
+
+  /** lambda = sum_c d_s Psi_c(lambda). */
+  const adjoint = (t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor1D => fixedPoint(bs.size, bs.depth, (lambda) => sumOver(chunks, (c) => gradsOf(psi(c, lambda), t, s)[1]));
+
+  return {
+    statistics,
+    lossAndGrad(t) {
+      const s = statistics(t);
+      const lambda = adjoint(t, s);
+      let loss = 0;
+      const grad = sumOver(chunks, (c) => gradsOf(psi(c, lambda, (l) => (loss += l)), t, s)[0]) as tf.Tensor1D;
+      tf.dispose([s, lambda]);
+      return { loss, grad };
+    },
+    hessianAt(t) {
+      const s = statistics(t);
+      const lambda = adjoint(t, s);
+      /** d/dtheta <m_c, .> along (v, sDot), i.e. J m_c (v, sDot), by differentiating the linear map w -> <J^T w, (v, sDot)>. */
+      const momentsTangent = (c: NormalizedChunk, v: tf.Tensor1D, sDot: tf.Tensor1D): tf.Tensor =>
+        tf.grad((w: tf.Tensor) => {
+          const [gt, gs] = gradsOf((t2, s2) => dot(w, bs.forwardWith(t2 as tf.Tensor1D, c.X, s2 as tf.Tensor1D).moments), t, s);
+          return tf.add(dot(gt, v), dot(gs, sDot));
+        })(tf.zeros([bs.size]));
+      /** Phi_c(theta, s) = <grad Psi_c, (v, sDot)> + <lambdaDot, m_c>. */
+      const phi =
+        (c: NormalizedChunk, v: tf.Tensor1D, sDot: tf.Tensor1D, lambdaDot: tf.Tensor1D) =>
+        (t2: tf.Tensor, s2: tf.Tensor): tf.Scalar => {
+          const [gt, gs] = gradsOf(psi(c, lambda), t2 as tf.Tensor1D, s2 as tf.Tensor1D);
+          const value = tf.add(dot(gt, v), dot(gs, sDot));
+          return (c.inStatistics ? tf.add(value, tf.mul(invNs, dot(lambdaDot, bs.forwardWith(t2 as tf.Tensor1D, c.X, s2 as tf.Tensor1D).moments))) : value) as tf.Scalar;
+        };
+      return {
+        apply(v) {
+          const sDot = fixedPoint(bs.size, bs.depth, (x) => tf.mul(invNs, sumOver(counted, (c) => momentsTangent(c, v, x))));
+          const lambdaDot = fixedPoint(bs.size, bs.depth, (x) => sumOver(chunks, (c) => gradsOf(phi(c, v, sDot, x), t, s)[1]));
+          const hv = sumOver(chunks, (c) => gradsOf(phi(c, v, sDot, lambdaDot), t, s)[0]) as tf.Tensor1D;
+          tf.dispose([sDot, lambdaDot]);
+          return hv;
+        },
+        dispose() {
+          tf.dispose([s, lambda]);
+        },
+      };
+    },
+  };
+}
