@@ -86,7 +86,7 @@ function setup(): { root: string; config: string; script: string; wave: (results
   return { root, config, script, wave };
 }
 
-/** Every file of a results folder: runs without their timing, everything else (solutions, checkpoints) as bytes. */
+/** Every file of a results folder: runs without their timing (and its hash), everything else (solutions, checkpoints) as bytes. */
 function computed(dir: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const walk = (d: string): void => {
@@ -94,7 +94,8 @@ function computed(dir: string): Map<string, unknown> {
       const path = join(d, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (path.endsWith('.json')) {
-        const { provenance, ...rest } = JSON.parse(readFileSync(path, 'utf8')) as { provenance: Record<string, unknown> };
+        // The integrity hash covers the timing too, so it differs with it; the store verifies it on every read.
+        const { provenance, integrity: _i, ...rest } = JSON.parse(readFileSync(path, 'utf8')) as { provenance: Record<string, unknown>; integrity?: string };
         const { startedAt: _s, wallSeconds: _w, ...kept } = provenance;
         out.set(relative(dir, path), { ...rest, provenance: kept });
       } else out.set(relative(dir, path), readFileSync(path));
