@@ -167,10 +167,17 @@ export function judgeBestGeneralisation(s: SweepSummary): Judgement {
  * a U whose minimum is that close to an end, an extreme with an interior rate
  * that close to it.
  */
-export function uShapeOf(s: SweepSummary): { shape: 'U' | 'extreme'; end: 'low' | 'high' | null; tentative: boolean; measured: string } | null {
-  const runs = converged(s);
+/** What the U-shape rule reads of a run: full results and condensed summaries both carry it. */
+export interface UShapeRun {
+  lr: number;
+  outcome: string;
+  final: { testLoss: number | null } | null;
+}
+
+export function uShapeOf(s: { runs: readonly UShapeRun[] }): { shape: 'U' | 'extreme'; end: 'low' | 'high' | null; tentative: boolean; measured: string } | null {
+  const runs = s.runs.filter((r) => r.outcome === 'converged' && r.final?.testLoss != null).sort((a, b) => a.lr - b.lr);
   if (runs.length < 3) return null;
-  const losses = runs.map((r) => finalOf(r, 'testLoss'));
+  const losses = runs.map((r) => r.final?.testLoss as number);
   const k = losses.indexOf(Math.min(...losses));
   const best = losses[k];
   const near = (x: number) => x - best <= TOLERANCE.uShape * Math.abs(best);

@@ -19,7 +19,7 @@ import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
 import { bestData, readReportData, type ExperimentData } from './summary.js';
 import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
 import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
-import { bestTable1, readTable1Files } from './table1.js';
+import { bestTable1, table1Entries } from './table1.js';
 import { PLAN_FILE, PlanFile } from '../sweep/cost.js';
 
 export interface PrepareOptions {
@@ -209,8 +209,9 @@ function paperSettingsTable(): string {
   return table(['experiment', 'model', 'dataset', 'loss', 'seed', 'loss goals ε', 'paper figures'], rows, { text: 'Experiments of the paper profile.', label: 'tbl-experiments-paper' });
 }
 
-function table1Coverage(dataDir: string): string {
-  const rows = bestTable1(readTable1Files(dataDir)).map(({ profile: p, entry: e }) => {
+function table1Coverage(data: ExperimentData[]): string {
+  const files = PROFILES.map((p) => table1Entries(p, new Map(data.filter((d) => d.profile === p).map((d) => [d.experiment.id, d]))));
+  const rows = bestTable1(files).map(({ profile: p, entry: e }) => {
     const ids = experimentsForRow(TABLE1[e.row - 1]);
     const experiment = ids.length ? ids.map(experimentCell).join(', ') : 'no experiment yet';
     const agree = e.agrees === null ? '' : e.agrees ? 'same shape' : 'differs';
@@ -399,7 +400,7 @@ export function prepare(opts: PrepareOptions): string[] {
     'methods-protocol.md': protocolTable(),
     'methods-experiments.md': paperSettingsTable(),
     'methods-profiles.md': profilesTable(),
-    'methods-table1.md': table1Coverage(opts.dataDir),
+    'methods-table1.md': table1Coverage(data),
     'benchmark-plan.md': planPartial(opts.dataDir),
     'methods-findings.md': findingsPartial(opts.findingsFile),
     'claims.md': claimsChapter(claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),

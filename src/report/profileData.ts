@@ -10,7 +10,7 @@ import type { ResultStore } from '../sweep/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { PLAN_FILE, readPlan } from '../sweep/cost.js';
 import { sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
-import { CLAIMS_FILE, condense, roundNumbers, TABLE1_FILE } from './summary.js';
+import { CLAIMS_FILE, condense, roundNumbers, TABLE1_FILE, type ExperimentData } from './summary.js';
 import { table1Entries } from './table1.js';
 import { judgeProfile } from './verdicts.js';
 
@@ -31,6 +31,7 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
   mkdirSync(dir, { recursive: true });
   const out: WrittenData = { written: [], notRun: [], removed: [] };
   const stored = new Map<string, StoredSweeps | null>();
+  const condensed = new Map<string, ExperimentData>();
   for (const entry of profile(profileName)) {
     const s = sweepsFromStore(entry.experiment, store);
     stored.set(entry.experiment.id, s);
@@ -39,7 +40,9 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
       continue;
     }
     const file = join(dir, `${entry.experiment.id}.json`);
-    writeFileAtomic(file, `${JSON.stringify(condense(entry, profileName, s))}\n`);
+    const data = condense(entry, profileName, s);
+    condensed.set(entry.experiment.id, data);
+    writeFileAtomic(file, `${JSON.stringify(data)}\n`);
     out.written.push(file);
   }
   if (out.written.length > 0) {
@@ -53,7 +56,7 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
       out.written.push(file);
     }
     const table1 = join(dir, TABLE1_FILE);
-    writeFileAtomic(table1, `${JSON.stringify(roundNumbers(table1Entries(profileName, stored)), null, 1)}\n`);
+    writeFileAtomic(table1, `${JSON.stringify(roundNumbers(table1Entries(profileName, condensed)), null, 1)}\n`);
     out.written.push(table1);
   }
   for (const name of readdirSync(dir)) {

@@ -6,9 +6,8 @@
 import { z } from 'zod';
 import { uShapeOf } from '../figures/claims.js';
 import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
-import type { StoredSweeps } from '../sweep/summary.js';
 import { TABLE1, table1Row, type Table1Row } from '../sweep/table1.js';
-import { PROFILE_PREFERENCE, readProfileFiles, TABLE1_FILE } from './summary.js';
+import { PROFILE_PREFERENCE, type ExperimentData } from './summary.js';
 
 /** Table 1's notation: ✓ (U), × (extreme), bracketed when tentative. */
 export function markOf(u: { shape: 'U' | 'extreme'; tentative: boolean } | null): string | null {
@@ -45,25 +44,27 @@ function settingOf(r: Table1Row): string {
   return `${r.model}, ${r.dataset}, ${r.loss}, seed ${r.seed}${r.initScale === 1 ? '' : ` ×${r.initScale}`}, goal ${r.lossGoal}`;
 }
 
-/** Every row of Table 1 with what a profile's results say about it. */
-export function table1Entries(profileName: ProfileName, stored: ReadonlyMap<string, StoredSweeps | null>): Table1File {
+/**
+ * Every row of Table 1 with what a profile's condensed results (`data`, by
+ * experiment id) say about it; the same for the book and for table1.json.
+ */
+export function table1Entries(profileName: ProfileName, data: ReadonlyMap<string, ExperimentData>): Table1File {
   const entries = profile(profileName);
   const rows = TABLE1.map((r): Table1Entry => {
     const base = { row: r.row, setting: settingOf(r), figures: r.figures, paperMark: markOf(r.uShape) };
     const entry = entries.find((p) => p.experiment.lossGoals.some((g) => table1Row(p.experiment, g) === r));
-    const s = entry ? stored.get(entry.experiment.id) : null;
-    if (!entry || !s) return { ...base, experiment: entry?.experiment.id ?? null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null };
+    const d = entry ? data.get(entry.experiment.id) : undefined;
+    if (!entry || !d) return { ...base, experiment: entry?.experiment.id ?? null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null };
     const e = entry.experiment;
     const goal = e.lossGoals.find((g) => table1Row(e, g) === r) as number;
-    const sweep = s.summaries.find((x) => x.lossGoal === goal);
+    const sweep = d.sweeps.find((x) => x.lossGoal === goal);
     const finished = sweep?.runs ?? [];
-    const hours = (s.flow.provenance.wallSeconds / e.lossGoals.length + finished.reduce((a, x) => a + x.provenance.wallSeconds, 0)) / 3600;
-    const complete = s.tasks.missing === 0 && s.tasks.running === 0;
+    const hours = (d.flow.wallSeconds / e.lossGoals.length + finished.reduce((a, x) => a + x.wallSeconds, 0)) / 3600;
     const u = sweep ? uShapeOf(sweep) : null;
     return {
       ...base,
       experiment: e.id,
-      status: complete ? 'done' : 'partial',
+      status: d.status === 'complete' ? 'done' : 'partial',
       runs: finished.length,
       hours,
       ourMark: markOf(u),
@@ -72,11 +73,6 @@ export function table1Entries(profileName: ProfileName, stored: ReadonlyMap<stri
     };
   });
   return { format: 1, profile: profileName, rows };
-}
-
-/** The table1.json of every profile under `dataDir` (validated). */
-export function readTable1Files(dataDir: string): Table1File[] {
-  return readProfileFiles(dataDir, TABLE1_FILE, Table1File, 'Table 1 file');
 }
 
 /** Per row, the entry of the most faithful profile with results: done before partial, then paper before quick before smoke. */

@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { profile } from '../../src/sweep/profiles.js';
 import type { Experiment } from '../../src/sweep/schema.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { writeProfileData } from '../../src/report/profileData.js';
+import { readReportData, roundNumbers } from '../../src/report/summary.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uShapeOf } from '../../src/figures/claims.js';
-import { sweepsFromStore } from '../../src/sweep/summary.js';
 import { bestTable1, markOf, Table1File, table1Entries, type Table1Entry } from '../../src/report/table1.js';
 import { experimentsForRow, paperLossGoal, TABLE1, table1Row, table1Rows } from '../../src/sweep/table1.js';
 import { syntheticSummary } from '../figures/fixtures.js';
@@ -67,10 +68,13 @@ test('U-shape rule: interior minimum = U, an end = extreme, a contrast within 1%
   assert.equal(uShapeOf(syntheticSummary({ rates: [0.1, 0.15, 0.2], divergeFrom: 0.2 })), null);
 });
 
-test('table1.json: one entry per row with status, runs, hours and our mark next to the paper mark', () => {
-  const store = syntheticStore(mkdtempSync(join(tmpdir(), 'eos-t1-')));
-  const stored = new Map(profile('smoke').map((p) => [p.experiment.id, sweepsFromStore(p.experiment, store)]));
-  const file = Table1File.parse(table1Entries('smoke', stored));
+test('table1.json: one entry per row with status, runs, hours and our mark next to the paper mark, from the condensed data', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'eos-t1-'));
+  await writeProfileData('smoke', syntheticStore(join(root, 'results')), join(root, 'data'));
+  const file = Table1File.parse(JSON.parse(readFileSync(join(root, 'data', 'smoke', 'table1.json'), 'utf8')));
+  // The book computes the same from the condensed summaries it reads.
+  const data = readReportData(join(root, 'data'));
+  assert.deepEqual(roundNumbers(table1Entries('smoke', new Map(data.map((d) => [d.experiment.id, d])))), file);
   assert.equal(file.rows.length, 48);
   const row1 = file.rows[0];
   assert.equal(row1.experiment, 'fcn-relu-mnist5k-mse');
