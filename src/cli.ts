@@ -241,9 +241,9 @@ async function main(argv: string[]): Promise<number> {
         if (!calibration) {
           stderrLog(`calibrating ${experiment.id}`);
           try {
-            calibration = Calibration.parse(JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'calibrate', ...args, ...commonArgs(v), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })));
+            calibration = Calibration.parse(JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'calibrate', ...args, ...commonArgs(v), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: CALIBRATION_TIMEOUT_MS })));
           } catch {
-            // The child printed why (e.g. the wasm heap's 4 GB); the plan goes on without this experiment.
+            // The child printed why (e.g. the wasm heap's 4 GB), or took longer than a calibration may; the plan goes on without it.
             failed.push(experiment.id);
             continue;
           }
@@ -254,7 +254,7 @@ async function main(argv: string[]): Promise<number> {
       // Cheapest first: the order to run them in; the unpredictable last.
       plans.sort((a, b) => (a.predictable ? a.coreHoursLeft : Infinity) - (b.predictable ? b.coreHoursLeft : Infinity));
       const checks = checkPredictions(store, [...context.gd, ...context.flows]);
-      if (!v.experiment) savePlan(store, planFile(plans, checks));
+      savePlan(store, planFile(plans, checks));
       out(formatPlan(plans, checks) + (failed.length ? `\ncalibration failed, not planned: ${failed.join(', ')}` : ''), { plans, checks, failed });
       return failed.length ? 1 : 0;
     }
@@ -410,6 +410,9 @@ function writeSlurm(v: Values, store: ResultStore, out: (h: string, j: unknown) 
   out(`wrote ${path}: ${wave}; submit it with \`sbatch ${path}\`, and when it has finished rerun this command for the next wave`, { script: path, tasks: lines });
   return 0;
 }
+
+/** A calibration is a few gradients and HVPs: one that takes longer than this is a model this machine cannot run. */
+const CALIBRATION_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Exit only after stdout has drained: a large --json answer on a pipe is otherwise cut off. */
 function exitAfterFlush(code: number): void {

@@ -20,7 +20,7 @@ import { bestData, readReportData, type ExperimentData } from './summary.js';
 import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
 import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
 import { bestTable1, table1Entries } from './table1.js';
-import { PLAN_FILE, PlanFile } from '../sweep/cost.js';
+import { PLAN_FILE, PlanFile, predictionAccuracy } from '../sweep/cost.js';
 
 export interface PrepareOptions {
   /** Folder of the book sources (reports/): partials go to its `_generated/`. */
@@ -228,9 +228,8 @@ function planPartial(dataDir: string): string {
   const rows = plan.experiments.map((e) => [experimentCell(e.id), e.table1Rows.join(', '), e.done, e.left, e.predictable ? e.gdSteps : '?', e.predictable ? e.hvps : '?', e.predictable ? num(e.coreHoursLeft, 2) : '?', num(e.hoursDone, 2), num(e.peakRssMb), e.flowSource ?? 'no flow, no analogue']);
   const total = plan.experiments.reduce((a, e) => a + e.coreHoursLeft, 0);
   const unknown = plan.experiments.filter((e) => !e.predictable).length;
-  const ratios = plan.checks.map((c) => c.predictedSeconds / c.actualSeconds).sort((a, b) => a - b);
-  const accuracy = ratios.length
-    ? `Predictions made before the runs, against the ${ratios.length} that have finished since: predicted / actual time from ${num(ratios[0], 2)} to ${num(ratios[ratios.length - 1], 2)}, median ${num(ratios[Math.floor(ratios.length / 2)], 2)}; ${ratios.filter((r) => r >= 0.5 && r <= 2).length} within a factor of 2.`
+  const accuracy = plan.checks.length
+    ? `Predictions made before the runs, against the ${plan.checks.length} that have finished since: ${predictionAccuracy(plan.checks)}.`
     : 'No run predicted beforehand has finished yet.';
   return [
     `Plan of ${plan.madeAt.slice(0, 10)} (\`npm run eos -- plan --profile paper\`): ${num(total, 3)} core-hours left on the machine that made it, ${unknown} experiments not predictable yet (no flow and no analogue). ${accuracy}`,

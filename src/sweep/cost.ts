@@ -319,6 +319,14 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
   });
 }
 
+/** Predicted against actual steps and time of the checked runs, in one line. */
+export function predictionAccuracy(checks: readonly PredictionCheck[]): string {
+  const describe = (what: string, ratios: number[]) =>
+    `predicted/actual ${what} median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}, ${ratios.filter((r) => r >= 0.5 && r <= 2).length} of ${ratios.length} within a factor of 2`;
+  // Steps test the step-count model; time also depends on how loaded the machine was while the run ran.
+  return `${describe('steps', checks.map((c) => c.predictedSteps / c.actualSteps))}; ${describe('time', checks.map((c) => c.predictedSeconds / c.actualSeconds))}`;
+}
+
 const hours = (h: number): string => (h >= 10 ? h.toFixed(0) : h >= 0.1 ? h.toFixed(1) : h.toFixed(2));
 
 /** The plan as a table: one line per experiment, the total, and how good earlier predictions were. */
@@ -334,11 +342,7 @@ export function formatPlan(plans: readonly ExperimentPlan[], checks: readonly Pr
   const done = plans.reduce((a, p) => a + p.hoursDone, 0);
   const unknown = plans.filter((p) => !p.predictable).length;
   const out = [head, ...lines, `total: ${hours(total)} core-hours left (${unknown} experiments not predictable yet, extension rates not counted); ${hours(done)} wall-hours done`];
-  if (checks.length > 0) {
-    const ratios = checks.map((c) => c.predictedSeconds / c.actualSeconds);
-    const within = ratios.filter((r) => r >= 0.5 && r <= 2).length;
-    out.push(`predictions made before the run, against ${checks.length} finished runs: predicted/actual time median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}, ${within} within a factor of 2`);
-  }
+  if (checks.length > 0) out.push(`predictions made before the run, against ${checks.length} finished runs: ${predictionAccuracy(checks)}`);
   return out.join('\n');
 }
 
@@ -388,7 +392,7 @@ export function planFile(plans: readonly ExperimentPlan[], checks: readonly Pred
   };
 }
 
-/** Write the plan next to the predictions, where `npm run report -- data` picks it up. */
+/** Write the plan (of the experiments it was asked for) next to the predictions, where `npm run report -- data` picks it up. */
 export function savePlan(store: ResultStore, plan: PlanFile): void {
   mkdirSync(join(store.dir, 'plan'), { recursive: true });
   writeFileAtomic(join(store.dir, 'plan', PLAN_FILE), `${JSON.stringify(plan)}\n`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { checkPredictions, flowSteps, observations, planCost, planFile, readPlan, recordPredictions, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
+import { checkPredictions, flowSteps, observations, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
 import { planExperiment } from '../../src/sweep/plan.js';
 import { buildProblem } from '../../src/sweep/problem.js';
 import { runFlow, runGd } from '../../src/sweep/runner.js';
@@ -91,4 +91,10 @@ test('the plan file: saved without --experiment, read back validated; a corrupt 
   assert.deepEqual(read?.experiments.map((e) => [e.id, e.done, e.gdSteps, e.hvps, e.coreHoursLeft]), [['x', 3, 100, 120, 2]]);
   writeFileSync(join(store.dir, 'plan', 'plan.json'), '{"format":1}');
   assert.throws(() => readPlan(store), /plan\.json is not a valid plan/);
+});
+
+test('prediction accuracy: steps and time separately, each with median, range and the share within a factor of 2', () => {
+  const check = (predictedSteps: number, actualSteps: number, predictedSeconds: number, actualSeconds: number) => ({ key: 'k', experiment: 'e', predictedSteps, actualSteps, predictedSeconds, actualSeconds });
+  const text = predictionAccuracy([check(100, 100, 10, 40), check(90, 100, 10, 20), check(300, 100, 10, 10)]);
+  assert.equal(text, 'predicted/actual steps median 1.00, range 0.90-3.00, 2 of 3 within a factor of 2; predicted/actual time median 0.50, range 0.25-1.00, 2 of 3 within a factor of 2');
 });
