@@ -248,7 +248,7 @@ async function main(argv: string[]): Promise<number> {
             continue;
           }
         }
-        plans.push(planCost(experiment, planExperiment(experiment, store), store, calibration, context, table1Rows(experiment)));
+        plans.push(planCost(experiment, planExperiment(experiment, store), calibration, context, table1Rows(experiment)));
       }
       recordPredictions(store, plans);
       // Cheapest first: the order to run them in; the unpredictable last.

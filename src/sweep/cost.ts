@@ -27,7 +27,7 @@ import { initialSchedule } from './grid.js';
 import type { Task } from './plan.js';
 import { buildProblem } from './problem.js';
 import type { Experiment, FlowResult, GdResult } from './schema.js';
-import { configHash, type ResultStore } from './store.js';
+import { canonicalJson, configHash, type ResultStore } from './store.js';
 
 export const Calibration = z.object({
   gradSeconds: z.number(),
@@ -202,7 +202,11 @@ interface FlowPoint {
   source: string;
 }
 
-/** T_GF, s_GF and s0 for a goal: the experiment's flow, else the finished flow of the same data, loss and goal with the closest parameter count. */
+/**
+ * T_GF, s_GF and s0 for a goal: the experiment's flow, else a finished flow of
+ * the same data, loss, model kind and goal, preferring the same model, then the
+ * same activation and initialisation scale.
+ */
 function flowPoint(e: Experiment, lossGoal: number, own: FlowResult | null, flows: readonly FlowResult[]): FlowPoint | null {
   const at = (f: FlowResult, source: string): FlowPoint | null => {
     const p = f.sGF.find((q) => q.lossGoal === lossGoal);
@@ -210,25 +214,23 @@ function flowPoint(e: Experiment, lossGoal: number, own: FlowResult | null, flow
   };
   if (own) return at(own, 'flow');
   const analogues = flows.filter((f) => f.experiment.dataset === e.dataset && f.experiment.loss === e.loss && f.experiment.model.kind === e.model.kind && f.sGF.some((q) => q.lossGoal === lossGoal));
-  const size = (x: Experiment) => JSON.stringify(x.model).length;
-  analogues.sort((a, b) => Math.abs(size(a.experiment) - size(e)) - Math.abs(size(b.experiment) - size(e)));
+  const field = (x: Experiment, name: string) => (x.model as Record<string, unknown>)[name];
+  const distance = (x: Experiment) => (canonicalJson(x.model) === canonicalJson(e.model) ? 0 : 2) + (field(x, 'activation') === field(e, 'activation') && x.model.initScale === e.model.initScale ? 0 : 1);
+  analogues.sort((a, b) => distance(a.experiment) - distance(b.experiment));
   return analogues.length ? at(analogues[0], `analogue ${analogues[0].experiment.id}`) : null;
 }
 
-export function planCost(e: Experiment, tasks: Task[], store: ResultStore, calibration: Calibration, context: { flows: FlowResult[]; observations: Observation[] }, table1Rows: number[]): ExperimentPlan {
-  const ownFlow = tasks[0].state === 'done' ? store.readFlow(tasks[0].key) : null;
+export function planCost(e: Experiment, tasks: Task[], calibration: Calibration, context: Finished, table1Rows: number[]): ExperimentPlan {
+  // Every finished result was read once by `observations`: the plan looks them up instead of reading them again.
+  const byKey = new Map<string, GdResult | FlowResult>([...context.gd, ...context.flows].map((r) => [r.key, r]));
+  const ownFlow = tasks[0].state === 'done' ? ((byKey.get(tasks[0].key) as FlowResult | undefined) ?? null) : null;
   const mine = context.observations.filter((o) => o.experiment === e.id);
   const hvpsPerEstimate = mine.length ? median(mine.map((o) => o.hvpsPerEstimate)) : context.observations.length ? median(context.observations.map((o) => o.hvpsPerEstimate)) : DEFAULT_HVPS_PER_ESTIMATE;
   const stepSeconds = secondsPerGdStep(e, calibration, hvpsPerEstimate);
   const predicted: RunPrediction[] = [];
   let hoursDone = 0;
   let source: string | null = null;
-  for (const t of tasks) {
-    if (t.state === 'done' || t.state === 'diverged') {
-      const r = t.kind === 'flow' ? store.readFlow(t.key) : store.readGd(t.key);
-      hoursDone += (r?.provenance.wallSeconds ?? 0) / 3600;
-    }
-  }
+  for (const t of tasks) if (t.state === 'done' || t.state === 'diverged') hoursDone += (byKey.get(t.key)?.provenance.wallSeconds ?? 0) / 3600;
   const left = tasks.filter((t) => t.state === 'missing' || t.state === 'running');
   for (const lossGoal of e.lossGoals) {
     const point = flowPoint(e, lossGoal, ownFlow, context.flows);
@@ -271,8 +273,14 @@ export function planCost(e: Experiment, tasks: Task[], store: ResultStore, calib
   };
 }
 
-/** Everything finished in the store that the step-count model learns from. */
-export function observations(store: ResultStore): { flows: FlowResult[]; observations: Observation[]; gd: GdResult[] } {
+/** Everything finished in a results folder, and what the step-count model learns from it. */
+export interface Finished {
+  flows: FlowResult[];
+  gd: GdResult[];
+  observations: Observation[];
+}
+
+export function observations(store: ResultStore): Finished {
   const runs = store.runs();
   const flows = runs.filter((r): r is FlowResult => r.kind === 'flow');
   const gd = runs.filter((r): r is GdResult => r.kind === 'gd');

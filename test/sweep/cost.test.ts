@@ -41,7 +41,7 @@ test('plan: predicted steps of an unseen rate within a factor of 2 of the run, a
     await runFlow(problem, store, () => {});
     for (const lr of [0.02, 0.1]) runGd(problem, store, lr, 1e-3, { log: () => {} });
     const calibration: Calibration = { gradSeconds: 1e-3, hvpSeconds: 1e-3, evalSeconds: 1e-3, peakRssMb: 1, threads: 1, backend: 'wasm' };
-    const plan = planCost(experiment, planExperiment(experiment, store), store, calibration, observations(store), []);
+    const plan = planCost(experiment, planExperiment(experiment, store), calibration, observations(store), []);
     assert.equal(plan.flowSource, 'flow');
     assert.deepEqual(plan.predicted.map((p) => p.lr), [0.05]);
     recordPredictions(store, [plan]);
@@ -71,12 +71,12 @@ test('plan before the flow: an analogue flow (same data, loss, goal) predicts th
   }
   const calibration: Calibration = { gradSeconds: 1e-3, hvpSeconds: 1e-3, evalSeconds: 1e-3, peakRssMb: 1, threads: 1, backend: 'wasm' };
   const context = observations(store);
-  const plan = planCost(twin, planExperiment(twin, store), store, calibration, context, []);
+  const plan = planCost(twin, planExperiment(twin, store), calibration, context, []);
   assert.equal(plan.flowSource, 'analogue ran');
   assert.ok(plan.predictable);
   assert.equal(plan.predicted.filter((p) => p.kind === 'flow').length, 1);
   assert.ok(plan.predicted.filter((p) => p.kind === 'gd').length >= 10, 'the appendix G schedule');
-  const none = planCost(other, planExperiment(other, store), store, calibration, context, []);
+  const none = planCost(other, planExperiment(other, store), calibration, context, []);
   assert.equal(none.predictable, false);
   assert.deepEqual(none.predicted, []);
 });
