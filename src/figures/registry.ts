@@ -4,7 +4,7 @@
  * sweeps. `renderFigure` loads the sweeps through the cached API and returns
  * the finished Vega-Lite spec; `npm run figure` exports it.
  */
-import { profile } from '../sweep/profiles.js';
+import { profile, type ProfileEntry } from '../sweep/profiles.js';
 import type { SweepSummary } from '../sweep/schema.js';
 import { paperLossGoal, TABLE1, table1Row, type Table1Row } from '../sweep/table1.js';
 import { classificationFigure } from './classification.js';
@@ -212,8 +212,8 @@ function appendixFigure(r: Table1Row): string {
  * and the coarse grid (bottom) of the row's loss goal, each with sharpness (2/η
  * curve, maximum during training, the flow's value), ℓ1-norm and test loss.
  */
-function appendixRow(r: Table1Row): FigureEntry[] {
-  const entry = profile('paper').find((e) => e.experiment.lossGoals.some((g) => table1Row(e.experiment, g) === r));
+function appendixRow(r: Table1Row, paper: readonly ProfileEntry[]): FigureEntry[] {
+  const entry = paper.find((e) => e.experiment.lossGoals.some((g) => table1Row(e.experiment, g) === r));
   if (!entry) return [];
   return [
     {
@@ -235,7 +235,10 @@ function appendixRow(r: Table1Row): FigureEntry[] {
   ];
 }
 
-export const FIGURES: FigureEntry[] = [...MAIN_FIGURES, ...TABLE1.flatMap(appendixRow)];
+export const FIGURES: FigureEntry[] = (() => {
+  const paper = profile('paper');
+  return [...MAIN_FIGURES, ...TABLE1.flatMap((r) => appendixRow(r, paper))];
+})();
 
 export function findFigure(id: string): FigureEntry {
   const entry = FIGURES.find((f) => f.id === id);
