@@ -7,7 +7,7 @@
 Registers the tslab kernel under .jupyter/ in the repository (JUPYTER_PATH points
 there, nothing is installed for the user), runs every notebook of notebooks/ (or
 the named ones) top to bottom with nbclient, and writes each executed notebook
-back with its outputs, charts as their Vega-Lite specs only (in place, or into --output-dir). The profile comes from
+back with its outputs, each chart as its Vega-Lite spec, HTML and SVG (in place, or into --output-dir). The profile comes from
 EOS_PROFILE (default quick), as in an interactive kernel.
 
 A failing cell stops its notebook: the runner prints the notebook, the cell and
@@ -66,22 +66,21 @@ def cell_report(cell) -> str:
     return "\n".join(lines) or "(the cell wrote nothing; see the kernel's stderr above)"
 
 
-STATIC_FALLBACKS = ("image/svg+xml", "image/png")
+def render_charts(nb):
+    """The notebook with every chart's renderings rebuilt from its Vega-Lite spec.
 
-
-def strip_chart_fallbacks(nb) -> None:
-    """Drop the SVG and PNG copies of every Vega-Lite chart from the stored outputs.
-
-    A live kernel sends them for viewers without Vega-Lite, but stored they triple
-    the size of a figure-heavy notebook (01 and 05 went over 2 MB). The spec stays:
-    JupyterLab renders it, and the report draws it with vega-embed.
+    A chart output keeps the spec (JupyterLab renders it), an HTML rendering
+    (vega-embed, for Quarto's HTML pages) and a compact SVG (Quarto's PDF and
+    viewers without Vega-Lite); src/notebooks/charts.ts writes them, so stored
+    notebooks carry what the kernel displays, also ones executed before.
     """
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if any(mime.startswith("application/vnd.vegalite.") for mime in data):
-                for mime in STATIC_FALLBACKS:
-                    data.pop(mime, None)
+    done = subprocess.run(
+        ["node", "--import", "tsx", str(ROOT / "src" / "notebooks" / "charts-cli.ts")],
+        input=json.dumps(nb), capture_output=True, text=True, cwd=ROOT,
+    )
+    if done.returncode != 0:
+        sys.exit(done.stderr.strip() or f"error: rendering the charts failed (exit {done.returncode})")
+    return nbformat.from_dict(json.loads(done.stdout))
 
 
 def write_notebook(nb, path: Path) -> None:
@@ -121,8 +120,7 @@ def execute(path: Path, out_dir: Path, timeout: int) -> bool:
                 ok = False
                 print(f"FAILED {path.name}, cell {index}:\n{cell.source}\n--- output ---\n{cell_report(cell)}", file=sys.stderr, flush=True)
                 break
-    strip_chart_fallbacks(nb)
-    write_notebook(nb, out_dir / path.name)
+    write_notebook(render_charts(nb), out_dir / path.name)
     print(f"{'wrote' if ok else 'wrote (partly executed)'} {out_dir / path.name}", flush=True)
     return ok
 
@@ -133,7 +131,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=7200, help="seconds per cell (default 7200; sweeps of the quick profile are long)")
     parser.add_argument("--output-dir", type=Path, default=NOTEBOOKS, help="where executed notebooks go (default: in place)")
     parser.add_argument("--install-kernel", action="store_true", help="only register the kernel (for an interactive Jupyter) and say how to use it")
-    parser.add_argument("--rewrite", action="store_true", help="only rewrite the stored notebooks in the compact layout (no execution)")
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite the stored notebooks: chart renderings rebuilt from their specs, compact layout (no execution)")
     args = parser.parse_args()
     if args.install_kernel:
         register_kernel()
@@ -146,9 +144,7 @@ def main() -> int:
         return 2
     if args.rewrite:
         for p in paths:
-            nb = nbformat.read(p, as_version=4)
-            strip_chart_fallbacks(nb)
-            write_notebook(nb, p)
+            write_notebook(render_charts(nbformat.read(p, as_version=4)), p)
             print(f"rewrote {p.name} ({p.stat().st_size // 1024} KiB)")
         return 0
     args.output_dir.mkdir(parents=True, exist_ok=True)

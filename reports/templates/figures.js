@@ -1,8 +1,28 @@
-// Renders every Vega / Vega-Lite figure of the page with vega-embed (scripts
-// served next to the page, no network). While a chart renders, or if it cannot,
-// the notebook's static image stays visible. <html data-figures> tells printers
-// and tests when all charts are done: "rendered", or "failed" if any failed.
+// Renders every Vega / Vega-Lite figure of the page with vega-embed. The page
+// includes this script once (the pandoc book) or once per chart (a notebook's
+// HTML rendering, as Quarto shows it); it runs once per page, loads Vega,
+// Vega-Lite and vega-embed from its own folder (no network) and draws the
+// charts once the page is parsed. While a chart renders, or if it cannot, its
+// static image (if any) stays visible. <html data-figures> tells printers and
+// tests when all charts are done: "rendered", or "failed" if any failed.
 (function () {
+  if (window.eosFigures) return;
+  window.eosFigures = true;
+  var here = document.currentScript.src;
+  var builds = ['vega.min.js', 'vega-lite.min.js', 'vega-embed.min.js'];
+
+  function load(name) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = new URL(name, here).href;
+      s.onload = resolve;
+      s.onerror = function () {
+        reject(new Error(name + ' is missing next to figures.js'));
+      };
+      document.head.appendChild(s);
+    });
+  }
+
   async function render(container) {
     const spec = JSON.parse(container.querySelector('script.vega-spec').textContent);
     const target = container.querySelector('.vega-target');
@@ -16,6 +36,14 @@
   }
 
   async function renderAll() {
+    try {
+      // In order: Vega-Lite and vega-embed need Vega.
+      for (const name of builds) await load(name);
+    } catch (err) {
+      document.documentElement.dataset.figures = 'failed';
+      console.error('figures show their static fallback:', err.message);
+      return;
+    }
     const containers = Array.from(document.querySelectorAll('.vega-figure'));
     const results = await Promise.allSettled(containers.map(render));
     results.forEach((r, i) => {
@@ -27,10 +55,6 @@
     document.documentElement.dataset.figures = results.every((r) => r.status === 'fulfilled') ? 'rendered' : 'failed';
   }
 
-  if (typeof vegaEmbed !== 'function') {
-    document.documentElement.dataset.figures = 'failed';
-    console.error('vega-embed is not loaded: figures show their static fallback');
-    return;
-  }
-  renderAll();
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', renderAll);
+  else renderAll();
 })();

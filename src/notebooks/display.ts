@@ -1,13 +1,16 @@
 /**
  * Rich output for the tslab kernel: one display_data message per figure that
  * carries the Vega-Lite spec (as a JSON object, which JupyterLab renders
- * interactively) together with SVG and PNG fallbacks for viewers without
- * Vega-Lite (classic notebook, nbconvert, GitHub). tslab's public `display`
- * sends one MIME type per message, so the bundle goes through the kernel's
- * display hook directly (tslab is pinned to the version this was written for).
+ * interactively), an HTML rendering (the spec in a container that vega-embed
+ * draws, its scripts served with the book) and a compact SVG, because Quarto
+ * and other viewers do not render the Vega-Lite type: Quarto's HTML pages take
+ * the HTML, its PDF the SVG. tslab's public `display` sends one MIME type per
+ * message, so the bundle goes through the kernel's display hook directly
+ * (tslab is pinned to the version this was written for).
  */
 import { createRequire } from 'node:module';
-import { svgToPng, toSvg } from '../figures/export.js';
+import { compactSvg, toSvg } from '../figures/export.js';
+import { chartHtml, FIGURE_SCRIPT } from '../figures/html.js';
 import { forDisplay, type Json, type Spec } from '../figures/spec.js';
 
 export const VEGA_LITE_MIME = 'application/vnd.vegalite.v5+json';
@@ -17,15 +20,18 @@ export interface DisplayBundle {
   metadata: Record<string, Json>;
 }
 
-/** The display bundle of a figure: Vega-Lite spec (data rounded for display), SVG, PNG (base64) and a plain-text title. */
-export async function figureBundle(full: Spec): Promise<DisplayBundle> {
-  const spec = forDisplay(full);
-  const svg = await toSvg(spec);
+/** The page script seen from a notebook (notebooks/ lies next to reports/). */
+const SCRIPT_FROM_NOTEBOOK = `../${FIGURE_SCRIPT}`;
+
+/** Every rendering of a chart's (display) spec: the spec, HTML, compact SVG and its title as plain text. */
+export async function chartRenderings(spec: Spec): Promise<Record<string, Json>> {
   const title = spec.title && typeof spec.title === 'object' && !Array.isArray(spec.title) ? String(spec.title.text) : 'figure';
-  return {
-    data: { [VEGA_LITE_MIME]: spec, 'image/svg+xml': svg, 'image/png': svgToPng(svg, 1).toString('base64'), 'text/plain': title },
-    metadata: {},
-  };
+  return { [VEGA_LITE_MIME]: spec, 'text/html': chartHtml(spec, SCRIPT_FROM_NOTEBOOK), 'image/svg+xml': compactSvg(await toSvg(spec)), 'text/plain': title };
+}
+
+/** The display bundle of a figure: its renderings, from the spec with data rounded for display. */
+export async function figureBundle(full: Spec): Promise<DisplayBundle> {
+  return { data: await chartRenderings(forDisplay(full)), metadata: {} };
 }
 
 export function markdownBundle(markdown: string): DisplayBundle {

@@ -11,6 +11,7 @@
  *  - code is folded under a "Code" disclosure (the `code-fold` of the book).
  */
 import { z } from 'zod';
+import { vegaContainer } from '../figures/html.js';
 
 const Source = z.union([z.string(), z.array(z.string())]).transform((s) => (Array.isArray(s) ? s.join('') : s));
 const MimeBundle = z.record(z.string(), z.unknown());
@@ -68,18 +69,6 @@ function imageTag(bundle: Record<string, unknown>, alt: string): string | null {
     if (bundle[mime] !== undefined) return `<img alt="${escapeAttr(alt)}" src="data:${mime};base64,${text(bundle[mime]).replace(/\s/g, '')}">`;
   }
   return null;
-}
-
-/** The container figures.js renders; `<` is escaped so the spec cannot end the script element. */
-export function vegaContainer(spec: unknown, mode: 'vega-lite' | 'vega', fallback: string | null): string {
-  const json = (typeof spec === 'string' ? spec : JSON.stringify(spec)).replace(/</g, '\\u003c');
-  return [
-    `<div class="vega-figure" data-vega-mode="${mode}">`,
-    `<script type="application/json" class="vega-spec">${json}</script>`,
-    `<div class="vega-target"></div>`,
-    fallback ? `<div class="vega-fallback">${fallback}</div>` : '',
-    `</div>`,
-  ].join('\n');
 }
 
 interface Rendered {

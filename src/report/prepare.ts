@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { profile, PROFILES, type ProfileEntry } from '../sweep/profiles.js';
 import { gitRevision, packageVersion } from '../sweep/provenance.js';
@@ -374,12 +374,13 @@ function provenancePartial(best: Map<string, ExperimentData>): string {
 /** Browser builds of Vega, Vega-Lite and vega-embed, served next to the pages (no CDN). */
 const VEGA_SCRIPTS = ['vega/build/vega.min.js', 'vega-lite/build/vega-lite.min.js', 'vega-embed/build/vega-embed.min.js'];
 
-function copyVegaScripts(dir: string): string[] {
+/** The page script (figures.js) and the Vega builds it loads from its own folder. */
+function copyFigureScripts(dir: string, templates: string): string[] {
   mkdirSync(dir, { recursive: true });
-  return VEGA_SCRIPTS.map((path) => {
-    const [pkg, ...rest] = path.split('/');
-    const target = join(dir, rest[rest.length - 1]);
-    copyFileSync(join(packageDir(pkg), ...rest), target);
+  const sources = [join(templates, 'figures.js'), ...VEGA_SCRIPTS.map((path) => join(packageDir(path.split('/')[0]), ...path.split('/').slice(1)))];
+  return sources.map((source) => {
+    const target = join(dir, basename(source));
+    copyFileSync(source, target);
     return target;
   });
 }
@@ -388,7 +389,7 @@ function copyVegaScripts(dir: string): string[] {
 export function prepare(opts: PrepareOptions): string[] {
   const dir = join(opts.projectDir, '_generated');
   mkdirSync(dir, { recursive: true });
-  const scripts = copyVegaScripts(join(dir, 'js'));
+  const scripts = copyFigureScripts(join(dir, 'js'), join(opts.projectDir, 'templates'));
   const data = readReportData(opts.dataDir);
   const best = bestData(data);
   const claims = reportedClaims(readVerdicts(opts.dataDir), data);

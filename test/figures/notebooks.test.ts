@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { show, VEGA_LITE_MIME, type DisplayBundle } from '../../src/notebooks/display.js';
+import { rerenderCharts } from '../../src/notebooks/charts.js';
+import { compactSvg, toSvg } from '../../src/figures/export.js';
+import { FIGURE_SCRIPT } from '../../src/figures/html.js';
+import type { Spec } from '../../src/figures/spec.js';
 import { notebookOver, openNotebook, sweepTable } from '../../src/notebooks/index.js';
 import { storedLoader } from '../../src/figures/load.js';
 import type { StoredSweeps } from '../../src/sweep/summary.js';
@@ -11,15 +15,31 @@ const capture = () => {
   return { shown, display: (b: DisplayBundle) => shown.push(b) };
 };
 
-test('a figure is one bundle: the Vega-Lite spec as an object, SVG and PNG fallbacks', async () => {
+test('a figure is one bundle: the Vega-Lite spec as an object, an HTML rendering with the offline page script, a compact SVG', async () => {
   const { shown, display } = capture();
   await notebookOver('01-regime-transition', fakeLoader('smoke'), display).figure('fig3a');
   assert.equal(shown.length, 1);
   const data = shown[0].data;
+  assert.deepEqual(Object.keys(data).sort(), [VEGA_LITE_MIME, 'image/svg+xml', 'text/html', 'text/plain']);
   assert.equal(typeof data[VEGA_LITE_MIME], 'object');
+  const html = String(data['text/html']);
+  const spec = /<script type="application\/json" class="vega-spec">(.*?)<\/script>/.exec(html)?.[1] ?? '';
+  assert.deepEqual(JSON.parse(spec), data[VEGA_LITE_MIME], 'the HTML draws the same spec');
+  assert.ok(html.endsWith(`<script src="../${FIGURE_SCRIPT}"></script>`));
   assert.match(String(data['image/svg+xml']), /^<svg/);
-  assert.deepEqual(Buffer.from(String(data['image/png']), 'base64').subarray(1, 4), Buffer.from('PNG'));
+  assert.equal(String(data['image/svg+xml']), compactSvg(await toSvg(data[VEGA_LITE_MIME] as Spec)));
   assert.match(String(data['text/plain']), /Figure 3/);
+});
+
+test('stored chart outputs are rebuilt from their specs alone; other outputs stay as they were', async () => {
+  const { shown, display } = capture();
+  await notebookOver('01-regime-transition', fakeLoader('smoke'), display).figure('fig3a');
+  const text = { output_type: 'display_data', data: { 'text/markdown': 'a table' } };
+  const nb = { cells: [{ outputs: [{ output_type: 'display_data', data: { [VEGA_LITE_MIME]: shown[0].data[VEGA_LITE_MIME], 'image/png': 'old' } }, text] }, {}] };
+  assert.equal(await rerenderCharts(nb), 1);
+  assert.deepEqual(nb.cells[0].outputs?.[0].data, shown[0].data);
+  assert.deepEqual(nb.cells[0].outputs?.[1], text);
+  await assert.rejects(rerenderCharts({ cells: [{ outputs: [{ output_type: 'display_data', data: { [VEGA_LITE_MIME]: '{}' } }] }] }), /holds string, not a spec object/);
 });
 
 test('a figure the profile cannot draw is explained, not failed', async () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellOptions, chapterId, notebookToMarkdown, titleFromSlug, vegaContainer } from '../../src/report/notebook.js';
+import { cellOptions, chapterId, notebookToMarkdown, titleFromSlug } from '../../src/report/notebook.js';
+import { vegaContainer } from '../../src/figures/html.js';
 import { FIXTURE_NOTEBOOKS } from './fixture.js';
 
 const nb = (cells: unknown[]) => ({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 });
