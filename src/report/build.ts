@@ -1,19 +1,24 @@
 /**
- * Rendering the book. With Quarto on PATH: `quarto render` (which runs the
- * prepare step as its pre-render script). Without it: the same sources through
- * pandoc into one self-contained page (`<out>/index.html`) — chapters in the
- * order of _quarto.yml, `{{< include >}}` resolved, Quarto's cross-references
- * numbered by reports/templates/crossref.lua — and its resources (figure
- * scripts, CSS) copied next to it. Either way a PDF is printed with headless
- * Chromium from the rendered HTML.
+ * Rendering the book, the Quarto project of the repository root (_quarto.yml).
+ * With Quarto on PATH: `quarto render` (which runs the prepare step as its
+ * pre-render script and renders the committed notebooks without executing
+ * them). Without it: the same sources through pandoc into one page
+ * (`<out>/index.html`) — chapters in the order of _quarto.yml, a notebook
+ * chapter as the page prepare made of it (src/report/notebook.ts),
+ * `{{< include >}}` resolved, relative script and image paths rebased from the
+ * chapter's folder to the page's, Quarto's cross-references numbered by
+ * reports/templates/crossref.lua — and its resources (figure scripts, CSS)
+ * copied next to it. Either way a PDF is printed with headless Chromium from
+ * the rendered HTML.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, posix, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { prepare, type PrepareOptions } from './prepare.js';
+import { FIGURE_SCRIPT } from '../figures/html.js';
+import { notebookPage, prepare, TEMPLATES, type PrepareOptions } from './prepare.js';
 
 export interface Book {
   title: string;
@@ -23,13 +28,12 @@ export interface Book {
   /** Files the pages load (CSS, scripts), relative to the project; globs `dir/*` expanded. */
   resources: string[];
   css: string[];
-  includeInHeader: string[];
 }
 
 interface QuartoYaml {
   project?: { resources?: string[] };
   book?: { title?: string; subtitle?: string; chapters?: (string | { part: string; chapters: string[] })[]; appendices?: string[] };
-  format?: { html?: { css?: string | string[]; 'include-in-header'?: string | string[] } };
+  format?: { html?: { css?: string | string[] } };
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -56,7 +60,6 @@ export function readBook(projectDir: string): Book {
     subtitle: y.book.subtitle ?? null,
     chapters,
     css,
-    includeInHeader: list(y.format?.html?.['include-in-header']),
     resources: [...(y.project?.resources ?? []).flatMap((r) => expand(projectDir, r)), ...css],
   };
 }
@@ -69,6 +72,19 @@ export function resolveIncludes(file: string, seen: string[] = []): string {
   if (!existsSync(file)) throw new Error(`${seen[seen.length - 1] ?? 'book'} includes ${file}, which does not exist (run the prepare step first)`);
   const text = readFileSync(file, 'utf8').replace(/^---\n[\s\S]*?\n---\n/, '');
   return text.replace(INCLUDE, (_, path: string) => resolveIncludes(resolve(dirname(file), path), [...seen, file]));
+}
+
+const RELATIVE_SRC = / src="(?![a-z][\w+.-]*:|\/|#)([^"]+)"/g;
+
+/**
+ * A chapter's text for the one page of the pandoc book: a notebook's page from
+ * the prepare step, another chapter with its includes; `src` paths of its HTML,
+ * relative to the chapter's folder, made relative to the project (the page).
+ */
+function chapterMarkdown(projectDir: string, file: string): string {
+  const text = file.endsWith('.ipynb') ? resolveIncludes(notebookPage(projectDir, basename(file, '.ipynb'))) : resolveIncludes(join(projectDir, file));
+  const dir = posix.dirname(file);
+  return dir === '.' ? text : text.replace(RELATIVE_SRC, (_, path: string) => ` src="${posix.join(dir, path)}"`);
 }
 
 /** The whole book as one Markdown document: parts and the appendix group become unnumbered part headings. */
@@ -84,7 +100,7 @@ function combinedMarkdown(projectDir: string, book: Book): string {
       out.push(`# ${c.part} {.part}`);
     }
     part = c.part;
-    out.push(resolveIncludes(join(projectDir, c.file)).trim());
+    out.push(chapterMarkdown(projectDir, c.file).trim());
   }
   return `${out.join('\n\n')}\n`;
 }
@@ -137,10 +153,8 @@ export interface BuildResult {
   pdf: string | null;
 }
 
-const TEMPLATES = 'templates';
-
-export function buildWithPandoc(opts: BuildOptions): BuildResult {
-  prepare(opts);
+export async function buildWithPandoc(opts: BuildOptions): Promise<BuildResult> {
+  await prepare(opts);
   const book = readBook(opts.projectDir);
   mkdirSync(opts.outDir, { recursive: true });
   const source = join(opts.outDir, 'book.md');
@@ -160,7 +174,8 @@ export function buildWithPandoc(opts: BuildOptions): BuildResult {
     '--mathml',
     `--template=${join(templates, 'book.html')}`,
     `--lua-filter=${join(templates, 'crossref.lua')}`,
-    ...book.includeInHeader.map((f) => `--include-in-header=${join(opts.projectDir, f)}`),
+    // The one page loads the figure script itself (a notebook's own page includes it with each chart).
+    `--variable=figure-script:${FIGURE_SCRIPT}`,
     ...css.map((c) => `--css=${c}`),
     `--metadata=title:${book.title}`,
     ...(book.subtitle ? [`--metadata=subtitle:${book.subtitle}`] : []),
@@ -183,7 +198,7 @@ function buildWithQuarto(opts: BuildOptions, quarto: string): BuildResult {
   const r = spawnSync(quarto, ['render', opts.projectDir, '--output-dir', relative(opts.projectDir, opts.outDir) || '.'], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`quarto render failed (exit ${r.status})`);
   const book = readBook(opts.projectDir);
-  const pages = book.chapters.map((c) => join(opts.outDir, `${basename(c.file).replace(/\.(qmd|md|ipynb)$/, '')}.html`));
+  const pages = book.chapters.map((c) => join(opts.outDir, c.file.replace(/\.(qmd|md|ipynb)$/, '.html')));
   return { renderer: 'quarto', pages, pdf: finishPdf(opts, pages) };
 }
 
@@ -200,7 +215,7 @@ function finishPdf(opts: BuildOptions, pages: string[]): string | null {
 }
 
 /** Quarto when it is installed (unless `forcePandoc`), else pandoc. */
-export function build(opts: BuildOptions & { forcePandoc?: boolean }): BuildResult {
+export async function build(opts: BuildOptions & { forcePandoc?: boolean }): Promise<BuildResult> {
   const quarto = opts.forcePandoc ? null : findExecutable('quarto');
   return quarto ? buildWithQuarto(opts, quarto) : buildWithPandoc(opts);
 }

@@ -62,12 +62,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'prepare':
-      prepare(paths);
+      await prepare(paths);
       return 0;
     case 'build': {
       const outDir = resolve(v.out ?? join(REPO_ROOT, 'reports', '_site'));
       const started = Date.now();
-      const r = build({ ...paths, outDir, pdf: !v['no-pdf'], forcePandoc: v.pandoc });
+      const r = await build({ ...paths, outDir, pdf: !v['no-pdf'], forcePandoc: v.pandoc });
       process.stdout.write(`${r.renderer}: ${r.pages[0]}${r.pages.length > 1 ? ` (+${r.pages.length - 1} pages)` : ''}${r.pdf ? `, ${r.pdf}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       return 0;
     }

@@ -1,13 +1,15 @@
 /**
  * Generated parts of the book: everything that comes from data is written as
- * Markdown partials into `<project>/_generated/` and pulled into the chapters
- * with Quarto's `{{< include >}}`. Quarto runs this as its pre-render step; the
- * pandoc path runs it before reading the chapters. Missing inputs (no results,
- * no executed notebook, no benchmark yet) give a visible "not run" notice.
+ * Markdown partials into `<project>/reports/_generated/` and pulled into the
+ * chapters with Quarto's `{{< include >}}`; with them the figure scripts, and
+ * each notebook as the page the pandoc book shows for it (Quarto renders the
+ * notebook itself). Quarto runs this as its pre-render step; the pandoc path
+ * runs it before reading the chapters. Missing inputs (no results, no executed
+ * notebook, no benchmark yet) give a visible "not run" notice.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { profile, PROFILES, type ProfileEntry } from '../sweep/profiles.js';
 import { gitRevision, packageVersion } from '../sweep/provenance.js';
@@ -20,10 +22,24 @@ import { bestData, readReportData, type ExperimentData } from './summary.js';
 import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
 import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
 import { bestTable1, table1Entries } from './table1.js';
+import { appendixPartial, rowFigures } from './appendix.js';
+import { committedLoader } from '../figures/load.js';
+import { FIGURE_SCRIPT } from '../figures/html.js';
 import { PLAN_FILE, PlanFile, predictionAccuracy } from '../sweep/cost.js';
 
+/** The book's own sources (chapters other than the notebooks, templates), relative to the project. */
+export const BOOK_SOURCES = 'reports';
+/** Generated partials, relative to the project. */
+export const GENERATED = `${BOOK_SOURCES}/_generated`;
+export const TEMPLATES = `${BOOK_SOURCES}/templates`;
+
+/** The page prepare made of a notebook, for the pandoc book. */
+export function notebookPage(projectDir: string, slug: string): string {
+  return join(projectDir, GENERATED, `notebook-${slug}.md`);
+}
+
 export interface PrepareOptions {
-  /** Folder of the book sources (reports/): partials go to its `_generated/`. */
+  /** The Quarto project (the repository root, with _quarto.yml): partials go to its `reports/_generated/`. */
   projectDir: string;
   /** Committed summaries (reports/data). */
   dataDir: string;
@@ -33,16 +49,19 @@ export interface PrepareOptions {
   benchFile: string;
   /** Where paper text and numbers disagree (src/theory/FINDINGS.md). */
   findingsFile: string;
+  /** Committed paper-setting results (data/results/paper): appendix I draws its figures from them. */
+  paperResults: string;
 }
 
 /** Default inputs; EOS_REPORT_DATA names another summaries folder (it reaches Quarto's pre-render step too). */
 export function defaultPrepareOptions(): PrepareOptions {
   return {
-    projectDir: join(REPO_ROOT, 'reports'),
+    projectDir: REPO_ROOT,
     dataDir: process.env.EOS_REPORT_DATA ?? join(REPO_ROOT, 'reports', 'data'),
     notebooksDir: join(REPO_ROOT, 'notebooks'),
     benchFile: join(REPO_ROOT, 'reports', 'bench.md'),
     findingsFile: FINDINGS_PATH,
+    paperResults: join(REPO_ROOT, 'data', 'results', 'paper'),
   };
 }
 
@@ -209,9 +228,13 @@ function paperSettingsTable(): string {
   return table(['experiment', 'model', 'dataset', 'loss', 'seed', 'loss goals ε', 'paper figures'], rows, { text: 'Experiments of the paper profile.', label: 'tbl-experiments-paper' });
 }
 
-function table1Coverage(data: ExperimentData[]): string {
-  const files = PROFILES.map((p) => table1Entries(p, new Map(data.filter((d) => d.profile === p).map((d) => [d.experiment.id, d]))));
-  const rows = bestTable1(files).map(({ profile: p, entry: e }) => {
+/** Per Table 1 row, the entry of the most faithful profile's data (what each profile's table1.json holds). */
+function table1Best(data: ExperimentData[]): ReturnType<typeof bestTable1> {
+  return bestTable1(PROFILES.map((p) => table1Entries(p, new Map(data.filter((d) => d.profile === p).map((d) => [d.experiment.id, d])))));
+}
+
+function table1Coverage(best: ReturnType<typeof bestTable1>): string {
+  const rows = best.map(({ profile: p, entry: e }) => {
     const ids = experimentsForRow(TABLE1[e.row - 1]);
     const experiment = ids.length ? ids.map(experimentCell).join(', ') : 'no experiment yet';
     const agree = e.agrees === null ? '' : e.agrees ? 'same shape' : 'differs';
@@ -385,22 +408,28 @@ function copyFigureScripts(dir: string, templates: string): string[] {
   });
 }
 
-/** Write every partial and the figure scripts into `<project>/_generated/`; returns the files. Stale partials are removed. */
-export function prepare(opts: PrepareOptions): string[] {
-  const dir = join(opts.projectDir, '_generated');
+/**
+ * Write every partial and the figure scripts into `<project>/reports/_generated/`;
+ * returns the files. Stale partials are removed.
+ */
+export async function prepare(opts: PrepareOptions): Promise<string[]> {
+  const dir = join(opts.projectDir, GENERATED);
   mkdirSync(dir, { recursive: true });
-  const scripts = copyFigureScripts(join(dir, 'js'), join(opts.projectDir, 'templates'));
+  const scripts = copyFigureScripts(join(opts.projectDir, dirname(FIGURE_SCRIPT)), join(opts.projectDir, TEMPLATES));
   const data = readReportData(opts.dataDir);
   const best = bestData(data);
   const claims = reportedClaims(readVerdicts(opts.dataDir), data);
   const chapters = new Map(notebookSlugs().map((slug) => [slug, notebookPartial(slug, opts.notebooksDir, best)]));
+  const figures = await rowFigures(committedLoader('paper', opts.paperResults));
+  const table1 = table1Best(data);
   const partials: Record<string, string> = {
     'overview-experiments.md': experimentsTable(best, catalogue(), { text: 'Experiments, the profile their committed data comes from, and the critical learning rate they measure.', label: 'tbl-experiments' }),
     'overview-claims.md': claimsSummary(claims),
     'methods-protocol.md': protocolTable(),
     'methods-experiments.md': paperSettingsTable(),
     'methods-profiles.md': profilesTable(),
-    'methods-table1.md': table1Coverage(data),
+    'methods-table1.md': table1Coverage(table1),
+    'appendix-i.md': appendixPartial(table1, figures, 'the committed paper-setting results (`data/results/paper`)', posix.relative(BOOK_SOURCES, FIGURE_SCRIPT)),
     'benchmark-plan.md': planPartial(opts.dataDir),
     'methods-findings.md': findingsPartial(opts.findingsFile),
     'claims.md': claimsChapter(claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),

@@ -78,7 +78,7 @@ async function inspectInChromium(page: string, userDataDir: string, screenshot: 
 
 test('the built book renders every figure in Chromium without console errors, and prints to a PDF', { skip, timeout: 300_000 }, async (t) => {
   const f = await makeFixtureWithData();
-  const result = buildWithPandoc({ ...f, pdf: true });
+  const result = await buildWithPandoc({ ...f, pdf: true });
   rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
 
@@ -98,8 +98,8 @@ test('the built book renders every figure in Chromium without console errors, an
 
 test('the repository book (committed data, executed notebooks) renders every figure without errors', { skip, timeout: 300_000 }, async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'eos-book-real-'));
-  const projectDir = copyBookSources(join(root, 'reports'));
-  const result = buildWithPandoc({ ...defaultPrepareOptions(), projectDir, outDir: join(root, '_site'), pdf: false });
+  const projectDir = copyBookSources(join(root, 'book'));
+  const result = await buildWithPandoc({ ...defaultPrepareOptions(), projectDir, outDir: join(root, '_site'), pdf: false });
   mkdirSync(artifacts, { recursive: true });
   const charts = await inspectInChromium(result.pages[0], join(root, 'chromium-profile'), join(artifacts, 'repository-book.png'), '#sec-claims');
   t.diagnostic(`${charts} interactive charts; screenshot: ${join(artifacts, 'repository-book.png')}`);

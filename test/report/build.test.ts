@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { FIGURE_SCRIPT } from '../../src/figures/html.js';
+import { NOTEBOOKS } from '../../src/figures/registry.js';
+import { TABLE1 } from '../../src/sweep/table1.js';
 import { buildWithPandoc, findExecutable, readBook, resolveIncludes } from '../../src/report/build.js';
 import { defaultPrepareOptions } from '../../src/report/prepare.js';
 import { REPO_ROOT } from '../../src/util/paths.js';
@@ -17,15 +21,21 @@ const skip = findExecutable('pandoc') ? false : 'pandoc is not installed (Debian
 
 const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&nbsp;|\s+/g, ' ');
 
-test('_quarto.yml: chapters in order, the experiments part and the provenance appendix', () => {
-  const book = readBook(join(copyBookSources(mkdtempSync(join(tmpdir(), 'eos-book-'))), '.'));
+test('the root _quarto.yml: the notebooks themselves as the Experiments part, appendix I and provenance as appendices, one render list', () => {
+  const book = readBook(copyBookSources(mkdtempSync(join(tmpdir(), 'eos-book-'))));
+  const notebooks = NOTEBOOKS.map((n) => `notebooks/${n}.ipynb`);
   assert.deepEqual(
     book.chapters.map((c) => c.file),
-    ['index.qmd', 'methods.qmd', '01-regime-transition.qmd', '02-loss-thresholds.qmd', '03-initialization.qmd', '04-parameterization.qmd', '05-diagonal-net.qmd', '06-classification-toy.qmd', 'claims.qmd', 'benchmark.qmd', 'provenance.qmd'],
+    ['index.qmd', 'reports/methods.qmd', ...notebooks, 'reports/claims.qmd', 'reports/benchmark.qmd', 'reports/appendix-i.qmd', 'reports/provenance.qmd'],
   );
-  assert.ok(book.chapters.slice(2, 8).every((c) => c.part === 'Experiments'));
-  assert.deepEqual(book.chapters.filter((c) => c.appendix).map((c) => c.file), ['provenance.qmd']);
-  assert.ok(book.includeInHeader.includes('templates/figures.html') && book.css.includes('templates/book.css'));
+  assert.deepEqual(book.chapters.filter((c) => c.part === 'Experiments').map((c) => c.file), notebooks);
+  assert.deepEqual(book.chapters.filter((c) => c.appendix).map((c) => c.file), ['reports/appendix-i.qmd', 'reports/provenance.qmd']);
+  assert.ok(book.css.includes('reports/templates/book.css'));
+  const yaml = parseYaml(readFileSync(join(REPO_ROOT, '_quarto.yml'), 'utf8')) as { project: { render: string[]; 'pre-render': string; resources: string[] } };
+  assert.deepEqual(yaml.project.render, book.chapters.map((c) => c.file), 'Quarto renders exactly the chapters (not the READMEs)');
+  assert.equal(yaml.project['pre-render'], 'node --import tsx src/report/cli.ts prepare');
+  assert.deepEqual(yaml.project.resources, [`${dirname(FIGURE_SCRIPT)}/*`], 'the figure scripts are served with the pages');
+  assert.ok(!existsSync(join(REPO_ROOT, 'reports', '_quarto.yml')), 'one Quarto configuration');
 });
 
 test('includes resolve relative to the including file; cycles and missing files are errors', () => {
@@ -43,14 +53,14 @@ test('includes resolve relative to the including file; cycles and missing files 
 
 test('the fixture book renders to one page with numbered, cross-referenced chapters, figures and tables', { skip }, async () => {
   const f = await makeFixtureWithData();
-  const result = buildWithPandoc({ ...f, pdf: false });
+  const result = await buildWithPandoc({ ...f, pdf: false });
   assert.equal(result.renderer, 'pandoc');
   const html = readFileSync(result.pages[0], 'utf8');
   const plain = text(html);
 
   // Table of contents and every chapter, numbered as in a Quarto book (index unnumbered, provenance an appendix).
   assert.match(html, /<nav id="TOC" role="doc-toc">/);
-  for (const heading of ['Overview', '1 Methods', '2 The regime transition', '3 Loss thresholds', '6 Diagonal net', '8 Claims checklist', '9 Benchmark', 'A Provenance']) {
+  for (const heading of ['Overview', '1 Methods', '2 The regime transition', '3 Loss thresholds', '6 Diagonal net', '8 Claims checklist', '9 Benchmark', 'A Table 1 row by row', 'B Provenance']) {
     assert.ok(plain.includes(heading), `heading "${heading}"`);
   }
   assert.ok(plain.includes('1.2 Deviations from the paper'), 'sections are numbered within their chapter');
@@ -74,23 +84,34 @@ test('the fixture book renders to one page with numbered, cross-referenced chapt
   assert.match(plain, /fixture run/);
   assert.match(plain, /Compute time per experiment/);
   assert.match(plain, /FINDINGS\.md .* does not exist yet/);
-  // Offline: every script is local, and the files it loads were copied next to the page.
+  // Appendix I: a section per Table 1 row in the paper's order; row 4's figure from the (synthetic) committed paper results.
+  assert.deepEqual([...html.matchAll(/<section id="sec-table1-row-(\d+)"/g)].map((m) => Number(m[1])), TABLE1.map((r) => r.row));
+  assert.match(plain, /A\.4 Row 4: FCN-ReLU, MNIST-5k, MSE, ε = 0\.1/);
+  assert.match(html, /<div id="fig-table1-row-4" class="figure">[\s\S]*?class="vega-figure"[\s\S]*?Figure A\.1:/);
+  assert.match(plain, /Figure 53 \(Table 1 row 4\): .* \(paper profile\)/);
+  assert.equal(html.match(/class="vega-figure"/g)?.length, 4, 'three notebook charts and one appendix figure');
+  assert.match(plain, /Figure not drawn yet: fcn-relu-mnist5k-mse has not been run in profile .paper./);
+  assert.match(plain, /paper.s U-shape ✓/);
+  assert.match(plain, /smoke profile: done, \d+ GD runs at this goal/);
+  // Offline: every script is local (the appendix's own, rebased from reports/ to the page), and the files it loads were copied next to the page.
   const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
-  assert.deepEqual(scripts, ['_generated/js/figures.js']);
-  for (const s of ['figures.js', 'vega.min.js', 'vega-lite.min.js', 'vega-embed.min.js']) assert.ok(existsSync(join(f.outDir, '_generated/js', s)), s);
-  for (const css of ['templates/book.css', 'templates/pandoc.css']) assert.ok(existsSync(join(f.outDir, css)), css);
+  assert.deepEqual(scripts, [FIGURE_SCRIPT, FIGURE_SCRIPT]);
+  for (const s of ['figures.js', 'vega.min.js', 'vega-lite.min.js', 'vega-embed.min.js']) assert.ok(existsSync(join(f.outDir, dirname(FIGURE_SCRIPT), s)), s);
+  for (const css of ['reports/templates/book.css', 'reports/templates/pandoc.css']) assert.ok(existsSync(join(f.outDir, css)), css);
   assert.doesNotMatch(html, /(src|href)="https?:/);
 });
 
-test('the repository book builds from its committed data without unresolved references', { skip }, () => {
+test('the repository book builds from its committed data without unresolved references, with all 48 rows of Table 1', { skip }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'eos-book-real-'));
-  const projectDir = copyBookSources(join(root, 'reports'));
+  const projectDir = copyBookSources(join(root, 'book'));
   const outDir = join(root, '_site');
-  const result = buildWithPandoc({ ...defaultPrepareOptions(), projectDir, outDir, pdf: false });
+  const result = await buildWithPandoc({ ...defaultPrepareOptions(), projectDir, outDir, pdf: false });
   const html = readFileSync(result.pages[0], 'utf8');
   assert.doesNotMatch(text(html), /\?\?[a-z]+-/);
   assert.match(text(html), /8 Claims checklist/);
-  assert.match(text(html), /A Provenance/);
+  assert.match(text(html), /A Table 1 row by row/);
+  assert.match(text(html), /B Provenance/);
+  assert.equal(html.match(/<section id="sec-table1-row-\d+"/g)?.length, 48);
 });
 
 test('npm run report -- data condenses a results folder; unknown commands are usage errors', () => {

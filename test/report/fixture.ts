@@ -165,15 +165,21 @@ export interface Fixture extends PrepareOptions {
 export async function makeFixtureWithData(): Promise<Fixture> {
   const f = makeFixture();
   await writeProfileData('smoke', syntheticStore(join(f.root, 'results')), f.dataDir);
+  // Committed paper-setting results for one Table 1 row (row 4), from which appendix I draws its figure.
+  writeSyntheticSweep(new ResultStore(f.paperResults), profile('paper').find((p) => p.experiment.id === PAPER_FIXTURE_EXPERIMENT)?.experiment as Experiment);
   return f;
 }
 
-/** The book sources of the repository (chapters, _quarto.yml, templates) copied into `dir`, so a test build never writes into reports/. */
+/** The experiment of Table 1's row 4, with committed (synthetic) paper-setting results in the fixture. */
+export const PAPER_FIXTURE_EXPERIMENT = 'fcn-relu-mnist5k-mse-goal1e-1';
+
+/** The book sources of the repository (_quarto.yml, index.qmd, the chapters and templates under reports/) copied into the project folder `dir`, so a test build never writes into the repository. */
 export function copyBookSources(dir: string): string {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'reports'), { recursive: true });
+  for (const name of ['_quarto.yml', 'index.qmd']) cpSync(join(REPO_ROOT, name), join(dir, name));
   const sources = join(REPO_ROOT, 'reports');
   for (const name of readdirSync(sources)) {
-    if (name === '_quarto.yml' || name.endsWith('.qmd') || name === 'templates') cpSync(join(sources, name), join(dir, name), { recursive: true });
+    if (name.endsWith('.qmd') || name === 'templates') cpSync(join(sources, name), join(dir, 'reports', name), { recursive: true });
   }
   return dir;
 }
@@ -181,12 +187,12 @@ export function copyBookSources(dir: string): string {
 /** A fresh project (copied book sources) with synthetic data, notebooks and benchmark. */
 export function makeFixture(): Fixture {
   const root = mkdtempSync(join(tmpdir(), 'eos-report-fixture-'));
-  const projectDir = copyBookSources(join(root, 'reports'));
+  const projectDir = copyBookSources(join(root, 'book'));
   const notebooksDir = join(root, 'notebooks');
   mkdirSync(notebooksDir);
   for (const [slug, nb] of Object.entries(FIXTURE_NOTEBOOKS)) writeFileSync(join(notebooksDir, `${slug}.ipynb`), JSON.stringify(nb));
   const benchFile = join(root, 'bench.md');
   writeFileSync(benchFile, FIXTURE_BENCH);
   const dataDir = join(root, 'data');
-  return { root, projectDir, dataDir, notebooksDir, benchFile, findingsFile: join(root, 'FINDINGS.md'), outDir: join(root, '_site') };
+  return { root, projectDir, dataDir, notebooksDir, benchFile, findingsFile: join(root, 'FINDINGS.md'), paperResults: join(root, 'paper-results'), outDir: join(root, '_site') };
 }
