@@ -19,8 +19,8 @@ import type { Table1Entry } from './table1.js';
 /** The id of a row's section. */
 export const rowSectionId = (row: number): string => `sec-table1-row-${row}`;
 
-/** A row's figure: the chart with its static SVG (shown until the chart is drawn, and where scripts do not run), or why there is none. */
-export type RowFigure = { spec: object; svg: string; title: string } | { missing: string };
+/** A row's figure: the chart with its static SVG (shown until the chart is drawn, and where scripts do not run) and caption, or why there is none. */
+export type RowFigure = { spec: object; svg: string; title: string; caption: string } | { missing: string };
 
 /** The appendix I figure of every row the loader can draw; the others say why not. */
 export async function rowFigures(loader: SweepLoader): Promise<Map<number, RowFigure>> {
@@ -31,9 +31,10 @@ export async function rowFigures(loader: SweepLoader): Promise<Map<number, RowFi
       continue;
     }
     try {
-      const spec = forDisplay(await renderFigure(findFigure(`row${r.row}`), loader));
+      const entry = findFigure(`row${r.row}`);
+      const spec = forDisplay(await renderFigure(entry, loader));
       const title = spec.title && typeof spec.title === 'object' && !Array.isArray(spec.title) ? String(spec.title.text) : `row ${r.row}`;
-      out.set(r.row, { spec, svg: compactSvg(await toSvg(spec)), title });
+      out.set(r.row, { spec, svg: compactSvg(await toSvg(spec)), title, caption: `${entry.paperFigure} of the paper, drawn from the committed results of the ${loader.profile} profile.` });
     } catch (err) {
       if (!(err instanceof Unavailable)) throw err;
       out.set(r.row, { missing: err.message });
@@ -59,7 +60,7 @@ function ourShape(e: Table1Entry): string {
 function figureBlock(r: Table1Row, fig: RowFigure, drawnFrom: string): string {
   if ('missing' in fig) return `*Figure not drawn yet:* ${fig.missing}. It is drawn here from ${drawnFrom} once the row's sweep is complete there; \`npm run figure -- row${r.row} --profile quick\` draws it from a local quick-profile sweep.`;
   const svg = `<img alt="${fig.title.replace(/"/g, '&quot;')}" src="data:image/svg+xml;base64,${Buffer.from(fig.svg).toString('base64')}">`;
-  return [`::: {#fig-table1-row-${r.row}}`, '', '```{=html}', vegaContainer(fig.spec, 'vega-lite', svg), '```', '', fig.title, '', ':::'].join('\n');
+  return [`::: {#fig-table1-row-${r.row}}`, '', '```{=html}', vegaContainer(fig.spec, 'vega-lite', svg), '```', '', fig.caption, '', ':::'].join('\n');
 }
 
 /**

@@ -8,13 +8,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium as playwright } from 'playwright-core';
 import { buildWithPandoc, chromiumArgs, findChromium, findExecutable } from '../../src/report/build.js';
-import { defaultPrepareOptions } from '../../src/report/prepare.js';
+import { defaultPrepareOptions, prepare } from '../../src/report/prepare.js';
+import { NOTEBOOKS } from '../../src/figures/registry.js';
+import { VEGA_LITE_MIME } from '../../src/notebooks/display.js';
+import { REPO_ROOT } from '../../src/util/paths.js';
 import { copyBookSources, makeFixtureWithData } from './fixture.js';
 
 const browser = findChromium();
@@ -83,8 +86,9 @@ test('the built book renders every figure in Chromium without console errors, an
   mkdirSync(artifacts, { recursive: true });
 
   const figures = await inspectInChromium(result.pages[0], join(f.root, 'chromium-profile'), join(artifacts, 'report-figure.png'), '#fig-sharpness');
-  assert.equal(figures, 3, 'the three charts of the fixture notebook');
-  t.diagnostic(`screenshot: ${join(artifacts, 'report-figure.png')}`);
+  assert.equal(figures, 4, 'the three charts of the fixture notebook and the appendix I figure of row 4');
+  await inspectInChromium(result.pages[0], join(f.root, 'chromium-profile'), join(artifacts, 'report-appendix-i.png'), '#sec-table1-row-4');
+  t.diagnostic(`screenshots: ${join(artifacts, 'report-figure.png')}, ${join(artifacts, 'report-appendix-i.png')}`);
 
   assert.ok(result.pdf);
   const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [result.pdf], { encoding: 'utf8' }))?.[1]);
@@ -96,11 +100,36 @@ test('the built book renders every figure in Chromium without console errors, an
   t.diagnostic(`PDF pages as images: ${artifacts}/page-*.png`);
 });
 
-test('the repository book (committed data, executed notebooks) renders every figure without errors', { skip, timeout: 300_000 }, async (t) => {
+test('the repository book (committed data, executed notebooks) renders every figure without errors, appendix I included', { skip, timeout: 300_000 }, async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'eos-book-real-'));
   const projectDir = copyBookSources(join(root, 'book'));
   const result = await buildWithPandoc({ ...defaultPrepareOptions(), projectDir, outDir: join(root, '_site'), pdf: false });
   mkdirSync(artifacts, { recursive: true });
   const charts = await inspectInChromium(result.pages[0], join(root, 'chromium-profile'), join(artifacts, 'repository-book.png'), '#sec-claims');
-  t.diagnostic(`${charts} interactive charts; screenshot: ${join(artifacts, 'repository-book.png')}`);
+  const notebookCharts = NOTEBOOKS.map((n) => chartOutputs(n).length).reduce((a, b) => a + b, 0);
+  assert.ok(charts > notebookCharts, `${charts} charts: every notebook chart (${notebookCharts}) and appendix I's`);
+  await inspectInChromium(result.pages[0], join(root, 'chromium-profile'), join(artifacts, 'repository-appendix-i.png'), '#sec-appendix-i');
+  t.diagnostic(`${charts} interactive charts; screenshots: ${join(artifacts, 'repository-book.png')}, ${join(artifacts, 'repository-appendix-i.png')}`);
+});
+
+/** The HTML renderings of a committed notebook's charts (what Quarto puts on the notebook's page). */
+function chartOutputs(slug: string): string[] {
+  const nb = JSON.parse(readFileSync(join(REPO_ROOT, 'notebooks', `${slug}.ipynb`), 'utf8')) as { cells: { outputs?: { data?: Record<string, string[]> }[] }[] };
+  return nb.cells.flatMap((c) => c.outputs ?? []).flatMap((o) => (o.data?.[VEGA_LITE_MIME] ? [o.data['text/html'].join('')] : []));
+}
+
+test("a notebook's stored HTML renderings draw every chart on a page where Quarto puts it, scripts from the book, no errors", { skip, timeout: 300_000 }, async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'eos-book-notebook-'));
+  const projectDir = copyBookSources(join(root, 'book'));
+  await prepare({ ...defaultPrepareOptions(), projectDir });
+  // Quarto keeps the source layout: notebooks/<slug>.ipynb becomes notebooks/<slug>.html next to the resources under reports/.
+  const slug = '01-regime-transition';
+  const charts = chartOutputs(slug);
+  const page = join(projectDir, 'notebooks', `${slug}.html`);
+  mkdirSync(dirname(page), { recursive: true });
+  writeFileSync(page, `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>${charts.join('\n')}</body></html>`);
+  mkdirSync(artifacts, { recursive: true });
+  const drawn = await inspectInChromium(page, join(root, 'chromium-profile'), join(artifacts, 'notebook-html.png'), '.vega-figure');
+  assert.equal(drawn, charts.length);
+  t.diagnostic(`${drawn} charts of ${slug}; screenshot: ${join(artifacts, 'notebook-html.png')}`);
 });
