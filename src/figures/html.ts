@@ -20,7 +20,11 @@ export function vegaContainer(spec: unknown, mode: 'vega-lite' | 'vega', fallbac
   ].join('');
 }
 
-/** A self-contained chart for a page at `scriptPath` from the page script: its container, then the script (which runs once per page however often it is included). */
-export function chartHtml(spec: unknown, scriptPath: string): string {
-  return `${vegaContainer(spec, 'vega-lite', null)}<script src="${scriptPath}"></script>`;
+/**
+ * A self-contained chart for a page at `scriptPath` from the page script: its
+ * container (with `fallback` until it is drawn), then the script (which runs
+ * once per page however often it is included).
+ */
+export function chartHtml(spec: unknown, scriptPath: string, fallback: string): string {
+  return `${vegaContainer(spec, 'vega-lite', fallback)}<script src="${scriptPath}"></script>`;
 }

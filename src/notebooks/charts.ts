@@ -1,11 +1,12 @@
 /**
  * The stored renderings of a notebook's charts, rebuilt from the Vega-Lite
- * spec each chart output keeps: what `scripts/notebooks.py` writes, so that a
- * stored notebook carries exactly what the kernel displays (and notebooks
- * executed before a rendering existed get it without being executed again).
+ * spec each chart output keeps: what `scripts/notebooks.py` writes, so that
+ * every stored chart carries the spec, its HTML rendering and SVG however it
+ * was executed (and notebooks executed before a rendering existed get it
+ * without being executed again).
  */
 import type { Spec } from '../figures/spec.js';
-import { chartRenderings, VEGA_LITE_MIME } from './display.js';
+import { storedRenderings, VEGA_LITE_MIME } from './display.js';
 
 interface Output {
   output_type: string;
@@ -26,7 +27,7 @@ export async function rerenderCharts(nb: StoredNotebook): Promise<number> {
       const spec = output.data?.[VEGA_LITE_MIME];
       if (spec === undefined) continue;
       if (!isSpec(spec)) throw new Error(`a ${VEGA_LITE_MIME} output holds ${typeof spec}, not a spec object`);
-      output.data = await chartRenderings(spec);
+      output.data = await storedRenderings(spec);
       charts++;
     }
   }

@@ -1,10 +1,14 @@
 /**
  * Rich output for the tslab kernel: one display_data message per figure that
  * carries the Vega-Lite spec (as a JSON object, which JupyterLab renders
- * interactively), an HTML rendering (the spec in a container that vega-embed
- * draws, its scripts served with the book) and a compact SVG, because Quarto
- * and other viewers do not render the Vega-Lite type: Quarto's HTML pages take
- * the HTML, its PDF the SVG. tslab's public `display` sends one MIME type per
+ * interactively) and a compact SVG for viewers without Vega-Lite. A stored
+ * notebook's chart also carries an HTML rendering (the spec in a container
+ * that vega-embed draws, its scripts served with the book), because Quarto
+ * renders the notebooks as the book's chapters and does not render the
+ * Vega-Lite type: its HTML pages take the HTML, its PDF the SVG.
+ * scripts/notebooks.py adds it when it writes the notebook; the kernel does
+ * not send it, since JupyterLab ranks HTML above Vega-Lite and would show it
+ * instead of the live chart. tslab's public `display` sends one MIME type per
  * message, so the bundle goes through the kernel's display hook directly
  * (tslab is pinned to the version this was written for).
  */
@@ -23,15 +27,23 @@ export interface DisplayBundle {
 /** The page script seen from a notebook (notebooks/ lies next to reports/). */
 const SCRIPT_FROM_NOTEBOOK = `../${FIGURE_SCRIPT}`;
 
-/** Every rendering of a chart's (display) spec: the spec, HTML, compact SVG and its title as plain text. */
-export async function chartRenderings(spec: Spec): Promise<Record<string, Json>> {
+/** Shown by the HTML rendering where its script does not run (it is hidden once the chart is drawn). */
+const NOT_DRAWN = '<p><em>An interactive chart, drawn where the book serves its figure script (<code>npm run report</code>); run the cell to see it live.</em></p>';
+
+/** What the kernel displays for a chart's (display) spec: the spec, a compact SVG and the title as plain text. */
+async function liveRenderings(spec: Spec): Promise<Record<string, Json>> {
   const title = spec.title && typeof spec.title === 'object' && !Array.isArray(spec.title) ? String(spec.title.text) : 'figure';
-  return { [VEGA_LITE_MIME]: spec, 'text/html': chartHtml(spec, SCRIPT_FROM_NOTEBOOK), 'image/svg+xml': compactSvg(await toSvg(spec)), 'text/plain': title };
+  return { [VEGA_LITE_MIME]: spec, 'image/svg+xml': compactSvg(await toSvg(spec)), 'text/plain': title };
 }
 
-/** The display bundle of a figure: its renderings, from the spec with data rounded for display. */
+/** What a stored notebook keeps for a chart: the live renderings and the HTML rendering of the book's pages. */
+export async function storedRenderings(spec: Spec): Promise<Record<string, Json>> {
+  return { ...(await liveRenderings(spec)), 'text/html': chartHtml(spec, SCRIPT_FROM_NOTEBOOK, NOT_DRAWN) };
+}
+
+/** The display bundle of a figure, from the spec with data rounded for display. */
 export async function figureBundle(full: Spec): Promise<DisplayBundle> {
-  return { data: await chartRenderings(forDisplay(full)), metadata: {} };
+  return { data: await liveRenderings(forDisplay(full)), metadata: {} };
 }
 
 export function markdownBundle(markdown: string): DisplayBundle {

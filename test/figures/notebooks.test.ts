@@ -15,29 +15,30 @@ const capture = () => {
   return { shown, display: (b: DisplayBundle) => shown.push(b) };
 };
 
-test('a figure is one bundle: the Vega-Lite spec as an object, an HTML rendering with the offline page script, a compact SVG', async () => {
+test('a figure is one bundle: the Vega-Lite spec as an object (no HTML, which JupyterLab would show instead), a compact SVG, the title', async () => {
   const { shown, display } = capture();
   await notebookOver('01-regime-transition', fakeLoader('smoke'), display).figure('fig3a');
   assert.equal(shown.length, 1);
   const data = shown[0].data;
-  assert.deepEqual(Object.keys(data).sort(), [VEGA_LITE_MIME, 'image/svg+xml', 'text/html', 'text/plain']);
+  assert.deepEqual(Object.keys(data).sort(), [VEGA_LITE_MIME, 'image/svg+xml', 'text/plain']);
   assert.equal(typeof data[VEGA_LITE_MIME], 'object');
-  const html = String(data['text/html']);
-  const spec = /<script type="application\/json" class="vega-spec">(.*?)<\/script>/.exec(html)?.[1] ?? '';
-  assert.deepEqual(JSON.parse(spec), data[VEGA_LITE_MIME], 'the HTML draws the same spec');
-  assert.ok(html.endsWith(`<script src="../${FIGURE_SCRIPT}"></script>`));
   assert.match(String(data['image/svg+xml']), /^<svg/);
   assert.equal(String(data['image/svg+xml']), compactSvg(await toSvg(data[VEGA_LITE_MIME] as Spec)));
   assert.match(String(data['text/plain']), /Figure 3/);
 });
 
-test('stored chart outputs are rebuilt from their specs alone; other outputs stay as they were', async () => {
+test('stored chart outputs are rebuilt from their specs alone, with the HTML rendering of the book; other outputs stay as they were', async () => {
   const { shown, display } = capture();
   await notebookOver('01-regime-transition', fakeLoader('smoke'), display).figure('fig3a');
   const text = { output_type: 'display_data', data: { 'text/markdown': 'a table' } };
   const nb = { cells: [{ outputs: [{ output_type: 'display_data', data: { [VEGA_LITE_MIME]: shown[0].data[VEGA_LITE_MIME], 'image/png': 'old' } }, text] }, {}] };
   assert.equal(await rerenderCharts(nb), 1);
-  assert.deepEqual(nb.cells[0].outputs?.[0].data, shown[0].data);
+  const { 'text/html': html, ...rest } = (nb.cells[0].outputs?.[0].data ?? {}) as Record<string, unknown>;
+  assert.deepEqual(rest, shown[0].data, 'what the kernel showed, and no PNG');
+  const spec = /<script type="application\/json" class="vega-spec">(.*?)<\/script>/.exec(String(html))?.[1] ?? '';
+  assert.deepEqual(JSON.parse(spec), shown[0].data[VEGA_LITE_MIME], 'the HTML draws the same spec');
+  assert.match(String(html), /<div class="vega-fallback"><p><em>An interactive chart/);
+  assert.ok(String(html).endsWith(`<script src="../${FIGURE_SCRIPT}"></script>`));
   assert.deepEqual(nb.cells[0].outputs?.[1], text);
   await assert.rejects(rerenderCharts({ cells: [{ outputs: [{ output_type: 'display_data', data: { [VEGA_LITE_MIME]: '{}' } }] }] }), /holds string, not a spec object/);
 });

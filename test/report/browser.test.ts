@@ -127,7 +127,7 @@ test("a notebook's stored HTML renderings draw every chart on a page where Quart
   const charts = chartOutputs(slug);
   const page = join(projectDir, 'notebooks', `${slug}.html`);
   mkdirSync(dirname(page), { recursive: true });
-  writeFileSync(page, `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>${charts.join('\n')}</body></html>`);
+  writeFileSync(page, `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" href="../reports/templates/book.css"></head><body>${charts.join('\n')}</body></html>`);
   mkdirSync(artifacts, { recursive: true });
   const drawn = await inspectInChromium(page, join(root, 'chromium-profile'), join(artifacts, 'notebook-html.png'), '.vega-figure');
   assert.equal(drawn, charts.length);
