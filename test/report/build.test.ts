@@ -93,6 +93,7 @@ test('the fixture book renders to one page with numbered, cross-referenced chapt
   assert.match(plain, /Figure not drawn yet: fcn-relu-mnist5k-mse has not been run in profile .paper./);
   assert.match(plain, /paper.s U-shape ✓/);
   assert.match(plain, /smoke profile: done, \d+ GD runs at this goal/);
+  assert.match(plain, /paper profile: done, \d+ GD runs at this goal/);
   // Offline: every script is local (the appendix's own, rebased from reports/ to the page), and the files it loads were copied next to the page.
   const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
   assert.deepEqual(scripts, [FIGURE_SCRIPT, FIGURE_SCRIPT]);

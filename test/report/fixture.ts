@@ -165,8 +165,10 @@ export interface Fixture extends PrepareOptions {
 export async function makeFixtureWithData(): Promise<Fixture> {
   const f = makeFixture();
   await writeProfileData('smoke', syntheticStore(join(f.root, 'results')), f.dataDir);
-  // Committed paper-setting results for one Table 1 row (row 4), from which appendix I draws its figure.
-  writeSyntheticSweep(new ResultStore(f.paperResults), profile('paper').find((p) => p.experiment.id === PAPER_FIXTURE_EXPERIMENT)?.experiment as Experiment);
+  // Committed paper-setting results for one Table 1 row (row 4), condensed like the others; appendix I draws its figure from them.
+  const paper = new ResultStore(f.paperResults);
+  writeSyntheticSweep(paper, profile('paper').find((p) => p.experiment.id === PAPER_FIXTURE_EXPERIMENT)?.experiment as Experiment);
+  await writeProfileData('paper', paper, f.dataDir);
   return f;
 }
 
