@@ -11,7 +11,7 @@ import { vegaContainer } from '../figures/html.js';
 import { Unavailable, type SweepLoader } from '../figures/load.js';
 import { findFigure, renderFigure } from '../figures/registry.js';
 import { forDisplay } from '../figures/spec.js';
-import type { ProfileName } from '../sweep/profiles.js';
+import { profile, type ProfileName } from '../sweep/profiles.js';
 import { experimentsForRow, TABLE1, type Table1Row } from '../sweep/table1.js';
 import { num, table } from './markdown.js';
 import type { Table1Entry } from './table1.js';
@@ -53,8 +53,12 @@ function ourShape(e: Table1Entry): string {
   return `${e.ourMark}${agreement}${e.measured ? `: ${e.measured}` : ''}`;
 }
 
-function figureBlock(r: Table1Row, fig: RowFigure, drawnFrom: string): string {
-  if ('missing' in fig) return `*Figure not drawn yet:* ${fig.missing}. It is drawn here from ${drawnFrom} once the row's sweep is complete there; \`npm run figure -- row${r.row} --profile quick\` draws it from a local quick-profile sweep.`;
+/** `quick`: whether the quick profile has the row's experiment (then a local quick sweep can draw the figure). */
+function figureBlock(r: Table1Row, fig: RowFigure, drawnFrom: string, quick: boolean): string {
+  if ('missing' in fig) {
+    const local = quick ? `; \`npm run figure -- row${r.row} --profile quick\` draws it from a local quick-profile sweep` : '';
+    return `*Figure not drawn yet:* ${fig.missing}. It is drawn here from ${drawnFrom} once the row's sweep is complete there${local}.`;
+  }
   const svg = `<img alt="${fig.title.replace(/"/g, '&quot;')}" src="data:image/svg+xml;base64,${Buffer.from(fig.svg).toString('base64')}">`;
   return [`::: {#fig-table1-row-${r.row}}`, '', '```{=html}', vegaContainer(fig.spec, 'vega-lite', svg), '```', '', fig.caption, '', ':::'].join('\n');
 }
@@ -66,8 +70,9 @@ function figureBlock(r: Table1Row, fig: RowFigure, drawnFrom: string): string {
  * figures come from.
  */
 export function appendixPartial(best: readonly { profile: ProfileName | null; entry: Table1Entry }[], figures: ReadonlyMap<number, RowFigure>, drawnFrom: string, scriptSrc: string): string {
+  const quick = new Set(profile('quick').map((e) => e.experiment.id));
   const sections = TABLE1.map((r, i) => {
-    const { profile, entry } = best[i];
+    const { profile: from, entry } = best[i];
     const ids = experimentsForRow(r);
     const rows: string[][] = [
       ['model', r.model],
@@ -78,12 +83,12 @@ export function appendixPartial(best: readonly { profile: ProfileName | null; en
       ['loss goal ε', String(r.lossGoal)],
       ['paper figures', r.figures.split(',').join(', ')],
       ["paper's U-shape", entry.paperMark ?? 'no mark in the paper'],
-      ['our experiment', ids.length ? ids.map(code).join(', ') : 'none yet'],
-      ['data', dataLine(profile, entry)],
+      ['our experiment', ids.map(code).join(', ')],
+      ['data', dataLine(from, entry)],
       ['our U-shape', ourShape(entry)],
     ];
     const heading = `## Row ${r.row}: ${r.model}, ${r.dataset}, ${r.loss}, ε = ${r.lossGoal}${r.seed === 43 ? '' : `, seed ${r.seed}`}${r.initScale === 1 ? '' : `, init ×${r.initScale}`} {#${rowSectionId(r.row)}}`;
-    return [heading, '', table(['setting', 'value'], rows, undefined, [20, 80]), '', figureBlock(r, figures.get(r.row) ?? { missing: 'not drawn' }, drawnFrom)].join('\n');
+    return [heading, '', table(['setting', 'value'], rows, undefined, [20, 80]), '', figureBlock(r, figures.get(r.row) ?? { missing: 'not drawn' }, drawnFrom, ids.some((id) => quick.has(id)))].join('\n');
   });
   return [`\`\`\`{=html}\n<script src="${scriptSrc}"></script>\n\`\`\``, ...sections].join('\n\n');
 }
