@@ -253,6 +253,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
     perLayer: out.final ? parameterNorms(problem.layout, out.theta).perLayer : null,
     maxSharpness: out.maxSharpness,
     finalSpectrum: out.final ? finalSpectrum(problem, out.theta) : null,
+    stop: out.stop,
     distanceFromFlow: out.final && opts.flowSolution ? distance(out.theta, opts.flowSolution) : null,
     checkpoints,
     provenance: provenance(started, problem.train.hvpCount - hvps0),
