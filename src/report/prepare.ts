@@ -17,7 +17,7 @@ import { Experiment } from '../sweep/schema.js';
 import { callout, duration, num, table, withoutTitle } from './markdown.js';
 import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
 import { bestData, readReportData, type ExperimentData } from './summary.js';
-import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
+import { checklistMarkdown, paperVerdicts, readVerdicts, reportedClaims, type PaperVerdict, type ReportedClaim } from './verdicts.js';
 import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
 import { bestTable1, table1Entries } from './table1.js';
 import { PLAN_FILE, PlanFile, predictionAccuracy } from '../sweep/cost.js';
@@ -103,7 +103,9 @@ function experimentsTable(best: Map<string, ExperimentData>, entries: ProfileEnt
 }
 
 /** `titles`: chapter title per notebook slug. */
-function claimsChapter(claims: ReportedClaim[], titles: ReadonlyMap<string, string>): string {
+function claimsChapter(checklist: string, all: ReportedClaim[], titles: ReadonlyMap<string, string>): string {
+  // The report-only checks (paper-profile experiments no notebook shows) appear through the checklist.
+  const claims = all.filter((c): c is ReportedClaim & { notebook: string } => c.notebook !== null);
   const notebooks = [...new Set(claims.map((c) => c.notebook))];
   const count = (list: ReportedClaim[], v: Verdict) => list.filter((c) => verdictOf(c) === v).length;
   const verdicts = Object.keys(VERDICT_MARK) as Verdict[];
@@ -128,12 +130,13 @@ function claimsChapter(claims: ReportedClaim[], titles: ReadonlyMap<string, stri
       ),
     ].join('\n');
   });
-  return [overview, ...sections].join('\n\n');
+  return ['## The paper\'s claims', '', checklist, '## Measured checks by chapter', '', 'The checks the claims above are judged on, with the notebooks\' tolerances.', '', overview, ...sections].join('\n\n');
 }
 
-function claimsSummary(claims: ReportedClaim[]): string {
-  const parts = (Object.keys(VERDICT_MARK) as Verdict[]).map((v) => [v, claims.filter((c) => verdictOf(c) === v).length] as const).filter(([, n]) => n > 0);
-  return `Of the ${claims.length} claims checked in @sec-claims: ${parts.map(([v, n]) => `${n} ${VERDICT_MARK[v]}`).join(', ')}.`;
+function claimsSummary(claims: readonly PaperVerdict[]): string {
+  const words = ['holds', 'does not hold', 'not run'] as const;
+  const parts = words.map((v) => [v, claims.filter((c) => c.verdict === v).length] as const).filter(([, n]) => n > 0);
+  return `Of the paper's ${claims.length} claims in @sec-claims: ${parts.map(([v, n]) => `${n} ${VERDICT_MARK[v]}`).join(', ')}.`;
 }
 
 /** The defaults every experiment starts from (a minimal experiment filled in by the schema). */
@@ -209,9 +212,13 @@ function paperSettingsTable(): string {
   return table(['experiment', 'model', 'dataset', 'loss', 'seed', 'loss goals ε', 'paper figures'], rows, { text: 'Experiments of the paper profile.', label: 'tbl-experiments-paper' });
 }
 
-function table1Coverage(data: ExperimentData[]): string {
-  const files = PROFILES.map((p) => table1Entries(p, new Map(data.filter((d) => d.profile === p).map((d) => [d.experiment.id, d]))));
-  const rows = bestTable1(files).map(({ profile: p, entry: e }) => {
+/** Per Table 1 row, the entry of the most faithful profile with data. */
+function table1Best(data: ExperimentData[]): ReturnType<typeof bestTable1> {
+  return bestTable1(PROFILES.map((p) => table1Entries(p, new Map(data.filter((d) => d.profile === p).map((d) => [d.experiment.id, d])))));
+}
+
+function table1Coverage(best: ReturnType<typeof bestTable1>): string {
+  const rows = best.map(({ profile: p, entry: e }) => {
     const ids = experimentsForRow(TABLE1[e.row - 1]);
     const experiment = ids.length ? ids.map(experimentCell).join(', ') : 'no experiment yet';
     const agree = e.agrees === null ? '' : e.agrees ? 'same shape' : 'differs';
@@ -391,18 +398,21 @@ export function prepare(opts: PrepareOptions): string[] {
   const scripts = copyVegaScripts(join(dir, 'js'));
   const data = readReportData(opts.dataDir);
   const best = bestData(data);
-  const claims = reportedClaims(readVerdicts(opts.dataDir), data);
+  const verdictFiles = readVerdicts(opts.dataDir);
+  const claims = reportedClaims(verdictFiles, data);
+  const table1 = table1Best(data);
+  const paper = paperVerdicts(claims, verdictFiles, table1);
   const chapters = new Map(notebookSlugs().map((slug) => [slug, notebookPartial(slug, opts.notebooksDir, best)]));
   const partials: Record<string, string> = {
     'overview-experiments.md': experimentsTable(best, catalogue(), { text: 'Experiments, the profile their committed data comes from, and the critical learning rate they measure.', label: 'tbl-experiments' }),
-    'overview-claims.md': claimsSummary(claims),
+    'overview-claims.md': claimsSummary(paper),
     'methods-protocol.md': protocolTable(),
     'methods-experiments.md': paperSettingsTable(),
     'methods-profiles.md': profilesTable(),
-    'methods-table1.md': table1Coverage(data),
+    'methods-table1.md': table1Coverage(table1),
     'benchmark-plan.md': planPartial(opts.dataDir),
     'methods-findings.md': findingsPartial(opts.findingsFile),
-    'claims.md': claimsChapter(claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),
+    'claims.md': claimsChapter(checklistMarkdown(paper), claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),
     'bench.md': benchPartial(opts.benchFile),
     'provenance.md': provenancePartial(best),
     ...Object.fromEntries([...chapters].map(([slug, c]) => [`notebook-${slug}.md`, c.markdown])),
