@@ -169,18 +169,6 @@ export function judgeTransition(s: SweepSummary): Judgement {
   };
 }
 
-export function judgeBestGeneralisation(s: SweepSummary): Judgement {
-  const below = flowAligned(s);
-  const above = edgeOfStability(s);
-  if (below.length === 0 || above.length === 0) return { measured: 'needs converged rates in both regimes', holds: null };
-  const best = (runs: GdResult[]) => runs.reduce((a, b) => (finalOf(b, 'testLoss') < finalOf(a, 'testLoss') ? b : a));
-  const [b, a] = [best(below), best(above)];
-  return {
-    measured: `best test loss ${fmt(finalOf(a, 'testLoss'))} at η = ${fmt(a.lr)} (EoS) vs ${fmt(finalOf(b, 'testLoss'))} at η = ${fmt(b.lr)} (flow-aligned)`,
-    holds: finalOf(a, 'testLoss') < finalOf(b, 'testLoss'),
-  };
-}
-
 /**
  * Table 1's U-shape column, measured: where the final test loss over the
  * converged rates is lowest. Interior = U (✓), an end = extreme (×, with the
@@ -397,7 +385,6 @@ function regimeClaims(notebook: NotebookId | null, experiment: string, goal: 'fi
   return checks.map((k) => all[k]);
 }
 
-const fig3 = (experiment: string) => perExperiment('01-regime-transition', experiment)('generalisation', 'Minimal-norm (flow-aligned) solutions never generalise best: the best test loss is reached at η ≥ η_c.', 'Section 2.2, Figure 3', judgeBestGeneralisation);
 const fig3Shape = (experiment: string, shape: 'U' | 'extreme') =>
   perExperiment('01-regime-transition', experiment)(`test-loss-${shape === 'U' ? 'u' : 'extreme'}`, shape === 'U' ? 'The test loss over η is U-shaped: lowest at an intermediate rate.' : 'The test loss over η is lowest at an end of the range (no U-shape).', 'Figure 3', judgeShape(shape));
 
@@ -628,9 +615,6 @@ export const CLAIMS: ClaimEntry[] = [
   ...regimeClaims('01-regime-transition', 'fcn-relu-cifar5k-mse'),
   ...regimeClaims('01-regime-transition', 'fcn-relu-cifar5k-ce'),
   ...regimeClaims('01-regime-transition', 'fcn-relu-mnist5k-ce'),
-  fig3('fcn-relu-mnist5k-mse'),
-  fig3('fcn-relu-cifar5k-ce'),
-  fig3('fcn-relu-cifar5k-mse'),
   fig3Shape('fcn-relu-mnist5k-mse', 'U'),
   fig3Shape('fcn-relu-cifar5k-ce', 'U'),
   fig3Shape('fcn-relu-cifar5k-mse', 'extreme'),

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   CLAIMS,
-  judgeBestGeneralisation,
   judgeClaims,
   judgeDistanceFromFlow,
   judgeEdgeOfStability,
@@ -11,6 +10,14 @@ import {
   judgeNormIncrease,
   judgeSharpnessDecrease,
   judgeTransition,
+  judgeShape,
+  judgeNormsAgree,
+  judgeDistanceFromInit,
+  judgeSharpnessTrend,
+  judgeNormMonotone,
+  judgeNormDecrease,
+  judgeOffBound,
+  stopDiagnosis,
   spearman,
   verdictTable,
 } from '../../src/figures/claims.js';
@@ -34,7 +41,7 @@ test('Spearman correlation: +1, -1 for monotone data, average ranks for ties', (
 });
 
 test('the regime claims hold on a sweep that has the paper behaviour', () => {
-  for (const judge of [judgeFlowAligned, judgeSharpnessDecrease, judgeNormIncrease, judgeTransition, judgeBestGeneralisation, judgeEdgeOfStability, judgeDistanceFromFlow]) {
+  for (const judge of [judgeFlowAligned, judgeSharpnessDecrease, judgeNormIncrease, judgeTransition, judgeShape('U'), judgeEdgeOfStability, judgeDistanceFromFlow, judgeNormsAgree, judgeDistanceFromInit, judgeSharpnessTrend, judgeNormMonotone]) {
     const v = judge(good);
     assert.equal(v.holds, true, `${judge.name}: ${v.measured}`);
   }
@@ -50,7 +57,8 @@ test('the regime claims fail when the data contradict them', () => {
   const driftingFlow = withFinal(good, (lr) => ({ sharpness: lr < good.criticalLr ? 0.5 * good.sGF : 0.9 * (2 / lr) }));
   assert.equal(judgeFlowAligned(driftingFlow).holds, false);
   const smallBest = withFinal(good, (lr) => ({ testLoss: lr }));
-  assert.equal(judgeBestGeneralisation(smallBest).holds, false);
+  assert.equal(judgeShape('U')(smallBest).holds, false);
+  assert.equal(judgeShape('extreme')(smallBest).holds, true);
   assert.equal(judgeTransition({ ...good, fittedCriticalLrSharpness: 5 * good.criticalLr }).holds, false);
 });
 
@@ -58,7 +66,6 @@ test('a sweep without rates in a regime cannot tell', () => {
   const onlyFlow = syntheticSummary({ rates: [0.2, 0.4, 0.6].map((k) => (k * 2) / 20), divergeFrom: 1 });
   assert.equal(judgeSharpnessDecrease(onlyFlow).holds, null);
   assert.equal(judgeNormIncrease(onlyFlow).holds, null);
-  assert.equal(judgeBestGeneralisation(onlyFlow).holds, null);
   assert.equal(judgeTransition({ ...onlyFlow, fittedCriticalLrSharpness: null, fittedCriticalLrNorm: null }).holds, null);
 });
 
@@ -91,4 +98,23 @@ test('every notebook can be judged on synthetic sweeps of the paper profile', as
     const verdicts = await judgeClaims(nb, fakeLoader('paper'));
     for (const v of verdicts) assert.ok(v.measured.length > 0, `${nb}: ${v.claim}`);
   }
+});
+
+test('checks that the paper behaviour fails: norm decreasing, off the 2/η curve', () => {
+  assert.equal(judgeNormDecrease(good).holds, false);
+  assert.equal(judgeNormDecrease(withFinal(good, (lr) => ({ l1: 1000 / lr }))).holds, true);
+  assert.equal(judgeOffBound(good).holds, false, 'the synthetic EoS sharpness is 0.9 × 2/η, on the curve');
+  assert.equal(judgeOffBound(withFinal(good, (lr) => ({ sharpness: 0.3 * (2 / lr) }))).holds, true);
+  const bumpy = { ...good, runs: good.runs.map((r) => ({ ...r, history: r.history.map((m, k) => ({ ...m, l1: m.l1 * (k % 2 ? 0.9 : 1) })) })) };
+  assert.equal(judgeNormMonotone(bumpy).holds, false);
+});
+
+test('a failure is traced to the stopping rule when runs stopped above 2/η', () => {
+  assert.equal(stopDiagnosis({ sweep: [good] }), null, 'the synthetic runs stop at 0.9 × 2/η');
+  const transient = withFinal(good, (lr) => ({ sharpness: lr < good.criticalLr ? good.sGF : 1.5 * (2 / lr) }));
+  const d = stopDiagnosis({ sweep: [transient] });
+  assert.equal(d?.cause, 'stopping rule');
+  assert.match(d?.evidence ?? '', /stopped transient.*1\.50 × 2\/η/);
+  // judgeClaims attaches it to a failing claim whose judge gave no diagnosis.
+  assert.equal(judgeSharpnessDecrease(transient).holds, false);
 });
