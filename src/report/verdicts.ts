@@ -32,7 +32,13 @@ const StoredVerdict = z.object({
   diagnosis: StoredDiagnosis.nullable().optional(),
 });
 
-export const ClaimsFile = z.object({ format: z.literal(1), profile: z.enum(PROFILES), verdicts: z.array(StoredVerdict) });
+export const ClaimsFile = z.object({
+  format: z.literal(1),
+  profile: z.enum(PROFILES),
+  /** What the verdicts were judged on: the full results (absent: written before this field) or the committed summaries (`npm run report -- claims`). */
+  judgedFrom: z.enum(['results', 'summaries']).optional(),
+  verdicts: z.array(StoredVerdict),
+});
 export type ClaimsFile = z.infer<typeof ClaimsFile>;
 
 /** Every claim judged on the stored sweeps of a profile (keyed by experiment id). */
@@ -49,7 +55,7 @@ export async function judgeProfile(profileName: ProfileName, stored: ReadonlyMap
   // The stored order is CLAIMS order, whatever the notebook grouping.
   const order = new Map(CLAIMS.map((c, i) => [c.id, i]));
   verdicts.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return { format: 1, profile: profileName, verdicts };
+  return { format: 1, profile: profileName, judgedFrom: 'results', verdicts };
 }
 
 /** The stored verdicts of every profile under `dataDir`, validated. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIMS } from '../../src/figures/claims.js';
 import { readReportData, type ExperimentData } from '../../src/report/summary.js';
-import { writeProfileData } from '../../src/report/profileData.js';
+import { rejudgeProfile, writeProfileData } from '../../src/report/profileData.js';
 import { checklistMarkdown, paperVerdicts, readVerdicts, reportedClaims, type ClaimsFile, type ReportedClaim } from '../../src/report/verdicts.js';
 import { bestTable1, table1Entries } from '../../src/report/table1.js';
 import { PAPER_CLAIMS } from '../../src/figures/paperClaims.js';
@@ -111,4 +111,19 @@ test('a failing check is diagnosed: its own diagnosis first, else reduced settin
   // "Often": one CE experiment failing below 1/s_0 is enough.
   const ce = set('fails-below-inverse-s0:fcn-relu-cifar5k-ce', check('fails-below-inverse-s0:fcn-relu-cifar5k-ce', false, 'quick'));
   assert.equal(one(ce, 'h4-ce-fails')?.verdict, 'holds');
+});
+
+test('judging again from the committed summaries gives the verdicts judged on the full results', async () => {
+  const dataDir = tmp('eos-verdicts-data-');
+  await writeProfileData('smoke', syntheticStore(tmp('eos-verdicts-results-')), dataDir);
+  const [fromResults] = readVerdicts(dataDir);
+  const written = await rejudgeProfile('smoke', dataDir);
+  assert.deepEqual(written.map((f) => f.split('/').pop()), ['claims.json', 'table1.json']);
+  const [fromSummaries] = readVerdicts(dataDir);
+  assert.equal(fromResults.judgedFrom, 'results');
+  assert.equal(fromSummaries.judgedFrom, 'summaries');
+  // Histories are downsampled in the summaries: only the check that reads whole histories may differ.
+  const strip = (f: ClaimsFile) => f.verdicts.filter((v) => !v.id.startsWith('norm-monotone:')).map((v) => [v.id, v.holds, v.diagnosis?.cause ?? null]);
+  assert.deepEqual(strip(fromSummaries), strip(fromResults));
+  await assert.rejects(rejudgeProfile('quick', dataDir), /no committed summaries of profile 'quick'/);
 });
