@@ -120,7 +120,7 @@ function claimsChapter(checklist: string, all: ReportedClaim[], titles: Readonly
   const sections = notebooks.map((nb) => {
     const list = claims.filter((c) => c.notebook === nb);
     return [
-      `## ${titles.get(nb) ?? nb} (@${chapterId(nb)})`,
+      `### ${titles.get(nb) ?? nb} (@${chapterId(nb)})`,
       '',
       table(
         ['claim', 'paper', 'experiment', 'measured', 'verdict', 'profile'],
