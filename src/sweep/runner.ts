@@ -260,7 +260,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
   };
   store.write(result);
   rmSync(statePath, { force: true });
-  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.getTime()) / 1000)})`);
+  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps${out.stop ? ` (${out.stop.kind} stop)` : ''}: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.getTime()) / 1000)})`);
   return result;
 }
 
