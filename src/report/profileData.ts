@@ -92,27 +92,21 @@ export function storedFromSummary(d: ExperimentData): StoredSweeps {
     wallSeconds,
     hvps,
   });
-  const summaries = d.sweeps.map((s) => ({
+  const summaries = d.sweeps.map(({ runs, trajectories, ...fields }) => ({
+    ...fields,
     experiment: e,
-    lossGoal: s.lossGoal,
-    s0: s.s0,
-    sGF: s.sGF,
-    criticalLr: s.criticalLr,
-    fittedCriticalLrSharpness: s.fittedCriticalLrSharpness,
-    fittedCriticalLrNorm: s.fittedCriticalLrNorm,
-    flowFinal: s.flowFinal,
-    runs: s.runs.map(
+    runs: runs.map(
       (r): GdResult => ({
         kind: 'gd',
         schemaVersion: SCHEMA_VERSION,
-        key: `${e.id}@${s.lossGoal}@${r.lr}`,
+        key: `${e.id}@${fields.lossGoal}@${r.lr}`,
         experiment: e,
         lr: r.lr,
-        lossGoal: s.lossGoal,
+        lossGoal: fields.lossGoal,
         outcome: r.outcome,
         steps: r.steps,
         divergedAt: r.divergedAt,
-        history: s.trajectories.find((t) => t.lr === r.lr)?.history ?? (r.final ? [r.final] : []),
+        history: trajectories.find((t) => t.lr === r.lr)?.history ?? (r.final ? [r.final] : []),
         final: r.final,
         perLayer: r.perLayer,
         maxSharpness: r.maxSharpness,
