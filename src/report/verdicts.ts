@@ -156,9 +156,9 @@ function byChecks(claim: PaperClaim, judge: Extract<ClaimJudge, { by: 'checks' }
   const passed = judged.filter((j) => j.holds === true);
   const open = judged.filter((j) => j.holds === null);
   const runWhat = (): string => {
-    const missing = [...new Set(open.flatMap((j) => (j.r.profile === null ? j.r.experiment.split(/, | or /) : [])))];
+    const experiments = [...new Set(open.flatMap((j) => j.r.experiment.split(/, | or /).filter((id) => id.length > 0)))];
     const undecided = open.filter((j) => j.r.profile !== null).map((j) => `${j.r.id} (${j.r.profile}: ${j.r.measured})`);
-    return [missing.length ? sweepCommand(missing) : '', undecided.length ? `more rates or goals for ${undecided.join('; ')}` : ''].filter((x) => x).join('; ');
+    return [experiments.length ? sweepCommand(experiments) : '', undecided.length ? `undecided so far: ${undecided.join('; ')}` : ''].filter((x) => x).join('; ');
   };
   const decidedAll = judge.combine === 'all' ? failed.length > 0 || open.length === 0 : passed.length > 0 || open.length === 0;
   if (!decidedAll) return { verdict: 'not run', evidence: `${passed.length} of ${judged.length} checks hold, ${failed.length} fail, ${open.length} not run or undecided`, profiles, diagnosis: null, run: runWhat() };
