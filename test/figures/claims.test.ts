@@ -18,6 +18,12 @@ import {
   judgeNormDecrease,
   judgeOffBound,
   stopDiagnosis,
+  judgeFlowAlignedDistance,
+  judgeDistanceOutgrowsNorm,
+  judgeSharpnessDrops,
+  judgeBelowFlowSharpness,
+  judgeDivergesBelowInverseS0,
+  judgeIterations,
   spearman,
   verdictTable,
 } from '../../src/figures/claims.js';
@@ -117,4 +123,24 @@ test('a failure is traced to the stopping rule when runs stopped above 2/η', ()
   assert.match(d?.evidence ?? '', /stopped transient.*1\.50 × 2\/η/);
   // judgeClaims attaches it to a failing claim whose judge gave no diagnosis.
   assert.equal(judgeSharpnessDecrease(transient).holds, false);
+});
+
+test('checks on distances, CE sharpness, divergence and step counts, against hand-computed values of the synthetic sweep', () => {
+  // η_c = 0.1; converged 0.025 ... 0.4 (3 below, 5 above), distance from GF 3η, ℓ1 100 + 50 (η - η_c)+.
+  const d = judgeFlowAlignedDistance(good);
+  assert.equal(d.holds, false);
+  assert.match(d.measured, /ratio 0\.06/, '0.075 / 1.2');
+  assert.equal(judgeDistanceOutgrowsNorm(good).holds, false, 'distance range 1.125 < ℓ1 range 15');
+  assert.equal(judgeDistanceOutgrowsNorm({ ...good, runs: good.runs.map((r) => ({ ...r, distanceFromFlow: r.distanceFromFlow && { ...r.distanceFromFlow, l1: 100 * r.lr } })) }).holds, true, 'range 37.5 > 15');
+  assert.match(judgeSharpnessDrops(good).measured, /median 0\.86/, 'final 0.9 × 2/η over max 1.05 × 2/η');
+  assert.equal(judgeSharpnessDrops(good).holds, false);
+  assert.equal(judgeBelowFlowSharpness(good).holds, false, 'flow-aligned final sharpness is s_GF itself');
+  assert.equal(judgeBelowFlowSharpness(withFinal(good, () => ({ sharpness: 0.8 * good.sGF }))).holds, true);
+  assert.equal(judgeDivergesBelowInverseS0(good).holds, false, 'first failure 0.5 > 1/s_0 = 0.125');
+  assert.equal(judgeDivergesBelowInverseS0({ ...good, s0: 1 }).holds, true, '0.5 < 1/s_0 = 1');
+  const steps = (f: (lr: number) => number) => ({ ...good, runs: good.runs.map((r) => ({ ...r, steps: f(r.lr) })) });
+  assert.equal(judgeIterations(good).holds, false, 'constant steps: slope 0');
+  assert.match(judgeIterations(steps((lr) => 10 / lr)).measured, /-1\.00 flow-aligned .* -1\.00 EoS/);
+  assert.equal(judgeIterations(steps((lr) => 10 / lr)).holds, false, 'no slower acceleration at EoS');
+  assert.equal(judgeIterations(steps((lr) => 10 / Math.min(lr, 0.1))).holds, true);
 });
