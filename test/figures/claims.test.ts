@@ -30,7 +30,7 @@ import {
 import { NOTEBOOKS } from '../../src/figures/registry.js';
 import { profile } from '../../src/sweep/profiles.js';
 import type { SweepSummary } from '../../src/sweep/schema.js';
-import { fakeLoader, syntheticSummary } from './fixtures.js';
+import { fakeLoader, profileExperiment, syntheticSummary } from './fixtures.js';
 
 const good = syntheticSummary();
 
@@ -143,4 +143,30 @@ test('checks on distances, CE sharpness, divergence and step counts, against han
   assert.match(judgeIterations(steps((lr) => 10 / lr)).measured, /-1\.00 flow-aligned .* -1\.00 EoS/);
   assert.equal(judgeIterations(steps((lr) => 10 / lr)).holds, false, 'no slower acceleration at EoS');
   assert.equal(judgeIterations(steps((lr) => 10 / Math.min(lr, 0.1))).holds, true);
+});
+
+test('diagonal net: a check failing on the float32 sweep but holding on the float64 replay is diagnosed as numerical precision', () => {
+  const diag = syntheticSummary({ experiment: profileExperiment('diagonal-2d'), sGF: 4 });
+  const entry = (id: string) => {
+    const c = CLAIMS.find((x) => x.id === id);
+    assert.ok(c, id);
+    return c;
+  };
+  // Float32 finals above the stability bound; the float64 replay of the same rates stops below it
+  // (at these rates: the replay at η = 0.625 meets the goal mid-catapult, S·η/2 = 2.2, a stopping-rule case).
+  const stable = syntheticSummary({ experiment: profileExperiment('diagonal-2d'), sGF: 4, rates: [0.05, 0.125, 0.25, 0.375], divergeFrom: 1 });
+  const above = withFinal(stable, (lr) => ({ sharpness: 1.5 * (2 / lr) }));
+  const v = entry('stable-limits:diagonal-2d').judge({ sweep: [above] });
+  assert.equal(v.holds, false);
+  assert.equal(v.diagnosis?.cause, 'numerical precision', v.diagnosis?.evidence);
+  assert.match(v.diagnosis?.evidence ?? '', /float64 replay/);
+  // KKT: "often" is a majority of the EoS rates, judged on the replay.
+  const kkt = entry('kkt:diagonal-2d').judge({ sweep: [diag] });
+  assert.match(kkt.measured, /^(\d+) of (\d+) EoS rates within 5\.0%/);
+  const [, close, total] = kkt.measured.match(/^(\d+) of (\d+)/) ?? [];
+  assert.equal(kkt.holds, 2 * Number(close) > Number(total));
+  // Proposition 3.2 on the experiment's data point: the minimisers differ, R(A_l1) < R(A_S).
+  const m = entry('minimisers:diagonal-2d').judge({ sweep: [diag] });
+  const [rl1, rs] = [...m.measured.matchAll(/risk ([\d.e+-]+)/g)].map((x) => Number(x[1]));
+  assert.ok(rl1 < rs, m.measured);
 });
