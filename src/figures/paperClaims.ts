@@ -94,10 +94,14 @@ const CLAIM_LIST: PaperClaim[] = [
   { id: 's3-eos-beats-l1', kind: 'section', source: 'Section 3', quote: 'all convergent trajectories in the EoS regime achieve better generalization than R(M_ℓ1)', judge: all('eos-beats-l1:diagonal-2d') },
   { id: 's3-kkt', kind: 'section', source: 'Section 3, Lemma E.1', quote: 'the GD limit is often close to a KKT point of a sharpness-restricted risk minimization on M', judge: all('kkt:diagonal-2d') },
   { id: 's3-classification', kind: 'section', source: 'Section 3, Appendix F', quote: 'a comparably simplified classification model for which sharpness minimization leads to better generalization performance than norm-minimization', judge: all('min-sharpness-generalises:logistic-two-point') },
-  // ---- appendices E, F ----
-  { id: 'f-min-sharpness', kind: 'appendix', source: 'Appendix F, Theorem F.1', quote: 'min_{w ∈ M} S_L(w) ≈ 0.277', judge: all('f1-minimum') },
+  // ---- appendices D, E, F ----
+  { id: 'd2-min-sharpness', kind: 'appendix', source: 'Appendix D, Lemma D.2 (proof)', quote: 'min_{w ∈ M} S_L(w) = y·x_min', judge: all('theory-1.1') },
+  { id: 'e-folded-l1-risk', kind: 'appendix', source: 'Appendix E, Proposition E.2 (i)', quote: 'For A_ℓ1(x0, y0), the expected generalization error is given by ½(n(2n−2+π)/π + E(⟨1, x0⟩²/x_max²) + (2n−2+π)/π · E(⟨1, x0⟩/x_max))', judge: all('theory-3.1') },
+  { id: 'f-min-sharpness', kind: 'appendix', source: 'Appendix F, Theorem F.1', quote: 'min_{w ∈ M} S_L(w) ≈ 0.277', judge: all('theory-5.3') },
+  { id: 'f-small-mu-formula', kind: 'appendix', source: 'Appendix F', quote: '[‖μ‖ ≪ 1, max margin] ≈ Γ(d/2 + 1/2)/(Γ(d/2)Γ(1/2)) ∫_{−1}^{1/2} (1 − x²)^{d/2−1} dx', judge: all('theory-5.4') },
+  { id: 'f-large-mu-formula', kind: 'appendix', source: 'Appendix F', quote: '[‖μ‖ ≫ 1, max margin] = (2π)^{−(d−1)/2} · Φ(−‖μ‖₂/(2√2))', judge: all('theory-5.5') },
   { id: 'f-small-mu', kind: 'appendix', source: 'Appendix F', quote: '[for ‖μ‖ ≪ 1] the sharpness minimizer leads to a significantly smaller expected generalization error than the GF-induced regularization', judge: all('min-sharpness-generalises:logistic-two-point') },
-  { id: 'f-large-mu', kind: 'appendix', source: 'Appendix F', quote: '[for ‖μ‖ ≫ 1] both expected generalization errors are small', judge: notRun('a two-point sweep at a large cluster mean ‖μ‖ (logistic-two-point draws a small one); no experiment of any profile') },
+  { id: 'f-large-mu', kind: 'appendix', source: 'Appendix F', quote: '[for ‖μ‖ ≫ 1] both expected generalization errors are small', judge: all('large-mu-errors') },
   // ---- appendix H ----
   { id: 'h1-dataset-size', kind: 'appendix', source: 'Appendix H.1, Figure 5', quote: 'The GF solution changes slightly, but the overall phenomena persists', judge: all(...on(['transition', ...TRADE_OFF], PAPER_ONLY.datasetSize)) },
   { id: 'h2-width-alone', kind: 'appendix', source: 'Appendix H.2, Figures 37-39', quote: 'increasing width alone on the MNIST-5k dataset leads to a dissolution of the trend of increasing norm', judge: none(...on(['norm'], PAPER_ONLY.widthOnly)) },
