@@ -1,8 +1,13 @@
 /**
- * The paper's claims as measurable statements, judged on the sweeps of a
- * profile: each verdict states what was measured and whether the claim holds
+ * The measured checks behind the paper's claims (src/figures/paperClaims.ts
+ * lists the claims and which checks judge each), judged on the sweeps of a
+ * profile: each verdict states what was measured and whether the check holds
  * at the stated tolerance (or that the sweep cannot tell, e.g. no rate in a
- * regime). The notebooks end with these tables.
+ * regime), and a failure carries the diagnosis its data support (the stopping
+ * rule, numerical precision, undersampled sharpness, a disagreement in the
+ * paper's formulas). The notebooks end with these tables; checks on
+ * experiments of the paper profile alone (notebook null) are judged for the
+ * report only.
  */
 import type { GdResult, SweepSummary } from '../sweep/schema.js';
 import { classificationToyEvidence, diagonalNetEvidence, type EvidenceRow } from '../theory/evidence.js';

@@ -1,9 +1,13 @@
 /**
- * The paper's claims on committed data. The claims and their judges are those
+ * The paper's claims on committed data. The checks and their judges are those
  * of src/figures/claims.ts (the notebooks end with the same tables); they are
- * judged on the full results of a profile when its summaries are written, and
- * the verdicts are kept in reports/data/<profile>/claims.json so that the
- * report shows them without the results folder.
+ * judged on the full results of a profile when its summaries are written (or
+ * again from those summaries), and the verdicts are kept in
+ * reports/data/<profile>/claims.json so that the report shows them without the
+ * results folder. The claims checklist (`paperVerdicts`, `checklistMarkdown`)
+ * turns them, with Table 1's rows, into one verdict per claim of
+ * src/figures/paperClaims.ts: holds, does not hold (with a diagnosis) or not
+ * run (with what would run it).
  */
 import { z } from 'zod';
 import { CAUSES, CLAIMS, judgeClaims, type Diagnosis } from '../figures/claims.js';
