@@ -10,9 +10,10 @@
  * initialisation, as do all closed forms.
  */
 import { sampleDiagonalRegression } from '../data/synthetic.js';
-import type { SweepSummary } from '../sweep/schema.js';
+import type { GdResult, SweepSummary } from '../sweep/schema.js';
 import {
   bisectRoot,
+  dot,
   endToEndL1Norm,
   gaussianModelRisk,
   gradientDescent,
@@ -94,8 +95,9 @@ function theoryLine(name: string, values: Spec[]): Spec {
   };
 }
 
-/** Figure 15: final sharpness, ||w∘w||_1 with the predicted line, generalisation error with the predicted limit's risk. */
-export function diagonalSweepFigure(summary: SweepSummary): Spec {
+/** Figure 15 (from the float64 replay): final sharpness, ||w∘w||_1 with the predicted line, generalisation error (exact risk) with the predicted limit's risk. */
+export function diagonalSweepFigure(sweep: SweepSummary): Spec {
+  const summary = replayedSweep(sweep);
   const setup = diagonalSetup(summary);
   const predictions = diagonalPredictions(setup, lrDomainMax(summary));
   const ids = ['sharpness', 'l1', 'risk'];
@@ -177,6 +179,29 @@ export interface PlaneData {
 
 export function simulate(setup: DiagonalSetup, lr: number): Trajectory {
   return gradientDescent(setup.w0, setup.data, { eta: lr, lossGoal: setup.lossGoal, maxSteps: setup.maxSteps });
+}
+
+const OUTCOME: Record<Trajectory['outcome'], GdResult['outcome']> = { converged: 'converged', diverged: 'diverged', maxSteps: 'max-steps' };
+
+/**
+ * The sweep with every run's outcome and final values recomputed by the
+ * float64 replay (`simulate`) at its rate: final sharpness, ‖w‖₁, ‖w‖₂ and,
+ * as the test loss, the exact risk of Lemma E.1. Figures 4, 15 and 16 all
+ * draw this replay, so one rate shows the same point in each; the float32
+ * sweep can stop elsewhere near the stability bound (the claims compare the
+ * two: `numerical precision`).
+ */
+export function replayedSweep(summary: SweepSummary): SweepSummary {
+  const setup = diagonalSetup(summary);
+  const runs = summary.runs.map((r): GdResult => {
+    const run = simulate(setup, r.lr);
+    const w = run.final;
+    const base = r.final ?? summary.flowFinal;
+    const l1 = w.reduce((a, x) => a + Math.abs(x), 0);
+    const final = run.outcome === 'diverged' ? null : { ...base, step: run.steps, time: run.steps * r.lr, trainLoss: run.finalLoss, sharpness: sharpness(w, setup.data), l1, l2: Math.sqrt(dot(w, w)), testLoss: gaussianModelRisk(w) };
+    return { ...r, outcome: OUTCOME[run.outcome], steps: run.steps, divergedAt: run.outcome === 'diverged' ? run.steps : null, final, stop: null };
+  });
+  return { ...summary, runs };
 }
 
 function planeData(setup: DiagonalSetup, lr: number, run: Trajectory, window: PlaneWindow): PlaneData {
@@ -299,9 +324,9 @@ export function planeFigure(summary: SweepSummary, rates: number[], opts: { colu
   };
 }
 
-/** The rates of Figure 16: up to `count` of the sweep's rates, evenly spread, diverged ones excluded. */
-export function planeRates(summary: SweepSummary, count = 12): number[] {
-  const lrs = summary.runs.filter((r) => r.outcome !== 'diverged').map((r) => r.lr).sort((a, b) => a - b);
+/** The rates of Figure 16: up to `count` of the sweep's rates, evenly spread, those whose float64 replay diverges excluded. */
+export function planeRates(sweep: SweepSummary, count = 12): number[] {
+  const lrs = replayedSweep(sweep).runs.filter((r) => r.outcome !== 'diverged').map((r) => r.lr).sort((a, b) => a - b);
   if (lrs.length <= count) return lrs;
   return Array.from({ length: count }, (_, k) => lrs[Math.round((k * (lrs.length - 1)) / (count - 1))]);
 }
@@ -321,7 +346,8 @@ export function figure4Rates(summary: SweepSummary): number[] {
 }
 
 /** Figure 4: (b, c, e, f) iterates for four rates and (d) the generalisation error versus eta. */
-export function figure4(summary: SweepSummary): Spec {
+export function figure4(sweep: SweepSummary): Spec {
+  const summary = replayedSweep(sweep);
   const setup = diagonalSetup(summary);
   const predictions = diagonalPredictions(setup, lrDomainMax(summary));
   const plane = planeFigure(summary, figure4Rates(summary), { columns: 4, cells: 24, size: 200 });

@@ -181,7 +181,7 @@ const MAIN_FIGURES: FigureEntry[] = [
     title: 'diagonal network: final sharpness, ℓ1-norm with the predicted line, generalisation error',
     notebook: '05-diagonal-net',
     uses: { sweep: { anyOf: ['diagonal-2d'] } },
-    draw: (s) => ({ body: diagonalSweepFigure(first(s, 'sweep')), subtitle: label(first(s, 'sweep')) }),
+    draw: (s) => ({ body: diagonalSweepFigure(first(s, 'sweep')), subtitle: [...label(first(s, 'sweep')), 'final values of float64 GD at the sweep\'s rates, the runs Figure 16 draws; generalisation error: the exact risk of Lemma E.1'] }),
   },
   {
     id: 'fig16',

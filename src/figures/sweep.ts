@@ -9,7 +9,7 @@
  * Clicking a rate selects it in every panel of the figure.
  */
 import type { GdResult, SweepSummary } from '../sweep/schema.js';
-import type { Metrics } from '../train/schema.js';
+import type { Metrics, StopCheck } from '../train/schema.js';
 import { AXIS_TITLES, fmt, SERIES, seriesColour, type Spec } from './spec.js';
 
 const METRICS = ['sharpness', 'l1', 'l2', 'nuclear', 'testLoss', 'testAccuracy', 'distanceFromFlow', 'distanceFromInit'] as const;
@@ -31,6 +31,31 @@ export interface RunRow {
   trainLoss: number | null;
   distanceFromFlow: number | null;
   distanceFromInit: number | null;
+  /** How a converged run stopped (`stopOf`); null for other outcomes. */
+  stop: StopKind | null;
+}
+
+export type StopKind = StopCheck['kind'] | 'unknown';
+
+/** What `stopOf` reads of a run: full results and condensed summaries both carry it. */
+export interface StopRun {
+  lr: number;
+  outcome: string;
+  final: { sharpness: number | null } | null;
+  stop?: { kind: StopCheck['kind'] } | null;
+}
+
+/**
+ * How a converged run stopped: its recorded check (train/gd.ts `checkStop`);
+ * for results written before the check, transient when the recorded final
+ * sharpness exceeds 2/eta, else unknown (the loss after the stop was not
+ * followed). Null when the run did not converge.
+ */
+export function stopOf(r: StopRun): StopKind | null {
+  if (r.outcome !== 'converged') return null;
+  if (r.stop) return r.stop.kind;
+  const s = r.final?.sharpness;
+  return s != null && (s * r.lr) / 2 > 1 ? 'transient' : 'unknown';
 }
 
 function metricOf(m: Metrics | null, metric: Exclude<Metric, 'distanceFromFlow'>): number | null {
@@ -53,6 +78,7 @@ export function runRows(summary: SweepSummary): RunRow[] {
     trainLoss: r.final?.trainLoss ?? null,
     distanceFromFlow: r.distanceFromFlow?.l1 ?? null,
     distanceFromInit: metricOf(r.final, 'distanceFromInit'),
+    stop: stopOf(r),
   }));
 }
 
@@ -200,8 +226,10 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
         x,
         y,
         color: seriesColour(SERIES.final),
+        // A transient stop (the loss goal met mid-catapult) is drawn as a triangle.
+        shape: { condition: { test: "datum.stop === 'transient'", value: 'triangle-up' }, value: 'circle' },
         opacity: { condition: { param: LR_SELECTION, empty: true, value: 1 }, value: 0.3 },
-        tooltip: [num('lr', 'η'), num('value', yTitle), { field: 'outcome' }, num('steps', 'steps'), num('sharpness', 'final sharpness'), num('l1', 'ℓ1-norm'), num('testLoss', 'test loss')],
+        tooltip: [num('lr', 'η'), num('value', yTitle), { field: 'outcome' }, { field: 'stop', title: 'stop' }, num('steps', 'steps'), num('sharpness', 'final sharpness'), num('l1', 'ℓ1-norm'), num('testLoss', 'test loss')],
       },
     },
     {

@@ -2,6 +2,7 @@
  * npm run report -- [command] [options]
  *   build (default)  render the book into reports/_site (Quarto if installed, else pandoc) and its PDF
  *   data             condense the results of a profile and judge the paper's claims on them into reports/data/<profile>/ (committed)
+ *   claims           judge the claims and Table 1 rows again from a profile's committed summaries (no results folder)
  *   prepare          write the generated partials only (Quarto's pre-render step)
  */
 import { join, resolve } from 'node:path';
@@ -11,18 +12,20 @@ import { REPO_ROOT } from '../util/paths.js';
 import { ResultStore } from '../sweep/store.js';
 import { build } from './build.js';
 import { defaultPrepareOptions, prepare } from './prepare.js';
-import { writeProfileData } from './profileData.js';
+import { rejudgeProfile, writeProfileData } from './profileData.js';
 
-const HELP = `usage: npm run report -- [build | data | prepare] [options]
+const HELP = `usage: npm run report -- [build | data | claims | prepare] [options]
 
   build      render the book (default): quarto render when Quarto is installed, else pandoc;
              then print reports/_site/report.pdf with headless Chromium
   data       condense results/ of a profile into reports/data/<profile>/ with the claims' verdicts
              (replaces that profile's summaries)
+  claims     judge the paper's claims and Table 1 rows again from the committed summaries of a profile
+             (reports/data/<profile>: claims.json, table1.json), without its results folder
   prepare    only write the generated partials (reports/_generated), as Quarto's pre-render step does
 
 options
-  --profile NAME   data: ${PROFILES.join(' | ')} (default quick)
+  --profile NAME   data, claims: ${PROFILES.join(' | ')} (default quick)
   --results DIR    data: results folder (env EOS_RESULTS_DIR, default ./results)
   --data DIR       committed summaries to write (data) or read (build, prepare);
                    default $EOS_REPORT_DATA or reports/data
@@ -59,6 +62,10 @@ async function main(argv: string[]): Promise<number> {
       for (const f of w.written) process.stdout.write(`wrote ${f}\n`);
       for (const f of w.removed) process.stdout.write(`removed ${f}\n`);
       if (w.notRun.length) process.stdout.write(`not run (no gradient-flow result): ${w.notRun.join(', ')}\n`);
+      return 0;
+    }
+    case 'claims': {
+      for (const f of await rejudgeProfile(parseProfile(v.profile), paths.dataDir)) process.stdout.write(`wrote ${f}\n`);
       return 0;
     }
     case 'prepare':

@@ -19,7 +19,7 @@ import { Experiment } from '../sweep/schema.js';
 import { callout, duration, num, table, withoutTitle } from './markdown.js';
 import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
 import { bestData, readReportData, type ExperimentData } from './summary.js';
-import { readVerdicts, reportedClaims, type ReportedClaim } from './verdicts.js';
+import { checklistMarkdown, paperVerdicts, readVerdicts, reportedClaims, type PaperVerdict, type ReportedClaim } from './verdicts.js';
 import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
 import { bestTable1, table1Entries } from './table1.js';
 import { appendixPartial, rowFigures } from './appendix.js';
@@ -122,7 +122,9 @@ function experimentsTable(best: Map<string, ExperimentData>, entries: ProfileEnt
 }
 
 /** `titles`: chapter title per notebook slug. */
-function claimsChapter(claims: ReportedClaim[], titles: ReadonlyMap<string, string>): string {
+function claimsChapter(checklist: string, all: ReportedClaim[], titles: ReadonlyMap<string, string>): string {
+  // The report-only checks (paper-profile experiments no notebook shows) appear through the checklist.
+  const claims = all.filter((c): c is ReportedClaim & { notebook: string } => c.notebook !== null);
   const notebooks = [...new Set(claims.map((c) => c.notebook))];
   const count = (list: ReportedClaim[], v: Verdict) => list.filter((c) => verdictOf(c) === v).length;
   const verdicts = Object.keys(VERDICT_MARK) as Verdict[];
@@ -137,7 +139,7 @@ function claimsChapter(claims: ReportedClaim[], titles: ReadonlyMap<string, stri
   const sections = notebooks.map((nb) => {
     const list = claims.filter((c) => c.notebook === nb);
     return [
-      `## ${titles.get(nb) ?? nb} (@${chapterId(nb)})`,
+      `### ${titles.get(nb) ?? nb} (@${chapterId(nb)})`,
       '',
       table(
         ['claim', 'paper', 'experiment', 'measured', 'verdict', 'profile'],
@@ -147,12 +149,13 @@ function claimsChapter(claims: ReportedClaim[], titles: ReadonlyMap<string, stri
       ),
     ].join('\n');
   });
-  return [overview, ...sections].join('\n\n');
+  return ['## The paper\'s claims', '', checklist, '## Measured checks by chapter', '', 'The checks the claims above are judged on, with the notebooks\' tolerances.', '', overview, ...sections].join('\n\n');
 }
 
-function claimsSummary(claims: ReportedClaim[]): string {
-  const parts = (Object.keys(VERDICT_MARK) as Verdict[]).map((v) => [v, claims.filter((c) => verdictOf(c) === v).length] as const).filter(([, n]) => n > 0);
-  return `Of the ${claims.length} claims checked in @sec-claims: ${parts.map(([v, n]) => `${n} ${VERDICT_MARK[v]}`).join(', ')}.`;
+function claimsSummary(claims: readonly PaperVerdict[]): string {
+  const words = ['holds', 'does not hold', 'not run'] as const;
+  const parts = words.map((v) => [v, claims.filter((c) => c.verdict === v).length] as const).filter(([, n]) => n > 0);
+  return `Of the paper's ${claims.length} claims in @sec-claims: ${parts.map(([v, n]) => `${n} ${VERDICT_MARK[v]}`).join(', ')}.`;
 }
 
 /** The defaults every experiment starts from (a minimal experiment filled in by the schema). */
@@ -418,13 +421,15 @@ export async function prepare(opts: PrepareOptions): Promise<string[]> {
   const scripts = copyFigureScripts(join(opts.projectDir, dirname(FIGURE_SCRIPT)), join(opts.projectDir, TEMPLATES));
   const data = readReportData(opts.dataDir);
   const best = bestData(data);
-  const claims = reportedClaims(readVerdicts(opts.dataDir), data);
+  const verdictFiles = readVerdicts(opts.dataDir);
+  const claims = reportedClaims(verdictFiles, data);
+  const table1 = table1Best(data);
+  const paper = paperVerdicts(claims, verdictFiles, table1);
   const chapters = new Map(notebookSlugs().map((slug) => [slug, notebookPartial(slug, opts.notebooksDir, best)]));
   const figures = await rowFigures(committedLoader('paper', opts.paperResults));
-  const table1 = table1Best(data);
   const partials: Record<string, string> = {
     'overview-experiments.md': experimentsTable(best, catalogue(), { text: 'Experiments, the profile their committed data comes from, and the critical learning rate they measure.', label: 'tbl-experiments' }),
-    'overview-claims.md': claimsSummary(claims),
+    'overview-claims.md': claimsSummary(paper),
     'methods-protocol.md': protocolTable(),
     'methods-experiments.md': paperSettingsTable(),
     'methods-profiles.md': profilesTable(),
@@ -432,7 +437,7 @@ export async function prepare(opts: PrepareOptions): Promise<string[]> {
     'appendix-i.md': appendixPartial(table1, figures, 'the committed paper-setting results (`data/results/paper`)', posix.relative(BOOK_SOURCES, FIGURE_SCRIPT)),
     'benchmark-plan.md': planPartial(opts.dataDir),
     'methods-findings.md': findingsPartial(opts.findingsFile),
-    'claims.md': claimsChapter(claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),
+    'claims.md': claimsChapter(checklistMarkdown(paper), claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),
     'bench.md': benchPartial(opts.benchFile),
     'provenance.md': provenancePartial(best),
     ...Object.fromEntries([...chapters].map(([slug, c]) => [`notebook-${slug}.md`, c.markdown])),

@@ -10,7 +10,8 @@ import type { ResultStore } from '../sweep/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { PLAN_FILE, readPlan } from '../sweep/cost.js';
 import { sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
-import { CLAIMS_FILE, condense, roundNumbers, TABLE1_FILE, type ExperimentData } from './summary.js';
+import { SCHEMA_VERSION, type FlowResult, type GdResult, type Provenance } from '../sweep/schema.js';
+import { CLAIMS_FILE, condense, readReportData, roundNumbers, TABLE1_FILE, type ExperimentData } from './summary.js';
 import { table1Entries } from './table1.js';
 import { judgeProfile } from './verdicts.js';
 
@@ -67,4 +68,83 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
     }
   }
   return out;
+}
+
+/**
+ * An experiment's sweeps rebuilt from its committed summary, for judging the
+ * claims without the results folder: each run keeps its final values, maximal
+ * sharpness, stop, distances and layer norms; its history is the downsampled
+ * trajectory the summary keeps for a few rates, else the final record alone.
+ * No parameter or solution files (none are needed to judge).
+ */
+export function storedFromSummary(d: ExperimentData): StoredSweeps {
+  const e = d.experiment;
+  const env = d.environments[0];
+  if (!env) throw new Error(`${d.profile}/${e.id}: the summary names no environment; regenerate it with \`npm run report -- data --profile ${d.profile}\``);
+  const provenance = (wallSeconds: number, hvps: number): Provenance => ({
+    packageVersion: env.packageVersion,
+    gitRevision: env.gitRevision,
+    backend: env.backend,
+    blas: env.blas,
+    tfjsVersion: env.tfjsVersion,
+    node: env.node,
+    startedAt: d.compute.firstStartedAt,
+    wallSeconds,
+    hvps,
+  });
+  const summaries = d.sweeps.map(({ runs, trajectories, ...fields }) => ({
+    ...fields,
+    experiment: e,
+    runs: runs.map(
+      (r): GdResult => ({
+        kind: 'gd',
+        schemaVersion: SCHEMA_VERSION,
+        key: `${e.id}@${fields.lossGoal}@${r.lr}`,
+        experiment: e,
+        lr: r.lr,
+        lossGoal: fields.lossGoal,
+        outcome: r.outcome,
+        steps: r.steps,
+        divergedAt: r.divergedAt,
+        history: trajectories.find((t) => t.lr === r.lr)?.history ?? (r.final ? [r.final] : []),
+        final: r.final,
+        perLayer: r.perLayer,
+        maxSharpness: r.maxSharpness,
+        ...(r.stop === undefined ? {} : { stop: r.stop }),
+        distanceFromFlow: r.distanceFromFlow,
+        checkpoints: [],
+        provenance: provenance(r.wallSeconds, r.hvps),
+      }),
+    ),
+  }));
+  const flow: FlowResult = {
+    kind: 'flow',
+    schemaVersion: SCHEMA_VERSION,
+    key: `${e.id}@flow`,
+    experiment: e,
+    outcome: d.flow.outcome,
+    steps: d.flow.steps,
+    s0: d.flow.s0,
+    sGF: d.flow.sGF.map((p) => ({ ...p, solutionFile: '' })),
+    history: d.flow.history,
+    provenance: provenance(d.flow.wallSeconds, d.flow.hvps),
+  };
+  return { flow, summaries, tasks: d.tasks };
+}
+
+/**
+ * Judge a profile's claims and Table 1 rows again from its committed
+ * summaries alone (no results folder, nothing trained), rewriting its
+ * claims.json and table1.json; the verdict file says it was judged so.
+ */
+export async function rejudgeProfile(profileName: ProfileName, dataDir: string): Promise<string[]> {
+  const data = readReportData(dataDir).filter((d) => d.profile === profileName);
+  if (data.length === 0) throw new Error(`no committed summaries of profile '${profileName}' under ${dataDir}; write them with \`npm run report -- data --profile ${profileName}\``);
+  const stored = new Map(data.map((d) => [d.experiment.id, storedFromSummary(d)]));
+  const dir = join(dataDir, profileName);
+  const claims = join(dir, CLAIMS_FILE);
+  writeFileAtomic(claims, `${JSON.stringify({ ...(await judgeProfile(profileName, stored)), judgedFrom: 'summaries' }, null, 1)}\n`);
+  const table1 = join(dir, TABLE1_FILE);
+  writeFileAtomic(table1, `${JSON.stringify(roundNumbers(table1Entries(profileName, new Map(data.map((d) => [d.experiment.id, d])))), null, 1)}\n`);
+  return [claims, table1];
 }

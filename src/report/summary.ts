@@ -14,7 +14,7 @@ import { trajectoryRates } from '../figures/trajectory.js';
 import { PLAN_FILE } from '../sweep/cost.js';
 import type { StoredSweeps } from '../sweep/summary.js';
 import { PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
-import { Metrics } from '../train/schema.js';
+import { Metrics, StopCheck } from '../train/schema.js';
 import { Experiment, Provenance, SweepSummary as SweepSummarySchema } from '../sweep/schema.js';
 
 /** The verdicts of a profile's claims, next to its summaries. */
@@ -52,6 +52,8 @@ const CondensedRun = z.object({
   divergedAt: z.number().int().nullable(),
   final: Metrics.nullable(),
   maxSharpness: z.number().nullable(),
+  /** Stable or transient stop (absent in results written before it was recorded). */
+  stop: StopCheck.nullable().optional(),
   distanceFromFlow: z.object({ l1: z.number(), l2: z.number() }).nullable(),
   perLayer: z.array(z.object({ name: z.string(), l1: z.number(), l2: z.number(), nuclear: z.number().nullable() })).nullable(),
   wallSeconds: z.number(),
@@ -172,6 +174,7 @@ export function condense(entry: ProfileEntry, profileName: ProfileName, stored: 
           divergedAt: r.divergedAt,
           final: r.final,
           maxSharpness: r.maxSharpness,
+          ...(r.stop === undefined ? {} : { stop: r.stop }),
           distanceFromFlow: r.distanceFromFlow,
           perLayer: r.perLayer,
           wallSeconds: r.provenance.wallSeconds,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { uShapeOf } from '../figures/claims.js';
+import { stopOf } from '../figures/sweep.js';
 import { profile, PROFILES, type ProfileName } from '../sweep/profiles.js';
 import { TABLE1, table1Row, type Table1Row } from '../sweep/table1.js';
 import { PROFILE_PREFERENCE, type ExperimentData } from './summary.js';
@@ -33,6 +34,10 @@ export const Table1Entry = z.object({
   measured: z.string().nullable(),
   /** Same shape (U or extreme) as the paper's mark; null when either is missing. */
   agrees: z.boolean().nullable(),
+  /** For an extreme: the end of the rate range where the test loss is lowest (absent in files written before it). */
+  end: z.enum(['low', 'high']).nullable().optional(),
+  /** Converged runs of this row that stopped transient (`stopOf`; absent in files written before it). */
+  transientStops: z.number().int().nonnegative().optional(),
 });
 export type Table1Entry = z.infer<typeof Table1Entry>;
 
@@ -54,7 +59,7 @@ export function table1Entries(profileName: ProfileName, data: ReadonlyMap<string
     const base = { row: r.row, setting: settingOf(r), figures: r.figures, paperMark: markOf(r.uShape) };
     const entry = entries.find((p) => p.experiment.lossGoals.some((g) => table1Row(p.experiment, g) === r));
     const d = entry ? data.get(entry.experiment.id) : undefined;
-    if (!entry || !d) return { ...base, experiment: entry?.experiment.id ?? null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null };
+    if (!entry || !d) return { ...base, experiment: entry?.experiment.id ?? null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null, end: null, transientStops: 0 };
     const e = entry.experiment;
     const goal = e.lossGoals.find((g) => table1Row(e, g) === r) as number;
     const sweep = d.sweeps.find((x) => x.lossGoal === goal);
@@ -70,6 +75,8 @@ export function table1Entries(profileName: ProfileName, data: ReadonlyMap<string
       ourMark: markOf(u),
       measured: u?.measured ?? null,
       agrees: u && r.uShape ? u.shape === r.uShape.shape : null,
+      end: u?.end ?? null,
+      transientStops: finished.filter((x) => stopOf(x) === 'transient').length,
     };
   });
   return { format: 1, profile: profileName, rows };
@@ -81,6 +88,6 @@ export function bestTable1(files: readonly Table1File[]): { profile: ProfileName
   return TABLE1.map((r, i) => {
     const candidates = files.map((f) => ({ profile: f.profile, entry: f.rows[i], score: rank(f, f.rows[i]) })).sort((a, b) => a.score - b.score);
     const best = candidates[0];
-    return best && best.entry.status !== 'not run' ? { profile: best.profile, entry: best.entry } : { profile: null, entry: best?.entry ?? { row: r.row, setting: settingOf(r), figures: r.figures, paperMark: markOf(r.uShape), experiment: null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null } };
+    return best && best.entry.status !== 'not run' ? { profile: best.profile, entry: best.entry } : { profile: null, entry: best?.entry ?? { row: r.row, setting: settingOf(r), figures: r.figures, paperMark: markOf(r.uShape), experiment: null, status: 'not run', runs: 0, hours: 0, ourMark: null, measured: null, agrees: null, end: null, transientStops: 0 } };
   });
 }

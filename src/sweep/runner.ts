@@ -253,13 +253,14 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
     perLayer: out.final ? parameterNorms(problem.layout, out.theta).perLayer : null,
     maxSharpness: out.maxSharpness,
     finalSpectrum: out.final ? finalSpectrum(problem, out.theta) : null,
+    stop: out.stop,
     distanceFromFlow: out.final && opts.flowSolution ? distance(out.theta, opts.flowSolution) : null,
     checkpoints,
     provenance: provenance(started, problem.train.hvpCount - hvps0),
   };
   store.write(result);
   rmSync(statePath, { force: true });
-  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.getTime()) / 1000)})`);
+  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps${out.stop ? ` (${out.stop.kind} stop)` : ''}: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.getTime()) / 1000)})`);
   return result;
 }
 

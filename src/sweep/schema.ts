@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { LOSSES } from '../objective/losses.js';
 import { ModelSpec } from '../models/spec.js';
-import { FlowSpec, Metrics, RecordSpec } from '../train/schema.js';
+import { FlowSpec, Metrics, RecordSpec, StopCheck } from '../train/schema.js';
 
 /** Bump when the meaning of a result changes: old results are then recomputed. */
 export const SCHEMA_VERSION = 1;
@@ -97,6 +97,8 @@ export const GdResult = z.object({
    * Absent in results written before it was recorded.
    */
   finalSpectrum: z.object({ largest: z.number(), smallest: z.number(), maxAbs: z.number() }).nullable().optional(),
+  /** Converged runs: stable stop or transient (train/gd.ts checkStop); absent in results written before it was recorded. */
+  stop: StopCheck.nullable().optional(),
   /** l1/l2 distance of the final parameters from the GF solution at the same loss goal. */
   distanceFromFlow: z.object({ l1: z.number(), l2: z.number() }).nullable(),
   /** Checkpoint files, relative to the results folder. */

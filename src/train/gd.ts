@@ -3,7 +3,8 @@
  * loss falls below the goal (appendix G). Metrics are recorded BEFORE the update
  * of the step they belong to; divergence ends the run as a recorded outcome.
  */
-import type { Metrics } from './schema.js';
+import type { Objective } from '../objective/index.js';
+import type { Metrics, StopCheck } from './schema.js';
 import { measure, powersOfTenCrossed, SharpnessTracker, type MeasureContext } from './measure.js';
 
 export interface GdConfig {
@@ -53,6 +54,33 @@ export interface GdOutcome {
   final: Metrics | null;
   theta: Float32Array;
   maxSharpness: number | null;
+  /** Converged runs: whether the stop is stable or a transient (null otherwise). */
+  stop: StopCheck | null;
+}
+
+/** GD steps taken past a converged stop to see whether the loss climbs back above the goal. */
+export const STOP_PROBE_STEPS = 10;
+
+/**
+ * Classify a converged stop at `theta` (loss below `lossGoal`, top Hessian
+ * eigenvalue `sharpness`): continue GD on a copy for `probeSteps` steps and
+ * call the stop transient when the sharpness exceeds 2/lr or the loss rises
+ * above the goal again (`maxLossAfter` counts the loss at the stop; a
+ * non-finite loss is recorded as the largest float64).
+ */
+export function checkStop(objective: Objective, theta: Float32Array, lr: number, lossGoal: number, sharpness: number, probeSteps = STOP_PROBE_STEPS): StopCheck {
+  const t = Float32Array.from(theta);
+  let { loss: maxLossAfter, grad } = objective.lossAndGrad(t);
+  for (let k = 0; k < probeSteps; k++) {
+    for (let i = 0; i < t.length; i++) t[i] -= lr * grad[i];
+    const next = objective.lossAndGrad(t);
+    maxLossAfter = Math.max(maxLossAfter, next.loss);
+    grad = next.grad;
+  }
+  const sharpnessRatio = (sharpness * lr) / 2;
+  // A non-finite loss after the stop is a climb too (NaN fails every comparison).
+  const climbs = !(maxLossAfter < lossGoal);
+  return { kind: sharpnessRatio > 1 || climbs ? 'transient' : 'stable', sharpnessRatio, probeSteps, maxLossAfter: Number.isFinite(maxLossAfter) ? maxLossAfter : Number.MAX_VALUE };
 }
 
 export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: GdConfig, hooks: GdHooks = {}): GdOutcome {
@@ -70,7 +98,7 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
     const { loss, grad } = ctx.train.lossAndGrad(theta);
     if (step === 0) initialLoss = loss;
     if (!Number.isFinite(loss) || loss > cfg.divergenceFactor * initialLoss) {
-      return { outcome: 'diverged', steps: step, divergedAt: step, history, final: null, theta, maxSharpness };
+      return { outcome: 'diverged', steps: step, divergedAt: step, history, final: null, theta, maxSharpness, stop: null };
     }
     for (const lossBelow of powersOfTenCrossed(previousLoss, loss)) hooks.onCheckpoint?.(lossBelow, step, theta);
     previousLoss = loss;
@@ -81,7 +109,8 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
       maxSharpness = Math.max(maxSharpness ?? s, s);
       const final = measure(ctx, theta, { step, time: step * cfg.lr, trainLoss: loss }, { sharpness: s, nuclear: true });
       history.push(final);
-      return { outcome: converged ? 'converged' : 'max-steps', steps: step, divergedAt: null, history, final, theta, maxSharpness };
+      const stop = converged ? checkStop(ctx.train, theta, cfg.lr, cfg.lossGoal, s) : null;
+      return { outcome: converged ? 'converged' : 'max-steps', steps: step, divergedAt: null, history, final, theta, maxSharpness, stop };
     }
 
     let s: number | null = null;

@@ -43,3 +43,20 @@ export const Metrics = z.object({
   distanceFromInit: z.object({ l1: z.number(), l2: z.number() }),
 });
 export type Metrics = z.infer<typeof Metrics>;
+
+/**
+ * How a converged run stopped: `stable` when the final sharpness is at most
+ * 2/eta and the loss stays below the goal for `probeSteps` further GD steps;
+ * `transient` when the goal was met mid-catapult (sharpness above 2/eta at the
+ * stop, or the loss climbing back above the goal after it).
+ */
+export const StopCheck = z.object({
+  kind: z.enum(['stable', 'transient']),
+  /** Final sharpness * eta / 2 (above 1: the stop lies beyond the stability bound). */
+  sharpnessRatio: z.number(),
+  /** GD steps taken past the stop (on a copy: the recorded final parameters are those at the stop). */
+  probeSteps: z.number().int().nonnegative(),
+  /** Largest training loss over those steps. */
+  maxLossAfter: z.number(),
+});
+export type StopCheck = z.infer<typeof StopCheck>;

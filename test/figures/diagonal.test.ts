@@ -92,3 +92,23 @@ test('Figure 4 picks flow-aligned, first EoS, best-generalising and largest conv
   assertCompiles(spec);
   assertSelectionViews(spec);
 });
+
+test('Figures 15 and 16 draw the same float64 GD at each rate: the end of a Figure 16 path is the Figure 15 point', () => {
+  const rates = planeRates(summary, 3);
+  const plane = topLevel('t', planeFigure(summary, rates, { cells: 8 }));
+  const paths = unitViews(plane).filter((v) => Array.isArray((v.data as { values?: unknown }).values) && values(v)[0]?.what === 'GD iterates');
+  assert.equal(paths.length, rates.length);
+  const sweep = topLevel('t', diagonalSweepFigure(summary));
+  const l1 = values(view(sweep, 'l1-final'));
+  const sharp = values(view(sweep, 'sharpness-final'));
+  paths.forEach((p, k) => {
+    const last = values(p).reduce((a, b) => ((b.order as number) > (a.order as number) ? b : a));
+    const w = [last.w1 as number, last.w2 as number];
+    // The path ends where float64 GD (`simulate`) ends.
+    assert.deepEqual(w, Array.from(simulate(setup, rates[k]).final));
+    const point = l1.find((q) => q.lr === rates[k]);
+    assert.ok(point, `Figure 15 has rate ${rates[k]}`);
+    assert.ok(Math.abs((point.value as number) - (w[0] ** 2 + w[1] ** 2)) < 1e-12, `‖w∘w‖₁ at ${rates[k]}`);
+    assert.equal(sharp.find((q) => q.lr === rates[k])?.value, sharpness(w, setup.data));
+  });
+});

@@ -86,7 +86,7 @@ test('findings: notebooks 05 and 06 state where the paper disagrees, with live e
     await notebookOver(id, fakeLoader('smoke'), display).findings();
     const text = String(shown[0].data['text/markdown']);
     for (const item of items) assert.match(text, new RegExp(`\\| ${item.replace('.', '\\.')} \\|`), `${id}: evidence row ${item}`);
-    for (const row of text.split('\n').filter((l) => /^\| \d/.test(l))) assert.equal(row.match(/(?<!\\)\|/g)?.length, 7, `six cells: ${row}`);
+    for (const row of text.split('\n').filter((l) => /^\| \d/.test(l))) assert.equal(row.match(/(?<!\\)\|/g)?.length, 8, `seven cells: ${row}`);
     for (const heading of sections) assert.ok(text.includes(heading), `${id}: ${heading}`);
     assert.match(text, /\*\*paper disagrees\*\*/);
     assert.doesNotMatch(text, /(?<!\\)[[\]]/, 'brackets in the findings are escaped');

@@ -76,7 +76,10 @@ test('the fixture book renders to one page with numbered, cross-referenced chapt
   assert.match(html, /<a href="#sec-claims" class="quarto-xref">Chapter 8<\/a>/);
   assert.doesNotMatch(plain, /\?\?[a-z]+-/, 'no unresolved cross-reference');
   // Generated content: claims with verdicts from the synthetic data, not-run chapters, the benchmark, provenance.
-  assert.match(html, /<h2[^>]*><span class="header-section-number">8\.1<\/span> The regime transition \(<a href="#sec-regime-transition" class="quarto-xref">Chapter 2<\/a>\)<\/h2>/);
+  // The checklist of the paper's claims first, then the measured checks per chapter.
+  assert.match(html, /<h2[^>]*><span class="header-section-number">8\.1<\/span> The paper(’|')s claims<\/h2>/);
+  assert.match(html, /<h3[^>]*><span class="header-section-number">8\.1\.1<\/span> Abstract<\/h3>/);
+  assert.match(html, /<h3[^>]*><span class="header-section-number">8\.2\.1<\/span> The regime transition \(<a href="#sec-regime-transition" class="quarto-xref">Chapter 2<\/a>\)<\/h3>/);
   assert.match(plain, /Below η_c = 2\/s_GF the final sharpness and norm stay at their gradient-flow values/);
   assert.match(plain, /✓ holds/);
   assert.match(plain, /no profile has run this experiment/);

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIMS } from '../../src/figures/claims.js';
 import { readReportData, type ExperimentData } from '../../src/report/summary.js';
-import { writeProfileData } from '../../src/report/profileData.js';
-import { readVerdicts, reportedClaims, type ClaimsFile } from '../../src/report/verdicts.js';
+import { rejudgeProfile, writeProfileData } from '../../src/report/profileData.js';
+import { checklistMarkdown, paperVerdicts, readVerdicts, reportedClaims, type ClaimsFile, type ReportedClaim } from '../../src/report/verdicts.js';
+import { bestTable1, table1Entries } from '../../src/report/table1.js';
+import { PAPER_CLAIMS } from '../../src/figures/paperClaims.js';
+import { PROFILES } from '../../src/sweep/profiles.js';
 import { FIXTURE_EXPERIMENTS, syntheticStore } from './fixture.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -60,4 +63,67 @@ test('an invalid verdict file names the command that regenerates it', () => {
   mkdirSync(dir);
   writeFileSync(join(dir, 'claims.json'), '{"format":1}');
   assert.throws(() => readVerdicts(dataDir), /claims\.json is not a valid verdict file; regenerate it with `npm run report -- data --profile quick`/);
+});
+
+test('the checklist: every paper claim gets holds / does not hold / not run, with a diagnosis or what would run it', async () => {
+  const dataDir = tmp('eos-verdicts-data-');
+  await writeProfileData('smoke', syntheticStore(tmp('eos-verdicts-results-')), dataDir);
+  const data = readReportData(dataDir);
+  const files = readVerdicts(dataDir);
+  const rows = bestTable1(PROFILES.map((p) => table1Entries(p, new Map(data.filter((d) => d.profile === p).map((d) => [d.experiment.id, d])))));
+  const verdicts = paperVerdicts(reportedClaims(files, data), files, rows);
+  assert.deepEqual(verdicts.map((v) => v.id), PAPER_CLAIMS.map((c) => c.id));
+  for (const v of verdicts) {
+    assert.equal(v.verdict === 'does not hold', v.diagnosis !== null, `${v.id}: a diagnosis exactly when it does not hold`);
+    assert.equal(v.verdict === 'not run', v.run !== null && v.run.length > 0, `${v.id}: what would run it exactly when not run`);
+  }
+  const byId = new Map(verdicts.map((v) => [v.id, v]));
+  // Minimal norm never generalises best: decided over all of Table 1's rows, so it cannot hold while rows have not run.
+  assert.equal(byId.get('c2-never-min-norm')?.verdict, 'not run');
+  assert.match(byId.get('c2-never-min-norm')?.run ?? '', /Table 1 rows .*2, 3/);
+  // Claims whose experiments no profile has are not run, naming the sweep that would run them.
+  assert.equal(byId.get('h6-x10-diverges')?.verdict, 'not run');
+  assert.match(byId.get('h6-x10-diverges')?.run ?? '', /--experiment fcn-relu-cifar5k-ce-init10/);
+  // The synthetic sweeps follow the paper: the flow-aligned claim holds.
+  assert.equal(byId.get('c1-below')?.verdict, 'not run', 'fcn-relu-cifar5k-mse is not in the fixture');
+  assert.equal(byId.get('f-min-sharpness')?.verdict, 'holds', 'a closed-form claim needs no experiment');
+  const md = checklistMarkdown(verdicts);
+  assert.equal(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| claim') && !l.startsWith('| source') && /\| (✓ holds|✗ does not hold|– not run) \|/.test(l)).length, verdicts.length);
+  assert.match(md, /^\| source \| claims \| ✓ holds \| ✗ does not hold \| – not run \|/);
+});
+
+test('a failing check is diagnosed: its own diagnosis first, else reduced settings when judged on a reduced profile', () => {
+  const check = (id: string, holds: boolean | null, profile: ReportedClaim['profile'], diagnosis: ReportedClaim['diagnosis'] = null): ReportedClaim => ({ id, notebook: null, claim: '', source: '', experiment: 'x', measured: `m(${id})`, holds, diagnosis, profile });
+  const all = CLAIMS.map((c) => check(c.id, true, 'quick'));
+  const set = (id: string, c: ReportedClaim) => all.map((x) => (x.id === id ? c : x));
+  const one = (claims: ReportedClaim[], id: string) => paperVerdicts(claims, [], bestTable1([])).find((v) => v.id === id);
+  const stopped = set('edge-of-stability:fcn-relu-mnist5k-mse', check('edge-of-stability:fcn-relu-mnist5k-mse', false, 'quick', { cause: 'undersampled sharpness', evidence: 'every 20 steps' }));
+  assert.deepEqual(one(stopped, 'h11-eos')?.diagnosis, { cause: 'undersampled sharpness', evidence: 'every 20 steps' });
+  const reduced = set('kkt:diagonal-2d', check('kkt:diagonal-2d', false, 'quick'));
+  assert.equal(one(reduced, 's3-kkt')?.diagnosis?.cause, 'reduced settings');
+  const paper = set('kkt:diagonal-2d', check('kkt:diagonal-2d', false, 'paper'));
+  assert.equal(one(paper, 's3-kkt')?.diagnosis?.cause, 'disagreement');
+  // A negated check: width alone dissolves the norm trend, so a holding norm check makes the claim fail.
+  const widthNorm = set('norm:fcn-relu-mnist5k-mse-400x2', check('norm:fcn-relu-mnist5k-mse-400x2', true, 'paper'));
+  const widthOthers = widthNorm.map((c) => (c.id.startsWith('norm:fcn-relu-mnist5k-mse-') && c.id.endsWith('x2') && c.id !== 'norm:fcn-relu-mnist5k-mse-400x2' ? { ...c, holds: false } : c));
+  assert.equal(one(widthOthers, 'h2-width-alone')?.verdict, 'does not hold');
+  assert.equal(one(all.map((c) => (c.id.startsWith('norm:fcn-relu-mnist5k-mse-') && c.id.endsWith('x2') ? { ...c, holds: false } : c)), 'h2-width-alone')?.verdict, 'holds');
+  // "Often": one CE experiment failing below 1/s_0 is enough.
+  const ce = set('fails-below-inverse-s0:fcn-relu-cifar5k-ce', check('fails-below-inverse-s0:fcn-relu-cifar5k-ce', false, 'quick'));
+  assert.equal(one(ce, 'h4-ce-fails')?.verdict, 'holds');
+});
+
+test('judging again from the committed summaries gives the verdicts judged on the full results', async () => {
+  const dataDir = tmp('eos-verdicts-data-');
+  await writeProfileData('smoke', syntheticStore(tmp('eos-verdicts-results-')), dataDir);
+  const [fromResults] = readVerdicts(dataDir);
+  const written = await rejudgeProfile('smoke', dataDir);
+  assert.deepEqual(written.map((f) => f.split('/').pop()), ['claims.json', 'table1.json']);
+  const [fromSummaries] = readVerdicts(dataDir);
+  assert.equal(fromResults.judgedFrom, 'results');
+  assert.equal(fromSummaries.judgedFrom, 'summaries');
+  // Histories are downsampled in the summaries: only the check that reads whole histories may differ.
+  const strip = (f: ClaimsFile) => f.verdicts.filter((v) => !v.id.startsWith('norm-monotone:')).map((v) => [v.id, v.holds, v.diagnosis?.cause ?? null]);
+  assert.deepEqual(strip(fromSummaries), strip(fromResults));
+  await assert.rejects(rejudgeProfile('quick', dataDir), /no committed summaries of profile 'quick'/);
 });
