@@ -5,9 +5,11 @@
  * with x >= 0, test = fresh unconditioned draws, so test loss estimates the risk
  * of Lemma E.1) and `two-point:<d>:<muNorm>[:<seed>]` (Theorem F.1, test = the
  * Gaussian cluster) and `reversal:<n>[:<seed>]` (appendix H.14: n sequences of
- * length 10 over {1..9} and their reversals, test = fresh draws).
+ * length 10 over {1..9} and their reversals, test = fresh draws). The tabular sets
+ * of appendix H.14 are `breast-cancer[:<n>]` and `california-housing[:<n>]`
+ * (src/data/tabular.ts: a seeded 80/20 split, standardised features and targets).
  */
-import { fetchDatasetIfMissing, loadDataset, oneHot, parseDatasetSpec, type LoadOptions } from '../data/index.js';
+import { fetchDatasetIfMissing, fetchTabularIfMissing, loadDataset, loadTabular, oneHot, parseDatasetSpec, parseTabularSpec, type LoadOptions } from '../data/index.js';
 import { sampleDiagonalRegression, sampleGaussianCluster, sampleSequenceReversal, sampleTwoPointClassification, type SequenceData } from '../data/synthetic.js';
 import { createHash } from 'node:crypto';
 import { buildModel, type Model } from '../models/index.js';
@@ -87,12 +89,14 @@ function parseSyntheticSpec(spec: string): SyntheticSpec | null {
 
 /** Throws, naming the problem, unless `spec` names a dataset buildProblem can build. */
 export function checkDatasetSpec(spec: string): void {
-  if (parseSyntheticSpec(spec) === null) parseDatasetSpec(spec);
+  if (parseSyntheticSpec(spec) === null && parseTabularSpec(spec) === null) parseDatasetSpec(spec);
 }
 
-/** Downloads the image dataset of `spec` if its files are missing, or without download reports them (nothing to do for synthetic sets). */
+/** Downloads the image or tabular dataset of `spec` if its files are missing, or without download reports them (nothing to do for synthetic sets). */
 export async function fetchDataFor(spec: string, data: DataOptions): Promise<void> {
-  if (parseSyntheticSpec(spec) === null) await fetchDatasetIfMissing(spec, data.dataDir, data.download ?? false);
+  if (parseSyntheticSpec(spec) !== null) return;
+  const download = data.download ?? false;
+  await (parseTabularSpec(spec) === null ? fetchDatasetIfMissing(spec, data.dataDir, download) : fetchTabularIfMissing(spec, data.dataDir, download));
 }
 
 function syntheticSets(spec: string): Sets | null {
@@ -128,8 +132,17 @@ async function imageSets(spec: string, data: DataOptions, testLimit: number | un
   return { train: asData(ds.train), test: asData(ds.test), inputShape: [...ds.inputShape] };
 }
 
+async function tabularSets(spec: string, data: DataOptions, testLimit: number | undefined): Promise<Sets> {
+  const ds = await loadTabular(spec, { ...data, testLimit });
+  return { train: ds.train, test: ds.test, inputShape: [ds.train.d] };
+}
+
+async function realSets(spec: string, data: DataOptions, testLimit: number | undefined): Promise<Sets> {
+  return parseTabularSpec(spec) === null ? imageSets(spec, data, testLimit) : tabularSets(spec, data, testLimit);
+}
+
 export async function buildProblem(experiment: Experiment, data: DataOptions = {}): Promise<Problem> {
-  const sets = syntheticSets(experiment.dataset) ?? (await imageSets(experiment.dataset, data, experiment.testLimit));
+  const sets = syntheticSets(experiment.dataset) ?? (await realSets(experiment.dataset, data, experiment.testLimit));
   const model = buildModel(experiment.model, sets.inputShape, sets.train.k);
   const train: Objective = makeObjective(model, sets.train, experiment.loss);
   // Batch-normalised models evaluate the test set with the training set's statistics at theta (see ObjectiveOptions).
