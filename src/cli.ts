@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { BackendUnavailableError, initBackend, parseBackend, type BackendRequest } from './backend/index.js';
 import { writeFileAtomic } from './util/atomic.js';
 import { REPO_ROOT } from './util/paths.js';
-import { resolveDataDir } from './data/files.js';
+import { DataUnavailableError } from './data/download.js';
+import { DataFileError, resolveDataDir } from './data/files.js';
 import { planExperiment, type Task } from './sweep/plan.js';
 import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profiles.js';
 import { flowSolutionFor, gdCommand, runFlow, runGdWhenFree, runSweep, runSweepsInParallel, stderrLog, SweepFailedError } from './sweep/runner.js';
@@ -151,11 +152,14 @@ function readConfig(path: string): Experiment {
 }
 
 /** The experiments selected by the options, each with the CLI arguments that name it for a worker. */
-function selectExperiments(v: Values): { experiment: Experiment; args: string[] }[] {
+/** A selected experiment; `optionalData` only when the whole profile is selected (see ProfileEntry). */
+type Selected = { experiment: Experiment; args: string[]; optionalData?: true };
+
+function selectExperiments(v: Values): Selected[] {
   return usage(() => selectExperimentsUnchecked(v));
 }
 
-function selectExperimentsUnchecked(v: Values): { experiment: Experiment; args: string[] }[] {
+function selectExperimentsUnchecked(v: Values): Selected[] {
   const init = (e: Experiment): Experiment => {
     if (!v['torch-init']) return e;
     if (e.model.kind !== 'fcn' && e.model.kind !== 'cnn') throw new UsageError(`--torch-init: PyTorch's initialisation is defined for fcn and cnn models; ${e.id} is a ${e.model.kind} model`);
@@ -164,7 +168,34 @@ function selectExperimentsUnchecked(v: Values): { experiment: Experiment; args: 
   if (v.config) return [{ experiment: init(readConfig(v.config)), args: ['--config', v.config] }];
   const ids = v.experiment ?? [];
   const entries = ids.length > 0 ? ids.map((id) => findExperiment(v.profile, id)) : profile(v.profile);
-  return entries.map((e) => ({ experiment: init(e.experiment), args: ['--profile', v.profile, '--experiment', e.experiment.id] }));
+  return entries.map((e) => ({
+    experiment: init(e.experiment),
+    args: ['--profile', v.profile, '--experiment', e.experiment.id],
+    ...(ids.length === 0 && e.optionalData ? { optionalData: e.optionalData } : {}),
+  }));
+}
+
+/**
+ * Fetches the data sets of the selected experiments once, here, not by every worker at the same time.
+ * An experiment with optional data whose data set is missing and cannot be downloaded is left out,
+ * with one line saying why; any other data problem is an error.
+ */
+async function withData(selected: Selected[], data: DataOptions): Promise<Selected[]> {
+  const unreachable = new Map<string, string>();
+  for (const spec of new Set(selected.map((s) => s.experiment.dataset))) {
+    try {
+      await fetchDataFor(spec, data);
+    } catch (err) {
+      const absent = err instanceof DataUnavailableError || (err instanceof DataFileError && err.problem === 'missing');
+      if (!absent || !selected.every((s) => s.experiment.dataset !== spec || s.optionalData)) throw err;
+      unreachable.set(spec, (err as Error).message);
+    }
+  }
+  for (const s of selected) {
+    const why = unreachable.get(s.experiment.dataset);
+    if (why) stderrLog(`${s.experiment.id}: not run here: ${why}`);
+  }
+  return selected.filter((s) => !unreachable.has(s.experiment.dataset));
 }
 
 function oneExperiment(v: Values, command: string): Experiment {
@@ -325,13 +356,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'sweep': {
-      const selected = selectExperiments(v);
+      const chosen = selectExperiments(v);
       if (v.slurm) return writeSlurm(v, store, out);
       const jobs = positiveInteger('jobs', v.jobs) ?? cpus().length;
       const stateEvery = positiveInteger('state-every', v['state-every']);
       store.checkWritable();
-      // Fetched once here, not by every worker at the same time.
-      for (const spec of new Set(selected.map((s) => s.experiment.dataset))) await fetchDataFor(spec, dataOptions(v));
+      const selected = await withData(chosen, dataOptions(v));
       const inProcess = async (): Promise<SweepSummary[]> => {
         await initBackend(backendRequest(v));
         const summaries: SweepSummary[] = [];

@@ -99,25 +99,27 @@ export async function fetchDataFor(spec: string, data: DataOptions): Promise<voi
   await (parseTabularSpec(spec) === null ? fetchDatasetIfMissing(spec, data.dataDir, download) : fetchTabularIfMissing(spec, data.dataDir, download));
 }
 
-function syntheticSets(spec: string): Sets | null {
+/** The synthetic sets of `spec` (null for any other spec); the test set has `testLimit` samples, at most SYNTHETIC_TEST_SAMPLES. */
+function syntheticSets(spec: string, testLimit: number | undefined): Sets | null {
   const parsed = parseSyntheticSpec(spec);
   if (parsed === null) return null;
+  const nTest = Math.min(testLimit ?? SYNTHETIC_TEST_SAMPLES, SYNTHETIC_TEST_SAMPLES);
   if (parsed.kind === 'reversal') {
     const train = sampleSequenceReversal(parsed.n, REVERSAL_LENGTH, parsed.seed, REVERSAL_SYMBOLS);
-    const test = sampleSequenceReversal(SYNTHETIC_TEST_SAMPLES, REVERSAL_LENGTH, parsed.seed + 1, REVERSAL_SYMBOLS);
+    const test = sampleSequenceReversal(nTest, REVERSAL_LENGTH, parsed.seed + 1, REVERSAL_SYMBOLS);
     return { train: sequenceData(train), test: sequenceData(test), inputShape: [2, REVERSAL_LENGTH] };
   }
   const { d, seed } = parsed;
   if (parsed.kind === 'diagonal') {
     const train = sampleDiagonalRegression(d, 1, seed, { conditionNonNegative: true });
-    const test = sampleDiagonalRegression(d, SYNTHETIC_TEST_SAMPLES, seed + 1);
+    const test = sampleDiagonalRegression(d, nTest, seed + 1);
     const asData = (s: typeof train): SupervisedData => ({ X: Float32Array.from(s.X), Y: Float32Array.from(s.y), n: s.n, d, k: 1 });
     return { train: asData(train), test: asData(test), inputShape: [d] };
   }
   const mu = new Float64Array(d);
   mu[0] = parsed.muNorm;
   const train = sampleTwoPointClassification(mu, seed);
-  const test = sampleGaussianCluster(mu, SYNTHETIC_TEST_SAMPLES, seed + 1);
+  const test = sampleGaussianCluster(mu, nTest, seed + 1);
   // The generators append the bias coordinate 1; the logistic model has its own bias.
   const asData = (s: typeof train): SupervisedData => ({ X: dropLastColumn(s.X, s.n, s.d), Y: oneHot(s.labels, 2), n: s.n, d: s.d - 1, k: 2 });
   return { train: asData(train), test: asData(test), inputShape: [d] };
@@ -142,7 +144,7 @@ async function realSets(spec: string, data: DataOptions, testLimit: number | und
 }
 
 export async function buildProblem(experiment: Experiment, data: DataOptions = {}): Promise<Problem> {
-  const sets = syntheticSets(experiment.dataset) ?? (await realSets(experiment.dataset, data, experiment.testLimit));
+  const sets = syntheticSets(experiment.dataset, experiment.testLimit) ?? (await realSets(experiment.dataset, data, experiment.testLimit));
   const model = buildModel(experiment.model, sets.inputShape, sets.train.k);
   const train: Objective = makeObjective(model, sets.train, experiment.loss);
   // Batch-normalised models evaluate the test set with the training set's statistics at theta (see ObjectiveOptions).
