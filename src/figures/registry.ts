@@ -297,7 +297,7 @@ export async function loadUses(what: string, uses: Record<string, Use>, loader: 
 }
 
 /** Errors that mean an experiment has no results here: not run, not in the profile, its data set absent. */
-function notHere(err: unknown): boolean {
+export function notHere(err: unknown): boolean {
   return err instanceof Unavailable || err instanceof DataUnavailableError || (err instanceof DataFileError && err.problem === 'missing');
 }
 
