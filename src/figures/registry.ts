@@ -80,6 +80,7 @@ const experimentColumns = (sweeps: SweepSummary[]): Spec => sweepColumns(sweeps.
 
 const MAIN_FIGURES: FigureEntry[] = [
   oneSweep('fig1a', 'Figure 1 (left)', 'regime transition: sharpness and ℓ2-norm, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'l2']),
+  oneSweep('fig1b', 'Figure 1 (middle)', 'regime transition: sharpness and ℓ2-norm, FCN-ReLU, MNIST, MSE', 'fcn-relu-mnist-mse', ['sharpness', 'l2']),
   oneSweep('fig3a', 'Figure 3 (left)', 'sharpness, nuclear norm and test loss, FCN-ReLU, MNIST-5k, MSE', 'fcn-relu-mnist5k-mse', ['sharpness', 'nuclear', 'testLoss']),
   oneSweep('fig3b', 'Figure 3 (middle)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, CE', 'fcn-relu-cifar5k-ce', ['sharpness', 'nuclear', 'testLoss']),
   oneSweep('fig3c', 'Figure 3 (right)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'nuclear', 'testLoss']),
@@ -121,6 +122,14 @@ const MAIN_FIGURES: FigureEntry[] = [
       reversal: { anyOf: ['transformer-reversal-ce'] },
     },
     draw: (s, notRun) => ({ body: modalitiesFigure(['breastCancer', 'california', 'reversal'].map((role) => ({ name: FIGURE17_DATA[role], summary: s[role][0], notRun: notRun[role] }))) }),
+  },
+  {
+    id: 'fig5',
+    paperFigure: 'Figure 5',
+    title: 'CNN configurations: (a) CNN-ReLU, MNIST-5k, MSE; (b) CNN-ReLU, MNIST, MSE; (c) CNN-ReLU BN, CIFAR-10-5k, CE',
+    notebook: '01-regime-transition',
+    uses: { a: { anyOf: ['cnn-relu-mnist5k-mse'] }, b: { anyOf: ['cnn-relu-mnist-mse'] }, c: { anyOf: ['cnn-bn-relu-cifar5k-ce'] } },
+    draw: (s) => ({ body: experimentColumns([first(s, 'a'), first(s, 'b'), first(s, 'c')]) }),
   },
   trajectories('fig13a', 'Figure 13a', 'evolution during training in intrinsic time, MSE (FCN-ReLU, MNIST-5k)', ['fcn-relu-mnist5k-mse-goal1e-2', 'fcn-relu-mnist5k-mse']),
   trajectories('fig13b', 'Figure 13b', 'evolution during training in intrinsic time, CE (FCN-ReLU, MNIST-5k)', ['fcn-relu-mnist5k-ce']),
