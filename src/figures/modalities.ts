@@ -16,10 +16,11 @@ export interface ModalityColumn {
   notRun?: string;
 }
 
-/** `text` in lines of at most `width` characters, broken at spaces (a longer word keeps its own line). */
+/** `text` in lines of at most `width` characters, broken at spaces (a longer word, e.g. a path, in pieces of `width`). */
 export function wrapText(text: string, width: number): string[] {
   const lines: string[] = [];
-  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+  const words = text.split(/\s+/).flatMap((w) => w.match(new RegExp(`.{1,${width}}`, 'g')) ?? []);
+  for (const word of words) {
     const last = lines.length - 1;
     if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
     else lines.push(word);
@@ -27,7 +28,8 @@ export function wrapText(text: string, width: number): string[] {
   return lines;
 }
 
-const NOTE_WIDTH = 44;
+/** Characters per line of a note: about the 230 pixels of a panel at font size 11. */
+const NOTE_WIDTH = 36;
 
 export function modalitiesFigure(columns: ModalityColumn[]): Spec {
   return panelGrid(

@@ -235,6 +235,7 @@ export function notePanel(cell: NoteCell): Spec {
     title: { text: cell.title ?? '', fontSize: 11 },
     width: 230,
     height: 170,
+    view: { stroke: null },
     data: { values: cell.note.map((text, i) => ({ text, i })) },
     mark: { type: 'text', align: 'center', baseline: 'middle', fontSize: 11, color: '#555555' },
     encoding: {

@@ -45,8 +45,8 @@ test('Figure 17 without California housing data: its column says "not run here" 
   await assert.rejects(renderFigure(findFigure('fig17'), broken), /disk on fire/);
 });
 
-test('wrapText breaks at spaces within the width; a longer word keeps its own line', () => {
+test('wrapText breaks at spaces within the width; a longer word is cut in pieces of the width', () => {
   assert.deepEqual(wrapText('aa bb cc  dd', 5), ['aa bb', 'cc dd']);
-  assert.deepEqual(wrapText('a verylongword b', 4), ['a', 'verylongword', 'b']);
+  assert.deepEqual(wrapText('a verylongword b', 4), ['a', 'very', 'long', 'word', 'b']);
   assert.deepEqual(wrapText('', 4), []);
 });
