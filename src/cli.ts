@@ -13,14 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { BackendUnavailableError, initBackend, parseBackend, type BackendRequest } from './backend/index.js';
 import { writeFileAtomic } from './util/atomic.js';
 import { REPO_ROOT } from './util/paths.js';
-import { DataUnavailableError } from './data/download.js';
-import { DataFileError, resolveDataDir } from './data/files.js';
+import { resolveDataDir } from './data/files.js';
 import { planExperiment, type Task } from './sweep/plan.js';
 import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profiles.js';
 import { flowSolutionFor, gdCommand, runFlow, runGdWhenFree, runSweep, runSweepsInParallel, stderrLog, SweepFailedError } from './sweep/runner.js';
 import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
-import { buildProblem, checkDatasetSpec, fetchDataFor, startingFrom, type DataOptions } from './sweep/problem.js';
+import { buildProblem, checkDatasetSpec, fetchDataForAll, startingFrom, type DataOptions } from './sweep/problem.js';
 import { cachedCalibration, calibrate, Calibration, checkPredictions, formatPlan, observations, planCost, planFile, recordPredictions, savePlan } from './sweep/cost.js';
 import { table1Rows } from './sweep/table1.js';
 import { measureParameters } from './train/measure.js';
@@ -175,28 +174,6 @@ function selectExperimentsUnchecked(v: Values): Selected[] {
   }));
 }
 
-/**
- * Fetches the data sets of the selected experiments once, here, not by every worker at the same time.
- * An experiment with optional data whose data set is missing and cannot be downloaded is left out,
- * with one line saying why; any other data problem is an error.
- */
-async function withData(selected: Selected[], data: DataOptions): Promise<Selected[]> {
-  const unreachable = new Map<string, string>();
-  for (const spec of new Set(selected.map((s) => s.experiment.dataset))) {
-    try {
-      await fetchDataFor(spec, data);
-    } catch (err) {
-      const absent = err instanceof DataUnavailableError || (err instanceof DataFileError && err.problem === 'missing');
-      if (!absent || !selected.every((s) => s.experiment.dataset !== spec || s.optionalData)) throw err;
-      unreachable.set(spec, (err as Error).message);
-    }
-  }
-  for (const s of selected) {
-    const why = unreachable.get(s.experiment.dataset);
-    if (why) stderrLog(`${s.experiment.id}: not run here: ${why}`);
-  }
-  return selected.filter((s) => !unreachable.has(s.experiment.dataset));
-}
 
 function oneExperiment(v: Values, command: string): Experiment {
   const selected = selectExperiments(v);
@@ -361,7 +338,8 @@ async function main(argv: string[]): Promise<number> {
       const jobs = positiveInteger('jobs', v.jobs) ?? cpus().length;
       const stateEvery = positiveInteger('state-every', v['state-every']);
       store.checkWritable();
-      const selected = await withData(chosen, dataOptions(v));
+      // Fetched once here, not by every worker at the same time.
+      const selected = await fetchDataForAll(chosen, dataOptions(v), stderrLog);
       const inProcess = async (): Promise<SweepSummary[]> => {
         await initBackend(backendRequest(v));
         const summaries: SweepSummary[] = [];

@@ -9,7 +9,7 @@
  * of appendix H.14 are `breast-cancer[:<n>]` and `california-housing[:<n>]`
  * (src/data/tabular.ts: a seeded 80/20 split, standardised features and targets).
  */
-import { fetchDatasetIfMissing, fetchTabularIfMissing, loadDataset, loadTabular, oneHot, parseDatasetSpec, parseTabularSpec, type LoadOptions } from '../data/index.js';
+import { DataFileError, DataUnavailableError, fetchDatasetIfMissing, fetchTabularIfMissing, loadDataset, loadTabular, oneHot, parseDatasetSpec, parseTabularSpec, type LoadOptions } from '../data/index.js';
 import { sampleDiagonalRegression, sampleGaussianCluster, sampleSequenceReversal, sampleTwoPointClassification, type SequenceData } from '../data/synthetic.js';
 import { createHash } from 'node:crypto';
 import { buildModel, type Model } from '../models/index.js';
@@ -93,13 +93,36 @@ export function checkDatasetSpec(spec: string): void {
 }
 
 /** Downloads the image or tabular dataset of `spec` if its files are missing, or without download reports them (nothing to do for synthetic sets). */
-export async function fetchDataFor(spec: string, data: DataOptions): Promise<void> {
+async function fetchDataFor(spec: string, data: DataOptions): Promise<void> {
   if (parseSyntheticSpec(spec) !== null) return;
   const download = data.download ?? false;
   await (parseTabularSpec(spec) === null ? fetchDatasetIfMissing(spec, data.dataDir, download) : fetchTabularIfMissing(spec, data.dataDir, download));
 }
 
 /** The synthetic sets of `spec` (null for any other spec); the test set has `testLimit` samples, at most SYNTHETIC_TEST_SAMPLES. */
+/**
+ * Fetches the data sets of several experiments, each once. An experiment with optional data
+ * (ProfileEntry.optionalData) whose data set is missing and cannot be downloaded is left out,
+ * with one line to `log` saying why; any other data problem is an error. Returns those left.
+ */
+export async function fetchDataForAll<T extends { experiment: Experiment; optionalData?: true }>(selected: T[], data: DataOptions, log: (line: string) => void): Promise<T[]> {
+  const unreachable = new Map<string, string>();
+  for (const spec of new Set(selected.map((s) => s.experiment.dataset))) {
+    try {
+      await fetchDataFor(spec, data);
+    } catch (err) {
+      const absent = err instanceof DataUnavailableError || (err instanceof DataFileError && err.problem === 'missing');
+      if (!absent || !selected.every((s) => s.experiment.dataset !== spec || s.optionalData)) throw err;
+      unreachable.set(spec, (err as Error).message);
+    }
+  }
+  for (const s of selected) {
+    const why = unreachable.get(s.experiment.dataset);
+    if (why) log(`${s.experiment.id}: not run here: ${why}`);
+  }
+  return selected.filter((s) => !unreachable.has(s.experiment.dataset));
+}
+
 function syntheticSets(spec: string, testLimit: number | undefined): Sets | null {
   const parsed = parseSyntheticSpec(spec);
   if (parsed === null) return null;

@@ -25,7 +25,8 @@ import {
   splitRows,
   type DatasetManifest,
 } from '../../src/data/index.js';
-import { checkDatasetSpec } from '../../src/sweep/problem.js';
+import { checkDatasetSpec, fetchDataForAll } from '../../src/sweep/problem.js';
+import { Experiment } from '../../src/sweep/schema.js';
 import { Rng } from '../../src/util/random.js';
 import { columnMoments, DATA_DIR, tempDir } from './helpers.js';
 
@@ -187,6 +188,31 @@ describe('California housing (scikit-learn cal_housing.tgz)', () => {
       await cleanup();
     }
   });
+});
+
+test('a sweep of several experiments leaves out one with optional data whose data set cannot be had, and says why', async () => {
+  const experiment = (id: string, dataset: string) => Experiment.parse({ id, dataset, model: { kind: 'fcn', widths: [4] }, loss: 'mse', lossGoals: [0.1] });
+  const bc = { experiment: experiment('bc', 'breast-cancer:64') };
+  const california = { experiment: experiment('cal', 'california-housing:64'), optionalData: true as const };
+  const { dir, cleanup } = await tempDir();
+  try {
+    await mkdir(join(dir, 'tabular'));
+    await writeFile(join(dir, 'tabular/breast_cancer.csv'), await readFile(CSV));
+    const lines: string[] = [];
+    const kept = await fetchDataForAll([bc, california], { dataDir: dir, download: false }, (l) => lines.push(l));
+    assert.deepEqual(kept, [bc]);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^cal: not run here: .*cal_housing\.tgz: missing/);
+    // Without the optional mark, or with another problem than absence, it is an error.
+    await assert.rejects(fetchDataForAll([california.experiment].map((e) => ({ experiment: e })), { dataDir: dir, download: false }, () => {}), DataFileError);
+    const optionalBc = { experiment: experiment('x', 'breast-cancer:64'), optionalData: true as const };
+    assert.deepEqual(await fetchDataForAll([optionalBc], { dataDir: join(dir, 'nothing'), download: { mirror: 'http://127.0.0.1:9', onProgress: () => {} } }, () => {}), [], 'a failed download: left out');
+    // A file that is present is kept, damaged or not: its loader names the damage (tested above).
+    await writeFile(join(dir, 'tabular/cal_housing.tgz'), 'not an archive');
+    assert.deepEqual(await fetchDataForAll([california], { dataDir: dir, download: false }, () => {}), [california]);
+  } finally {
+    await cleanup();
+  }
 });
 
 test('Rng.permutation: every index once, fixed by the seed', () => {
