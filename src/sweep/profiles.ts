@@ -229,7 +229,9 @@ const BASES: Base[] = [
     notebook: '01-regime-transition',
     figures: ['17'],
     experiment: { id: 'fcn-relu-breastcancer-ce', dataset: 'breast-cancer', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2] },
-    quick: { grid: QUICK_GRID, record: QUICK_RECORD, maxSteps: 4000 },
+    // Cross-entropy flattens the net along the flow (s_GF = s_0) and GD ends far below 2/η: the EoS regime starts
+    // well above 2/s_GF, so the quick sweep goes on up to 8 coarse steps further until a rate diverges.
+    quick: { grid: { ...QUICK_GRID, extendUntilDivergence: 8 }, record: QUICK_RECORD, maxSteps: 4000 },
     smoke: { dataset: 'breast-cancer:64', lossGoals: [2e-2], grid: SMOKE_GRID, record: SMOKE_RECORD, maxSteps: 2000 },
   },
   {
