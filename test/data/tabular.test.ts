@@ -162,6 +162,18 @@ describe('California housing (scikit-learn cal_housing.tgz)', () => {
     }
   });
 
+  test('breast cancer on first use: fetched from a mirror of the data folder, verified, loaded', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      routes.set('/mirror/tabular/breast_cancer.csv', await readFile(CSV));
+      const ds = await loadTabular('breast-cancer:64', { dataDir: dir, download: { mirror: `${base}/mirror`, onProgress: () => {} } });
+      assert.deepEqual([ds.train.n, ds.test.n], [64, 114]);
+      assert.deepEqual(await readdir(join(dir, 'tabular')), ['breast_cancer.csv']);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test('regression targets are standardised with the training rows, like the features', () => {
     const rows = parseCaliforniaHousing(CALIFORNIA_ROWS.join('\n'));
     const split = splitRows(rows);
