@@ -244,7 +244,10 @@ async function main(argv: string[]): Promise<number> {
       const context = observations(store);
       const plans = [];
       const failed: string[] = [];
-      for (const { experiment, args } of selectExperiments(v)) {
+      // Nothing is downloaded here; an optional-data experiment whose data is absent is left out, saying so.
+      const chosen = selectExperiments(v);
+      const reachable = await fetchDataForAll(chosen.filter((s) => s.optionalData), { dataDir: v['data-dir'], download: false }, stderrLog);
+      for (const { experiment, args } of chosen.filter((s) => !s.optionalData || reachable.includes(s))) {
         let calibration = cachedCalibration(experiment, store);
         if (!calibration) {
           stderrLog(`calibrating ${experiment.id}`);
