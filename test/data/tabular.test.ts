@@ -25,7 +25,7 @@ import {
   splitRows,
   type DatasetManifest,
 } from '../../src/data/index.js';
-import { checkDatasetSpec, fetchDataForAll } from '../../src/sweep/problem.js';
+import { buildProblem, checkDatasetSpec, fetchDataForAll } from '../../src/sweep/problem.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { Rng } from '../../src/util/random.js';
 import { columnMoments, DATA_DIR, tempDir } from './helpers.js';
@@ -74,6 +74,17 @@ describe('breast cancer (scikit-learn breast_cancer.csv)', () => {
     const first = await loadTabular('breast-cancer:100', { dataDir: DATA_DIR, testLimit: 50 });
     assert.deepEqual([first.train.n, first.test.n], [100, 50]);
     assert.deepEqual(first.train.X, ds.train.X.subarray(0, 100 * 30), 'the first rows, standardised with the whole training split');
+  });
+
+  test('builds a problem: 30 inputs, two classes, the held-out rows as test set', async () => {
+    const problem = await buildProblem(Experiment.parse({ id: 'bc', dataset: 'breast-cancer:64', model: { kind: 'fcn', widths: [8] }, loss: 'ce', lossGoals: [0.1], testLimit: 100 }), { dataDir: DATA_DIR });
+    try {
+      assert.deepEqual([problem.train.numSamples, problem.test?.numSamples, problem.model.numParams], [64, 100, 30 * 8 + 8 + 8 * 2 + 2]);
+      const { loss, accuracy } = problem.train.evaluate(problem.theta0);
+      assert.ok(loss > 0 && Number.isFinite(loss) && accuracy !== null);
+    } finally {
+      problem.dispose();
+    }
   });
 
   test('bad specs and a missing file are named errors', async () => {
