@@ -19,7 +19,7 @@ import { findExperiment, parseProfile, profile, PROFILES } from './sweep/profile
 import { flowSolutionFor, gdCommand, runFlow, runGdWhenFree, runSweep, runSweepsInParallel, stderrLog, SweepFailedError } from './sweep/runner.js';
 import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
-import { buildProblem, checkDatasetSpec, fetchDataFor, startingFrom, type DataOptions } from './sweep/problem.js';
+import { buildProblem, checkDatasetSpec, fetchDataForAll, startingFrom, type DataOptions } from './sweep/problem.js';
 import { cachedCalibration, calibrate, Calibration, checkPredictions, formatPlan, observations, planCost, planFile, recordPredictions, savePlan } from './sweep/cost.js';
 import { table1Rows } from './sweep/table1.js';
 import { measureParameters } from './train/measure.js';
@@ -151,11 +151,14 @@ function readConfig(path: string): Experiment {
 }
 
 /** The experiments selected by the options, each with the CLI arguments that name it for a worker. */
-function selectExperiments(v: Values): { experiment: Experiment; args: string[] }[] {
+/** A selected experiment; `optionalData` only when the whole profile is selected (see ProfileEntry). */
+type Selected = { experiment: Experiment; args: string[]; optionalData?: true };
+
+function selectExperiments(v: Values): Selected[] {
   return usage(() => selectExperimentsUnchecked(v));
 }
 
-function selectExperimentsUnchecked(v: Values): { experiment: Experiment; args: string[] }[] {
+function selectExperimentsUnchecked(v: Values): Selected[] {
   const init = (e: Experiment): Experiment => {
     if (!v['torch-init']) return e;
     if (e.model.kind !== 'fcn' && e.model.kind !== 'cnn') throw new UsageError(`--torch-init: PyTorch's initialisation is defined for fcn and cnn models; ${e.id} is a ${e.model.kind} model`);
@@ -164,8 +167,13 @@ function selectExperimentsUnchecked(v: Values): { experiment: Experiment; args: 
   if (v.config) return [{ experiment: init(readConfig(v.config)), args: ['--config', v.config] }];
   const ids = v.experiment ?? [];
   const entries = ids.length > 0 ? ids.map((id) => findExperiment(v.profile, id)) : profile(v.profile);
-  return entries.map((e) => ({ experiment: init(e.experiment), args: ['--profile', v.profile, '--experiment', e.experiment.id] }));
+  return entries.map((e) => ({
+    experiment: init(e.experiment),
+    args: ['--profile', v.profile, '--experiment', e.experiment.id],
+    ...(ids.length === 0 && e.optionalData ? { optionalData: e.optionalData } : {}),
+  }));
 }
+
 
 function oneExperiment(v: Values, command: string): Experiment {
   const selected = selectExperiments(v);
@@ -236,7 +244,10 @@ async function main(argv: string[]): Promise<number> {
       const context = observations(store);
       const plans = [];
       const failed: string[] = [];
-      for (const { experiment, args } of selectExperiments(v)) {
+      // Nothing is downloaded here; an optional-data experiment whose data is absent is left out, saying so.
+      const chosen = selectExperiments(v);
+      const reachable = await fetchDataForAll(chosen.filter((s) => s.optionalData), { dataDir: v['data-dir'], download: false }, stderrLog);
+      for (const { experiment, args } of chosen.filter((s) => !s.optionalData || reachable.includes(s))) {
         let calibration = cachedCalibration(experiment, store);
         if (!calibration) {
           stderrLog(`calibrating ${experiment.id}`);
@@ -325,13 +336,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'sweep': {
-      const selected = selectExperiments(v);
+      const chosen = selectExperiments(v);
       if (v.slurm) return writeSlurm(v, store, out);
       const jobs = positiveInteger('jobs', v.jobs) ?? cpus().length;
       const stateEvery = positiveInteger('state-every', v['state-every']);
       store.checkWritable();
       // Fetched once here, not by every worker at the same time.
-      for (const spec of new Set(selected.map((s) => s.experiment.dataset))) await fetchDataFor(spec, dataOptions(v));
+      const selected = await fetchDataForAll(chosen, dataOptions(v), stderrLog);
       const inProcess = async (): Promise<SweepSummary[]> => {
         await initBackend(backendRequest(v));
         const summaries: SweepSummary[] = [];

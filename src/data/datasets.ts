@@ -31,7 +31,9 @@ export interface ImageDataset {
 const SUBSET_5K = 5000;
 const CIFAR_BATCH_SIZE = 10000;
 
-const BASES: Record<BaseDatasetName, { trainSize: number; testSize: number; numClasses: number; inputShape: [number, number, number] }> = {
+type ImageBase = Extract<BaseDatasetName, 'mnist' | 'cifar10'>;
+
+const BASES: Record<ImageBase, { trainSize: number; testSize: number; numClasses: number; inputShape: [number, number, number] }> = {
   mnist: { trainSize: 60000, testSize: 10000, numClasses: 10, inputShape: [1, 28, 28] },
   cifar10: { trainSize: 50000, testSize: 10000, numClasses: 10, inputShape: [3, 32, 32] },
 };
@@ -50,7 +52,7 @@ export function parseDatasetSpec(spec: string): { base: DatasetName; n?: number 
   const base = (m[1] + (m[2] ?? '')) as DatasetName;
   if (m[3] === undefined) return { base };
   const n = Number(m[3]);
-  const available = m[2] ? SUBSET_5K : BASES[m[1] as BaseDatasetName].trainSize;
+  const available = m[2] ? SUBSET_5K : BASES[m[1] as ImageBase].trainSize;
   if (n < 1 || n > available) {
     throw new Error(`bad dataset spec "${spec}": n must be between 1 and ${available}, got ${m[3]}`);
   }
@@ -117,7 +119,7 @@ async function loadCifarSplit(dataDir: string, batches: string[]): Promise<RawSp
   return { pixels, labels, n };
 }
 
-async function loadRaw(name: BaseDatasetName, dataDir: string): Promise<RawDataset> {
+async function loadRaw(name: ImageBase, dataDir: string): Promise<RawDataset> {
   const { trainSize, testSize, inputShape } = BASES[name];
   const d = inputShape[0] * inputShape[1] * inputShape[2];
   const [train, test] =
@@ -130,7 +132,7 @@ async function loadRaw(name: BaseDatasetName, dataDir: string): Promise<RawDatas
   return { train, test, d, stats: featureStats(train.pixels, train.n, d) };
 }
 
-function cachedRaw(name: BaseDatasetName, dataDir: string, download: FetchOptions | false): Promise<RawDataset> {
+function cachedRaw(name: ImageBase, dataDir: string, download: FetchOptions | false): Promise<RawDataset> {
   const key = `${name}\0${dataDir}`;
   const cached = rawCache.get(key);
   if (cached) return cached;
@@ -154,7 +156,7 @@ export interface LoadOptions {
   download?: FetchOptions | false;
 }
 
-function baseDataset(base: DatasetName): BaseDatasetName {
+function baseDataset(base: DatasetName): ImageBase {
   return base.startsWith('mnist') ? 'mnist' : 'cifar10';
 }
 

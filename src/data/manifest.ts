@@ -3,20 +3,21 @@
  * distributions) and where it comes from. Paths are relative to the data directory.
  */
 
-export type BaseDatasetName = 'mnist' | 'cifar10';
+export type BaseDatasetName = 'mnist' | 'cifar10' | 'breast-cancer' | 'california-housing';
 
-export interface ManifestEntry {
+/** Checksums of a file: md5, sha256 or both (upstream publishes one or the other). */
+type Checksums = { md5: string; sha256?: string } | { md5?: string; sha256: string };
+
+export type ManifestEntry = Checksums & {
   /** Path relative to the data directory, '/'-separated. */
   path: string;
   /** Size in bytes, where known. */
   bytes?: number;
-  md5: string;
-  sha256?: string;
   /** Canonical download URL (files fetched directly). */
   url?: string;
   /** Member name inside the dataset's archive (files unpacked from an archive). */
   member?: string;
-}
+};
 
 export interface DatasetManifest {
   files: ManifestEntry[];
@@ -62,6 +63,31 @@ export const MANIFEST: Record<BaseDatasetName, DatasetManifest> = {
       sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd',
       url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
     },
+  },
+  // The copy scikit-learn ships (sklearn/datasets/data/, read by load_breast_cancer), pinned to the 1.2.1 tag:
+  // the shared copy comes from Debian's python3-sklearn 1.2.1; later versions pad the header line with commas.
+  'breast-cancer': {
+    files: [
+      {
+        path: 'tabular/breast_cancer.csv',
+        bytes: 119913,
+        md5: '36ef90874abc87f4b4a8554dcc17cf6f',
+        sha256: 'fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed',
+        url: 'https://raw.githubusercontent.com/scikit-learn/scikit-learn/1.2.1/sklearn/datasets/data/breast_cancer.csv',
+      },
+    ],
+  },
+  // The archive fetch_california_housing downloads, with the sha256 of sklearn/datasets/_california_housing.py
+  // (441963 bytes); read in place (its member CaliforniaHousing/cal_housing.data), as scikit-learn does.
+  'california-housing': {
+    files: [
+      {
+        path: 'tabular/cal_housing.tgz',
+        bytes: 441963,
+        sha256: 'aaa5c9a6afe2225cc2aed2723682ae403280c4a3695a2ddda4ffb5d8215ea681',
+        url: 'https://ndownloader.figshare.com/files/5976036',
+      },
+    ],
   },
 };
 

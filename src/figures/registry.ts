@@ -4,12 +4,14 @@
  * sweeps. `renderFigure` loads the sweeps through the cached API and returns
  * the finished Vega-Lite spec; `npm run figure` exports it.
  */
+import { DataFileError, DataUnavailableError } from '../data/index.js';
 import { profile, type ProfileEntry } from '../sweep/profiles.js';
 import type { SweepSummary } from '../sweep/schema.js';
 import { paperLossGoal, TABLE1, table1Row, type Table1Row } from '../sweep/table1.js';
 import { classificationFigure } from './classification.js';
 import { diagonalSweepFigure, figure4, PLANE_LEGEND, planeFigure, planeRates } from './diagonal.js';
 import { layerNormFigure } from './layers.js';
+import { modalitiesFigure } from './modalities.js';
 import { Unavailable, type SweepLoader } from './load.js';
 import { fmt, topLevel, type Spec } from './spec.js';
 import { columnLabel, panelGrid, sweepColumns, sweepRow } from './sweep.js';
@@ -18,11 +20,18 @@ import { trajectoryFigure, trajectoryRates } from './trajectory.js';
 export const NOTEBOOKS = ['01-regime-transition', '02-loss-thresholds', '03-initialization', '04-parameterization', '05-diagonal-net', '06-classification-toy'] as const;
 export type NotebookId = (typeof NOTEBOOKS)[number];
 
-/** Experiments a figure needs: the first of `anyOf` the profile has, or every one of `allOf` it has (at least one). */
-export type Use = { anyOf: string[] } | { allOf: string[] };
+/**
+ * Experiments a figure needs: the first of `anyOf` the profile has, or every one of `allOf` it has (at least one).
+ * An `optional` role may go without (its data set out of reach, not run, not in the profile): the figure is drawn
+ * without it and says why.
+ */
+export type Use = ({ anyOf: string[] } | { allOf: string[] }) & { optional?: true };
 
 /** Sweep summaries per role of `uses`, one summary per (experiment, loss goal). */
 export type Sweeps = Record<string, SweepSummary[]>;
+
+/** Why an optional role has no sweeps, per role. */
+export type NotRun = Record<string, string>;
 
 export interface Drawing {
   body: Spec;
@@ -36,7 +45,8 @@ export interface FigureEntry {
   title: string;
   notebook: NotebookId;
   uses: Record<string, Use>;
-  draw(sweeps: Sweeps): Drawing;
+  /** `notRun` holds the optional roles left without sweeps (their list in `sweeps` is empty). */
+  draw(sweeps: Sweeps, notRun: NotRun): Drawing;
 }
 
 /** One sweep per role; figures of one loss goal use the experiment's first. */
@@ -70,6 +80,7 @@ const experimentColumns = (sweeps: SweepSummary[]): Spec => sweepColumns(sweeps.
 
 const MAIN_FIGURES: FigureEntry[] = [
   oneSweep('fig1a', 'Figure 1 (left)', 'regime transition: sharpness and ℓ2-norm, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'l2']),
+  oneSweep('fig1b', 'Figure 1 (middle)', 'regime transition: sharpness and ℓ2-norm, FCN-ReLU, MNIST, MSE', 'fcn-relu-mnist-mse', ['sharpness', 'l2']),
   oneSweep('fig3a', 'Figure 3 (left)', 'sharpness, nuclear norm and test loss, FCN-ReLU, MNIST-5k, MSE', 'fcn-relu-mnist5k-mse', ['sharpness', 'nuclear', 'testLoss']),
   oneSweep('fig3b', 'Figure 3 (middle)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, CE', 'fcn-relu-cifar5k-ce', ['sharpness', 'nuclear', 'testLoss']),
   oneSweep('fig3c', 'Figure 3 (right)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'nuclear', 'testLoss']),
@@ -99,6 +110,26 @@ const MAIN_FIGURES: FigureEntry[] = [
       const summaries = [first(s, 'cifar'), first(s, 'mnist')];
       return { body: panelGrid((['distanceFromInit', 'l1'] as const).map((metric, m) => summaries.map((summary) => ({ summary, metric, title: m === 0 ? label(summary) : '' })))) };
     },
+  },
+  {
+    id: 'fig17',
+    paperFigure: 'Figure 17',
+    title: 'other data modalities: breast cancer (CE), California housing (MSE), sequence reversal (transformer, CE)',
+    notebook: '01-regime-transition',
+    uses: {
+      breastCancer: { anyOf: ['fcn-relu-breastcancer-ce'] },
+      california: { anyOf: ['fcn-relu-california-mse'], optional: true },
+      reversal: { anyOf: ['transformer-reversal-ce'] },
+    },
+    draw: (s, notRun) => ({ body: modalitiesFigure(['breastCancer', 'california', 'reversal'].map((role) => ({ name: FIGURE17_DATA[role], summary: s[role][0], notRun: notRun[role] }))) }),
+  },
+  {
+    id: 'fig5',
+    paperFigure: 'Figure 5',
+    title: 'CNN configurations: (a) CNN-ReLU, MNIST-5k, MSE; (b) CNN-ReLU, MNIST, MSE; (c) CNN-ReLU BN, CIFAR-10-5k, CE',
+    notebook: '01-regime-transition',
+    uses: { a: { anyOf: ['cnn-relu-mnist5k-mse'] }, b: { anyOf: ['cnn-relu-mnist-mse'] }, c: { anyOf: ['cnn-bn-relu-cifar5k-ce'] } },
+    draw: (s) => ({ body: experimentColumns([first(s, 'a'), first(s, 'b'), first(s, 'c')]) }),
   },
   trajectories('fig13a', 'Figure 13a', 'evolution during training in intrinsic time, MSE (FCN-ReLU, MNIST-5k)', ['fcn-relu-mnist5k-mse-goal1e-2', 'fcn-relu-mnist5k-mse']),
   trajectories('fig13b', 'Figure 13b', 'evolution during training in intrinsic time, CE (FCN-ReLU, MNIST-5k)', ['fcn-relu-mnist5k-ce']),
@@ -201,6 +232,8 @@ const MAIN_FIGURES: FigureEntry[] = [
   },
 ];
 
+const FIGURE17_DATA: Record<string, string> = { breastCancer: 'breast cancer', california: 'California housing', reversal: 'sequence reversal' };
+
 /** The appendix I figure of a row: the first of its figures numbered 18-79, else its first. */
 function appendixFigure(r: Table1Row): string {
   const figures = r.figures.split(',');
@@ -272,9 +305,32 @@ export async function loadUses(what: string, uses: Record<string, Use>, loader: 
   return sweeps;
 }
 
+/** Errors that mean an experiment has no results here: not run, not in the profile, its data set absent. */
+export function notHere(err: unknown): boolean {
+  return err instanceof Unavailable || err instanceof DataUnavailableError || (err instanceof DataFileError && err.problem === 'missing');
+}
+
+/** The sweeps of a figure: every required role, and each optional role it can have (else why not). */
+async function loadFigureUses(entry: FigureEntry, loader: SweepLoader): Promise<{ sweeps: Sweeps; notRun: NotRun }> {
+  const roles = Object.entries(entry.uses);
+  const sweeps = await loadUses(entry.id, Object.fromEntries(roles.filter(([, use]) => !use.optional)), loader);
+  const notRun: NotRun = {};
+  for (const [role, use] of roles.filter(([, u]) => u.optional)) {
+    try {
+      Object.assign(sweeps, await loadUses(entry.id, { [role]: use }, loader));
+    } catch (err) {
+      if (!notHere(err)) throw err;
+      sweeps[role] = [];
+      notRun[role] = (err as Error).message;
+    }
+  }
+  return { sweeps, notRun };
+}
+
 /** The finished spec of a figure, from the loader's (cached) sweeps. */
 export async function renderFigure(entry: FigureEntry, loader: SweepLoader): Promise<Spec> {
-  const { body, subtitle } = entry.draw(await loadUses(entry.id, entry.uses, loader));
+  const { sweeps, notRun } = await loadFigureUses(entry, loader);
+  const { body, subtitle } = entry.draw(sweeps, notRun);
   // Each figure says which profile's results it draws (the book mixes paper and quick).
   return topLevel(`${entry.paperFigure}: ${entry.title} (${loader.profile} profile)`, body, subtitle);
 }

@@ -254,15 +254,39 @@ export function lrSelection(panelIds: string[], nearest = true): Spec {
 /** One panel of a grid: a metric of a sweep (the grid names the views). */
 export type Cell = { summary: SweepSummary } & Omit<PanelOptions, 'id'>;
 
+/** A panel that says, in lines of text, why a sweep is not drawn (e.g. its data set is out of reach). */
+export type NoteCell = { note: string[]; title?: string | string[] };
+
+/** A note the size of a sweep panel. */
+export function notePanel(cell: NoteCell): Spec {
+  return {
+    title: { text: cell.title ?? '', fontSize: 11 },
+    width: 230,
+    height: 170,
+    view: { stroke: null },
+    data: { values: cell.note.map((text, i) => ({ text, i })) },
+    mark: { type: 'text', align: 'center', baseline: 'middle', fontSize: 11, color: '#555555' },
+    encoding: {
+      x: { value: 115 },
+      y: { field: 'i', type: 'ordinal', axis: null },
+      text: { field: 'text' },
+      tooltip: { field: 'text' },
+    },
+  };
+}
+
 /**
  * Panels in rows, linked by one learning-rate selection, with one shared legend
- * of the sweep series. Figures that are not part of the grid (a concat of
- * other kinds) compose the result as they like.
+ * of the sweep series; a note cell stands in for a sweep that is not drawn.
+ * Figures that are not part of the grid (a concat of other kinds) compose the
+ * result as they like.
  */
-export function panelGrid(rows: Cell[][]): Spec {
+export function panelGrid(rows: (Cell | NoteCell)[][]): Spec {
   const ids: string[] = [];
   const built = rows.map((row, r) =>
-    row.map(({ summary, ...opts }, c) => {
+    row.map((cell, c) => {
+      if ('note' in cell) return notePanel(cell);
+      const { summary, ...opts } = cell;
       const id = `r${r}c${c}`;
       ids.push(id);
       return sweepPanel(summary, { id, ...opts });

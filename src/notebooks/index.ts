@@ -7,7 +7,7 @@
 import { writeSync } from 'node:fs';
 import { judgeClaims, verdictTable } from '../figures/claims.js';
 import { committedLoader, defaultProfile, sweepLoader, Unavailable, type LoaderOptions, type SweepLoader } from '../figures/load.js';
-import { findFigure, NOTEBOOKS, renderFigure, type NotebookId } from '../figures/registry.js';
+import { findFigure, NOTEBOOKS, notHere, renderFigure, type NotebookId } from '../figures/registry.js';
 import { fmt } from '../figures/spec.js';
 import type { ProfileName } from '../sweep/profiles.js';
 import type { Log } from '../sweep/runner.js';
@@ -54,15 +54,25 @@ export interface Notebook {
  * and from `loader` otherwise.
  */
 export function notebookOver(id: NotebookId, loader: SweepLoader, display: (b: DisplayBundle) => void = show, preferred?: SweepLoader): Notebook {
-  const experiments = loader.entries.filter((e) => e.notebook === id).map((e) => e.experiment.id);
+  const entries = loader.entries.filter((e) => e.notebook === id);
+  const experiments = entries.map((e) => e.experiment.id);
   return {
     id,
     profile: loader.profile,
     experiments,
     async sweeps() {
       const summaries: SweepSummary[] = [];
-      for (const experiment of experiments) summaries.push(...(await loader.sweeps(experiment)));
-      display(markdownBundle(`Profile **${loader.profile}**: ${experiments.length} experiment(s).\n\n${sweepTable(summaries)}`));
+      // An experiment whose data set may be out of reach (ProfileEntry.optionalData) is listed as not run here.
+      const notRun: string[] = [];
+      for (const entry of entries) {
+        try {
+          summaries.push(...(await loader.sweeps(entry.experiment.id)));
+        } catch (err) {
+          if (!entry.optionalData || !notHere(err)) throw err;
+          notRun.push(`\n\n*${entry.experiment.id} is not run here:* ${(err as Error).message}`);
+        }
+      }
+      display(markdownBundle(`Profile **${loader.profile}**: ${experiments.length} experiment(s).\n\n${sweepTable(summaries)}${notRun.join('')}`));
     },
     async figure(figureId) {
       const entry = findFigure(figureId);

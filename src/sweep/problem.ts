@@ -5,9 +5,11 @@
  * with x >= 0, test = fresh unconditioned draws, so test loss estimates the risk
  * of Lemma E.1) and `two-point:<d>:<muNorm>[:<seed>]` (Theorem F.1, test = the
  * Gaussian cluster) and `reversal:<n>[:<seed>]` (appendix H.14: n sequences of
- * length 10 over {1..9} and their reversals, test = fresh draws).
+ * length 10 over {1..9} and their reversals, test = fresh draws). The tabular sets
+ * of appendix H.14 are `breast-cancer[:<n>]` and `california-housing[:<n>]`
+ * (src/data/tabular.ts: a seeded 80/20 split, standardised features and targets).
  */
-import { fetchDatasetIfMissing, loadDataset, oneHot, parseDatasetSpec, type LoadOptions } from '../data/index.js';
+import { DataFileError, DataUnavailableError, fetchDatasetIfMissing, fetchTabularIfMissing, loadDataset, loadTabular, oneHot, parseDatasetSpec, parseTabularSpec, type LoadOptions } from '../data/index.js';
 import { sampleDiagonalRegression, sampleGaussianCluster, sampleSequenceReversal, sampleTwoPointClassification, type SequenceData } from '../data/synthetic.js';
 import { createHash } from 'node:crypto';
 import { buildModel, type Model } from '../models/index.js';
@@ -87,33 +89,60 @@ function parseSyntheticSpec(spec: string): SyntheticSpec | null {
 
 /** Throws, naming the problem, unless `spec` names a dataset buildProblem can build. */
 export function checkDatasetSpec(spec: string): void {
-  if (parseSyntheticSpec(spec) === null) parseDatasetSpec(spec);
+  if (parseSyntheticSpec(spec) === null && parseTabularSpec(spec) === null) parseDatasetSpec(spec);
 }
 
-/** Downloads the image dataset of `spec` if its files are missing, or without download reports them (nothing to do for synthetic sets). */
-export async function fetchDataFor(spec: string, data: DataOptions): Promise<void> {
-  if (parseSyntheticSpec(spec) === null) await fetchDatasetIfMissing(spec, data.dataDir, data.download ?? false);
+/** Downloads the image or tabular dataset of `spec` if its files are missing, or without download reports them (nothing to do for synthetic sets). */
+async function fetchDataFor(spec: string, data: DataOptions): Promise<void> {
+  if (parseSyntheticSpec(spec) !== null) return;
+  const download = data.download ?? false;
+  await (parseTabularSpec(spec) === null ? fetchDatasetIfMissing(spec, data.dataDir, download) : fetchTabularIfMissing(spec, data.dataDir, download));
 }
 
-function syntheticSets(spec: string): Sets | null {
+/** The synthetic sets of `spec` (null for any other spec); the test set has `testLimit` samples, at most SYNTHETIC_TEST_SAMPLES. */
+/**
+ * Fetches the data sets of several experiments, each once. An experiment with optional data
+ * (ProfileEntry.optionalData) whose data set is missing and cannot be downloaded is left out,
+ * with one line to `log` saying why; any other data problem is an error. Returns those left.
+ */
+export async function fetchDataForAll<T extends { experiment: Experiment; optionalData?: true }>(selected: T[], data: DataOptions, log: (line: string) => void): Promise<T[]> {
+  const unreachable = new Map<string, string>();
+  for (const spec of new Set(selected.map((s) => s.experiment.dataset))) {
+    try {
+      await fetchDataFor(spec, data);
+    } catch (err) {
+      const absent = err instanceof DataUnavailableError || (err instanceof DataFileError && err.problem === 'missing');
+      if (!absent || !selected.every((s) => s.experiment.dataset !== spec || s.optionalData)) throw err;
+      unreachable.set(spec, (err as Error).message);
+    }
+  }
+  for (const s of selected) {
+    const why = unreachable.get(s.experiment.dataset);
+    if (why) log(`${s.experiment.id}: not run here: ${why}`);
+  }
+  return selected.filter((s) => !unreachable.has(s.experiment.dataset));
+}
+
+function syntheticSets(spec: string, testLimit: number | undefined): Sets | null {
   const parsed = parseSyntheticSpec(spec);
   if (parsed === null) return null;
+  const nTest = Math.min(testLimit ?? SYNTHETIC_TEST_SAMPLES, SYNTHETIC_TEST_SAMPLES);
   if (parsed.kind === 'reversal') {
     const train = sampleSequenceReversal(parsed.n, REVERSAL_LENGTH, parsed.seed, REVERSAL_SYMBOLS);
-    const test = sampleSequenceReversal(SYNTHETIC_TEST_SAMPLES, REVERSAL_LENGTH, parsed.seed + 1, REVERSAL_SYMBOLS);
+    const test = sampleSequenceReversal(nTest, REVERSAL_LENGTH, parsed.seed + 1, REVERSAL_SYMBOLS);
     return { train: sequenceData(train), test: sequenceData(test), inputShape: [2, REVERSAL_LENGTH] };
   }
   const { d, seed } = parsed;
   if (parsed.kind === 'diagonal') {
     const train = sampleDiagonalRegression(d, 1, seed, { conditionNonNegative: true });
-    const test = sampleDiagonalRegression(d, SYNTHETIC_TEST_SAMPLES, seed + 1);
+    const test = sampleDiagonalRegression(d, nTest, seed + 1);
     const asData = (s: typeof train): SupervisedData => ({ X: Float32Array.from(s.X), Y: Float32Array.from(s.y), n: s.n, d, k: 1 });
     return { train: asData(train), test: asData(test), inputShape: [d] };
   }
   const mu = new Float64Array(d);
   mu[0] = parsed.muNorm;
   const train = sampleTwoPointClassification(mu, seed);
-  const test = sampleGaussianCluster(mu, SYNTHETIC_TEST_SAMPLES, seed + 1);
+  const test = sampleGaussianCluster(mu, nTest, seed + 1);
   // The generators append the bias coordinate 1; the logistic model has its own bias.
   const asData = (s: typeof train): SupervisedData => ({ X: dropLastColumn(s.X, s.n, s.d), Y: oneHot(s.labels, 2), n: s.n, d: s.d - 1, k: 2 });
   return { train: asData(train), test: asData(test), inputShape: [d] };
@@ -128,8 +157,17 @@ async function imageSets(spec: string, data: DataOptions, testLimit: number | un
   return { train: asData(ds.train), test: asData(ds.test), inputShape: [...ds.inputShape] };
 }
 
+async function tabularSets(spec: string, data: DataOptions, testLimit: number | undefined): Promise<Sets> {
+  const ds = await loadTabular(spec, { ...data, testLimit });
+  return { train: ds.train, test: ds.test, inputShape: [ds.train.d] };
+}
+
+async function realSets(spec: string, data: DataOptions, testLimit: number | undefined): Promise<Sets> {
+  return parseTabularSpec(spec) === null ? imageSets(spec, data, testLimit) : tabularSets(spec, data, testLimit);
+}
+
 export async function buildProblem(experiment: Experiment, data: DataOptions = {}): Promise<Problem> {
-  const sets = syntheticSets(experiment.dataset) ?? (await imageSets(experiment.dataset, data, experiment.testLimit));
+  const sets = syntheticSets(experiment.dataset, experiment.testLimit) ?? (await realSets(experiment.dataset, data, experiment.testLimit));
   const model = buildModel(experiment.model, sets.inputShape, sets.train.k);
   const train: Objective = makeObjective(model, sets.train, experiment.loss);
   // Batch-normalised models evaluate the test set with the training set's statistics at theta (see ObjectiveOptions).

@@ -19,11 +19,14 @@ export interface ProfileEntry {
   notebook: string;
   /** Paper figures it reproduces. */
   figures: string[];
+  /** Its data set may be out of reach (no shared copy, no internet): a whole-profile sweep then leaves it out instead of failing. */
+  optionalData?: true;
 }
 
 interface Base {
   notebook: string;
   figures: string[];
+  optionalData?: true;
   experiment: ExperimentInput;
   /** Per-profile overrides; a profile missing here does not include the experiment. */
   quick?: Partial<ExperimentInput>;
@@ -220,6 +223,34 @@ const BASES: Base[] = [
     quick: { grid: { fine: 12, coarse: 9, extendUntilDivergence: 8, refine: 2 }, maxSteps: 20000, record: { every: 10, sharpnessEvery: 10, sharpnessTol: 1e-6 } },
     smoke: { grid: { fine: 3, coarse: 3, extendUntilDivergence: 2, refine: 0 }, lossGoals: [1e-4] },
   },
+  // Appendix H.14 (Figure 17): other data modalities. The paper gives no loss goals, training-set sizes or
+  // (tabular) losses: classification with cross-entropy, regression with MSE on the standardised target.
+  {
+    notebook: '01-regime-transition',
+    figures: ['17'],
+    experiment: { id: 'fcn-relu-breastcancer-ce', dataset: 'breast-cancer', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2] },
+    // Cross-entropy flattens the net along the flow (s_GF = s_0) and GD ends far below 2/η: the EoS regime starts
+    // well above 2/s_GF, so the quick sweep goes on up to 8 coarse steps further until a rate diverges.
+    quick: { grid: { ...QUICK_GRID, extendUntilDivergence: 8 }, record: QUICK_RECORD, maxSteps: 4000 },
+    smoke: { dataset: 'breast-cancer:64', lossGoals: [2e-2], grid: SMOKE_GRID, record: SMOKE_RECORD, maxSteps: 2000 },
+  },
+  {
+    notebook: '01-regime-transition',
+    figures: ['17'],
+    optionalData: true,
+    experiment: { id: 'fcn-relu-california-mse', dataset: 'california-housing', model: fcn('relu'), loss: 'mse', lossGoals: [1e-1] },
+    quick: { dataset: 'california-housing:1000', testLimit: 2000, lossGoals: [1e-1], grid: QUICK_GRID, record: QUICK_RECORD, maxSteps: 4000 },
+    smoke: { dataset: 'california-housing:64', testLimit: 200, lossGoals: [0.2], grid: SMOKE_GRID, record: SMOKE_RECORD, maxSteps: 2000 },
+  },
+  {
+    notebook: '01-regime-transition',
+    figures: ['17'],
+    experiment: { id: 'transformer-reversal-ce', dataset: 'reversal:1000:0', model: { kind: 'transformer' }, loss: 'ce', lossGoals: [1e-2], testLimit: 1000 },
+    // The transformer's sharpness grows fast along the flow (progressive sharpening) and its gradients are slow here:
+    // 16 sequences and a loose goal (about half a minute per GD run on 2 busy cores), no rate below 3/(2 s_GF) in smoke.
+    quick: { dataset: 'reversal:16:0', testLimit: 500, lossGoals: [1.8], grid: QUICK_GRID, record: QUICK_RECORD, maxSteps: 4000 },
+    smoke: { dataset: 'reversal:16:0', testLimit: 64, lossGoals: [1.8], grid: { ...SMOKE_GRID, fineFirst: 3 }, record: SMOKE_RECORD, maxSteps: 2000 },
+  },
   {
     notebook: '06-classification-toy',
     figures: ['F.1'],
@@ -248,7 +279,7 @@ export function profile(name: string): ProfileEntry[] {
     const override = name === 'paper' ? {} : b[name as 'quick' | 'smoke'];
     if (override === undefined) return [];
     const merged = { ...b.experiment, ...override, record: { ...(b.experiment.record ?? {}), ...(override.record ?? {}) } };
-    return [{ experiment: Experiment.parse(merged), notebook: b.notebook, figures: b.figures }];
+    return [{ experiment: Experiment.parse(merged), notebook: b.notebook, figures: b.figures, ...(b.optionalData ? { optionalData: b.optionalData } : {}) }];
   });
 }
 

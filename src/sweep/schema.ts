@@ -32,7 +32,7 @@ export const Experiment = z
   .object({
     /** Stable name, e.g. `fcn-relu-mnist5k-mse`. */
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, dot, dash, underscore'),
-    /** Dataset spec: `mnist-5k`, `cifar10-5k:1000`, `diagonal:<d>:<seed>`, `two-point:<d>:<seed>`, `reversal:<n>:<seed>`. */
+    /** Dataset spec: `mnist-5k`, `cifar10-5k:1000`, `breast-cancer`, `california-housing:1000`, `diagonal:<d>:<seed>`, `two-point:<d>:<seed>`, `reversal:<n>:<seed>`. */
     dataset: z.string().min(1),
     model: ModelSpec,
     loss: z.enum(LOSSES),

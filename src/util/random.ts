@@ -54,6 +54,16 @@ export class Rng {
     return r * Math.cos(phi);
   }
 
+  /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
+  permutation(n: number): Uint32Array {
+    const p = Uint32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(this.uniform() * (i + 1));
+      [p[i], p[j]] = [p[j], p[i]];
+    }
+    return p;
+  }
+
   fillUniform(out: Float32Array | Float64Array, lo: number, hi: number): void {
     for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * this.uniform();
   }

@@ -62,15 +62,20 @@ describe('manifest', () => {
     }
     assert.equal(MANIFEST.cifar10.archive?.url, 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz');
     assert.equal(MANIFEST.cifar10.archive?.md5, 'c32a1d4ab5d03f1284b67883e8d87530');
-    for (const entry of [...MANIFEST.mnist.files, ...MANIFEST.cifar10.files]) {
-      assert.match(entry.md5, /^[0-9a-f]{32}$/);
+    for (const entry of [...MANIFEST.mnist.files, ...MANIFEST.cifar10.files, ...MANIFEST['breast-cancer'].files]) {
+      assert.match(entry.md5 ?? '', /^[0-9a-f]{32}$/);
       assert.match(entry.sha256 ?? '', /^[0-9a-f]{64}$/);
     }
     assert.ok(MANIFEST.cifar10.files.every((e) => e.member === e.path.replace(/^cifar10\//, '')));
+    // Tabular sets: scikit-learn's copies; the California archive's upstream (scikit-learn) publishes a sha256 only.
+    assert.deepEqual(MANIFEST['breast-cancer'].files.map((e) => [e.path, e.url]), [['tabular/breast_cancer.csv', 'https://raw.githubusercontent.com/scikit-learn/scikit-learn/1.2.1/sklearn/datasets/data/breast_cancer.csv']]);
+    assert.deepEqual(MANIFEST['california-housing'].files, [
+      { path: 'tabular/cal_housing.tgz', bytes: 441963, sha256: 'aaa5c9a6afe2225cc2aed2723682ae403280c4a3695a2ddda4ffb5d8215ea681', url: 'https://ndownloader.figshare.com/files/5976036' },
+    ]);
   });
 
   test('the shared copies verify', async () => {
-    for (const entry of [...MANIFEST.mnist.files, ...MANIFEST.cifar10.files]) await verifyFile(join(DATA_DIR, entry.path), entry);
+    for (const entry of [...MANIFEST.mnist.files, ...MANIFEST.cifar10.files, ...MANIFEST['breast-cancer'].files]) await verifyFile(join(DATA_DIR, entry.path), entry);
   });
 });
 

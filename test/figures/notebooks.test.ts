@@ -6,7 +6,8 @@ import { compactSvg, toSvg } from '../../src/figures/export.js';
 import { FIGURE_SCRIPT } from '../../src/figures/html.js';
 import type { Spec } from '../../src/figures/spec.js';
 import { notebookOver, openNotebook, sweepTable } from '../../src/notebooks/index.js';
-import { storedLoader } from '../../src/figures/load.js';
+import { DataFileError } from '../../src/data/index.js';
+import { storedLoader, type SweepLoader } from '../../src/figures/load.js';
 import type { StoredSweeps } from '../../src/sweep/summary.js';
 import { fakeLoader, syntheticSummary } from './fixtures.js';
 
@@ -58,6 +59,19 @@ test('sweeps covers the notebook experiments of the profile and shows their tabl
   // One row per loss goal.
   assert.match(table, /\| fcn-tanh-cifar5k-mse \| 0\.3 \|/);
   assert.match(table, /\| fcn-tanh-cifar5k-mse \| 0\.2 \|/);
+});
+
+test('sweeps lists an optional-data experiment whose data is absent as not run here; other failures still fail', async () => {
+  const { shown, display } = capture();
+  const base = fakeLoader('smoke');
+  const absent = new DataFileError('/data/tabular/cal_housing.tgz', 'missing', 'missing', 'Fix: point --data-dir at a copy');
+  const loader: SweepLoader = { ...base, sweeps: (id) => (id === 'fcn-relu-california-mse' ? Promise.reject(absent) : base.sweeps(id)) };
+  await notebookOver('01-regime-transition', loader, display).sweeps();
+  const text = String(shown[0].data['text/markdown']);
+  assert.match(text, /\| fcn-relu-breastcancer-ce \| 0\.02 \|/);
+  assert.match(text, /\*fcn-relu-california-mse is not run here:\* \/data\/tabular\/cal_housing\.tgz: missing/);
+  const broken: SweepLoader = { ...base, sweeps: (id) => (id === 'fcn-relu-mnist5k-mse' ? Promise.reject(absent) : base.sweeps(id)) };
+  await assert.rejects(notebookOver('01-regime-transition', broken, display).sweeps(), DataFileError);
 });
 
 test('the sweep table counts converged and diverged rates', () => {
