@@ -2,18 +2,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ParamBlock } from '../src/models/types.js';
 import type { LossName } from '../src/objective/index.js';
+import type { z } from 'zod';
+import type { ModelSpec } from '../src/models/spec.js';
 
 /** Python with PyTorch for the reference (Debian's python3-torch lives under /usr/bin/python3). */
 export const PYTHON = process.env.EOS_PYTHON ?? '/usr/bin/python3';
 
-/** Model spec for buildModel plus the input shape (the PyTorch side needs it for the CNN). */
-export interface BenchModel {
-  kind: 'fcn' | 'cnn';
-  activation: 'relu' | 'tanh';
-  widths?: number[];
-  channels?: number[];
-  inputShape: number[];
-}
+/** Model spec for buildModel (src/models/spec.ts; python/torch_models.py builds the same nn.Module) plus the input shape. */
+export type ModelInput = z.input<typeof ModelSpec>;
+export type BenchModel = ModelInput & { inputShape: number[] };
 
 /**
  * One workload as both implementations see it (bench/run.ts writes it, bench/workload.ts
@@ -26,8 +23,12 @@ export interface WorkloadFile {
   n: number;
   d: number;
   k: number;
-  /** Samples per forward pass (the engine's chunking; PyTorch uses the same). */
+  /** Samples per forward pass (the engine's chunking; PyTorch uses the same unless torchChunk says otherwise). */
   chunk: number;
+  /** PyTorch's samples per forward pass: the whole batch for batch norm, whose loss couples all samples (the engine's chunking is exact). */
+  torchChunk: number;
+  /** false for the architecture workloads (--models): times and memory only, no eigenvalue figures. */
+  curvature: boolean;
   numParams: number;
   layout: ParamBlock[];
   threads: number;
@@ -81,16 +82,20 @@ export interface EigenFigure {
   maxRelError: number;
 }
 
-/** Measurements of one implementation on one workload (grad, HVP and GD step: medians). */
-export interface SideResult {
+/** Times of one implementation on one workload (medians) and its peak memory. */
+export interface TimesResult {
   gradMs: number;
   hvpMs: number;
   gdStepMs: number;
+  peakRssMb: number;
+}
+
+/** Measurements of one implementation on one workload (grad, HVP and GD step: medians). */
+export interface SideResult extends TimesResult {
   /** Fixed 20-step Lanczos from one random start. */
   lanczos20: EigenFigure;
   /** The training-time estimate: warm-started Lanczos to Ritz residual tol * |value|. */
   sharpnessWarm: EigenFigure;
-  peakRssMb: number;
 }
 
 export interface EngineResult extends SideResult {
@@ -107,11 +112,30 @@ export interface EngineResult extends SideResult {
   noBlas: { gradMs: number; hvpMs: number } | null;
 }
 
-/** ours / PyTorch per figure: medians over back-to-back pairs; eigenvalue figures: total over the trajectory points. */
-export interface Ratios {
+/** The cross-checks of the PyTorch side: relative differences of its loss, gradient, H v and GD step from the engine's. */
+export interface Checks {
+  lossRelDiff: number;
+  gradRelDiff: number;
+  hvpRelDiff: number;
+  gdStepRelDiff: number;
+}
+
+/** ours / PyTorch, medians over back-to-back pairs. */
+export interface TimeRatios {
   grad: number;
   gdStep: number;
   hvp: number;
+}
+
+/** An architecture workload (--models) as bench/workload.ts reports it. */
+export interface ArchitectureResult {
+  engine: TimesResult & { loss: number; wasmHeapMb: number; tensorDelta: number };
+  torch: TimesResult & { checks: Checks; versions: Record<string, string> };
+  ratios: TimeRatios;
+}
+
+/** ours / PyTorch per figure: medians over back-to-back pairs; eigenvalue figures: total over the trajectory points. */
+export interface Ratios extends TimeRatios {
   lanczos20: number;
   sharpnessWarm: number;
   /** Our warm-started training estimate over PyTorch's 20-step Lanczos (target <= 1/3). */
@@ -122,7 +146,7 @@ export interface TorchResult extends SideResult {
   versions: Record<string, string>;
   threads: number;
   env: Record<string, string | null>;
-  checks: { lossRelDiff: number; gradRelDiff: number; hvpRelDiff: number; gdStepRelDiff: number };
+  checks: Checks;
 }
 
 export function writeF32(path: string, data: Float32Array): void {

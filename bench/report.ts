@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../src/util/paths.js';
 import type { BackendInfo } from '../src/backend/index.js';
-import type { EigenFigure, EngineResult, Ratios, TorchResult } from './common.js';
+import type { ArchitectureResult, EigenFigure, EngineResult, Ratios, TorchResult } from './common.js';
 import type { MemoryReport } from './memory.js';
 import { profileTable, type ProfileTiming } from './profile.js';
 
@@ -25,6 +25,16 @@ export interface WorkloadReport {
   ratios: Ratios;
 }
 
+/** `npm run bench -- --models`: the architectures, times and memory only (kept across timing runs). */
+export interface ArchitectureReport {
+  date: string;
+  gitRevision: string;
+  threads: number;
+  backend: BackendInfo;
+  torch: Record<string, string>;
+  workloads: (ArchitectureResult & { name: string; data: string; n: number; numParams: number; chunk: number; torchChunk: number; repeats: number })[];
+}
+
 export interface BenchReport {
   schema: typeof SCHEMA;
   provenance: {
@@ -44,6 +54,7 @@ export interface BenchReport {
   workloads: WorkloadReport[];
   /** `npm run bench -- --memory` (kept across timing runs). */
   memory: MemoryReport | null;
+  architectures: ArchitectureReport | null;
   /** `npm run bench -- --profile <name>`: end-to-end time of a profile, keyed by its name (kept across timing runs). */
   profiles: Record<string, ProfileTiming>;
 }
@@ -59,7 +70,7 @@ export const SCHEMA = 2;
 export function readReport(): BenchReport | null {
   if (!existsSync(JSON_PATH)) return null;
   const report = JSON.parse(readFileSync(JSON_PATH, 'utf8')) as Omit<BenchReport, 'schema'> & { schema: number };
-  return report.schema === SCHEMA ? (report as BenchReport) : { ...report, schema: SCHEMA, workloads: [], memory: null };
+  return report.schema === SCHEMA ? { ...(report as BenchReport), architectures: (report as BenchReport).architectures ?? null } : { ...report, schema: SCHEMA, workloads: [], memory: null, architectures: null };
 }
 
 export function writeReport(report: BenchReport): void {
@@ -84,6 +95,25 @@ function targetsTable(workloads: WorkloadReport[]): string[] {
     rows.push(`| ${w.name} | ${ratio(r.grad)} | ${ratio(r.gdStep)} | ${ratio(r.hvp)} | ${speedup.toFixed(1)}x | ${sci(err)} | ${w.targeted ? check(met) : 'n/a'} |`);
   }
   return rows;
+}
+
+function architectureTable(a: ArchitectureReport): string[] {
+  const rows = [
+    '## Architectures (times and memory)',
+    '',
+    `${a.date} · git ${a.gitRevision} · \`npm run bench -- --models\` · ${a.threads} threads both sides · medians of ${a.workloads[0]?.repeats ?? 0} pairs after one warm-up pair. PyTorch evaluates batch-norm models on the whole batch (their loss couples all samples); the engine chunks them exactly (full-batch statistics, src/objective/batchnorm.ts). Targets (issue 20): grad <= ${TARGETS.grad}x, HVP <= ${TARGETS.hvp}x, peak memory <= 1.5x.`,
+    '',
+    '| workload | data | params | chunk ours / PT | grad ours / PT (ms) | HVP ours / PT (ms) | GD step ours / PT (ms) | grad | HVP | GD step | peak RSS ours / PT (MB) | memory | grad / HVP diff |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const w of a.workloads) {
+    const e = w.engine;
+    const t = w.torch;
+    rows.push(
+      `| ${w.name} | ${w.data} | ${w.numParams} | ${w.chunk} / ${w.torchChunk} | ${ms(e.gradMs)} / ${ms(t.gradMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ratio(w.ratios.grad)} | ${ratio(w.ratios.hvp)} | ${ratio(w.ratios.gdStep)} | ${e.peakRssMb.toFixed(0)} / ${t.peakRssMb.toFixed(0)} | ${ratio(e.peakRssMb / t.peakRssMb)} | ${sci(t.checks.gradRelDiff)} / ${sci(t.checks.hvpRelDiff)} |`,
+    );
+  }
+  return [...rows, ''];
 }
 
 export function renderMarkdown(report: BenchReport): string {
@@ -138,6 +168,7 @@ export function renderMarkdown(report: BenchReport): string {
     }
     lines.push('');
   }
+  if (report.architectures) lines.push(...architectureTable(report.architectures));
   if (report.memory) {
     const m = report.memory;
     lines.push(

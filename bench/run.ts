@@ -5,6 +5,9 @@
  *   npm run bench                 full run: every workload, both implementations
  *   npm run bench -- --quick      fewer repeats
  *   npm run bench -- --memory     memory-growth check instead (bench/memory.ts)
+ *   npm run bench -- --models     the architectures (CNN-BN, ViT, ResNet-20) instead: time per gradient,
+ *                                 HVP and GD step and peak memory; --samples <n> measures on the first n
+ *                                 images (the report says so)
  *   npm run bench -- --profile smoke   end-to-end time of a profile's sweep instead (bench/profile.ts);
  *                                 --results <dir> keeps its results there (an empty folder)
  *   --only <text>                 workloads whose name contains <text> (printed, not written:
@@ -25,11 +28,12 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, oneHot } from '../src/data/index.js';
 import { buildModel } from '../src/models/index.js';
+import { ModelSpec } from '../src/models/spec.js';
 import { gitRevision } from '../src/sweep/provenance.js';
 import { REPO_ROOT } from '../src/util/paths.js';
 import { Rng } from '../src/util/random.js';
-import { PYTHON, writeF32, type BenchModel, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
-import { renderMarkdown, readReport, SCHEMA, writeReport, type BenchReport, type WorkloadReport } from './report.js';
+import { PYTHON, writeF32, type ArchitectureResult, type BenchModel, type ModelInput, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
+import { renderMarkdown, readReport, SCHEMA, writeReport, type ArchitectureReport, type BenchReport, type WorkloadReport } from './report.js';
 import { runMemoryCheck } from './memory.js';
 import { timeProfile } from './profile.js';
 import { parseProfile } from '../src/sweep/profiles.js';
@@ -40,13 +44,24 @@ import type { LossName } from '../src/objective/index.js';
 interface WorkloadDef {
   name: string;
   dataset: 'mnist-5k' | 'cifar10-5k';
-  model: Omit<BenchModel, 'inputShape'>;
+  model: ModelInput;
   loss: LossName;
   /** Workload W: the targets apply to it. */
   targeted: boolean;
   /** Seconds per HVP rather than milliseconds: always measured with the quick repeat counts, reference eigenvalue to residual 1e-4. */
   heavy?: boolean;
 }
+
+/**
+ * The architectures of Table 1's last rows at the paper's sizes (`--models`): time per
+ * gradient, HVP and GD step and peak memory against PyTorch, no eigenvalue figures.
+ */
+const ARCHITECTURES: WorkloadDef[] = [
+  { name: 'cnn-bn-relu ce cifar10-5k', dataset: 'cifar10-5k', model: { kind: 'cnn', channels: [32, 32], activation: 'relu', batchNorm: true }, loss: 'ce', targeted: false },
+  { name: 'vit ce mnist-5k', dataset: 'mnist-5k', model: { kind: 'vit' }, loss: 'ce', targeted: false },
+  { name: 'vit ce cifar10-5k', dataset: 'cifar10-5k', model: { kind: 'vit', patchSize: 4, dim: 128, depth: 6, heads: 4 }, loss: 'ce', targeted: false },
+  { name: 'resnet20 ce cifar10-5k', dataset: 'cifar10-5k', model: { kind: 'resnet' }, loss: 'ce', targeted: false },
+];
 
 const FCN = [200, 200];
 /** The record settings of an experiment that sets none. */
@@ -98,24 +113,46 @@ function randomVector(n: number, seed: number): Float32Array {
   return v;
 }
 
-async function runWorkloads(opts: { quick: boolean; only: string | undefined; threads: number; dataDir: string | undefined }): Promise<{ backend: BackendInfo; torch: TorchResult['versions']; workloads: WorkloadReport[] }> {
+interface RunOptions {
+  quick: boolean;
+  only: string | undefined;
+  threads: number;
+  dataDir: string | undefined;
+}
+
+/** The first `samples` of a data set (all of it without). */
+function firstSamples(data: Data, samples: number | undefined): Data {
+  if (samples === undefined || samples >= data.n) return data;
+  return { ...data, X: data.X.slice(0, samples * data.d), Y: data.Y.slice(0, samples * data.k), n: samples, source: `${data.source} (first ${samples})` };
+}
+
+/**
+ * Each workload in its own process against a PyTorch process. Architecture
+ * workloads (`samples` set or not) measure times and memory only.
+ */
+async function runWorkloads(
+  defs: WorkloadDef[],
+  opts: RunOptions & { architectures?: { samples: number | undefined } },
+): Promise<{ backend: BackendInfo; torch: TorchResult['versions']; workloads: WorkloadReport[]; architectures: ArchitectureReport['workloads'] }> {
   const dir = mkdtempSync(join(tmpdir(), 'eos-bench-'));
-  const selected = WORKLOADS.filter((w) => !opts.only || w.name.includes(opts.only));
+  const selected = defs.filter((w) => !opts.only || w.name.includes(opts.only));
   if (selected.length === 0) throw new Error(`no workload matches --only ${opts.only}`);
   const datasets = new Map<string, Data>();
   const reports: WorkloadReport[] = [];
+  const architectures: ArchitectureReport['workloads'] = [];
   let backend: BackendInfo | null = null;
   let torchVersions: TorchResult['versions'] = {};
   try {
     for (const [i, def] of selected.entries()) {
       let data = datasets.get(def.dataset);
       if (!data) {
-        data = await loadData(def.dataset, opts.dataDir);
+        data = firstSamples(await loadData(def.dataset, opts.dataDir), opts.architectures?.samples);
         datasets.set(def.dataset, data);
         writeF32(join(dir, `${def.dataset}-X.f32`), data.X);
         writeF32(join(dir, `${def.dataset}-Y.f32`), data.Y);
       }
-      const model: BenchModel = { ...def.model, inputShape: def.model.kind === 'cnn' ? data.inputShape : [data.d] };
+      // The parsed spec, defaults filled in: the PyTorch side builds its nn.Module from it.
+      const model: BenchModel = { ...ModelSpec.parse(def.model), inputShape: def.model.kind === 'fcn' ? [data.d] : data.inputShape };
       const { inputShape, ...spec } = model;
       const built = buildModel(spec, inputShape, data.k);
       const file = (name: string): string => join(dir, `${i}-${name}.f32`);
@@ -127,6 +164,8 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
         d: data.d,
         k: data.k,
         chunk: Math.min(built.maxChunk, data.n),
+        torchChunk: built.batchStatistics ? data.n : Math.min(built.maxChunk, data.n),
+        curvature: !opts.architectures,
         numParams: built.numParams,
         layout: [...built.layout],
         threads: opts.threads,
@@ -158,6 +197,13 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
       writeFileSync(workloadPath, JSON.stringify(w));
 
       process.stderr.write(`[bench] ${def.name}\n`);
+      if (opts.architectures) {
+        const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as ArchitectureResult & { backend: BackendInfo };
+        backend = result.backend;
+        torchVersions = result.torch.versions;
+        architectures.push({ name: def.name, data: data.source, n: data.n, numParams: built.numParams, chunk: w.chunk, torchChunk: w.torchChunk, repeats: w.repeats, engine: result.engine, torch: result.torch, ratios: result.ratios });
+        continue;
+      }
       const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as {
         backend: BackendInfo;
         engine: EngineResult;
@@ -184,7 +230,7 @@ async function runWorkloads(opts: { quick: boolean; only: string | undefined; th
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { backend: backend as BackendInfo, torch: torchVersions, workloads: reports };
+  return { backend: backend as BackendInfo, torch: torchVersions, workloads: reports, architectures };
 }
 
 function pythonOk(): boolean {
@@ -196,6 +242,8 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       memory: { type: 'boolean', default: false },
+      models: { type: 'boolean', default: false },
+      samples: { type: 'string' },
       profile: { type: 'string' },
       results: { type: 'string' },
       only: { type: 'string' },
@@ -227,12 +275,23 @@ async function main(): Promise<void> {
   }
 
   if (!pythonOk()) throw new Error(`${PYTHON} cannot import torch: install python3-torch (Debian) or set EOS_PYTHON`);
-  const { backend, torch, workloads } = await runWorkloads({ quick: values.quick, only: values.only, threads, dataDir });
+  if (values.models) {
+    const samples = values.samples === undefined ? undefined : Number(values.samples);
+    if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new Error(`--samples must be a positive integer, got ${values.samples}`);
+    const run = await runWorkloads(ARCHITECTURES, { quick: true, only: values.only, threads, dataDir, architectures: { samples } });
+    const base = previous ?? emptyReport(threads, values.quick);
+    const report: BenchReport = { ...base, architectures: { date: new Date().toISOString(), gitRevision: gitRevision(), threads, backend: run.backend, torch: run.torch, workloads: run.architectures } };
+    if (!values.only) writeReport(report);
+    process.stdout.write(renderMarkdown(report));
+    return;
+  }
+  const { backend, torch, workloads } = await runWorkloads(WORKLOADS, { quick: values.quick, only: values.only, threads, dataDir });
   const report: BenchReport = {
     ...emptyReport(threads, values.quick),
     provenance: { ...emptyReport(threads, values.quick).provenance, backend, torch },
     workloads,
     memory: previous?.memory ?? null,
+    architectures: previous?.architectures ?? null,
     profiles: previous?.profiles ?? {},
   };
   if (!values.only) writeReport(report);
@@ -257,6 +316,7 @@ function emptyReport(threads: number, quick: boolean): BenchReport {
     },
     workloads: [],
     memory: null,
+    architectures: null,
     profiles: {},
   };
 }

@@ -55,7 +55,7 @@ def loss_fn(name):
 
 
 class Objective:
-    """Full-batch mean loss over chunks of `chunk` samples (the engine's chunking)."""
+    """Full-batch mean loss over chunks of `chunk` samples (the engine's chunking; the whole batch for batch norm)."""
 
     def __init__(self, model, X, Y, loss, chunk):
         self.model = model
@@ -134,7 +134,7 @@ class Server:
         numel = sum(p.numel() for p in self.model.parameters())
         if numel != w["numParams"]:
             raise SystemExit(f"torch model has {numel} parameters, the engine {w['numParams']}")
-        self.obj = Objective(self.model, read_f32(files["X"], (n, d)), read_f32(files["Y"], (n, k)), w["loss"], w["chunk"])
+        self.obj = Objective(self.model, read_f32(files["X"], (n, d)), read_f32(files["Y"], (n, k)), w["loss"], w["torchChunk"])
         self.params = list(self.model.parameters())
         p = w["numParams"]
         self.thetas = {"theta0": read_f32(files["theta0"]), "theta1": read_f32(files["theta1"])}

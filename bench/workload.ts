@@ -11,16 +11,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend/index.js';
+import { activeBackend, initBackend } from '../src/backend/index.js';
 import { disableNativeKernels } from '../src/backend/blas.js';
 import { buildModel } from '../src/models/index.js';
 import { makeObjective, type Objective } from '../src/objective/index.js';
 import { float64MatVec, lanczos, sharpness, type LanczosResult } from '../src/sharpness/index.js';
-import { median, medianMs, PYTHON, readF32, writeF32, writeRowsF32, type Eigen, type EigenFigure, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
+import { median, medianMs, PYTHON, readF32, writeF32, writeRowsF32, type ArchitectureResult, type Checks, type Eigen, type EigenFigure, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
 
 const REFERENCE_MAX_ITER = 150;
 /** Learning rate as a multiple of 1 / sharpness: 1.9 is just below the stability limit 2. */
 const LR_TIMES_SHARPNESS = 1.9;
+/** The GD step of an architecture workload (no sharpness there to set it by; the step's time does not depend on it). */
+const ARCHITECTURE_LR = 0.01;
 /** Pause when switching sides, so the other side's idle BLAS threads have stopped spinning. */
 const SWITCH_PAUSE_MS = 150;
 
@@ -137,6 +139,45 @@ function trajectory(objective: Objective, theta0: Float32Array, lr: number, star
   return { thetas, warmStarts };
 }
 
+/** An architecture workload: grad, HVP and GD step pairs and peak memory, no eigenvalue figures (each HVP takes seconds to minutes). */
+async function timesOnly(w: WorkloadFile, path: string, objective: Objective, at: { theta0: Float32Array; v: Float32Array; loss: number; tensorsBefore: number }): Promise<void> {
+  const theta1 = at.theta0.slice();
+  gdStep(objective, theta1, ARCHITECTURE_LR);
+  writeF32(w.files.theta1, theta1);
+  writeRowsF32(w.files.trajectoryThetas, []);
+  writeRowsF32(w.files.trajectoryWarmStarts, []);
+  writeFileSync(path, JSON.stringify({ ...w, lr: ARCHITECTURE_LR, engineLoss: at.loss }));
+  const torch = new TorchServer(path, w.threads);
+  try {
+    await torch.ready();
+    const checks = await torch.request<Checks>('checks');
+    const g = await pairs(() => objective.lossAndGrad(at.theta0), torch, 'grad', w.repeats, 1);
+    const h = await pairs(() => objective.hvp(at.theta0, at.v), torch, 'hvp', w.repeats, 1);
+    const theta = at.theta0.slice();
+    const s = await pairs(() => gdStep(objective, theta, ARCHITECTURE_LR), torch, 'gdStep', w.repeats, 1);
+    const info = await torch.request<{ versions: Record<string, string>; peakRssMb: number }>('info');
+    const result: ArchitectureResult = {
+      engine: {
+        loss: at.loss,
+        gradMs: medianOf(g.ours),
+        hvpMs: medianOf(h.ours),
+        gdStepMs: medianOf(s.ours),
+        peakRssMb: process.resourceUsage().maxRSS / 1024,
+        wasmHeapMb: wasmHeapMb(),
+        tensorDelta: tf.memory().numTensors - at.tensorsBefore,
+      },
+      torch: { gradMs: medianOf(g.torch), hvpMs: medianOf(h.torch), gdStepMs: medianOf(s.torch), peakRssMb: info.peakRssMb, checks, versions: info.versions },
+      ratios: { grad: pairedRatio(g.ours, g.torch), gdStep: pairedRatio(s.ours, s.torch), hvp: pairedRatio(h.ours, h.torch) },
+    };
+    objective.dispose();
+    process.stdout.write(`${JSON.stringify({ backend: activeBackend(), ...result })}\n`);
+  } finally {
+    torch.close();
+  }
+}
+
+const wasmHeapMb = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength / 2 ** 20;
+
 async function main(): Promise<void> {
   const path = process.argv[2];
   const w = JSON.parse(readFileSync(path, 'utf8')) as WorkloadFile;
@@ -153,6 +194,10 @@ async function main(): Promise<void> {
   const { loss, grad } = objective.lossAndGrad(theta0);
   writeF32(w.files.engineGrad, grad);
   writeF32(w.files.engineHvp, objective.hvp(theta0, v));
+  if (!w.curvature) {
+    await timesOnly(w, path, objective, { theta0, v, loss, tensorsBefore });
+    return;
+  }
   const cold = timed(() => sharpness(objective, theta0, { tol: w.tol, maxIter: w.maxIter, seed: 1 }));
   const lr = LR_TIMES_SHARPNESS / cold.value.eigenvalues[0];
   const theta1 = theta0.slice();
@@ -199,7 +244,7 @@ async function main(): Promise<void> {
     }
     const torchInfo = await torch.request<Pick<TorchResult, 'versions' | 'threads' | 'env' | 'peakRssMb'>>('info');
 
-    const heapMb = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength / 2 ** 20;
+    const heapMb = wasmHeapMb();
     const tensorDelta = tf.memory().numTensors - tensorsBefore;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     let noBlas: EngineResult['noBlas'] = null;

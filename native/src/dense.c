@@ -10,25 +10,10 @@
 #include "dense.h"
 
 #include <cblas.h>
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "elementwise.h"
-
-/* Scratch reused across calls (they come in long runs of the same shapes; fresh pages would fault every call). */
-static float *scratch = NULL;
-static size_t scratch_floats = 0;
-
-static float *scratch_of(size_t floats) {
-  if (floats > scratch_floats) {
-    float *grown = realloc(scratch, floats * sizeof(float));
-    if (!grown) return NULL;
-    scratch = grown;
-    scratch_floats = floats;
-  }
-  return scratch;
-}
+#include "output.h"
 
 /*
  * Scratch carved into a buffer [n, out] per layer (`outs`) and, when `hidden` is
@@ -46,7 +31,7 @@ static const float *carve(const dense_chunk *c, float **outs, float **hidden, fl
     if (l > 0 && y->in > width) width = y->in;
     kept += (hidden && l < L - 1 ? 2 : 1) * y->out;
   }
-  float *next = scratch_of((size_t)(n * (kept + 2 * width) + n));
+  float *next = native_scratch((size_t)(n * (kept + 2 * width) + n));
   if (!next) return NULL;
   for (int l = 0; l < L; l++) {
     outs[l] = next;
@@ -109,31 +94,9 @@ int dense_loss_grad_f32(const dense_chunk *c, const float *theta, const float *X
     }
   }
 
-  /* Loss and its gradient at the output: MSE 1/2 ||f - y||^2, CE logsumexp(f) - <f, y>, per sample. */
+  /* Loss and its gradient at the output (output.c). */
   const int k = (int)c->layer[L - 1].out;
-  double total = 0.0;
-  for (int64_t i = 0; i < n; i++) {
-    const float *f = h[L - 1] + i * k, *t = Y + i * k;
-    float *d = delta + i * k;
-    if (c->loss == DENSE_MSE) {
-      for (int j = 0; j < k; j++) {
-        const float r = f[j] - t[j];
-        total += 0.5 * (double)r * r;
-        d[j] = c->inv_n * r;
-      }
-    } else {
-      float m = f[0];
-      for (int j = 1; j < k; j++) m = f[j] > m ? f[j] : m;
-      float s = 0.0f, ft = 0.0f;
-      for (int j = 0; j < k; j++) {
-        s += expf(f[j] - m);
-        ft += f[j] * t[j];
-      }
-      const float lse = m + logf(s);
-      total += (double)lse - ft;
-      for (int j = 0; j < k; j++) d[j] = c->inv_n * (expf(f[j] - lse) - t[j]);
-    }
-  }
+  const double total = output_loss(c->loss, c->inv_n, n, k, h[L - 1], Y, delta, NULL);
   *loss = total * c->inv_n;
 
   /* Backward: delta_{l-1} = act'(a_{l-1}) scale (delta_l W_l), act' from h = act(a). */
@@ -176,19 +139,7 @@ int dense_hvp_f32(const dense_chunk *c, const float *v, float *out) {
   }
 
   /* The loss's output Hessian: R{delta_L} = (1/n) r (MSE) or (1/n) (diag(p) - p p^T) r (CE). */
-  const int k = (int)c->layer[L - 1].out;
-  for (int64_t i = 0; i < n; i++) {
-    const float *r = Ra[L - 1] + i * k;
-    float *d = Rdelta + i * k;
-    if (c->loss == DENSE_MSE) {
-      for (int j = 0; j < k; j++) d[j] = c->inv_n * r[j];
-    } else {
-      const float *p = c->prediction + i * k;
-      float pr = 0.0f;
-      for (int j = 0; j < k; j++) pr += p[j] * r[j];
-      for (int j = 0; j < k; j++) d[j] = c->inv_n * p[j] * (r[j] - pr);
-    }
-  }
+  output_hessian_times(c->loss, c->inv_n, n, (int)c->layer[L - 1].out, c->prediction, Ra[L - 1], Rdelta);
 
   /* R-backward: blocks of H v, then R{delta_{l-1}} = act'(a) s (R{delta_l} W + delta_l V) (+ act''(a) dL/dh Ra for tanh). */
   for (int l = L - 1; l >= 0; l--) {

@@ -3,11 +3,11 @@
 
 #include <stdint.h>
 
+#include "output.h"
+
 /* Layers a plan may have (the scratch pointers live on the stack). */
 #define DENSE_MAX_LAYERS 64
 
-enum dense_activation { DENSE_RELU = 0, DENSE_TANH = 1 };
-enum dense_loss { DENSE_MSE = 0, DENSE_CE = 1 };
 
 /* One layer a = scale * h W^T + b of a dense stack (src/models/types.ts, DenseStack). */
 typedef struct {

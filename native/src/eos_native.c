@@ -5,8 +5,8 @@
  * so inputs are read and outputs written where the backend keeps tensor data.
  * All ranges are checked against the buffer length before any access.
  * Besides, dgemv on Float64Arrays for the float64 bookkeeping of Lanczos, and
- * the loss, gradient and Hessian-vector product of dense stacks in one call
- * each (dense.c).
+ * the loss, gradient and Hessian-vector product of dense stacks (dense.c) and of
+ * the CNN (cnn.c) in one call each.
  */
 #include <cblas.h>
 #include <math.h>
@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "cnn.h"
 #include "dense.h"
 #include "elementwise.h"
 
@@ -463,6 +464,137 @@ static napi_value dense_hvp(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+#define CNN_HEADER 10
+#define CNN_FIELDS 3
+
+/*
+ * A CNN plan (Float64Array): n, convs, loss, 1/n, k, the head's weight and bias
+ * offsets, the image's C, H, W; then per block cout and its weight and bias
+ * offsets. Fills chunk and convs; false (after throwing `name`) when it is
+ * malformed or does not fit a parameter vector of `params` floats.
+ */
+static bool cnn_plan(napi_env env, const double *plan, size_t count, size_t params, cnn_chunk *chunk, cnn_conv *convs, const char *name) {
+  for (size_t i = 0; i < count; i++) {
+    if (!(fabs(plan[i]) <= 9007199254740992.0) || (i != 3 && plan[i] != (double)(int64_t)plan[i])) {
+      napi_throw_range_error(env, NULL, name);
+      return false;
+    }
+  }
+  const int64_t L = count >= CNN_HEADER ? (int64_t)plan[1] : 0;
+  if (count < CNN_HEADER || L < 1 || L > CNN_MAX_CONVS || count != (size_t)(CNN_HEADER + CNN_FIELDS * L) || plan[0] < 1 ||
+      (plan[2] != DENSE_MSE && plan[2] != DENSE_CE) || plan[4] < 1) {
+    napi_throw_range_error(env, NULL, name);
+    return false;
+  }
+  *chunk = (cnn_chunk){(int64_t)plan[0], (int)L, (enum dense_loss)plan[2], (float)plan[3], (int64_t)plan[4], (int64_t)plan[5], (int64_t)plan[6], convs};
+  int64_t cin = (int64_t)plan[7], h = (int64_t)plan[8], w = (int64_t)plan[9];
+  bool ok = cin >= 1 && h >= 2 && w >= 2;
+  for (int64_t l = 0; ok && l < L; l++) {
+    const double *f = plan + CNN_HEADER + CNN_FIELDS * l;
+    convs[l] = (cnn_conv){cin, (int64_t)f[0], h, w, (int64_t)f[1], (int64_t)f[2]};
+    const cnn_conv *y = &convs[l];
+    ok = y->cout >= 1 && h % 2 == 0 && w % 2 == 0 && y->weight >= 0 && y->bias >= 0 &&
+         (uint64_t)(y->weight + y->cout * cin * 9) <= params && (uint64_t)(y->bias + y->cout) <= params &&
+         chunk->n * h * w * cin * 9 <= INT32_MAX;
+    cin = y->cout;
+    h /= 2;
+    w /= 2;
+  }
+  const int64_t flat = cin * h * w;
+  ok = ok && h >= 1 && w >= 1 && chunk->head_weight >= 0 && chunk->head_bias >= 0 &&
+       (uint64_t)(chunk->head_weight + chunk->k * flat) <= params && (uint64_t)(chunk->head_bias + chunk->k) <= params;
+  if (!ok) napi_throw_range_error(env, NULL, name);
+  return ok;
+}
+
+/* cnnKeptBytes(plan): the bytes of the passes cnnLossGrad keeps for cnnHvp. */
+static napi_value cnn_kept_bytes_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1, count;
+  napi_value argv[1], result;
+  double *plan;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || !get_f64(env, argv[0], &plan, &count)) {
+    napi_throw_type_error(env, NULL, "eos_native.cnnKeptBytes: expected (Float64Array)");
+    return NULL;
+  }
+  cnn_conv convs[CNN_MAX_CONVS];
+  cnn_chunk chunk;
+  if (!cnn_plan(env, plan, count, SIZE_MAX, &chunk, convs, "eos_native.cnnKeptBytes: malformed plan")) return NULL;
+  NAPI_CALL(env, napi_create_double(env, (double)cnn_kept_bytes(&chunk), &result));
+  return result;
+}
+
+/* The kept passes: an ArrayBuffer of at least cnnKeptBytes(plan) bytes. */
+static bool get_kept(napi_env env, napi_value value, const cnn_chunk *chunk, void **kept, const char *name) {
+  size_t length;
+  if (napi_get_arraybuffer_info(env, value, kept, &length) != napi_ok || length < cnn_kept_bytes(chunk) || ((uintptr_t)*kept) % 8 != 0) {
+    napi_throw_range_error(env, NULL, name);
+    return false;
+  }
+  return true;
+}
+
+/*
+ * cnnLossGrad(plan, theta, X, Y, grad, kept): grad += the gradient of one chunk's
+ * share of the mean loss, returned (cnn.c); the passes go to the ArrayBuffer kept.
+ * X [n, C*H*W] and Y [n, k] row-major Float32Arrays.
+ */
+static napi_value cnn_loss_grad(napi_env env, napi_callback_info info) {
+  const char *usage = "eos_native.cnnLossGrad: expected (Float64Array, Float32Array x 4, ArrayBuffer)";
+  size_t argc = 6;
+  napi_value argv[6], result;
+  double *plan;
+  float *theta, *X, *Y, *grad;
+  size_t planCount, thetaCount, xCount, yCount, gradCount;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6 || !get_f64(env, argv[0], &plan, &planCount) ||
+      !get_f32(env, argv[1], &theta, &thetaCount) || !get_f32(env, argv[2], &X, &xCount) || !get_f32(env, argv[3], &Y, &yCount) ||
+      !get_f32(env, argv[4], &grad, &gradCount)) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  cnn_conv convs[CNN_MAX_CONVS];
+  cnn_chunk chunk;
+  void *kept;
+  if (!cnn_plan(env, plan, planCount, thetaCount, &chunk, convs, "eos_native.cnnLossGrad: the plan does not fit theta")) return NULL;
+  if (gradCount != thetaCount || xCount != (size_t)(chunk.n * convs[0].cin * convs[0].h * convs[0].w) || yCount != (size_t)(chunk.n * chunk.k)) {
+    napi_throw_range_error(env, NULL, "eos_native.cnnLossGrad: X, Y or grad do not match the plan and theta");
+    return NULL;
+  }
+  if (!get_kept(env, argv[5], &chunk, &kept, "eos_native.cnnLossGrad: kept is smaller than cnnKeptBytes(plan)")) return NULL;
+  double loss;
+  if (!cnn_loss_grad_f32(&chunk, theta, X, Y, grad, &loss, kept)) {
+    napi_throw_error(env, NULL, "eos_native.cnnLossGrad: out of memory");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_create_double(env, loss, &result));
+  return result;
+}
+
+/* cnnHvp(plan, theta, kept, v, out): out += H v for one chunk (cnn.c), over the passes cnnLossGrad kept at theta. */
+static napi_value cnn_hvp(napi_env env, napi_callback_info info) {
+  const char *usage = "eos_native.cnnHvp: expected (Float64Array, Float32Array, ArrayBuffer, Float32Array x 2)";
+  size_t argc = 5;
+  napi_value argv[5];
+  double *plan;
+  float *theta, *v, *out;
+  size_t planCount, thetaCount, vCount, outCount;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !get_f64(env, argv[0], &plan, &planCount) ||
+      !get_f32(env, argv[1], &theta, &thetaCount) || !get_f32(env, argv[3], &v, &vCount) || !get_f32(env, argv[4], &out, &outCount)) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  cnn_conv convs[CNN_MAX_CONVS];
+  cnn_chunk chunk;
+  void *kept;
+  if (!cnn_plan(env, plan, planCount, thetaCount, &chunk, convs, "eos_native.cnnHvp: the plan does not fit theta")) return NULL;
+  if (vCount != thetaCount || outCount != thetaCount) {
+    napi_throw_range_error(env, NULL, "eos_native.cnnHvp: v and out must have theta's length");
+    return NULL;
+  }
+  if (!get_kept(env, argv[2], &chunk, &kept, "eos_native.cnnHvp: kept is smaller than cnnKeptBytes(plan)")) return NULL;
+  if (!cnn_hvp_f32(&chunk, theta, kept, v, out)) napi_throw_error(env, NULL, "eos_native.cnnHvp: out of memory");
+  return NULL;
+}
+
 /* info(): { threads, config } of the loaded OpenBLAS (config names the chosen CPU kernels). */
 static napi_value blas_info(napi_env env, napi_callback_info info) {
   (void)info;
@@ -488,6 +620,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gemv64", NULL, gemv64, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denseLossGrad", NULL, dense_loss_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denseHvp", NULL, dense_hvp, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"cnnKeptBytes", NULL, cnn_kept_bytes_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"cnnLossGrad", NULL, cnn_loss_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"cnnHvp", NULL, cnn_hvp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

@@ -56,6 +56,9 @@ interface NativeAddon {
   gemv64: Gemv64;
   denseLossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array): number;
   denseHvp(buffer: ArrayBuffer, plan: Float64Array, v: Float32Array, out: Float32Array): void;
+  cnnKeptBytes(plan: Float64Array): number;
+  cnnLossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array, kept: ArrayBuffer): number;
+  cnnHvp(plan: Float64Array, theta: Float32Array, kept: ArrayBuffer, v: Float32Array, out: Float32Array): void;
   info(): { threads: number; config: string };
 }
 
@@ -297,6 +300,10 @@ export function nativeGemv64(): Gemv64 | null {
 }
 
 /** The addon's dense stacks (native/src/dense.c): one call per chunk for a gradient or a Hessian-vector product. */
+function heapView(backend: WasmBackend, t: tf.Tensor): Float32Array {
+  return new Float32Array(heap(backend), offset(backend, t), t.size);
+}
+
 export interface NativeDense {
   /** grad += the gradient of one chunk's share of the mean loss, which is returned (plan: nativeStackPlan). */
   lossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array): number;
@@ -316,8 +323,32 @@ export function nativeDense(): NativeDense | null {
   return {
     lossGrad: lib.denseLossGrad,
     offsetOf: (t) => offset(backend, t),
-    heapView: (t) => new Float32Array(heap(backend), offset(backend, t), t.size),
+    heapView: (t) => heapView(backend, t),
     hvp: (plan, v, out) => lib.denseHvp(heap(backend), plan, v, out),
+  };
+}
+
+export interface NativeConv {
+  /** Bytes of the passes that lossGrad keeps for hvp (plan: nativeConvPlan). */
+  keptBytes(plan: Float64Array): number;
+  /** grad += the gradient of one chunk's share of the mean loss, which is returned; the passes at theta go to kept. */
+  lossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array, kept: ArrayBuffer): number;
+  /** out += H v for the chunk, over the passes lossGrad kept at theta. */
+  hvp(plan: Float64Array, theta: Float32Array, kept: ArrayBuffer, v: Float32Array, out: Float32Array): void;
+  /** A float32 tensor's data in place on the wasm heap; valid until the next tensor allocation may grow the heap. */
+  heapView(t: tf.Tensor): Float32Array;
+}
+
+/** The native CNN kernels while the native kernels are enabled and wasm is the active backend (null otherwise). */
+export function nativeConv(): NativeConv | null {
+  if (!replaced || tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmBackend;
+  const lib = native();
+  return {
+    keptBytes: lib.cnnKeptBytes,
+    lossGrad: lib.cnnLossGrad,
+    hvp: lib.cnnHvp,
+    heapView: (t) => heapView(backend, t),
   };
 }
 

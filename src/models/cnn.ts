@@ -68,6 +68,9 @@ export function cnn(spec: CnnSpec, inputShape: [number, number, number], outputD
     // Measured with batch norm: ~21 MiB of heap per CIFAR-10 sample in a chunked HVP (two forward passes differentiated twice).
     maxChunk: spec.batchNorm ? chunkFor(700 * spec.channels[0] * h0 * w0) : 500,
     forward: normalized.forward,
+    ...(spec.batchNorm || spec.activation !== 'relu'
+      ? {}
+      : { conv: { inputShape, convs: spec.channels.map((_, l) => ({ weight: layout[2 * l], bias: layout[2 * l + 1] })), head: { weight: layout[layout.length - 2], bias: layout[layout.length - 1] } } }),
     ...(spec.batchNorm ? { batchStatistics: normalized.batchStatistics } : {}),
     init(seed) {
       // nn.BatchNorm2d starts at weight 1, bias 0.

@@ -33,6 +33,8 @@ export interface Model {
   init(seed: number): Float32Array;
   /** Set when the model is a stack of dense layers: the objective then uses hand-derived second-order passes. */
   readonly dense?: DenseStack;
+  /** Set when the model is a plain ReLU CNN: the objective then runs it natively when the BLAS addon is there. */
+  readonly conv?: ConvStack;
   /**
    * Set when the model normalises with batch statistics (batch norm): its loss
    * couples all samples, and `forward` normalises with the statistics of X itself.
@@ -71,6 +73,19 @@ export interface DenseLayer {
   readonly bias: ParamBlock | null;
   /** s_l: 1 in the standard parameterisation, 1/sqrt(fan_in) or 1/fan_in in ntk / mup. */
   readonly inputScale: number;
+}
+
+/**
+ * Blocks [3x3 convolution (padding 1) + bias -> relu -> 2x2 max pool] on NHWC images,
+ * then a linear head on the last pool flattened in PyTorch's (C, H, W) order.
+ */
+export interface ConvStack {
+  /** The image (C, H, W) of a data row. */
+  readonly inputShape: readonly [number, number, number];
+  /** PyTorch layouts: weight [cout, cin, 3, 3], bias [cout]. */
+  readonly convs: readonly { weight: ParamBlock; bias: ParamBlock }[];
+  /** weight [k, flat], bias [k]. */
+  readonly head: { weight: ParamBlock; bias: ParamBlock };
 }
 
 export function layoutFrom(blocks: { name: string; shape: number[]; role: 'weight' | 'bias' }[]): ParamBlock[] {

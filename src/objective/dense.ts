@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { matMulT } from '../backend/gradients.js';
 import { denseForward, denseParams, type DenseParams } from '../models/dense.js';
 import type { DenseStack } from '../models/types.js';
-import { outputGradient, outputHessianTimes, prediction, type LossName } from './losses.js';
+import { NATIVE_LOSS_CODE, outputGradient, outputHessianTimes, prediction, type LossName } from './losses.js';
 
 /** The passes at theta for one chunk of samples. */
 export type Linearization = {
@@ -90,7 +90,6 @@ export function hessianBlocks(stack: DenseStack, lin: Linearization, v: DensePar
 }
 
 const ACTIVATION_CODE = { relu: 0, tanh: 1 } as const;
-const LOSS_CODE = { mse: 0, ce: 1 } as const;
 
 /**
  * A chunk of n samples through the stack, as the addon's dense kernels read it
@@ -102,7 +101,7 @@ export function nativeStackPlan(stack: DenseStack, n: number, loss: LossName, in
     const [out, inp] = layer.weight.shape;
     return [inp, out, layer.inputScale, layer.weight.offset, layer.bias ? layer.bias.offset : -1, ...perLayer(l)];
   });
-  return Float64Array.from([n, stack.layers.length, ACTIVATION_CODE[stack.activation], LOSS_CODE[loss], invN, ...layers, ...trailing]);
+  return Float64Array.from([n, stack.layers.length, ACTIVATION_CODE[stack.activation], NATIVE_LOSS_CODE[loss], invN, ...layers, ...trailing]);
 }
 
 /**

@@ -10,7 +10,8 @@ import { hessianBlocks, linearize, nativeHvpPlan, nativeStackPlan, sumBlocks } f
 import { normalizedPasses, type NormalizedChunk } from './batchnorm.js';
 import { denseParams } from '../models/dense.js';
 import { withScope } from '../backend/index.js';
-import { nativeDense } from '../backend/blas.js';
+import { nativeConv, nativeDense, type NativeConv } from '../backend/blas.js';
+import { nativeConvPlan } from './conv.js';
 
 export { LOSSES, type LossName } from './losses.js';
 
@@ -116,6 +117,14 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   // What the addon's dense gradient needs to know of each chunk.
   const gradPlans = dense ? chunks.map((c) => nativeStackPlan(dense, c.X.shape[0], lossName, invN)) : [];
 
+  // A plain ReLU CNN runs natively with the addon (conv.ts); the passes at theta of a gradient call land in `kept`.
+  const conv = model.conv && !normalized ? model.conv : null;
+  const convPlans = conv ? chunks.map((c) => nativeConvPlan(conv, c.X.shape[0], model.outputDim, lossName, invN)) : [];
+  let convScratch: ArrayBuffer | null = null;
+  /** Loss and grad (+=) of every chunk natively, each chunk's passes into kept(i). */
+  const convLossGrad = (kernel: NativeConv, theta: Float32Array, grad: Float32Array, kept: (i: number) => ArrayBuffer): number =>
+    chunks.reduce((acc, c, i) => acc + kernel.lossGrad(convPlans[i], theta, kernel.heapView(c.X), kernel.heapView(c.Y), grad, kept(i)), 0);
+
   const check = (theta: Float32Array): void => {
     if (theta.length !== model.numParams) throw new Error(`theta has ${theta.length} entries, the model has ${model.numParams} parameters`);
   };
@@ -181,6 +190,22 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       };
     }
     const frozen = Float32Array.from(theta);
+    const convKernel = conv && nativeConv();
+    if (convKernel) {
+      const kept = convPlans.map((plan) => new ArrayBuffer(convKernel.keptBytes(plan)));
+      convLossGrad(convKernel, frozen, new Float32Array(model.numParams), (i) => kept[i]);
+      return {
+        apply: (v) => {
+          checkV(v);
+          const out = new Float32Array(model.numParams);
+          convPlans.forEach((plan, i) => convKernel.hvp(plan, frozen, kept[i], v, out));
+          return out;
+        },
+        dispose: () => {
+          kept.length = 0;
+        },
+      };
+    }
     return {
       // HVP as the gradient of <grad L, v> (double backward).
       apply: (v) => {
@@ -232,6 +257,14 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
           const { loss, grad } = normalized.lossAndGrad(tf.tensor1d(theta));
           return { loss, grad: grad.dataSync() as Float32Array };
         });
+      }
+      const convKernel = conv && nativeConv();
+      if (convKernel) {
+        // One buffer for every chunk's passes: a gradient call keeps none of them.
+        convScratch ??= new ArrayBuffer(Math.max(...convPlans.map((plan) => convKernel.keptBytes(plan))));
+        const grad = new Float32Array(model.numParams);
+        const scratch = convScratch;
+        return { loss: convLossGrad(convKernel, theta, grad, () => scratch), grad };
       }
       const kernel = dense && nativeDense();
       if (kernel) {

@@ -38,3 +38,6 @@ export function outputHessianTimes(name: LossName, pred: tf.Tensor2D, r: tf.Tens
   if (name === 'mse') return r;
   return tf.mul(pred, tf.sub(r, tf.sum(tf.mul(pred, r), 1, true)));
 }
+
+/** A loss as the addon's native objectives (native/src/output.h) number it. */
+export const NATIVE_LOSS_CODE: Record<LossName, number> = { mse: 0, ce: 1 };

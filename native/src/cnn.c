@@ -1,0 +1,347 @@
+/*
+ * The CNN of appendix H.2 (src/models/cnn.ts without batch norm, relu) in one
+ * native call each for the loss and gradient and for the Hessian-vector product:
+ * a 3x3 convolution is im2col (columns ordered like PyTorch's weight
+ * [cout, cin, 3, 3], so the weight needs no transpose) and one sgemm; the pool
+ * keeps which element of each window won (the first maximum, as PyTorch and
+ * src/models/conv.ts choose). The HVP is Pearlmutter's R-operator over the passes
+ * at theta that the gradient call kept: relu and max pooling are piecewise linear,
+ * so their R-passes reuse the mask and the window choices, and only the
+ * convolutions and the loss contribute second-order terms.
+ *
+ * Images are NHWC inside; X arrives as PyTorch's [n, C*H*W] rows.
+ */
+#include "cnn.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+  float *input[CNN_MAX_CONVS], *pool_grad[CNN_MAX_CONVS], *head_input, *head_grad, *prediction;
+  uint8_t *mask[CNN_MAX_CONVS], *choice[CNN_MAX_CONVS];
+} cnn_passes;
+
+static int64_t pixels(const cnn_conv *y) { return y->h * y->w; }
+static int64_t pooled(const cnn_conv *y) { return (y->h / 2) * (y->w / 2); }
+static int64_t flat_of(const cnn_chunk *c) {
+  const cnn_conv *last = &c->conv[c->convs - 1];
+  return last->cout * pooled(last);
+}
+
+/* The next `bytes` of `kept` (NULL while only counting, kept NULL). */
+static void *take(uint8_t *kept, size_t *at, size_t bytes) {
+  void *where = kept ? kept + *at : NULL;
+  *at += bytes;
+  return where;
+}
+
+/* Carves `kept` into the passes, floats first; returns the bytes used (with kept NULL, only counts them). */
+static size_t carve(const cnn_chunk *c, uint8_t *kept, cnn_passes *p) {
+  const int64_t n = c->n;
+  size_t at = 0;
+  for (int l = 0; l < c->convs; l++) {
+    const cnn_conv *y = &c->conv[l];
+    p->input[l] = take(kept, &at, sizeof(float) * (size_t)(n * pixels(y) * y->cin));
+    p->pool_grad[l] = take(kept, &at, sizeof(float) * (size_t)(n * pooled(y) * y->cout));
+  }
+  p->head_input = take(kept, &at, sizeof(float) * (size_t)(n * flat_of(c)));
+  p->head_grad = take(kept, &at, sizeof(float) * (size_t)(n * c->k));
+  p->prediction = take(kept, &at, sizeof(float) * (size_t)(n * c->k));
+  for (int l = 0; l < c->convs; l++) {
+    const cnn_conv *y = &c->conv[l];
+    p->mask[l] = take(kept, &at, (size_t)(n * pixels(y) * y->cout));
+    p->choice[l] = take(kept, &at, (size_t)(n * pooled(y) * y->cout));
+  }
+  return at;
+}
+
+size_t cnn_kept_bytes(const cnn_chunk *c) {
+  cnn_passes unused;
+  return carve(c, NULL, &unused);
+}
+
+/* [n, C, H, W] -> [n, H, W, C], and back. */
+static void chw_to_hwc(int64_t n, int64_t C, int64_t hw, const float *x, float *y) {
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t ch = 0; ch < C; ch++)
+      for (int64_t q = 0; q < hw; q++) y[(b * hw + q) * C + ch] = x[(b * C + ch) * hw + q];
+}
+static void hwc_to_chw(int64_t n, int64_t C, int64_t hw, const float *x, float *y) {
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t ch = 0; ch < C; ch++)
+      for (int64_t q = 0; q < hw; q++) y[(b * C + ch) * hw + q] = x[(b * hw + q) * C + ch];
+}
+
+/* cols [n*h*w, cin*9]: the 3x3 neighbourhood (zero padded) of each pixel, column ci*9 + i*3 + j. */
+static void im2col(int64_t n, const cnn_conv *y, const float *x, float *cols) {
+  const int64_t h = y->h, w = y->w, C = y->cin, width = C * 9;
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t r = 0; r < h; r++)
+      for (int64_t s = 0; s < w; s++) {
+        float *row = cols + ((b * h + r) * w + s) * width;
+        for (int i = 0; i < 3; i++)
+          for (int j = 0; j < 3; j++) {
+            const int64_t rr = r + i - 1, ss = s + j - 1;
+            const int tap = i * 3 + j;
+            if (rr < 0 || rr >= h || ss < 0 || ss >= w) {
+              for (int64_t ch = 0; ch < C; ch++) row[ch * 9 + tap] = 0.0f;
+            } else {
+              const float *src = x + ((b * h + rr) * w + ss) * C;
+              for (int64_t ch = 0; ch < C; ch++) row[ch * 9 + tap] = src[ch];
+            }
+          }
+      }
+}
+
+/* dx [n, h, w, cin] = the adjoint of im2col applied to dcols. */
+static void col2im(int64_t n, const cnn_conv *y, const float *dcols, float *dx) {
+  const int64_t h = y->h, w = y->w, C = y->cin, width = C * 9;
+  memset(dx, 0, sizeof(float) * (size_t)(n * h * w * C));
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t r = 0; r < h; r++)
+      for (int64_t s = 0; s < w; s++) {
+        const float *row = dcols + ((b * h + r) * w + s) * width;
+        for (int i = 0; i < 3; i++)
+          for (int j = 0; j < 3; j++) {
+            const int64_t rr = r + i - 1, ss = s + j - 1;
+            if (rr < 0 || rr >= h || ss < 0 || ss >= w) continue;
+            float *dst = dx + ((b * h + rr) * w + ss) * C;
+            const int tap = i * 3 + j;
+            for (int64_t ch = 0; ch < C; ch++) dst[ch] += row[ch * 9 + tap];
+          }
+      }
+}
+
+/* a [rows, cout] (+)= cols W^T for cols [rows, cin*9] and W [cout, cin*9]; with b, a = b + cols W^T. */
+static void conv_product(int64_t rows, const cnn_conv *y, const float *cols, const float *W, const float *b, int accumulate, float *a) {
+  const int o = (int)y->cout, K = (int)(y->cin * 9);
+  if (b) for (int64_t i = 0; i < rows; i++) memcpy(a + i * o, b, sizeof(float) * (size_t)o);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, o, K, 1.0f, cols, K, W, K, b || accumulate ? 1.0f : 0.0f, a, o);
+}
+
+/* gW [cout, cin*9] += d^T cols for d [rows, cout]. */
+static void conv_weight_product(int64_t rows, const cnn_conv *y, const float *d, const float *cols, float *gW) {
+  const int o = (int)y->cout, K = (int)(y->cin * 9);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, K, (int)rows, 1.0f, d, o, cols, K, 1.0f, gW, K);
+}
+
+/* dcols [rows, cin*9] (+)= d W. */
+static void conv_input_product(int64_t rows, const cnn_conv *y, const float *d, const float *W, int accumulate, float *dcols) {
+  const int o = (int)y->cout, K = (int)(y->cin * 9);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, K, o, 1.0f, d, o, W, K, accumulate ? 1.0f : 0.0f, dcols, K);
+}
+
+/* g [cols] += column sums of d [rows, cols], accumulated in double (hundreds of thousands of rows). */
+static void column_sums(int64_t rows, int64_t width, const float *d, float *g) {
+  double acc[1024];
+  for (int64_t c0 = 0; c0 < width; c0 += 1024) {
+    const int64_t m = width - c0 < 1024 ? width - c0 : 1024;
+    for (int64_t j = 0; j < m; j++) acc[j] = 0.0;
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = 0; j < m; j++) acc[j] += d[i * width + c0 + j];
+    for (int64_t j = 0; j < m; j++) g[c0 + j] += (float)acc[j];
+  }
+}
+
+/* Element index (into [n, h, w, c]) of window element t (0..3, row-major) of pooled position (b, r, s, ch). */
+static int64_t window_at(const cnn_conv *y, int64_t b, int64_t r, int64_t s, int64_t ch, int t) {
+  return ((b * y->h + 2 * r + (t >> 1)) * y->w + 2 * s + (t & 1)) * y->cout + ch;
+}
+
+/*
+ * relu then 2x2 max pool of a [n, h, w, cout] into out [n, h/2, w/2, cout]; mask = a > 0,
+ * choice = the window element taken: the first maximum, or a NaN (as PyTorch's max_pool2d).
+ */
+static void relu_pool(int64_t n, const cnn_conv *y, const float *a, uint8_t *mask, uint8_t *choice, float *out) {
+  const int64_t size = n * pixels(y) * y->cout, hh = y->h / 2, ww = y->w / 2, C = y->cout;
+  for (int64_t i = 0; i < size; i++) mask[i] = a[i] > 0.0f;
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t r = 0; r < hh; r++)
+      for (int64_t s = 0; s < ww; s++)
+        for (int64_t ch = 0; ch < C; ch++) {
+          /* relu keeping NaN (a diverged run must show in the loss). */
+          const float v0 = a[window_at(y, b, r, s, ch, 0)];
+          float best = v0 < 0.0f ? 0.0f : v0;
+          int t_best = 0;
+          for (int t = 1; t < 4; t++) {
+            const float raw = a[window_at(y, b, r, s, ch, t)];
+            const float v = raw < 0.0f ? 0.0f : raw;
+            if (v > best || (isnan(v) && !isnan(best))) {
+              best = v;
+              t_best = t;
+            }
+          }
+          const int64_t q = ((b * hh + r) * ww + s) * C + ch;
+          out[q] = best;
+          choice[q] = (uint8_t)t_best;
+        }
+}
+
+/* The pool-then-relu pass of a perturbation: out[pooled] = mask * x at the chosen element. */
+static void pool_gather(int64_t n, const cnn_conv *y, const uint8_t *mask, const uint8_t *choice, const float *x, float *out) {
+  const int64_t hh = y->h / 2, ww = y->w / 2, C = y->cout;
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t r = 0; r < hh; r++)
+      for (int64_t s = 0; s < ww; s++)
+        for (int64_t ch = 0; ch < C; ch++) {
+          const int64_t q = ((b * hh + r) * ww + s) * C + ch;
+          const int64_t at = window_at(y, b, r, s, ch, choice[q]);
+          out[q] = mask[at] ? x[at] : 0.0f;
+        }
+}
+
+/* Its adjoint: d [n, h, w, cout] = mask * (g [pooled] routed to the chosen element), zero elsewhere. */
+static void pool_scatter(int64_t n, const cnn_conv *y, const uint8_t *mask, const uint8_t *choice, const float *g, float *d) {
+  const int64_t hh = y->h / 2, ww = y->w / 2, C = y->cout;
+  memset(d, 0, sizeof(float) * (size_t)(n * pixels(y) * C));
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t r = 0; r < hh; r++)
+      for (int64_t s = 0; s < ww; s++)
+        for (int64_t ch = 0; ch < C; ch++) {
+          const int64_t q = ((b * hh + r) * ww + s) * C + ch;
+          const int64_t at = window_at(y, b, r, s, ch, choice[q]);
+          if (mask[at]) d[at] = g[q];
+        }
+}
+
+/* f [n, k] = b + x W^T (x [n, flat]), accumulated onto f when b is NULL. */
+static void head_product(const cnn_chunk *c, const float *x, const float *W, const float *b, float *f) {
+  const int k = (int)c->k, flat = (int)flat_of(c);
+  if (b) for (int64_t i = 0; i < c->n; i++) memcpy(f + i * k, b, sizeof(float) * (size_t)k);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)c->n, k, flat, 1.0f, x, flat, W, flat, 1.0f, f, k);
+}
+
+/* gW [k, flat] += d^T x. */
+static void head_weight_product(const cnn_chunk *c, const float *d, const float *x, float *gW) {
+  const int k = (int)c->k, flat = (int)flat_of(c);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, flat, (int)c->n, 1.0f, d, k, x, flat, 1.0f, gW, flat);
+}
+
+/* dx [n, flat] (+)= d W. */
+static void head_input_product(const cnn_chunk *c, const float *d, const float *W, int accumulate, float *dx) {
+  const int k = (int)c->k, flat = (int)flat_of(c);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)c->n, flat, k, 1.0f, d, k, W, flat, accumulate ? 1.0f : 0.0f, dx, flat);
+}
+
+/* The largest per-block buffers: im2col columns and convolution outputs. */
+static void widest(const cnn_chunk *c, int64_t *cols, int64_t *outs) {
+  *cols = *outs = 0;
+  for (int l = 0; l < c->convs; l++) {
+    const cnn_conv *y = &c->conv[l];
+    const int64_t cc = c->n * pixels(y) * y->cin * 9, oo = c->n * pixels(y) * y->cout;
+    if (cc > *cols) *cols = cc;
+    if (oo > *outs) *outs = oo;
+  }
+}
+
+int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, const float *Y, float *grad, double *loss, void *kept) {
+  const int64_t n = c->n, L = c->convs, flat = flat_of(c);
+  cnn_passes p;
+  carve(c, kept, &p);
+  int64_t cols_size, out_size;
+  widest(c, &cols_size, &out_size);
+  float *cols = native_scratch((size_t)(cols_size + out_size + n * flat + n * c->k));
+  if (!cols) return 0;
+  float *a = cols + cols_size, *last = a + out_size, *f = last + n * flat;
+
+  const cnn_conv *first = &c->conv[0];
+  chw_to_hwc(n, first->cin, pixels(first), X, p.input[0]);
+  for (int l = 0; l < L; l++) {
+    const cnn_conv *y = &c->conv[l];
+    im2col(n, y, p.input[l], cols);
+    conv_product(n * pixels(y), y, cols, theta + y->weight, theta + y->bias, 0, a);
+    relu_pool(n, y, a, p.mask[l], p.choice[l], l < L - 1 ? p.input[l + 1] : last);
+  }
+  const cnn_conv *top = &c->conv[L - 1];
+  hwc_to_chw(n, top->cout, pooled(top), last, p.head_input);
+  head_product(c, p.head_input, theta + c->head_weight, theta + c->head_bias, f);
+  *loss = output_loss(c->loss, c->inv_n, n, (int)c->k, f, Y, p.head_grad, c->loss == DENSE_CE ? p.prediction : NULL) * c->inv_n;
+
+  head_weight_product(c, p.head_grad, p.head_input, grad + c->head_weight);
+  column_sums(n, c->k, p.head_grad, grad + c->head_bias);
+  head_input_product(c, p.head_grad, theta + c->head_weight, 0, last);
+  chw_to_hwc(n, top->cout, pooled(top), last, p.pool_grad[L - 1]);
+  for (int64_t l = L - 1; l >= 0; l--) {
+    const cnn_conv *y = &c->conv[l];
+    const int64_t rows = n * pixels(y);
+    pool_scatter(n, y, p.mask[l], p.choice[l], p.pool_grad[l], a);
+    im2col(n, y, p.input[l], cols);
+    conv_weight_product(rows, y, a, cols, grad + y->weight);
+    column_sums(rows, y->cout, a, grad + y->bias);
+    if (l == 0) break;
+    conv_input_product(rows, y, a, theta + y->weight, 0, cols);
+    col2im(n, y, cols, p.pool_grad[l - 1]);
+  }
+  return 1;
+}
+
+int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const float *v, float *out) {
+  const int64_t n = c->n, L = c->convs, flat = flat_of(c);
+  cnn_passes p;
+  carve(c, (uint8_t *)kept, &p);
+  int64_t cols_size, out_size, inputs = 0, pools = 0;
+  widest(c, &cols_size, &out_size);
+  for (int l = 1; l < L; l++) inputs += n * pixels(&c->conv[l]) * c->conv[l].cin;
+  for (int l = 0; l < L; l++) {
+    const int64_t size = n * pooled(&c->conv[l]) * c->conv[l].cout;
+    if (size > pools) pools = size;
+  }
+  float *cols = native_scratch((size_t)(cols_size + 2 * out_size + inputs + 2 * n * flat + 2 * n * c->k + 2 * pools));
+  if (!cols) return 0;
+  float *Ra = cols + cols_size, *delta = Ra + out_size, *next = delta + out_size;
+  /* R{input} of each block past the first (the data's is zero). */
+  float *Rx[CNN_MAX_CONVS] = {NULL};
+  for (int l = 1; l < L; l++) {
+    Rx[l] = next;
+    next += n * pixels(&c->conv[l]) * c->conv[l].cin;
+  }
+  float *Rhead = next, *last = Rhead + n * flat, *Rf = last + n * flat, *Rdhead = Rf + n * c->k;
+  float *Rpool = Rdhead + n * c->k, *Rpool_next = Rpool + pools;
+
+  /* R-forward: Ra_l = conv(x_l; V_l) + Vb_l + conv(R{x_l}; W_l), R{x_{l+1}} = pool(mask * Ra_l). */
+  for (int l = 0; l < L; l++) {
+    const cnn_conv *y = &c->conv[l];
+    const int64_t rows = n * pixels(y);
+    im2col(n, y, p.input[l], cols);
+    conv_product(rows, y, cols, v + y->weight, v + y->bias, 0, Ra);
+    if (l > 0) {
+      im2col(n, y, Rx[l], cols);
+      conv_product(rows, y, cols, theta + y->weight, NULL, 1, Ra);
+    }
+    pool_gather(n, y, p.mask[l], p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last);
+  }
+  const cnn_conv *top = &c->conv[L - 1];
+  hwc_to_chw(n, top->cout, pooled(top), last, Rhead);
+  head_product(c, p.head_input, v + c->head_weight, v + c->head_bias, Rf);
+  head_product(c, Rhead, theta + c->head_weight, NULL, Rf);
+  output_hessian_times(c->loss, c->inv_n, n, (int)c->k, p.prediction, Rf, Rdhead);
+
+  /* R-backward: the blocks of H v, and R{dL/dx} = R{delta} W + delta V through each layer. */
+  head_weight_product(c, Rdhead, p.head_input, out + c->head_weight);
+  head_weight_product(c, p.head_grad, Rhead, out + c->head_weight);
+  column_sums(n, c->k, Rdhead, out + c->head_bias);
+  head_input_product(c, Rdhead, theta + c->head_weight, 0, last);
+  head_input_product(c, p.head_grad, v + c->head_weight, 1, last);
+  chw_to_hwc(n, top->cout, pooled(top), last, Rpool);
+  for (int64_t l = L - 1; l >= 0; l--) {
+    const cnn_conv *y = &c->conv[l];
+    const int64_t rows = n * pixels(y);
+    pool_scatter(n, y, p.mask[l], p.choice[l], Rpool, Ra);
+    pool_scatter(n, y, p.mask[l], p.choice[l], p.pool_grad[l], delta);
+    im2col(n, y, p.input[l], cols);
+    conv_weight_product(rows, y, Ra, cols, out + y->weight);
+    column_sums(rows, y->cout, Ra, out + y->bias);
+    if (l == 0) break;
+    im2col(n, y, Rx[l], cols);
+    conv_weight_product(rows, y, delta, cols, out + y->weight);
+    conv_input_product(rows, y, Ra, theta + y->weight, 0, cols);
+    conv_input_product(rows, y, delta, v + y->weight, 1, cols);
+    col2im(n, y, cols, Rpool_next);
+    float *t = Rpool;
+    Rpool = Rpool_next;
+    Rpool_next = t;
+  }
+  return 1;
+}

@@ -1,0 +1,48 @@
+#ifndef EOS_CNN_H
+#define EOS_CNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output.h"
+
+#define CNN_MAX_CONVS 16
+
+/* One block [3x3 convolution (stride 1, zero padding 1) -> relu -> 2x2 max pool] of src/models/cnn.ts. */
+typedef struct {
+  /* Input channels, output channels, and the input's height and width (the convolution keeps them; the pool halves them). */
+  int64_t cin, cout, h, w;
+  /* Element offsets of the weight [cout, cin, 3, 3] and bias [cout] in the flat parameter vector. */
+  int64_t weight, bias;
+} cnn_conv;
+
+/* A chunk of n images through the CNN: the blocks, then a linear head on the (C, H, W)-flattened last pool. */
+typedef struct {
+  int64_t n;
+  int convs;
+  enum dense_loss loss;
+  float inv_n;
+  /* Outputs, and the head's weight [k, flat] and bias [k] offsets. */
+  int64_t k, head_weight, head_bias;
+  const cnn_conv *conv;
+} cnn_chunk;
+
+/*
+ * Bytes of the passes at theta that cnn_loss_grad_f32 keeps for cnn_hvp_f32: per block
+ * its input (NHWC), the gradient at its pool output, the relu mask and the pool's
+ * choice in each window; the head's input, output gradient and (CE) softmax.
+ */
+size_t cnn_kept_bytes(const cnn_chunk *chunk);
+
+/*
+ * grad += dL/dtheta of the chunk's share of the mean loss, for images X [n, C*H*W]
+ * (PyTorch's flattening) and targets Y [n, k]; *loss = that share. The passes go to
+ * `kept` (cnn_kept_bytes, 8-byte aligned). Returns 0 when scratch memory cannot be
+ * allocated.
+ */
+int cnn_loss_grad_f32(const cnn_chunk *chunk, const float *theta, const float *X, const float *Y, float *grad, double *loss, void *kept);
+
+/* out += H v for the chunk by Pearlmutter's R-operator over the passes kept at theta. Returns 0 without memory. */
+int cnn_hvp_f32(const cnn_chunk *chunk, const float *theta, const void *kept, const float *v, float *out);
+
+#endif

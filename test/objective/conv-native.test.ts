@@ -1,0 +1,102 @@
+/**
+ * The addon's CNN (native/src/cnn.c) against the tfjs objective of the same model
+ * (stock kernels, autodiff twice): loss, gradient and HVPs on real MNIST and
+ * CIFAR-10 images at the paper's width, where pooling windows tie on MNIST's
+ * constant border. The float64 references of hvp.test.ts and maxpool-ties.test.ts
+ * run through the native path too when the addon is built.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { initBackend } from '../../src/backend/index.js';
+import { ADDON_PATH, disableNativeKernels, enableNativeKernels, nativeConv } from '../../src/backend/blas.js';
+import { loadDataset, oneHot } from '../../src/data/index.js';
+import { buildModel } from '../../src/models/index.js';
+import { makeObjective, type SupervisedData } from '../../src/objective/index.js';
+import { nativeConvPlan } from '../../src/objective/conv.js';
+import { randomVector } from '../reference/data.js';
+import { assertRelClose, assertScalarClose } from '../reference/numeric.js';
+
+const skip = existsSync(ADDON_PATH) ? false : `native addon not built (${ADDON_PATH}): run npm run build:native`;
+const dataDir = process.env.EOS_DATA_DIR ?? '../shared/datasets';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+after(() => {
+  if (!skip) enableNativeKernels();
+});
+
+async function images(name: string, n: number): Promise<{ data: SupervisedData; inputShape: [number, number, number] }> {
+  const ds = await loadDataset(name, { dataDir, testLimit: 1, download: false });
+  const d = ds.train.d;
+  const data = { X: ds.train.X.slice(0, n * d), Y: oneHot(ds.train.labels.slice(0, n), ds.numClasses), n, d, k: ds.numClasses };
+  return { data, inputShape: ds.inputShape as [number, number, number] };
+}
+
+for (const c of [
+  { dataset: 'mnist-5k', n: 40, loss: 'mse' as const, chunkSize: 16 },
+  { dataset: 'mnist-5k', n: 40, loss: 'ce' as const, chunkSize: 40 },
+  { dataset: 'cifar10-5k', n: 12, loss: 'ce' as const, chunkSize: 5 },
+]) {
+  test(`native CNN [32, 32] on ${c.dataset} (${c.loss}, chunks of ${c.chunkSize}): loss, gradient and HVPs equal the tfjs objective's`, { skip }, async () => {
+    enableNativeKernels();
+    const { data, inputShape } = await images(c.dataset, c.n);
+    const model = buildModel({ kind: 'cnn', channels: [32, 32], activation: 'relu' }, inputShape, data.k);
+    assert.ok(model.conv && nativeConv(), 'the native path is taken');
+    const theta = model.init(7);
+    const u = randomVector(3, model.numParams);
+    const v = randomVector(4, model.numParams);
+    const run = () => {
+      const obj = makeObjective(model, data, c.loss, { chunkSize: c.chunkSize });
+      try {
+        const H = obj.hessianAt(theta);
+        try {
+          return { ...obj.lossAndGrad(theta), hu: H.apply(u), hv: H.apply(v) };
+        } finally {
+          H.dispose();
+        }
+      } finally {
+        obj.dispose();
+      }
+    };
+    const native = run();
+    disableNativeKernels();
+    let stock: ReturnType<typeof run>;
+    try {
+      stock = run();
+    } finally {
+      enableNativeKernels();
+    }
+    assertScalarClose(native.loss, stock.loss, 1e-6, 'loss');
+    assertRelClose(native.grad, stock.grad, 2e-5, 'gradient');
+    assertRelClose(native.hu, stock.hu, 2e-5, 'H u');
+    assertRelClose(native.hv, stock.hv, 2e-5, 'H v');
+  });
+}
+
+test('native CNN: NaN parameters give a NaN loss (divergence shows), and a malformed plan is a RangeError naming the call', { skip }, async () => {
+  enableNativeKernels();
+  const { data, inputShape } = await images('mnist-5k', 4);
+  const model = buildModel({ kind: 'cnn', channels: [4, 4], activation: 'relu' }, inputShape, data.k);
+  const obj = makeObjective(model, data, 'mse');
+  try {
+    const theta = model.init(1);
+    theta[0] = NaN;
+    assert.ok(Number.isNaN(obj.lossAndGrad(theta).loss));
+  } finally {
+    obj.dispose();
+  }
+  const kernel = nativeConv();
+  assert.ok(kernel && model.conv);
+  const plan = nativeConvPlan(model.conv, 4, data.k, 'mse', 1 / 4);
+  const grad = new Float32Array(model.numParams);
+  const kept = new ArrayBuffer(kernel.keptBytes(plan));
+  // The head's bias placed past the end of theta.
+  const bad = Float64Array.from(plan);
+  bad[6] = model.numParams;
+  assert.throws(() => kernel.lossGrad(bad, model.init(1), data.X, data.Y, grad, kept), /RangeError: eos_native.cnnLossGrad: the plan does not fit theta|cnnLossGrad: the plan/);
+  assert.throws(() => kernel.lossGrad(plan, model.init(1), data.X, data.Y, grad, new ArrayBuffer(8)), /cnnLossGrad: kept is smaller/);
+  assert.throws(() => kernel.hvp(plan, model.init(1), kept, new Float32Array(3), grad), /cnnHvp: v and out/);
+});
