@@ -27,6 +27,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { initialSchedule } from './grid.js';
 import type { Task } from './plan.js';
 import { buildProblem } from './problem.js';
+import { cpuSecondsSince } from './provenance.js';
 import type { Experiment, FlowResult, GdResult } from './schema.js';
 import { canonicalJson, configHash, type ResultStore } from './store.js';
 
@@ -36,8 +37,13 @@ export const Calibration = z.object({
   /** One evaluation of the training and the test set (loss and accuracy). */
   evalSeconds: z.number(),
   peakRssMb: z.number(),
-  /** OpenBLAS threads the calibration ran with: a run's core-hours are its hours times these. */
+  /** OpenBLAS threads the calibration ran with. */
   threads: z.number().int().positive(),
+  /**
+   * CPU seconds per wall second while the calibration timed (all threads): a run's core-hours
+   * are its hours times this (times `threads` for calibrations made before it was measured).
+   */
+  cpuPerWall: z.number().positive().optional(),
   backend: z.string(),
 });
 export type Calibration = z.infer<typeof Calibration>;
@@ -97,6 +103,8 @@ export async function calibrate(e: Experiment, store: ResultStore, dataDir?: str
   try {
     const theta = problem.theta0;
     const v = Float32Array.from(theta, (_, i) => Math.sin(i));
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
     const gradSeconds = timed(2, () => void problem.train.lossAndGrad(theta));
     const hessian = problem.train.hessianAt(theta);
     const hvpSeconds = timed(2, () => void hessian.apply(v));
@@ -105,7 +113,8 @@ export async function calibrate(e: Experiment, store: ResultStore, dataDir?: str
       problem.train.evaluate(theta);
       problem.test?.evaluate(theta);
     });
-    const calibration: Calibration = { gradSeconds, hvpSeconds, evalSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, threads: threads(), backend: activeBackend().name };
+    const cpuPerWall = cpuSecondsSince(cpu0) / ((performance.now() - wall0) / 1000);
+    const calibration: Calibration = { gradSeconds, hvpSeconds, evalSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, threads: threads(), cpuPerWall, backend: activeBackend().name };
     mkdirSync(join(store.dir, 'plan'), { recursive: true });
     writeFileAtomic(calibrationFile(e, store), JSON.stringify(calibration));
     return calibration;
@@ -270,7 +279,7 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
     left: left.length,
     predicted,
     predictable: ownFlow !== null || predicted.some((p) => p.kind === 'flow'),
-    coreHoursLeft: (seconds / 3600) * calibration.threads,
+    coreHoursLeft: (seconds / 3600) * (calibration.cpuPerWall ?? calibration.threads),
     hoursDone,
     peakRssMb: calibration.peakRssMb,
     calibration,
@@ -296,7 +305,8 @@ export function observations(store: ResultStore): Finished {
   return { flows, observations: obs, gd };
 }
 
-const Predictions = z.record(z.string(), z.object({ seconds: z.number(), steps: z.number(), madeAt: z.string() }));
+/** Per run: predicted wall seconds at the calibration's speed, CPU seconds (when the calibration measured CPU per wall second), steps. */
+const Predictions = z.record(z.string(), z.object({ seconds: z.number(), cpuSeconds: z.number().optional(), steps: z.number(), madeAt: z.string() }));
 
 /** Keep each run's first prediction (a later plan has seen more runs and would flatter itself). */
 export function recordPredictions(store: ResultStore, plans: readonly ExperimentPlan[]): void {
@@ -304,7 +314,12 @@ export function recordPredictions(store: ResultStore, plans: readonly Experiment
   const parsed = existsSync(file) ? Predictions.safeParse(JSON.parse(readFileSync(file, 'utf8'))) : null;
   const kept = parsed?.success ? parsed.data : {};
   const now = new Date().toISOString();
-  for (const p of plans) for (const r of p.predicted) if (!r.key.startsWith('gd(') && !(r.key in kept)) kept[r.key] = { seconds: r.seconds, steps: r.steps, madeAt: now };
+  for (const p of plans) {
+    for (const r of p.predicted) {
+      if (r.key.startsWith('gd(') || r.key in kept) continue;
+      kept[r.key] = { seconds: r.seconds, ...(p.calibration.cpuPerWall !== undefined ? { cpuSeconds: r.seconds * p.calibration.cpuPerWall } : {}), steps: r.steps, madeAt: now };
+    }
+  }
   mkdirSync(join(store.dir, 'plan'), { recursive: true });
   writeFileAtomic(file, JSON.stringify(kept));
 }
@@ -312,6 +327,8 @@ export function recordPredictions(store: ResultStore, plans: readonly Experiment
 export interface PredictionCheck {
   key: string;
   experiment: string;
+  /** CPU seconds where both the prediction and the run have them (machine load hardly changes them), else wall seconds. */
+  clock: 'cpu' | 'wall';
   predictedSeconds: number;
   actualSeconds: number;
   predictedSteps: number;
@@ -327,7 +344,18 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
   return finished.flatMap((r) => {
     const p = parsed.data[r.key];
     if (!p || new Date(p.madeAt) > new Date(r.provenance.startedAt)) return [];
-    return [{ key: r.key, experiment: r.experiment.id, predictedSeconds: p.seconds, actualSeconds: r.provenance.wallSeconds, predictedSteps: p.steps, actualSteps: r.steps }];
+    const cpu = p.cpuSeconds !== undefined && r.provenance.cpuSeconds !== undefined ? { predicted: p.cpuSeconds, actual: r.provenance.cpuSeconds } : null;
+    return [
+      {
+        key: r.key,
+        experiment: r.experiment.id,
+        clock: cpu ? ('cpu' as const) : ('wall' as const),
+        predictedSeconds: cpu ? cpu.predicted : p.seconds,
+        actualSeconds: cpu ? cpu.actual : r.provenance.wallSeconds,
+        predictedSteps: p.steps,
+        actualSteps: r.steps,
+      },
+    ];
   });
 }
 
@@ -335,8 +363,10 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
 export function predictionAccuracy(checks: readonly PredictionCheck[]): string {
   const describe = (what: string, ratios: number[]) =>
     `predicted/actual ${what} median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}, ${ratios.filter((r) => r >= 0.5 && r <= 2).length} of ${ratios.length} within a factor of 2`;
-  // Steps test the step-count model; time also depends on how loaded the machine was while the run ran.
-  return `${describe('steps', checks.map((c) => c.predictedSteps / c.actualSteps))}; ${describe('time', checks.map((c) => c.predictedSeconds / c.actualSeconds))}`;
+  // Steps test the step-count model. Wall time also depends on how loaded the machine was while the run ran; CPU time hardly does.
+  const cpu = checks.filter((c) => c.clock === 'cpu').length;
+  const clocks = cpu === checks.length ? 'CPU' : cpu === 0 ? 'wall' : `CPU for ${cpu}, wall for ${checks.length - cpu}`;
+  return `${describe('steps', checks.map((c) => c.predictedSteps / c.actualSteps))}; ${describe(`time (${clocks})`, checks.map((c) => c.predictedSeconds / c.actualSeconds))}`;
 }
 
 const hours = (h: number): string => (h >= 10 ? h.toFixed(0) : h >= 0.1 ? h.toFixed(1) : h.toFixed(2));
@@ -377,7 +407,18 @@ export const PlanFile = z.object({
       flowSource: z.string().nullable(),
     }),
   ),
-  checks: z.array(z.object({ key: z.string(), experiment: z.string(), predictedSeconds: z.number(), actualSeconds: z.number(), predictedSteps: z.number(), actualSteps: z.number() })),
+  checks: z.array(
+    z.object({
+      key: z.string(),
+      experiment: z.string(),
+      /** Absent in plans written before CPU time was recorded: wall. */
+      clock: z.enum(['cpu', 'wall']).default('wall'),
+      predictedSeconds: z.number(),
+      actualSeconds: z.number(),
+      predictedSteps: z.number(),
+      actualSteps: z.number(),
+    }),
+  ),
 });
 export type PlanFile = z.infer<typeof PlanFile>;
 

@@ -24,7 +24,23 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { version: string }).version;
 }
 
-export function provenance(startedAt: Date, hvps: number): Provenance {
+/** When a run started, by the wall clock and by this process's CPU clock (all its threads). */
+export interface RunClock {
+  startedAt: Date;
+  cpu: NodeJS.CpuUsage;
+}
+
+export function startClock(): RunClock {
+  return { startedAt: new Date(), cpu: process.cpuUsage() };
+}
+
+/** CPU seconds (user + system, all threads) this process spent since `since`. */
+export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+export function provenance(clock: RunClock, hvps: number): Provenance {
   const backend = activeBackend();
   return {
     packageVersion: packageVersion(),
@@ -33,8 +49,9 @@ export function provenance(startedAt: Date, hvps: number): Provenance {
     blas: backend.blas,
     tfjsVersion: backend.tfjsVersion,
     node: process.version,
-    startedAt: startedAt.toISOString(),
-    wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    startedAt: clock.startedAt.toISOString(),
+    wallSeconds: (Date.now() - clock.startedAt.getTime()) / 1000,
+    cpuSeconds: cpuSecondsSince(clock.cpu),
     hvps,
     ...(backend.adapter ? { adapter: backend.adapter } : {}),
   };

@@ -16,7 +16,7 @@ import { buildProblem, type DataOptions, type Problem } from './problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { aboveDivergence, initialSchedule, nextRates, type RunOutcome } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
-import { provenance } from './provenance.js';
+import { provenance, startClock } from './provenance.js';
 import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
 import { flowKey, gdKey, ResultStore } from './store.js';
 import { summarizeSweep } from './summary.js';
@@ -100,7 +100,7 @@ export async function runFlow(problem: Problem, store: ResultStore, log: Log = s
 
 function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log): FlowResult {
   const e = problem.experiment;
-  const started = new Date();
+  const started = startClock();
   const hvps0 = problem.train.hvpCount;
   const progress = throttled(log, 5000);
   const out = gradientFlow(
@@ -202,7 +202,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
   const statePath = store.statePath(key);
   const resume = loadState(statePath, problem.model.numParams, log);
   if (resume) log(`[${e.id} lr=${fmt(lr)}] resuming at step ${resume.step}`);
-  const started = new Date();
+  const started = startClock();
   // HVPs of this run = those of earlier attempts (saved with the state) + this process's.
   const hvps0 = problem.train.hvpCount - (resume?.hvps ?? 0);
   const checkpoints: GdResult['checkpoints'] = [...(resume?.checkpoints ?? [])];
@@ -260,7 +260,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
   };
   store.write(result);
   rmSync(statePath, { force: true });
-  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps${out.stop ? ` (${out.stop.kind} stop)` : ''}: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.getTime()) / 1000)})`);
+  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps${out.stop ? ` (${out.stop.kind} stop)` : ''}: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.startedAt.getTime()) / 1000)})`);
   return result;
 }
 

@@ -66,6 +66,11 @@ export const Provenance = z.object({
   node: z.string(),
   startedAt: z.string(),
   wallSeconds: z.number(),
+  /**
+   * CPU seconds of the run's process over the run, all threads (optional: older results have none).
+   * Unlike the wall time, it hardly depends on what else the machine was running.
+   */
+  cpuSeconds: z.number().optional(),
   hvps: z.number().int(),
   /** The WebGPU adapter when backend is webgpu (optional: older results have none). */
   adapter: z

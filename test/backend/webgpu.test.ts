@@ -14,7 +14,7 @@ import { initBackend, type BackendName } from '../../src/backend/index.js';
 import { buildModel } from '../../src/models/index.js';
 import { makeObjective, type LossName, type SupervisedData } from '../../src/objective/index.js';
 import { sharpness } from '../../src/sharpness/index.js';
-import { provenance } from '../../src/sweep/provenance.js';
+import { provenance, startClock } from '../../src/sweep/provenance.js';
 import { profile } from '../../src/sweep/profiles.js';
 import { Provenance } from '../../src/sweep/schema.js';
 import { REPO_ROOT } from '../../src/util/paths.js';
@@ -90,7 +90,7 @@ describe('engine on webgpu equals engine on wasm', () => {
     assert.equal(info.name, 'webgpu');
     assert.ok(info.adapter, 'webgpu has an adapter');
     assert.equal(nativeDense(), null, "the BLAS addon's dense kernels serve wasm only");
-    const record = Provenance.parse(provenance(new Date(), 0));
+    const record = Provenance.parse(provenance(startClock(), 0));
     assert.deepEqual(record.adapter, info.adapter);
     assert.equal(record.backend, 'webgpu');
   });

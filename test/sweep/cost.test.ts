@@ -40,7 +40,7 @@ test('plan: predicted steps of an unseen rate within a factor of 2 of the run, a
   try {
     await runFlow(problem, store, () => {});
     for (const lr of [0.02, 0.1]) runGd(problem, store, lr, 1e-3, { log: () => {} });
-    const calibration: Calibration = { gradSeconds: 1e-3, hvpSeconds: 1e-3, evalSeconds: 1e-3, peakRssMb: 1, threads: 1, backend: 'wasm' };
+    const calibration: Calibration = { gradSeconds: 1e-3, hvpSeconds: 1e-3, evalSeconds: 1e-3, peakRssMb: 1, threads: 1, cpuPerWall: 1.5, backend: 'wasm' };
     const plan = planCost(experiment, planExperiment(experiment, store), calibration, observations(store), []);
     assert.equal(plan.flowSource, 'flow');
     assert.deepEqual(plan.predicted.map((p) => p.lr), [0.05]);
@@ -51,6 +51,12 @@ test('plan: predicted steps of an unseen rate within a factor of 2 of the run, a
     const [check] = checkPredictions(store, [actual]);
     assert.equal(check.actualSteps, actual.steps);
     assert.equal(check.predictedSteps, plan.predicted[0].steps);
+    // Time is compared in CPU seconds: the run records its process's, the prediction is wall time at the calibration's CPU per wall second.
+    assert.equal(check.clock, 'cpu');
+    assert.equal(check.actualSeconds, actual.provenance.cpuSeconds);
+    assert.equal(check.predictedSeconds, plan.predicted[0].seconds * 1.5);
+    const cpu = actual.provenance.cpuSeconds ?? NaN;
+    assert.ok(cpu > 0 && cpu <= 2.5 * actual.provenance.wallSeconds + 0.05, `run CPU ${cpu} s over ${actual.provenance.wallSeconds} s wall`);
   } finally {
     problem.dispose();
   }
@@ -94,7 +100,9 @@ test('the plan file: saved without --experiment, read back validated; a corrupt 
 });
 
 test('prediction accuracy: steps and time separately, each with median, range and the share within a factor of 2', () => {
-  const check = (predictedSteps: number, actualSteps: number, predictedSeconds: number, actualSeconds: number) => ({ key: 'k', experiment: 'e', predictedSteps, actualSteps, predictedSeconds, actualSeconds });
+  const check = (predictedSteps: number, actualSteps: number, predictedSeconds: number, actualSeconds: number, clock: 'cpu' | 'wall' = 'wall') => ({ key: 'k', experiment: 'e', clock, predictedSteps, actualSteps, predictedSeconds, actualSeconds });
   const text = predictionAccuracy([check(100, 100, 10, 40), check(90, 100, 10, 20), check(300, 100, 10, 10)]);
-  assert.equal(text, 'predicted/actual steps median 1.00, range 0.90-3.00, 2 of 3 within a factor of 2; predicted/actual time median 0.50, range 0.25-1.00, 2 of 3 within a factor of 2');
+  assert.equal(text, 'predicted/actual steps median 1.00, range 0.90-3.00, 2 of 3 within a factor of 2; predicted/actual time (wall) median 0.50, range 0.25-1.00, 2 of 3 within a factor of 2');
+  assert.match(predictionAccuracy([check(1, 1, 1, 1, 'cpu'), check(1, 1, 1, 2)]), /time \(CPU for 1, wall for 1\)/);
+  assert.match(predictionAccuracy([check(1, 1, 1, 1, 'cpu')]), /time \(CPU\)/);
 });
