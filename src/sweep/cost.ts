@@ -90,7 +90,8 @@ export function cachedCalibration(e: Experiment, store: ResultStore): Calibratio
   const file = calibrationFile(e, store);
   if (!existsSync(file)) return null;
   const cached = Calibration.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  return cached.success ? cached.data : null;
+  // One made before CPU per wall second was measured is made again: predictions compare CPU time since.
+  return cached.success && cached.data.cpuPerWall !== undefined ? cached.data : null;
 }
 
 /**
