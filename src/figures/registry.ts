@@ -10,6 +10,7 @@ import { paperLossGoal, TABLE1, table1Row, type Table1Row } from '../sweep/table
 import { classificationFigure } from './classification.js';
 import { diagonalSweepFigure, figure4, PLANE_LEGEND, planeFigure, planeRates } from './diagonal.js';
 import { layerNormFigure } from './layers.js';
+import { measuresFigure } from './measures.js';
 import { Unavailable, type SweepLoader } from './load.js';
 import { fmt, topLevel, type Spec } from './spec.js';
 import { columnLabel, panelGrid, sweepColumns, sweepRow } from './sweep.js';
@@ -80,6 +81,28 @@ const MAIN_FIGURES: FigureEntry[] = [
     notebook: '01-regime-transition',
     uses: { cifar: { anyOf: ['fcn-relu-cifar5k-mse'] }, mnist: { anyOf: ['fcn-relu-mnist5k-mse'] } },
     draw: (s) => ({ body: panelGrid([first(s, 'cifar'), first(s, 'mnist')].map((summary) => (['l1', 'nuclear', 'l2'] as const).map((metric, k) => ({ summary, metric, title: k === 0 ? label(summary) : '' })))) }),
+  },
+  {
+    id: 'fig10',
+    paperFigure: 'Figure 10',
+    title: 'sharpness measures of the final solutions: top Hessian eigenvalue, Hessian trace, average- and worst-case adaptive sharpness, Fisher top eigenvalue and trace (FCN-ReLU, CIFAR-10-5k)',
+    notebook: '01-regime-transition',
+    uses: {
+      mse: { anyOf: ['fcn-relu-cifar5k-mse-goal1e-1', 'fcn-relu-cifar5k-mse'] },
+      scaled: { anyOf: ['fcn-relu-cifar5k-mse-init5'] },
+      ce: { anyOf: ['fcn-relu-cifar5k-ce'] },
+    },
+    draw: (s) => ({
+      body: measuresFigure(
+        (
+          [
+            ['mse', 'MSE, standard init'],
+            ['scaled', 'MSE, init ×5'],
+            ['ce', 'CE, standard init'],
+          ] as const
+        ).map(([role, name]) => ({ summary: first(s, role), label: [name, ...label(first(s, role))] })),
+      ),
+    }),
   },
   {
     id: 'fig11',
