@@ -166,6 +166,21 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     };
   };
 
+  /** An operator at theta whose product with v sums `product(theta, chunk, v)` over the chunks, through tfjs autodiff. */
+  const autodiffOperator = (theta: Float32Array, product: (t: tf.Tensor1D, c: Chunk, v: tf.Tensor1D) => tf.Tensor): HessianOperator => {
+    const frozen = Float32Array.from(theta);
+    return {
+      apply: (v) => {
+        checkV(v);
+        return withScope(() => {
+          const vt = tf.tensor1d(v);
+          return accumulate(frozen, (t, c) => product(t, c, vt));
+        });
+      },
+      dispose: () => {},
+    };
+  };
+
   const hessianAt = (theta: Float32Array): HessianOperator => {
     check(theta);
     if (normalized) {
@@ -200,21 +215,11 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
         dispose: passes.dispose,
       };
     }
-    const frozen = Float32Array.from(theta);
-    return {
-      // HVP as the gradient of <grad L, v> (double backward).
-      apply: (v) => {
-        checkV(v);
-        return withScope(() => {
-          const vt = tf.tensor1d(v);
-          return accumulate(frozen, (t, c) => {
-            const g = tf.grad(chunkLoss(c));
-            return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(g(s), vt)))(t);
-          });
-        });
-      },
-      dispose: () => {},
-    };
+    // HVP as the gradient of <grad L, v> (double backward).
+    return autodiffOperator(theta, (t, c, vt) => {
+      const g = tf.grad(chunkLoss(c));
+      return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(g(s), vt)))(t);
+    });
   };
 
   const gaussNewtonAt = (theta: Float32Array): HessianOperator => {
@@ -230,25 +235,15 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
         dispose: passes.dispose,
       };
     }
-    const frozen = Float32Array.from(theta);
-    return {
-      apply: (v) => {
-        checkV(v);
-        return withScope(() => {
-          const vt = tf.tensor1d(v);
-          return accumulate(frozen, (t, c) => {
-            const f = (s: tf.Tensor): tf.Tensor2D => model.forward(s as tf.Tensor1D, c.X);
-            const out = f(t);
-            // J v by the double-VJP trick: u -> J^T u is linear in u, so J v = d/du <J^T u, v>.
-            const jv = tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(f(s), u)))(t), vt)))(tf.zerosLike(out));
-            const r = tf.reshape(tf.mul(invN, outputHessianTimes(lossName, prediction(lossName, tokens(out)), tokens(jv as tf.Tensor2D))), out.shape);
-            // J^T r: a plain VJP.
-            return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(f(s), r)))(t);
-          });
-        });
-      },
-      dispose: () => {},
-    };
+    return autodiffOperator(theta, (t, c, vt) => {
+      const f = (s: tf.Tensor): tf.Tensor2D => model.forward(s as tf.Tensor1D, c.X);
+      const out = f(t);
+      // J v by the double-VJP trick: u -> J^T u is linear in u, so J v = d/du <J^T u, v>.
+      const jv = tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(f(s), u)))(t), vt)))(tf.zerosLike(out));
+      const r = tf.reshape(tf.mul(invN, outputHessianTimes(lossName, prediction(lossName, tokens(out)), tokens(jv as tf.Tensor2D))), out.shape);
+      // J^T r: a plain VJP.
+      return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(f(s), r)))(t);
+    });
   };
 
   const evaluate = (theta: Float32Array): { loss: number; accuracy: number | null } => {
