@@ -285,7 +285,10 @@ function withMeasures(problem: Problem, store: ResultStore, runs: GdResult[], op
     if (!r.final || (r.measures && canonicalJson(r.measures.spec) === canonicalJson(spec))) return r;
     const checkpoint = r.checkpoints.find((c) => c.lossBelow === r.lossGoal && c.step === r.steps);
     const file = checkpoint && store.resolveRecorded(checkpoint.file);
-    if (!file || !existsSync(file)) return runGd(problem, store, r.lr, r.lossGoal, { ...opts, onFinal: () => {} });
+    if (!file || !existsSync(file)) {
+      (opts.log ?? stderrLog)(`[${problem.experiment.id} lr=${fmt(r.lr)}] finished without the measures its experiment asks for, and its final parameters are not kept: computing the run again`);
+      return runGd(problem, store, r.lr, r.lossGoal, { ...opts, onFinal: () => {} });
+    }
     return locked(store, r.key, () => {
       const measured: GdResult = { ...r, measures: finalMeasures(problem, loadSafetensors(file, problem.model).theta, spec) };
       store.write(measured);
