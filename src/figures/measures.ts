@@ -17,12 +17,14 @@ interface Measure {
   value: (m: FinalMeasures) => number;
   /** The field of an estimate with a standard error. */
   estimate?: Estimated;
+  /** A further layer of the panel (named from the panel id). */
+  extra?: (id: string, summary: SweepSummary) => Spec;
 }
 
 const MEASURES: Measure[] = [
   { title: () => 'Hessian trace (Hutchinson)', value: (m) => m.hessianTrace.value, estimate: 'hessianTrace' },
   { title: (s) => `avg. adaptive sharpness, ρ = ${fmt(s.averageRho)}`, value: (m) => m.averageAdaptive.value, estimate: 'averageAdaptive' },
-  { title: (s) => `worst adaptive sharpness, ρ = ${fmt(s.worstRho)}`, value: (m) => m.worstAdaptive },
+  { title: (s) => `worst adaptive sharpness, ρ = ${fmt(s.worstRho)}`, value: (m) => m.worstAdaptive, extra: firstOrderPoints },
   { title: () => 'Fisher (Gauss-Newton) λ_max', value: (m) => m.fisherTop },
   { title: () => 'Fisher (Gauss-Newton) trace', value: (m) => m.fisherTrace.value, estimate: 'fisherTrace' },
 ];
@@ -50,6 +52,25 @@ function errorBars(id: string, summary: SweepSummary, field: Estimated, title: s
   };
 }
 
+/** The first-order part of the worst case at each run that recorded it, as open grey points. */
+function firstOrderPoints(id: string, summary: SweepSummary): Spec {
+  const values = summary.runs.flatMap((r) => (r.measures?.worstAdaptiveFirstOrder === undefined ? [] : [{ lr: r.lr, value: r.measures.worstAdaptiveFirstOrder }]));
+  return {
+    name: `${id}-firstOrder`,
+    data: { values },
+    mark: { type: 'point', filled: false, size: 40, clip: true },
+    encoding: {
+      x: { field: 'lr', type: 'quantitative' },
+      y: { field: 'value', type: 'quantitative' },
+      color: seriesColour(SERIES.firstOrder),
+      tooltip: [
+        { field: 'lr', type: 'quantitative', title: 'η', format: '.4~g' },
+        { field: 'value', type: 'quantitative', title: SERIES.firstOrder, format: '.3~g' },
+      ],
+    },
+  };
+}
+
 export interface MeasuresColumn {
   summary: SweepSummary;
   label: string | string[];
@@ -71,7 +92,8 @@ export function measuresFigure(columns: MeasuresColumn[]): Spec {
         const title = m.title(spec(summary));
         const quantity: CustomQuantity = { title, run: (r) => (r.measures ? m.value(r.measures) : null), flow: null };
         // panelGrid names the panels r<row>c<column>; the error bars take the same prefix.
-        return { summary, metric: quantity, extraLayers: m.estimate ? [errorBars(`r${k + 1}c${c}`, summary, m.estimate, title)] : [] };
+        const id = `r${k + 1}c${c}`;
+        return { summary, metric: quantity, extraLayers: [...(m.estimate ? [errorBars(id, summary, m.estimate, title)] : []), ...(m.extra ? [m.extra(id, summary)] : [])] };
       }),
     ),
   ];

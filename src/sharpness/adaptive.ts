@@ -32,6 +32,12 @@ export interface WorstSharpness {
   /** Projected gradient-ascent steps taken (one gradient each). */
   steps: number;
   rho: number;
+  /**
+   * rho ||(|w| ⊙ grad L(w))||: the first-order part of S_max (its value for a linear loss). Away
+   * from a stationary point, e.g. at an iterate oscillating at the edge of stability, it can
+   * dominate S_max.
+   */
+  firstOrder: number;
 }
 
 function checkRho(rho: number, what: string): void {
@@ -80,11 +86,13 @@ export function worstAdaptiveSharpness(objective: LossFunction, theta: Float32Ar
   const u = new Float64Array(theta.length);
   const base = objective.loss(theta);
   let best = 0;
+  let firstOrder = 0;
   for (let t = 0; t < opts.steps; t++) {
     const { loss, grad } = objective.lossAndGrad(perturbed(theta, u));
     if (t > 0) best = Math.max(best, loss - base);
     const g = Float64Array.from(grad, (x, i) => x * scale[i]);
     let gn = norm2(g);
+    if (t === 0) firstOrder = opts.rho * gn;
     // At an exact stationary point every direction is first-order flat: start along a random one.
     if (gn === 0) {
       new Rng(opts.seed ?? 0).fillNormal(g);
@@ -95,5 +103,5 @@ export function worstAdaptiveSharpness(objective: LossFunction, theta: Float32Ar
     if (un > opts.rho) for (let i = 0; i < u.length; i++) u[i] *= opts.rho / un;
   }
   best = Math.max(best, objective.loss(perturbed(theta, u)) - base);
-  return { value: best, steps: opts.steps, rho: opts.rho };
+  return { value: best, steps: opts.steps, rho: opts.rho, firstOrder };
 }

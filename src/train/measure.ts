@@ -94,12 +94,14 @@ export function finalMeasures(ctx: MeasureContext, theta: Float32Array, spec: Me
   const { train } = ctx;
   const trace = (t: { trace: number; standardError: number; samples: number }) => ({ value: t.trace, standardError: t.standardError, samples: t.samples });
   const average = averageAdaptiveSharpness(train, theta, { rho: spec.averageRho, samples: spec.averageSamples, seed: spec.seed });
+  const worst = worstAdaptiveSharpness(train, theta, { rho: spec.worstRho, steps: spec.worstSteps, seed: spec.seed });
   return {
     spec,
     hessianTrace: trace(hutchinsonTrace(train, theta, spec.traceSamples, spec.seed)),
     fisherTop: fisherTop(train, theta, { tol: spec.fisherTol, seed: spec.seed }).eigenvalues[0],
     fisherTrace: trace(fisherTrace(train, theta, spec.traceSamples, spec.seed)),
     averageAdaptive: { value: average.value, standardError: average.standardError, samples: average.samples },
-    worstAdaptive: worstAdaptiveSharpness(train, theta, { rho: spec.worstRho, steps: spec.worstSteps, seed: spec.seed }).value,
+    worstAdaptive: worst.value,
+    worstAdaptiveFirstOrder: worst.firstOrder,
   };
 }

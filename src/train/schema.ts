@@ -82,5 +82,7 @@ export const FinalMeasures = z.object({
   averageAdaptive: Estimate,
   /** S_max at worstRho: the best of the ascent's iterates, a lower bound. */
   worstAdaptive: z.number(),
+  /** worstRho ||(|w| ⊙ grad L)||, the first-order part of S_max (absent in measures recorded before it was). */
+  worstAdaptiveFirstOrder: z.number().optional(),
 });
 export type FinalMeasures = z.infer<typeof FinalMeasures>;

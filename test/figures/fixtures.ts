@@ -98,6 +98,7 @@ export function syntheticMeasures(spec: MeasuresSpec, s: number): FinalMeasures 
     fisherTrace: estimate(38 * s, spec.traceSamples),
     averageAdaptive: estimate(1e-5 * s, spec.averageSamples),
     worstAdaptive: 1e-4 * s,
+    worstAdaptiveFirstOrder: 5e-5 * s,
   };
 }
 

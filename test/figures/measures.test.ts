@@ -25,6 +25,7 @@ test('Figure 10: six measures per setting, the final values and their ±2 standa
     assert.ok(Math.abs(Number(b.value) - 0.9 * t) < 1e-9 * t && Math.abs(Number(b.high) - 1.1 * t) < 1e-9 * t, `error bar ${i}`);
   });
   assert.deepEqual(values(view(spec, 'r5c2-final')).map((p) => p.value), finished.map((r) => 38 * syntheticSharpness(r.lr, summary.sGF)));
+  assert.deepEqual(values(view(spec, 'r3c2-firstOrder')).map((p) => p.value), finished.map((r) => 5e-5 * syntheticSharpness(r.lr, summary.sGF)));
   // The critical rate is marked in every panel.
   for (let r = 0; r < 6; r++) assert.equal(values(view(spec, `r${r}c2-critical`))[0].lr, summary.criticalLr);
 });

@@ -83,6 +83,8 @@ test('worst-case adaptive sharpness of a quadratic: the trust-region maximum', (
       const short = worstAdaptiveSharpness(quadratic(A, bb), w, { rho, steps: 20 });
       t.diagnostic(`gradient scale ${gradient}, rho ${rho}: exact ${exact}, 300 steps ${long.value}, 20 steps ${short.value}`);
       assert.ok(Math.abs(long.value - exact) <= 1e-5 * exact, `300 steps: ${long.value} vs ${exact}`);
+      const firstOrder = rho * Math.hypot(...c);
+      assert.ok(Math.abs(long.firstOrder - firstOrder) <= 1e-5 * firstOrder, `first-order part ${long.firstOrder} vs ${firstOrder}`);
       assert.ok(short.value <= exact * (1 + 1e-5) && short.value >= 0.9 * exact, `20 steps: ${short.value} vs ${exact}`);
     }
   }
