@@ -278,23 +278,30 @@ function finalSpectrum(problem: Problem, theta: Float32Array): NonNullable<GdRes
  * final parameters, when that file is kept, and otherwise computed again (GD is deterministic).
  * The measures are not part of the run key, so results finished before keep their keys.
  */
-function withMeasures(problem: Problem, store: ResultStore, runs: GdResult[], opts: GdRunOptions): GdResult[] {
+async function withMeasures(problem: Problem, store: ResultStore, runs: GdResult[], opts: GdRunOptions): Promise<GdResult[]> {
   const spec = problem.experiment.measures;
   if (!spec) return runs;
-  return runs.map((r) => {
-    if (!r.final || (r.measures && canonicalJson(r.measures.spec) === canonicalJson(spec))) return r;
-    const checkpoint = r.checkpoints.find((c) => c.lossBelow === r.lossGoal && c.step === r.steps);
+  const log = opts.log ?? stderrLog;
+  const measured = (r: GdResult): boolean => !r.final || (r.measures !== undefined && canonicalJson(r.measures.spec) === canonicalJson(spec));
+  const measure = (r: GdResult): GdResult => {
+    // Another process may have measured it meanwhile.
+    const current = store.readGd(r.key) ?? r;
+    if (measured(current)) return current;
+    const checkpoint = current.checkpoints.find((c) => c.lossBelow === current.lossGoal && c.step === current.steps);
     const file = checkpoint && store.resolveRecorded(checkpoint.file);
     if (!file || !existsSync(file)) {
-      (opts.log ?? stderrLog)(`[${problem.experiment.id} lr=${fmt(r.lr)}] finished without the measures its experiment asks for, and its final parameters are not kept: computing the run again`);
+      log(`[${problem.experiment.id} lr=${fmt(r.lr)}] finished without the measures its experiment asks for, and its final parameters are not kept: computing the run again`);
       return runGd(problem, store, r.lr, r.lossGoal, { ...opts, onFinal: () => {} });
     }
     return locked(store, r.key, () => {
-      const measured: GdResult = { ...r, measures: finalMeasures(problem, loadSafetensors(file, problem.model).theta, spec) };
-      store.write(measured);
-      return measured;
+      const updated: GdResult = { ...current, measures: finalMeasures(problem, loadSafetensors(file, problem.model).theta, spec) };
+      store.write(updated);
+      return updated;
     });
-  });
+  };
+  const out: GdResult[] = [];
+  for (const r of runs) out.push(measured(r) ? r : await whenFree(store, r.key, log, `[${problem.experiment.id} lr=${fmt(r.lr)}]`, () => measure(r)));
+  return out;
 }
 
 export function flowSolutionFor(problem: Problem, store: ResultStore, flow: FlowResult, lossGoal: number): Float32Array | undefined {
@@ -409,7 +416,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
       for (let rates = initialSchedule(flow.s0, point.sGF, experiment.grid); rates.length > 0; rates = nextRates(outcomes(), flow.s0, point.sGF, experiment.grid)) {
         results.push(...(await runSharing(rates, jobs, attempt, (lr) => gdKey(experiment, lr, lossGoal), opts.store, log, outcomes)));
       }
-      const summary = summarizeSweep(experiment, flow, point, withMeasures(problem, opts.store, results, gdOpts));
+      const summary = summarizeSweep(experiment, flow, point, await withMeasures(problem, opts.store, results, gdOpts));
       summaries.push(summary);
       const diverged = results.filter((r) => r.outcome === 'diverged').length;
       log(`[${experiment.id}] eps=${lossGoal}: ${results.length} rates, ${diverged} diverged; 2/sGF=${fmt(2 / point.sGF)} fitted (sharpness) ${fmt(summary.fittedCriticalLrSharpness)} (norm) ${fmt(summary.fittedCriticalLrNorm)}`);
