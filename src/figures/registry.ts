@@ -12,6 +12,7 @@ import { classificationFigure } from './classification.js';
 import { diagonalSweepFigure, figure4, PLANE_LEGEND, planeFigure, planeRates } from './diagonal.js';
 import { layerNormFigure } from './layers.js';
 import { modalitiesFigure } from './modalities.js';
+import { measuresFigure } from './measures.js';
 import { Unavailable, type SweepLoader } from './load.js';
 import { fmt, topLevel, type Spec } from './spec.js';
 import { columnLabel, panelGrid, sweepColumns, sweepRow } from './sweep.js';
@@ -91,6 +92,29 @@ const MAIN_FIGURES: FigureEntry[] = [
     notebook: '01-regime-transition',
     uses: { cifar: { anyOf: ['fcn-relu-cifar5k-mse'] }, mnist: { anyOf: ['fcn-relu-mnist5k-mse'] } },
     draw: (s) => ({ body: panelGrid([first(s, 'cifar'), first(s, 'mnist')].map((summary) => (['l1', 'nuclear', 'l2'] as const).map((metric, k) => ({ summary, metric, title: k === 0 ? label(summary) : '' })))) }),
+  },
+  {
+    id: 'fig10',
+    paperFigure: 'Figure 10',
+    title: 'sharpness measures of the final solutions (FCN-ReLU, CIFAR-10-5k)',
+    notebook: '01-regime-transition',
+    uses: {
+      mse: { anyOf: ['fcn-relu-cifar5k-mse-goal1e-1', 'fcn-relu-cifar5k-mse'] },
+      scaled: { anyOf: ['fcn-relu-cifar5k-mse-init5'] },
+      ce: { anyOf: ['fcn-relu-cifar5k-ce'] },
+    },
+    draw: (s) => ({
+      body: measuresFigure(
+        (
+          [
+            ['mse', 'MSE, standard init'],
+            ['scaled', 'MSE, init ×5'],
+            ['ce', 'CE, standard init'],
+          ] as const
+        ).map(([role, name]) => ({ summary: first(s, role), label: [name, ...label(first(s, role))] })),
+      ),
+      subtitle: ['rows: top Hessian eigenvalue, Hessian trace, average- and worst-case adaptive sharpness (Kwon et al. 2021),', 'top eigenvalue and trace of the Fisher information (Gauss-Newton matrix); bars: ±2 standard errors'],
+    }),
   },
   {
     id: 'fig11',

@@ -23,6 +23,7 @@ export const SERIES = {
   sGF: 's_GF',
   diverged: 'diverged',
   predicted: 'theory',
+  firstOrder: 'first-order part ρ‖|w|⊙∇L‖',
 } as const;
 export type Series = (typeof SERIES)[keyof typeof SERIES];
 
@@ -36,6 +37,7 @@ const SERIES_COLOURS: Record<Series, string> = {
   [SERIES.sGF]: '#ff7f0e',
   [SERIES.diverged]: '#d62728',
   [SERIES.predicted]: '#e377c2',
+  [SERIES.firstOrder]: '#7f7f7f',
 };
 
 /** A colour encoding that puts a layer into the legend of the sweep series (scale set by `topLevel`). */

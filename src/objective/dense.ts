@@ -56,8 +56,13 @@ export function linearize(stack: DenseStack, theta: tf.Tensor1D, X: tf.Tensor2D,
   return { weights, inputs, deltas, slopes, curvatures, prediction: pred };
 }
 
-/** H v of one chunk, as the stack's parameter blocks in layer order; v as cut by denseParams. */
-export function hessianBlocks(stack: DenseStack, lin: Linearization, v: DenseParams, loss: LossName, invN: number): tf.Tensor[] {
+/**
+ * H v of one chunk, as the stack's parameter blocks in layer order; v as cut by denseParams.
+ * With `gaussNewton`, G v for the generalised Gauss-Newton matrix G = J^T H_out J instead: the
+ * same recurrences without the terms that carry the loss gradient (delta_l) or the activation's
+ * curvature, i.e. only R{output} pulled back through the linearised network.
+ */
+export function hessianBlocks(stack: DenseStack, lin: Linearization, v: DenseParams, loss: LossName, invN: number, gaussNewton = false): tf.Tensor[] {
   const L = stack.layers.length;
   const { weights: V, biases: Vb } = v;
   const Ra: tf.Tensor2D[] = [];
@@ -79,12 +84,13 @@ export function hessianBlocks(stack: DenseStack, lin: Linearization, v: DensePar
     const layer = stack.layers[l];
     let gW = matMulT(Rdelta, lin.inputs[l], true, false);
     const Rin = Rh[l];
-    if (Rin) gW = tf.add(gW, matMulT(lin.deltas[l], Rin, true, false));
+    if (Rin && !gaussNewton) gW = tf.add(gW, matMulT(lin.deltas[l], Rin, true, false));
     blocks[l] = layer.bias ? [scaled(gW, layer.inputScale), tf.sum(Rdelta, 0)] : [scaled(gW, layer.inputScale)];
     if (l === 0) break;
-    const Rdh = scaled(tf.add(matMulT(Rdelta, lin.weights[l], false, false), matMulT(lin.deltas[l], V[l], false, false)), layer.inputScale);
+    const back = matMulT(Rdelta, lin.weights[l], false, false);
+    const Rdh = scaled(gaussNewton ? back : tf.add(back, matMulT(lin.deltas[l], V[l], false, false)), layer.inputScale);
     Rdelta = tf.mul(lin.slopes[l - 1], Rdh);
-    if (stack.activation === 'tanh') Rdelta = tf.add(Rdelta, tf.mul(lin.curvatures[l - 1], Ra[l - 1]));
+    if (stack.activation === 'tanh' && !gaussNewton) Rdelta = tf.add(Rdelta, tf.mul(lin.curvatures[l - 1], Ra[l - 1]));
   }
   return blocks.flat();
 }

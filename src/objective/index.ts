@@ -4,8 +4,8 @@
  * Optimisers and curvature tools only see this interface.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Model } from '../models/types.js';
-import { lossSum, type LossName } from './losses.js';
+import type { DenseStack, Model } from '../models/types.js';
+import { lossSum, outputHessianTimes, prediction, type LossName } from './losses.js';
 import { hessianBlocks, linearize, nativeHvpPlan, nativeStackPlan, sumBlocks } from './dense.js';
 import { normalizedPasses, type NormalizedChunk } from './batchnorm.js';
 import { denseParams } from '../models/dense.js';
@@ -28,6 +28,14 @@ export interface Objective {
    * than a fresh hvp(). Dispose it when done.
    */
   hessianAt(theta: Float32Array): HessianOperator;
+  /**
+   * The generalised Gauss-Newton matrix G = (1/n) sum_i J_i^T H_out,i J_i at theta (J_i: the
+   * Jacobian of the network outputs of sample i, H_out,i: the loss's Hessian in those outputs:
+   * I for MSE, diag(p) - p p^T for CE) as an operator; its products count as HVPs. For these
+   * losses G is the Fisher information of the model's predictive distribution. Not available
+   * for batch-normalised models.
+   */
+  gaussNewtonAt(theta: Float32Array): HessianOperator;
   /** Loss and accuracy (accuracy is null for single-output regression). */
   evaluate(theta: Float32Array): { loss: number; accuracy: number | null };
   /** Number of HVPs computed so far (provenance and benchmarks). */
@@ -143,12 +151,47 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     });
   };
 
+  const checkV = (v: Float32Array): void => {
+    if (v.length !== model.numParams) throw new Error(`v has ${v.length} entries, the model has ${model.numParams} parameters`);
+    hvps++;
+  };
+
+  /** A dense stack's forward and backward passes at theta, kept for R-operator products (H v, or G v with `gaussNewton`). */
+  const keptPasses = (stack: DenseStack, theta: Float32Array) => {
+    const t = tf.tensor1d(theta);
+    const lins = chunks.map((c) => tf.tidy(() => linearize(stack, t, c.X, c.Y, lossName, invN)));
+    return {
+      lins,
+      apply: (v: Float32Array, gaussNewton: boolean): Float32Array =>
+        withScope(() => {
+          const V = denseParams(stack, tf.tensor1d(v));
+          return sumBlocks(lins.map((lin) => hessianBlocks(stack, lin, V, lossName, invN, gaussNewton))).dataSync() as Float32Array;
+        }),
+      dispose: (): void => {
+        // inputs[0] is the chunk's data.
+        for (const lin of lins) tf.dispose({ ...lin, inputs: lin.inputs.slice(1) });
+        t.dispose();
+      },
+    };
+  };
+
+  /** An operator at theta whose product with v sums `product(theta, chunk, v)` over the chunks, through tfjs autodiff. */
+  const autodiffOperator = (theta: Float32Array, product: (t: tf.Tensor1D, c: Chunk, v: tf.Tensor1D) => tf.Tensor): HessianOperator => {
+    const frozen = Float32Array.from(theta);
+    return {
+      apply: (v) => {
+        checkV(v);
+        return withScope(() => {
+          const vt = tf.tensor1d(v);
+          return accumulate(frozen, (t, c) => product(t, c, vt));
+        });
+      },
+      dispose: () => {},
+    };
+  };
+
   const hessianAt = (theta: Float32Array): HessianOperator => {
     check(theta);
-    const checkV = (v: Float32Array): void => {
-      if (v.length !== model.numParams) throw new Error(`v has ${v.length} entries, the model has ${model.numParams} parameters`);
-      hvps++;
-    };
     if (normalized) {
       const t = tf.tensor1d(theta);
       const H = normalized.hessianAt(t);
@@ -164,11 +207,10 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       };
     }
     if (dense) {
-      const t = tf.tensor1d(theta);
-      const lins = chunks.map((c) => tf.tidy(() => linearize(dense, t, c.X, c.Y, lossName, invN)));
+      const passes = keptPasses(dense, theta);
       // With the addon, each product is one native call over the kept passes.
       const kernel = nativeDense();
-      const plans = kernel && lins.map((lin) => nativeHvpPlan(dense, lin, lossName, invN, kernel.offsetOf));
+      const plans = kernel && passes.lins.map((lin) => nativeHvpPlan(dense, lin, lossName, invN, kernel.offsetOf));
       return {
         apply: (v) => {
           checkV(v);
@@ -177,22 +219,15 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
             for (const plan of plans) kernel.hvp(plan, v, out);
             return out;
           }
-          return withScope(() => {
-            const V = denseParams(dense, tf.tensor1d(v));
-            return sumBlocks(lins.map((lin) => hessianBlocks(dense, lin, V, lossName, invN))).dataSync() as Float32Array;
-          });
+          return passes.apply(v, false);
         },
-        dispose: () => {
-          // inputs[0] is the chunk's data.
-          for (const lin of lins) tf.dispose({ ...lin, inputs: lin.inputs.slice(1) });
-          t.dispose();
-        },
+        dispose: passes.dispose,
       };
     }
-    const frozen = Float32Array.from(theta);
     const convKernel = conv && nativeConv();
     if (convKernel) {
       const kept = convPlans.map((plan) => new ArrayBuffer(convKernel.keptBytes(plan)));
+      const frozen = Float32Array.from(theta);
       convLossGrad(convKernel, frozen, new Float32Array(model.numParams), (i) => kept[i]);
       return {
         apply: (v) => {
@@ -206,20 +241,35 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
         },
       };
     }
-    return {
-      // HVP as the gradient of <grad L, v> (double backward).
-      apply: (v) => {
-        checkV(v);
-        return withScope(() => {
-          const vt = tf.tensor1d(v);
-          return accumulate(frozen, (t, c) => {
-            const g = tf.grad(chunkLoss(c));
-            return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(g(s), vt)))(t);
-          });
-        });
-      },
-      dispose: () => {},
-    };
+    // HVP as the gradient of <grad L, v> (double backward).
+    return autodiffOperator(theta, (t, c, vt) => {
+      const g = tf.grad(chunkLoss(c));
+      return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(g(s), vt)))(t);
+    });
+  };
+
+  const gaussNewtonAt = (theta: Float32Array): HessianOperator => {
+    check(theta);
+    if (normalized) throw new Error('the Gauss-Newton matrix of a batch-normalised model is not implemented (its outputs couple the samples of a batch)');
+    if (dense) {
+      const passes = keptPasses(dense, theta);
+      return {
+        apply: (v) => {
+          checkV(v);
+          return passes.apply(v, true);
+        },
+        dispose: passes.dispose,
+      };
+    }
+    return autodiffOperator(theta, (t, c, vt) => {
+      const f = (s: tf.Tensor): tf.Tensor2D => model.forward(s as tf.Tensor1D, c.X);
+      const out = f(t);
+      // J v by the double-VJP trick: u -> J^T u is linear in u, so J v = d/du <J^T u, v>.
+      const jv = tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(f(s), u)))(t), vt)))(tf.zerosLike(out));
+      const r = tf.reshape(tf.mul(invN, outputHessianTimes(lossName, prediction(lossName, tokens(out)), tokens(jv as tf.Tensor2D))), out.shape);
+      // J^T r: a plain VJP.
+      return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(f(s), r)))(t);
+    });
   };
 
   const evaluate = (theta: Float32Array): { loss: number; accuracy: number | null } => {
@@ -285,6 +335,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       });
     },
     hessianAt,
+    gaussNewtonAt,
     hvp(theta, v) {
       const H = hessianAt(theta);
       try {

@@ -1,27 +1,34 @@
 /**
  * Curvature of a training objective: sharpness (top Hessian eigenvalue) by
- * Lanczos on exact HVPs, Hutchinson trace estimates, and parameter norms.
+ * Lanczos on exact HVPs, Hutchinson trace estimates, the top eigenvalue and
+ * trace of the Gauss-Newton (Fisher) matrix, adaptive sharpness and parameter norms.
  */
 import type { HessianOperator, Objective } from '../objective/index.js';
+import { RunningMean } from '../theory/numerics.js';
 import { Rng } from '../util/random.js';
 import { lanczos, type LanczosResult, type MatVec } from './lanczos.js';
 
 export { lanczos, type LanczosOptions, type LanczosResult, type MatVec } from './lanczos.js';
 export * from './norms.js';
+export * from './adaptive.js';
 
 /** A Hessian operator as the float64 matvec Lanczos works with. */
 export function float64MatVec(H: HessianOperator): MatVec {
   return (v) => Float64Array.from(H.apply(Float32Array.from(v)));
 }
 
+/** Apply `fn` to an operator at theta (the Hessian, or the Gauss-Newton matrix), then release it. */
+function withOperator<T>(op: HessianOperator, fn: (H: HessianOperator) => T): T {
+  try {
+    return fn(op);
+  } finally {
+    op.dispose();
+  }
+}
+
 /** Apply `fn` to the Hessian of `objective` at theta, then release it. */
 function withHessian<T>(objective: Objective, theta: Float32Array, fn: (H: HessianOperator) => T): T {
-  const H = objective.hessianAt(theta);
-  try {
-    return fn(H);
-  } finally {
-    H.dispose();
-  }
+  return withOperator(objective.hessianAt(theta), fn);
 }
 
 export interface SharpnessOptions {
@@ -54,23 +61,36 @@ export interface TraceEstimate {
   samples: number;
 }
 
+/** Hutchinson estimate of tr(A) = E[z^T A z] over Rademacher probes z, with the standard error of the mean over `samples` probes. */
+export function hutchinson(A: HessianOperator, n: number, samples: number, seed = 0): TraceEstimate {
+  if (!Number.isInteger(samples) || samples < 2) throw new Error(`hutchinson: need at least 2 samples, got ${samples}`);
+  const rng = new Rng(seed);
+  const z = new Float32Array(n);
+  const draws = new RunningMean();
+  for (let s = 0; s < samples; s++) {
+    for (let i = 0; i < z.length; i++) z[i] = rng.uniform() < 0.5 ? -1 : 1;
+    const az = A.apply(z);
+    let q = 0;
+    for (let i = 0; i < z.length; i++) q += z[i] * az[i];
+    draws.add(q);
+  }
+  const { mean, standardError } = draws.estimate();
+  return { trace: mean, standardError, samples };
+}
+
 /** Hutchinson estimate of tr(H) with Rademacher probes (the trace measure of appendix H.9). */
 export function hutchinsonTrace(objective: Objective, theta: Float32Array, samples: number, seed = 0): TraceEstimate {
-  if (!Number.isInteger(samples) || samples < 2) throw new Error(`hutchinsonTrace: need at least 2 samples, got ${samples}`);
-  const rng = new Rng(seed);
-  const z = new Float32Array(objective.numParams);
-  const draws = withHessian(objective, theta, (H) =>
-    Array.from({ length: samples }, () => {
-      for (let i = 0; i < z.length; i++) z[i] = rng.uniform() < 0.5 ? -1 : 1;
-      const hz = H.apply(z);
-      let q = 0;
-      for (let i = 0; i < z.length; i++) q += z[i] * hz[i];
-      return q;
-    }),
-  );
-  const mean = draws.reduce((a, b) => a + b, 0) / samples;
-  const variance = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / (samples - 1);
-  return { trace: mean, standardError: Math.sqrt(variance / samples), samples };
+  return withHessian(objective, theta, (H) => hutchinson(H, objective.numParams, samples, seed));
+}
+
+/** Hutchinson estimate of the trace of the Gauss-Newton matrix (= the Fisher information for MSE and CE; Objective.gaussNewtonAt). */
+export function fisherTrace(objective: Objective, theta: Float32Array, samples: number, seed = 0): TraceEstimate {
+  return withOperator(objective.gaussNewtonAt(theta), (G) => hutchinson(G, objective.numParams, samples, seed));
+}
+
+/** Top eigenvalue of the Gauss-Newton (Fisher) matrix by Lanczos on exact Gauss-Newton-vector products. */
+export function fisherTop(objective: Objective, theta: Float32Array, opts: { tol?: number; maxIter?: number; seed?: number } = {}): LanczosResult {
+  return withOperator(objective.gaussNewtonAt(theta), (G) => lanczos(float64MatVec(G), objective.numParams, { k: 1, tol: opts.tol ?? 1e-3, maxIter: opts.maxIter ?? 100, seed: opts.seed }));
 }
 
 export interface Spectrum {

@@ -49,6 +49,10 @@ const SMOKE_RECORD = { every: 5, sharpnessEvery: 10, sharpnessTol: 1e-2 };
 const quickImage = (dataset: string, goals: number[]): Partial<ExperimentInput> => ({ dataset, lossGoals: goals, testLimit: 2000, grid: QUICK_GRID, record: QUICK_RECORD, maxSteps: 4000 });
 // muP/NTK sharpness is ~1e-2: the default cap of 1 on the RK4 step would take ~10^4 flow steps.
 const WIDE_FLOW = { maxStep: 50 };
+// Figure 10's curvature measures at each final iterate (defaults of MeasuresSpec; not part of the run keys).
+const FIGURE10_MEASURES = {};
+// Smoke checks the pipeline: few probes and ascent steps.
+const SMOKE_MEASURES = { traceSamples: 4, averageSamples: 4, worstSteps: 5, fisherTol: 1e-2 };
 const smokeImage = (dataset: string): Partial<ExperimentInput> => ({ dataset, lossGoals: [0.2], testLimit: 200, grid: SMOKE_GRID, record: SMOKE_RECORD, maxSteps: 2000 });
 
 const BASES: Base[] = [
@@ -61,17 +65,17 @@ const BASES: Base[] = [
   },
   {
     notebook: '01-regime-transition',
-    figures: ['1a', '3c', '9', '11a', '12'],
-    experiment: { id: 'fcn-relu-cifar5k-mse', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-4] },
+    figures: ['1a', '3c', '9', '10', '11a', '12'],
+    experiment: { id: 'fcn-relu-cifar5k-mse', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-4], measures: FIGURE10_MEASURES },
     quick: quickImage('cifar10-5k:500', [5e-2]),
-    smoke: smokeImage('cifar10-5k:64'),
+    smoke: { ...smokeImage('cifar10-5k:64'), measures: SMOKE_MEASURES },
   },
   {
     notebook: '01-regime-transition',
-    figures: ['3b', '14c'],
-    experiment: { id: 'fcn-relu-cifar5k-ce', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2] },
+    figures: ['3b', '10', '14c'],
+    experiment: { id: 'fcn-relu-cifar5k-ce', dataset: 'cifar10-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2], measures: FIGURE10_MEASURES },
     quick: quickImage('cifar10-5k:500', [1e-1]),
-    smoke: smokeImage('cifar10-5k:64'),
+    smoke: { ...smokeImage('cifar10-5k:64'), measures: SMOKE_MEASURES },
   },
   {
     notebook: '01-regime-transition',
@@ -99,7 +103,14 @@ const BASES: Base[] = [
       notebook,
       figures: figures.split(','),
       // The tanh rows are the only tanh MNIST-5k experiments: their ids carry no goal.
-      experiment: { id: `fcn-${activation}-${short(dataset)}-${loss}${activation === 'tanh' ? '' : `-goal${goal.toExponential(0)}`}`, dataset, model: fcn(activation), loss, lossGoals: [goal] },
+      experiment: {
+        id: `fcn-${activation}-${short(dataset)}-${loss}${activation === 'tanh' ? '' : `-goal${goal.toExponential(0)}`}`,
+        dataset,
+        model: fcn(activation),
+        loss,
+        lossGoals: [goal],
+        ...(figures.split(',').includes('10') ? { measures: FIGURE10_MEASURES } : {}),
+      },
     }),
   ),
   {
@@ -120,10 +131,10 @@ const BASES: Base[] = [
   ),
   {
     notebook: '03-initialization',
-    figures: ['6c'],
-    experiment: { id: 'fcn-relu-cifar5k-mse-init5', dataset: 'cifar10-5k', model: fcn('relu', { initScale: 5 }), loss: 'mse', lossGoals: [1e-1] },
+    figures: ['6c', '10'],
+    experiment: { id: 'fcn-relu-cifar5k-mse-init5', dataset: 'cifar10-5k', model: fcn('relu', { initScale: 5 }), loss: 'mse', lossGoals: [1e-1], measures: FIGURE10_MEASURES },
     quick: quickImage('cifar10-5k:500', [1e-1]),
-    smoke: { ...smokeImage('cifar10-5k:64'), lossGoals: [0.5] },
+    smoke: { ...smokeImage('cifar10-5k:64'), lossGoals: [0.5], measures: SMOKE_MEASURES },
   },
   {
     notebook: '03-initialization',

@@ -11,6 +11,7 @@ import { loadSafetensors, saveSafetensors } from '../models/safetensors.js';
 import { distance, parameterNorms } from '../sharpness/norms.js';
 import { spectrumEnds } from '../sharpness/index.js';
 import { gradientDescent, type GdState } from '../train/gd.js';
+import { finalMeasures } from '../train/measure.js';
 import { gradientFlow } from '../train/flow.js';
 import { buildProblem, type DataOptions, type Problem } from './problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -18,7 +19,7 @@ import { aboveDivergence, initialSchedule, nextRates, type RunOutcome } from './
 import { REPO_ROOT } from '../util/paths.js';
 import { provenance, startClock } from './provenance.js';
 import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
-import { flowKey, gdKey, ResultStore } from './store.js';
+import { canonicalJson, flowKey, gdKey, ResultStore } from './store.js';
 import { summarizeSweep } from './summary.js';
 
 export type Log = (line: string) => void;
@@ -254,6 +255,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
     maxSharpness: out.maxSharpness,
     finalSpectrum: out.final ? finalSpectrum(problem, out.theta) : null,
     stop: out.stop,
+    measures: out.final && e.measures ? finalMeasures(problem, out.theta, e.measures) : undefined,
     distanceFromFlow: out.final && opts.flowSolution ? distance(out.theta, opts.flowSolution) : null,
     checkpoints,
     provenance: provenance(started, problem.train.hvpCount - hvps0),
@@ -269,6 +271,38 @@ function finalSpectrum(problem: Problem, theta: Float32Array): NonNullable<GdRes
   const ends = spectrumEnds(problem.train, theta, { k: 1, tol: problem.sharpnessTol, maxIter: 100, seed: 0 });
   const [largest, smallest] = [ends.largest[0], ends.smallest[0]];
   return { largest, smallest, maxAbs: Math.max(Math.abs(largest), Math.abs(smallest)) };
+}
+
+/**
+ * The runs of an experiment that asks for final measures, each with them: a run finished without
+ * them (or with other settings) is measured at its checkpoint at the loss goal, which holds its
+ * final parameters, when that file is kept, and otherwise computed again (GD is deterministic).
+ * The measures are not part of the run key, so results finished before keep their keys.
+ */
+async function withMeasures(problem: Problem, store: ResultStore, runs: GdResult[], opts: GdRunOptions): Promise<GdResult[]> {
+  const spec = problem.experiment.measures;
+  if (!spec) return runs;
+  const log = opts.log ?? stderrLog;
+  const measured = (r: GdResult): boolean => !r.final || (r.measures !== undefined && canonicalJson(r.measures.spec) === canonicalJson(spec));
+  const measure = (r: GdResult): GdResult => {
+    // Another process may have measured it meanwhile.
+    const current = store.readGd(r.key) ?? r;
+    if (measured(current)) return current;
+    const checkpoint = current.checkpoints.find((c) => c.lossBelow === current.lossGoal && c.step === current.steps);
+    const file = checkpoint && store.resolveRecorded(checkpoint.file);
+    if (!file || !existsSync(file)) {
+      log(`[${problem.experiment.id} lr=${fmt(r.lr)}] finished without the measures its experiment asks for, and its final parameters are not kept: computing the run again`);
+      return runGd(problem, store, r.lr, r.lossGoal, { ...opts, onFinal: () => {} });
+    }
+    return locked(store, r.key, () => {
+      const updated: GdResult = { ...current, measures: finalMeasures(problem, loadSafetensors(file, problem.model).theta, spec) };
+      store.write(updated);
+      return updated;
+    });
+  };
+  const out: GdResult[] = [];
+  for (const r of runs) out.push(measured(r) ? r : await whenFree(store, r.key, log, `[${problem.experiment.id} lr=${fmt(r.lr)}]`, () => measure(r)));
+  return out;
 }
 
 export function flowSolutionFor(problem: Problem, store: ResultStore, flow: FlowResult, lossGoal: number): Float32Array | undefined {
@@ -383,7 +417,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
       for (let rates = initialSchedule(flow.s0, point.sGF, experiment.grid); rates.length > 0; rates = nextRates(outcomes(), flow.s0, point.sGF, experiment.grid)) {
         results.push(...(await runSharing(rates, jobs, attempt, (lr) => gdKey(experiment, lr, lossGoal), opts.store, log, outcomes)));
       }
-      const summary = summarizeSweep(experiment, flow, point, results);
+      const summary = summarizeSweep(experiment, flow, point, await withMeasures(problem, opts.store, results, gdOpts));
       summaries.push(summary);
       const diverged = results.filter((r) => r.outcome === 'diverged').length;
       log(`[${experiment.id}] eps=${lossGoal}: ${results.length} rates, ${diverged} diverged; 2/sGF=${fmt(2 / point.sGF)} fitted (sharpness) ${fmt(summary.fittedCriticalLrSharpness)} (norm) ${fmt(summary.fittedCriticalLrNorm)}`);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { LOSSES } from '../objective/losses.js';
 import { ModelSpec } from '../models/spec.js';
-import { FlowSpec, Metrics, RecordSpec, StopCheck } from '../train/schema.js';
+import { FinalMeasures, FlowSpec, MeasuresSpec, Metrics, RecordSpec, StopCheck } from '../train/schema.js';
 
 /** Bump when the meaning of a result changes: old results are then recomputed. */
 export const SCHEMA_VERSION = 1;
@@ -50,6 +50,11 @@ export const Experiment = z
     grid: GridSpec.prefault({}),
     /** Keep the checkpoints at powers-of-ten losses. */
     checkpoints: z.boolean().default(true),
+    /**
+     * Curvature measures at each run's final parameters (Figure 10). Not part of the run keys (they do
+     * not change the trajectory): finished runs keep their keys and gain the measures afterwards.
+     */
+    measures: MeasuresSpec.optional(),
     /** 'torch': PyTorch's default initialisation bit for bit (fcn and cnn; src/models/torch-init.ts); absent: the model's own. */
     init: z.literal('torch').optional(),
   })
@@ -104,6 +109,8 @@ export const GdResult = z.object({
   finalSpectrum: z.object({ largest: z.number(), smallest: z.number(), maxAbs: z.number() }).nullable().optional(),
   /** Converged runs: stable stop or transient (train/gd.ts checkStop); absent in results written before it was recorded. */
   stop: StopCheck.nullable().optional(),
+  /** Curvature measures at the final parameters, when the experiment asks for them (absent otherwise and in older results). */
+  measures: FinalMeasures.optional(),
   /** l1/l2 distance of the final parameters from the GF solution at the same loss goal. */
   distanceFromFlow: z.object({ l1: z.number(), l2: z.number() }).nullable(),
   /** Checkpoint files, relative to the results folder. */

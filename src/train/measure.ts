@@ -1,9 +1,9 @@
 /** Metrics recorded along GD and GF trajectories (shared so both record the same things). */
 import type { ParamBlock } from '../models/types.js';
 import type { Objective } from '../objective/index.js';
-import { sharpness, spectrumEnds, type Spectrum } from '../sharpness/index.js';
+import { averageAdaptiveSharpness, fisherTop, fisherTrace, hutchinsonTrace, sharpness, spectrumEnds, worstAdaptiveSharpness, type Spectrum } from '../sharpness/index.js';
 import { distance, parameterNorms } from '../sharpness/norms.js';
-import type { Metrics } from './schema.js';
+import type { FinalMeasures, Metrics, MeasuresSpec } from './schema.js';
 import { norm2 } from '../util/linalg.js';
 
 export interface MeasureContext {
@@ -86,5 +86,22 @@ export function measureParameters(ctx: MeasureContext, theta: Float32Array, k: n
     test: ctx.test ? ctx.test.evaluate(theta) : null,
     gradientNorm: norm2(ctx.train.lossAndGrad(theta).grad),
     hessian: spectrumEnds(ctx.train, theta, { k: Math.min(k, ctx.train.numParams) }),
+  };
+}
+
+/** The curvature measures of Figure 10 at theta (the training objective), with the settings of `spec`. */
+export function finalMeasures(ctx: MeasureContext, theta: Float32Array, spec: MeasuresSpec): FinalMeasures {
+  const { train } = ctx;
+  const trace = (t: { trace: number; standardError: number; samples: number }) => ({ value: t.trace, standardError: t.standardError, samples: t.samples });
+  const average = averageAdaptiveSharpness(train, theta, { rho: spec.averageRho, samples: spec.averageSamples, seed: spec.seed });
+  const worst = worstAdaptiveSharpness(train, theta, { rho: spec.worstRho, steps: spec.worstSteps, seed: spec.seed });
+  return {
+    spec,
+    hessianTrace: trace(hutchinsonTrace(train, theta, spec.traceSamples, spec.seed)),
+    fisherTop: fisherTop(train, theta, { tol: spec.fisherTol, seed: spec.seed }).eigenvalues[0],
+    fisherTrace: trace(fisherTrace(train, theta, spec.traceSamples, spec.seed)),
+    averageAdaptive: { value: average.value, standardError: average.standardError, samples: average.samples },
+    worstAdaptive: worst.value,
+    worstAdaptiveFirstOrder: worst.firstOrder,
   };
 }

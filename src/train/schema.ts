@@ -60,3 +60,46 @@ export const StopCheck = z.object({
   maxLossAfter: z.number(),
 });
 export type StopCheck = z.infer<typeof StopCheck>;
+
+/**
+ * Curvature measures at a run's final parameters (appendix H.9, Figure 10), computed only for
+ * experiments that ask for them. The top Hessian eigenvalue is the run's final sharpness.
+ */
+export const MeasuresSpec = z
+  .object({
+    /** Rademacher probes of the Hutchinson traces of the Hessian and of the Fisher matrix. */
+    traceSamples: z.number().int().min(2).default(32),
+    /** Average-case adaptive sharpness: u ~ N(0, rho^2 I), perturbation |w| ⊙ u. */
+    averageRho: z.number().positive().default(0.01),
+    /** Antithetic pairs of the average case (two loss evaluations each). */
+    averageSamples: z.number().int().min(2).default(32),
+    /** Worst-case adaptive sharpness: the ball ||u||_2 <= rho, perturbation |w| ⊙ u. */
+    worstRho: z.number().positive().default(0.05),
+    /** Projected gradient-ascent steps of the worst case (step length 2 rho). */
+    worstSteps: z.number().int().positive().default(20),
+    /** Relative Ritz-residual tolerance of the Fisher top eigenvalue. */
+    fisherTol: z.number().positive().max(0.1).default(1e-3),
+    seed: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+export type MeasuresSpec = z.infer<typeof MeasuresSpec>;
+
+const Estimate = z.object({ value: z.number(), standardError: z.number(), samples: z.number().int() });
+
+export const FinalMeasures = z.object({
+  /** The settings they were computed with. */
+  spec: MeasuresSpec,
+  /** tr(H), Hutchinson. */
+  hessianTrace: Estimate,
+  /** Top eigenvalue of the Gauss-Newton matrix, the Fisher information for MSE and CE (Lanczos). */
+  fisherTop: z.number(),
+  /** tr(G), Hutchinson. */
+  fisherTrace: Estimate,
+  /** S_avg at averageRho (Monte Carlo). */
+  averageAdaptive: Estimate,
+  /** S_max at worstRho: the best of the ascent's iterates, a lower bound. */
+  worstAdaptive: z.number(),
+  /** worstRho ||(|w| ⊙ grad L)||, the first-order part of S_max (absent in measures recorded before it was). */
+  worstAdaptiveFirstOrder: z.number().optional(),
+});
+export type FinalMeasures = z.infer<typeof FinalMeasures>;

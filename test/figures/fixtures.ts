@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { SweepLoader } from '../../src/figures/load.js';
 import { profile, type ProfileName } from '../../src/sweep/profiles.js';
 import { Experiment, type GdResult, type SweepSummary } from '../../src/sweep/schema.js';
-import type { Metrics } from '../../src/train/schema.js';
+import type { FinalMeasures, MeasuresSpec, Metrics } from '../../src/train/schema.js';
 
 export interface SyntheticOptions {
   experiment?: Experiment;
@@ -82,8 +82,23 @@ export function syntheticRun(experiment: Experiment, lr: number, sGF: number, di
         ],
     maxSharpness: diverged ? null : lr < 2 / sGF ? sGF : 1.05 * (2 / lr),
     distanceFromFlow: diverged ? null : { l1: 3 * lr, l2: lr },
+    measures: diverged || !experiment.measures ? undefined : syntheticMeasures(experiment.measures, syntheticSharpness(lr, sGF)),
     checkpoints: [],
     provenance,
+  };
+}
+
+/** Figure 10's measures of a run of final sharpness s: each a multiple of s (the estimates with a 5% standard error). */
+export function syntheticMeasures(spec: MeasuresSpec, s: number): FinalMeasures {
+  const estimate = (value: number, samples: number) => ({ value, standardError: 0.05 * value, samples });
+  return {
+    spec,
+    hessianTrace: estimate(40 * s, spec.traceSamples),
+    fisherTop: 0.95 * s,
+    fisherTrace: estimate(38 * s, spec.traceSamples),
+    averageAdaptive: estimate(1e-5 * s, spec.averageSamples),
+    worstAdaptive: 1e-4 * s,
+    worstAdaptiveFirstOrder: 5e-5 * s,
   };
 }
 
