@@ -276,9 +276,12 @@ function finalSpectrum(problem: Problem, theta: Float32Array): NonNullable<GdRes
 /**
  * The runs of an experiment that asks for final measures, each with them: a run finished without
  * them (or with other settings) is measured at its checkpoint at the loss goal, which holds its
- * final parameters, when that file is kept, and otherwise computed again (GD is deterministic).
+ * final parameters, when that file is kept, and otherwise computed again (GD is deterministic) if it
+ * took at most REMEASURE_MAX_SECONDS; a longer run is left without them, never recomputed unasked.
  * The measures are not part of the run key, so results finished before keep their keys.
  */
+const REMEASURE_MAX_SECONDS = 120;
+
 async function withMeasures(problem: Problem, store: ResultStore, runs: GdResult[], opts: GdRunOptions): Promise<GdResult[]> {
   const spec = problem.experiment.measures;
   if (!spec) return runs;
@@ -291,6 +294,11 @@ async function withMeasures(problem: Problem, store: ResultStore, runs: GdResult
     const checkpoint = current.checkpoints.find((c) => c.lossBelow === current.lossGoal && c.step === current.steps);
     const file = checkpoint && store.resolveRecorded(checkpoint.file);
     if (!file || !existsSync(file)) {
+      // Finished work is not recomputed for a measurement unless the run was cheap.
+      if (current.provenance.wallSeconds > REMEASURE_MAX_SECONDS) {
+        log(`[${problem.experiment.id} lr=${fmt(r.lr)}] finished without the measures its experiment asks for, and its final parameters are not kept here: left unmeasured (a ${Math.round(current.provenance.wallSeconds)} s run; delete its record to compute it again)`);
+        return current;
+      }
       log(`[${problem.experiment.id} lr=${fmt(r.lr)}] finished without the measures its experiment asks for, and its final parameters are not kept: computing the run again`);
       return runGd(problem, store, r.lr, r.lossGoal, { ...opts, onFinal: () => {} });
     }

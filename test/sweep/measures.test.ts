@@ -45,3 +45,18 @@ for (const goal of [0.1, 0.15]) {
     assert.equal(after[0].provenance.startedAt === before[0].provenance.startedAt, goal === 0.1);
   });
 }
+
+test('a long run finished without measures and without its final parameters is left unmeasured, not computed again', async () => {
+  await initBackend('wasm');
+  const plain = Experiment.parse({ ...SMALL_MNIST, id: 'measures', lossGoals: [0.15], grid: { rates: [0.05] } });
+  const asking = Experiment.parse({ ...plain, measures: MEASURES });
+  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-measures-')));
+  const [run] = await sweep(plain, store);
+  // As if it had taken an hour (a paper-setting run whose checkpoints stayed on another machine).
+  store.write({ ...run, provenance: { ...run.provenance, wallSeconds: 3600 } });
+  const lines: string[] = [];
+  const [summary] = await runSweep(asking, { store, log: (l) => lines.push(l) });
+  assert.equal(summary.runs[0].measures, undefined);
+  assert.equal(summary.runs[0].provenance.startedAt, run.provenance.startedAt, 'not computed again');
+  assert.ok(lines.some((l) => /left unmeasured \(a 3600 s run/.test(l)), lines.join('\n'));
+});
