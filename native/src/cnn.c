@@ -179,30 +179,25 @@ static void relu_pool(int64_t n, const cnn_conv *y, const float *a, uint8_t *mas
         }
 }
 
-/* The pool-then-relu pass of a perturbation: out[pooled] = mask * x at the chosen element. */
-static void pool_gather(int64_t n, const cnn_conv *y, const uint8_t *mask, const uint8_t *choice, const float *x, float *out) {
+/*
+ * The relu-then-pool pass of a perturbation (pooled[q] = mask * x at the window element chosen
+ * at theta), and with `adjoint` its transpose: x [n, h, w, cout] = each pooled value routed
+ * back to the chosen element, times the mask, zero elsewhere.
+ */
+static void pool_route(int64_t n, const cnn_conv *y, const uint8_t *mask, const uint8_t *choice, const float *from, float *to, int adjoint) {
   const int64_t hh = y->h / 2, ww = y->w / 2, C = y->cout;
+  if (adjoint) memset(to, 0, sizeof(float) * (size_t)(n * pixels(y) * C));
   for (int64_t b = 0; b < n; b++)
     for (int64_t r = 0; r < hh; r++)
       for (int64_t s = 0; s < ww; s++)
         for (int64_t ch = 0; ch < C; ch++) {
           const int64_t q = ((b * hh + r) * ww + s) * C + ch;
           const int64_t at = window_at(y, b, r, s, ch, choice[q]);
-          out[q] = mask[at] ? x[at] : 0.0f;
-        }
-}
-
-/* Its adjoint: d [n, h, w, cout] = mask * (g [pooled] routed to the chosen element), zero elsewhere. */
-static void pool_scatter(int64_t n, const cnn_conv *y, const uint8_t *mask, const uint8_t *choice, const float *g, float *d) {
-  const int64_t hh = y->h / 2, ww = y->w / 2, C = y->cout;
-  memset(d, 0, sizeof(float) * (size_t)(n * pixels(y) * C));
-  for (int64_t b = 0; b < n; b++)
-    for (int64_t r = 0; r < hh; r++)
-      for (int64_t s = 0; s < ww; s++)
-        for (int64_t ch = 0; ch < C; ch++) {
-          const int64_t q = ((b * hh + r) * ww + s) * C + ch;
-          const int64_t at = window_at(y, b, r, s, ch, choice[q]);
-          if (mask[at]) d[at] = g[q];
+          if (adjoint) {
+            if (mask[at]) to[at] = from[q];
+          } else {
+            to[q] = mask[at] ? from[at] : 0.0f;
+          }
         }
 }
 
@@ -266,7 +261,7 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
   for (int64_t l = L - 1; l >= 0; l--) {
     const cnn_conv *y = &c->conv[l];
     const int64_t rows = n * pixels(y);
-    pool_scatter(n, y, p.mask[l], p.choice[l], p.pool_grad[l], a);
+    pool_route(n, y, p.mask[l], p.choice[l], p.pool_grad[l], a, 1);
     im2col(n, y, p.input[l], cols);
     conv_weight_product(rows, y, a, cols, grad + y->weight);
     column_sums(rows, y->cout, a, grad + y->bias);
@@ -310,7 +305,7 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
       im2col(n, y, Rx[l], cols);
       conv_product(rows, y, cols, theta + y->weight, NULL, 1, Ra);
     }
-    pool_gather(n, y, p.mask[l], p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last);
+    pool_route(n, y, p.mask[l], p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last, 0);
   }
   const cnn_conv *top = &c->conv[L - 1];
   hwc_to_chw(n, top->cout, pooled(top), last, Rhead);
@@ -328,8 +323,8 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   for (int64_t l = L - 1; l >= 0; l--) {
     const cnn_conv *y = &c->conv[l];
     const int64_t rows = n * pixels(y);
-    pool_scatter(n, y, p.mask[l], p.choice[l], Rpool, Ra);
-    pool_scatter(n, y, p.mask[l], p.choice[l], p.pool_grad[l], delta);
+    pool_route(n, y, p.mask[l], p.choice[l], Rpool, Ra, 1);
+    pool_route(n, y, p.mask[l], p.choice[l], p.pool_grad[l], delta, 1);
     im2col(n, y, p.input[l], cols);
     conv_weight_product(rows, y, Ra, cols, out + y->weight);
     column_sums(rows, y->cout, Ra, out + y->bias);

@@ -381,33 +381,43 @@ static bool heap_array(const double offset, int64_t elements, bool optional, flo
   return true;
 }
 
+/* The arguments every loss-and-gradient call starts with: plan (Float64Array), then theta, X, Y and grad (Float32Arrays). */
+typedef struct {
+  double *plan;
+  float *theta, *X, *Y, *grad;
+  size_t planCount, thetaCount, xCount, yCount, gradCount;
+} loss_grad_args;
+
+/* Reads exactly `argc` arguments into argv and the first five into a; throws `usage` otherwise. */
+static bool get_loss_grad_args(napi_env env, napi_callback_info info, size_t argc, napi_value *argv, loss_grad_args *a, const char *usage) {
+  size_t got = argc;
+  if (napi_get_cb_info(env, info, &got, argv, NULL, NULL) != napi_ok || got != argc || !get_f64(env, argv[0], &a->plan, &a->planCount) ||
+      !get_f32(env, argv[1], &a->theta, &a->thetaCount) || !get_f32(env, argv[2], &a->X, &a->xCount) || !get_f32(env, argv[3], &a->Y, &a->yCount) ||
+      !get_f32(env, argv[4], &a->grad, &a->gradCount)) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
+  }
+  return true;
+}
+
 /*
  * denseLossGrad(plan, theta, X, Y, grad): grad += the gradient of one chunk's
  * share of the mean loss, returned (dense.c). plan: 5 numbers per layer; X [n, in]
  * and Y [n, k] row-major, all Float32Arrays.
  */
 static napi_value dense_loss_grad(napi_env env, napi_callback_info info) {
-  const char *usage = "eos_native.denseLossGrad: expected (Float64Array, Float32Array x 4)";
-  size_t argc = 5;
   napi_value argv[5], result;
-  double *plan;
-  float *theta, *X, *Y, *grad;
-  size_t planCount, thetaCount, xCount, yCount, gradCount;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !get_f64(env, argv[0], &plan, &planCount) ||
-      !get_f32(env, argv[1], &theta, &thetaCount) || !get_f32(env, argv[2], &X, &xCount) || !get_f32(env, argv[3], &Y, &yCount) ||
-      !get_f32(env, argv[4], &grad, &gradCount)) {
-    napi_throw_type_error(env, NULL, usage);
-    return NULL;
-  }
+  loss_grad_args a;
+  if (!get_loss_grad_args(env, info, 5, argv, &a, "eos_native.denseLossGrad: expected (Float64Array, Float32Array x 4)")) return NULL;
   dense_layer layers[DENSE_MAX_LAYERS];
   dense_chunk chunk;
-  if (!dense_plan(env, plan, planCount, DENSE_SHAPE, 0, thetaCount, &chunk, layers, "eos_native.denseLossGrad: the plan does not fit theta")) return NULL;
-  if (gradCount != thetaCount || xCount != (size_t)(chunk.n * layers[0].in) || yCount != (size_t)(chunk.n * layers[chunk.layers - 1].out)) {
+  if (!dense_plan(env, a.plan, a.planCount, DENSE_SHAPE, 0, a.thetaCount, &chunk, layers, "eos_native.denseLossGrad: the plan does not fit theta")) return NULL;
+  if (a.gradCount != a.thetaCount || a.xCount != (size_t)(chunk.n * layers[0].in) || a.yCount != (size_t)(chunk.n * layers[chunk.layers - 1].out)) {
     napi_throw_range_error(env, NULL, "eos_native.denseLossGrad: X, Y or grad do not match the plan and theta");
     return NULL;
   }
   double loss;
-  if (!dense_loss_grad_f32(&chunk, theta, X, Y, grad, &loss)) {
+  if (!dense_loss_grad_f32(&chunk, a.theta, a.X, a.Y, a.grad, &loss)) {
     napi_throw_error(env, NULL, "eos_native.denseLossGrad: out of memory");
     return NULL;
   }
@@ -539,29 +549,20 @@ static bool get_kept(napi_env env, napi_value value, const cnn_chunk *chunk, voi
  * X [n, C*H*W] and Y [n, k] row-major Float32Arrays.
  */
 static napi_value cnn_loss_grad(napi_env env, napi_callback_info info) {
-  const char *usage = "eos_native.cnnLossGrad: expected (Float64Array, Float32Array x 4, ArrayBuffer)";
-  size_t argc = 6;
   napi_value argv[6], result;
-  double *plan;
-  float *theta, *X, *Y, *grad;
-  size_t planCount, thetaCount, xCount, yCount, gradCount;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6 || !get_f64(env, argv[0], &plan, &planCount) ||
-      !get_f32(env, argv[1], &theta, &thetaCount) || !get_f32(env, argv[2], &X, &xCount) || !get_f32(env, argv[3], &Y, &yCount) ||
-      !get_f32(env, argv[4], &grad, &gradCount)) {
-    napi_throw_type_error(env, NULL, usage);
-    return NULL;
-  }
+  loss_grad_args a;
+  if (!get_loss_grad_args(env, info, 6, argv, &a, "eos_native.cnnLossGrad: expected (Float64Array, Float32Array x 4, ArrayBuffer)")) return NULL;
   cnn_conv convs[CNN_MAX_CONVS];
   cnn_chunk chunk;
   void *kept;
-  if (!cnn_plan(env, plan, planCount, thetaCount, &chunk, convs, "eos_native.cnnLossGrad: the plan does not fit theta")) return NULL;
-  if (gradCount != thetaCount || xCount != (size_t)(chunk.n * convs[0].cin * convs[0].h * convs[0].w) || yCount != (size_t)(chunk.n * chunk.k)) {
+  if (!cnn_plan(env, a.plan, a.planCount, a.thetaCount, &chunk, convs, "eos_native.cnnLossGrad: the plan does not fit theta")) return NULL;
+  if (a.gradCount != a.thetaCount || a.xCount != (size_t)(chunk.n * convs[0].cin * convs[0].h * convs[0].w) || a.yCount != (size_t)(chunk.n * chunk.k)) {
     napi_throw_range_error(env, NULL, "eos_native.cnnLossGrad: X, Y or grad do not match the plan and theta");
     return NULL;
   }
   if (!get_kept(env, argv[5], &chunk, &kept, "eos_native.cnnLossGrad: kept is smaller than cnnKeptBytes(plan)")) return NULL;
   double loss;
-  if (!cnn_loss_grad_f32(&chunk, theta, X, Y, grad, &loss, kept)) {
+  if (!cnn_loss_grad_f32(&chunk, a.theta, a.X, a.Y, a.grad, &loss, kept)) {
     napi_throw_error(env, NULL, "eos_native.cnnLossGrad: out of memory");
     return NULL;
   }
