@@ -27,12 +27,11 @@ export interface WorkloadReport {
 
 /** `npm run bench -- --models`: the architectures, times and memory only (kept across timing runs). */
 export interface ArchitectureReport {
-  date: string;
-  gitRevision: string;
   threads: number;
   backend: BackendInfo;
   torch: Record<string, string>;
-  workloads: (ArchitectureResult & { name: string; data: string; n: number; numParams: number; chunk: number; torchChunk: number; repeats: number })[];
+  /** Each row from its own run (date, git revision). */
+  workloads: (ArchitectureResult & { name: string; date: string; gitRevision: string; data: string; n: number; numParams: number; chunk: number; torchChunk: number; repeats: number })[];
 }
 
 export interface BenchReport {
@@ -101,16 +100,16 @@ function architectureTable(a: ArchitectureReport): string[] {
   const rows = [
     '## Architectures (times and memory)',
     '',
-    `${a.date} · git ${a.gitRevision} · \`npm run bench -- --models\` · ${a.threads} threads both sides · medians of ${a.workloads[0]?.repeats ?? 0} pairs after one warm-up pair. PyTorch evaluates batch-norm models on the whole batch (their loss couples all samples); the engine chunks them exactly (full-batch statistics, src/objective/batchnorm.ts). Targets (issue 20): grad <= ${TARGETS.grad}x, HVP <= ${TARGETS.hvp}x, peak memory <= 1.5x.`,
+    `\`npm run bench -- --models\` · ${a.threads} threads both sides · medians of ${a.workloads[0]?.repeats ?? 0} pairs after one warm-up pair. PyTorch evaluates batch-norm models on the whole batch (their loss couples all samples); the engine chunks them exactly (full-batch statistics, src/objective/batchnorm.ts). Targets (issue 20): grad <= ${TARGETS.grad}x, HVP <= ${TARGETS.hvp}x, peak memory <= 1.5x.`,
     '',
-    '| workload | data | params | chunk ours / PT | grad ours / PT (ms) | HVP ours / PT (ms) | GD step ours / PT (ms) | grad | HVP | GD step | peak RSS ours / PT (MB) | memory | grad / HVP diff |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| workload | date · git | data | params | chunk ours / PT | grad ours / PT (ms) | HVP ours / PT (ms) | GD step ours / PT (ms) | grad | HVP | GD step | peak RSS ours / PT (MB) | memory | grad / HVP diff |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const w of a.workloads) {
     const e = w.engine;
     const t = w.torch;
     rows.push(
-      `| ${w.name} | ${w.data} | ${w.numParams} | ${w.chunk} / ${w.torchChunk} | ${ms(e.gradMs)} / ${ms(t.gradMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ratio(w.ratios.grad)} | ${ratio(w.ratios.hvp)} | ${ratio(w.ratios.gdStep)} | ${e.peakRssMb.toFixed(0)} / ${t.peakRssMb.toFixed(0)} | ${ratio(e.peakRssMb / t.peakRssMb)} | ${sci(t.checks.gradRelDiff)} / ${sci(t.checks.hvpRelDiff)} |`,
+      `| ${w.name} | ${w.date.slice(0, 10)} · ${w.gitRevision.slice(0, 7)} | ${w.data} | ${w.numParams} | ${w.chunk} / ${w.torchChunk} | ${ms(e.gradMs)} / ${ms(t.gradMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ratio(w.ratios.grad)} | ${ratio(w.ratios.hvp)} | ${ratio(w.ratios.gdStep)} | ${e.peakRssMb.toFixed(0)} / ${t.peakRssMb.toFixed(0)} | ${ratio(e.peakRssMb / t.peakRssMb)} | ${sci(t.checks.gradRelDiff)} / ${sci(t.checks.hvpRelDiff)} |`,
     );
   }
   return [...rows, ''];

@@ -5,9 +5,10 @@
  *   npm run bench                 full run: every workload, both implementations
  *   npm run bench -- --quick      fewer repeats
  *   npm run bench -- --memory     memory-growth check instead (bench/memory.ts)
- *   npm run bench -- --models     the architectures (CNN-BN, ViT, ResNet-20) instead: time per gradient,
+ *   npm run bench -- --models     the architectures (CNN, CNN-BN, ViT, ResNet-20) instead: time per gradient,
  *                                 HVP and GD step and peak memory; --samples <n> measures on the first n
- *                                 images (the report says so)
+ *                                 images (the report says so); with --only, the rows measured replace
+ *                                 their old ones and the others stay
  *   npm run bench -- --profile smoke   end-to-end time of a profile's sweep instead (bench/profile.ts);
  *                                 --results <dir> keeps its results there (an empty folder)
  *   --only <text>                 workloads whose name contains <text> (printed, not written:
@@ -57,6 +58,8 @@ interface WorkloadDef {
  * gradient, HVP and GD step and peak memory against PyTorch, no eigenvalue figures.
  */
 const ARCHITECTURES: WorkloadDef[] = [
+  { name: 'cnn-relu mse mnist-5k', dataset: 'mnist-5k', model: { kind: 'cnn', channels: [32, 32], activation: 'relu' }, loss: 'mse', targeted: false },
+  { name: 'cnn-relu ce mnist-5k', dataset: 'mnist-5k', model: { kind: 'cnn', channels: [32, 32], activation: 'relu' }, loss: 'ce', targeted: false },
   { name: 'cnn-bn-relu ce cifar10-5k', dataset: 'cifar10-5k', model: { kind: 'cnn', channels: [32, 32], activation: 'relu', batchNorm: true }, loss: 'ce', targeted: false },
   { name: 'vit ce mnist-5k', dataset: 'mnist-5k', model: { kind: 'vit' }, loss: 'ce', targeted: false },
   { name: 'vit ce cifar10-5k', dataset: 'cifar10-5k', model: { kind: 'vit', patchSize: 4, dim: 128, depth: 6, heads: 4 }, loss: 'ce', targeted: false },
@@ -201,7 +204,7 @@ async function runWorkloads(
         const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as ArchitectureResult & { backend: BackendInfo };
         backend = result.backend;
         torchVersions = result.torch.versions;
-        architectures.push({ name: def.name, data: data.source, n: data.n, numParams: built.numParams, chunk: w.chunk, torchChunk: w.torchChunk, repeats: w.repeats, engine: result.engine, torch: result.torch, ratios: result.ratios });
+        architectures.push({ name: def.name, date: new Date().toISOString(), gitRevision: gitRevision(), data: data.source, n: data.n, numParams: built.numParams, chunk: w.chunk, torchChunk: w.torchChunk, repeats: w.repeats, engine: result.engine, torch: result.torch, ratios: result.ratios });
         continue;
       }
       const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as {
@@ -280,8 +283,12 @@ async function main(): Promise<void> {
     if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new Error(`--samples must be a positive integer, got ${values.samples}`);
     const run = await runWorkloads(ARCHITECTURES, { quick: true, only: values.only, threads, dataDir, architectures: { samples } });
     const base = previous ?? emptyReport(threads, values.quick);
-    const report: BenchReport = { ...base, architectures: { date: new Date().toISOString(), gitRevision: gitRevision(), threads, backend: run.backend, torch: run.torch, workloads: run.architectures } };
-    if (!values.only) writeReport(report);
+    // Rows measured now replace those of the same name; the others stay (an architecture can take hours).
+    const measured = new Set(run.architectures.map((w) => w.name));
+    const kept = (base.architectures?.workloads ?? []).filter((w) => !measured.has(w.name));
+    const workloads = ARCHITECTURES.flatMap((def) => [...run.architectures, ...kept].filter((w) => w.name === def.name));
+    const report: BenchReport = { ...base, architectures: { threads, backend: run.backend, torch: run.torch, workloads } };
+    writeReport(report);
     process.stdout.write(renderMarkdown(report));
     return;
   }
