@@ -94,9 +94,9 @@ function computed(dir: string): Map<string, unknown> {
       const path = join(d, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (path.endsWith('.json')) {
-        // The integrity hash covers the timing too, so it differs with it; the store verifies it on every read.
+        // Timing (wall and CPU) differs between runs; so does the integrity hash, which covers it: the store verifies it on every read.
         const { provenance, integrity: _i, ...rest } = JSON.parse(readFileSync(path, 'utf8')) as { provenance: Record<string, unknown>; integrity?: string };
-        const { startedAt: _s, wallSeconds: _w, ...kept } = provenance;
+        const { startedAt: _s, wallSeconds: _w, cpuSeconds: _c, ...kept } = provenance;
         out.set(relative(dir, path), { ...rest, provenance: kept });
       } else out.set(relative(dir, path), readFileSync(path));
     }
