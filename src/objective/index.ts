@@ -126,7 +126,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   const gradPlans = dense ? chunks.map((c) => nativeStackPlan(dense, c.X.shape[0], lossName, invN)) : [];
 
   // A plain ReLU CNN runs natively with the addon (conv.ts); the passes at theta of a gradient call land in `kept`.
-  const conv = model.conv && !normalized ? model.conv : null;
+  const conv = model.conv ?? null;
   const convPlans = conv ? chunks.map((c) => nativeConvPlan(conv, c.X.shape[0], model.outputDim, lossName, invN)) : [];
   let convScratch: ArrayBuffer | null = null;
   /** Loss and grad (+=) of every chunk natively, each chunk's passes into kept(i). */
