@@ -166,7 +166,8 @@ test('the 1/η line has slope -1 in log-log through the smallest properly conver
   const anchor = s.runs[0];
   assert.ok(Math.abs(v1 * lr1 - anchor.steps * anchor.lr) < 1e-9);
   assert.ok(lr1 <= anchor.lr && lr2 >= Math.max(...s.runs.map((r) => r.lr)));
-  const transientFirst = { ...s, runs: s.runs.map((r, i) => (i === 0 ? { ...r, stop: { kind: 'transient' as const, sharpnessRatio: 1.2, probeSteps: 0, maxLossAfter: 0 } } : r)) };
+  // A transient stop met the goal mid-catapult, off the 1/η line.
+  const transientFirst = { ...s, runs: s.runs.map((r, i) => (i === 0 ? { ...r, steps: 7, stop: { kind: 'transient' as const, sharpnessRatio: 1.2, probeSteps: 0, maxLossAfter: 0 } } : r)) };
   const [[a, va]] = values(view(topLevel('t', sweepRow(transientFirst, ['steps'])), 'r0c0-inverseRate')).map((p) => [p.lr as number, p.value as number]);
   assert.ok(Math.abs(va * a - s.runs[2].steps * s.runs[2].lr) < 1e-9, 'anchored at the next stable stop');
   const none = { ...s, runs: s.runs.filter((r) => r.outcome !== 'converged') };
