@@ -15,7 +15,7 @@ import { modalitiesFigure } from './modalities.js';
 import { measuresFigure } from './measures.js';
 import { Unavailable, type SweepLoader } from './load.js';
 import { fmt, topLevel, type Spec } from './spec.js';
-import { columnLabel, panelGrid, sweepColumns, sweepRow } from './sweep.js';
+import { columnLabel, panelGrid, sweepColumns, sweepRow, type Metric } from './sweep.js';
 import { trajectoryFigure, trajectoryRates } from './trajectory.js';
 
 export const NOTEBOOKS = ['01-regime-transition', '02-loss-thresholds', '03-initialization', '04-parameterization', '05-diagonal-net', '06-classification-toy'] as const;
@@ -55,7 +55,7 @@ const first = (sweeps: Sweeps, role: string): SweepSummary => sweeps[role][0];
 
 const label = (s: SweepSummary): string[] => columnLabel(s);
 
-const oneSweep = (id: string, paperFigure: string, title: string, experiment: string, metrics: Parameters<typeof sweepRow>[1]): FigureEntry => ({
+const oneSweep = (id: string, paperFigure: string, title: string, experiment: string, metrics: Metric[]): FigureEntry => ({
   id,
   paperFigure,
   title,
@@ -82,6 +82,7 @@ const experimentColumns = (sweeps: SweepSummary[]): Spec => sweepColumns(sweeps.
 const MAIN_FIGURES: FigureEntry[] = [
   oneSweep('fig1a', 'Figure 1 (left)', 'regime transition: sharpness and ℓ2-norm, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'l2']),
   oneSweep('fig1b', 'Figure 1 (middle)', 'regime transition: sharpness and ℓ2-norm, FCN-ReLU, MNIST, MSE', 'fcn-relu-mnist-mse', ['sharpness', 'l2']),
+  oneSweep('fig1c', 'Figure 1 (right)', 'regime transition: sharpness and ℓ2-norm, ViT, MNIST-5k, CE', 'vit-relu-mnist5k-ce', ['sharpness', 'l2']),
   oneSweep('fig3a', 'Figure 3 (left)', 'sharpness, nuclear norm and test loss, FCN-ReLU, MNIST-5k, MSE', 'fcn-relu-mnist5k-mse', ['sharpness', 'nuclear', 'testLoss']),
   oneSweep('fig3b', 'Figure 3 (middle)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, CE', 'fcn-relu-cifar5k-ce', ['sharpness', 'nuclear', 'testLoss']),
   oneSweep('fig3c', 'Figure 3 (right)', 'sharpness, nuclear norm and test loss, FCN-ReLU, CIFAR-10-5k, MSE', 'fcn-relu-cifar5k-mse', ['sharpness', 'nuclear', 'testLoss']),
@@ -264,13 +265,23 @@ function appendixFigure(r: Table1Row): string {
   return figures.find((f) => Number(f) >= 18 && Number(f) <= 79) ?? figures[0];
 }
 
+/** The paper-profile experiment of a Table 1 row, if we have one. */
+const rowExperiment = (r: Table1Row, paper: readonly ProfileEntry[]): ProfileEntry | undefined => paper.find((e) => e.experiment.lossGoals.some((g) => table1Row(e.experiment, g) === r));
+
+/** The sweep of role `sweep` at a row's loss goal (the experiment may have several goals, e.g. Figure 2's). */
+function rowSweep(s: Sweeps, r: Table1Row): SweepSummary {
+  const summary = s.sweep.find((x) => paperLossGoal(x.experiment, x.lossGoal) === r.lossGoal);
+  if (!summary) throw new Unavailable(`${s.sweep[0].experiment.id} has no sweep at the goal of row ${r.row}`);
+  return summary;
+}
+
 /**
  * Appendix I, one figure per Table 1 row with an experiment: the fine grid (top)
  * and the coarse grid (bottom) of the row's loss goal, each with sharpness (2/η
  * curve, maximum during training, the flow's value), ℓ1-norm and test loss.
  */
 function appendixRow(r: Table1Row, paper: readonly ProfileEntry[]): FigureEntry[] {
-  const entry = paper.find((e) => e.experiment.lossGoals.some((g) => table1Row(e.experiment, g) === r));
+  const entry = rowExperiment(r, paper);
   if (!entry) return [];
   return [
     {
@@ -280,8 +291,7 @@ function appendixRow(r: Table1Row, paper: readonly ProfileEntry[]): FigureEntry[
       notebook: entry.notebook as NotebookId,
       uses: { sweep: { anyOf: [entry.experiment.id] } },
       draw: (s) => {
-        const summary = s.sweep.find((x) => paperLossGoal(x.experiment, x.lossGoal) === r.lossGoal);
-        if (!summary) throw new Unavailable(`${entry.experiment.id} has no sweep at the goal of row ${r.row}`);
+        const summary = rowSweep(s, r);
         const edge = (summary.experiment.grid.fineMax / summary.sGF) * (1 + 1e-9);
         const fine = { ...summary, runs: summary.runs.filter((x) => x.lr <= edge) };
         const coarse = { ...summary, runs: summary.runs.filter((x) => x.lr >= edge / (1 + 2e-9)) };
@@ -292,10 +302,51 @@ function appendixRow(r: Table1Row, paper: readonly ProfileEntry[]): FigureEntry[
   ];
 }
 
-export const FIGURES: FigureEntry[] = (() => {
-  const paper = profile('paper');
-  return [...MAIN_FIGURES, ...TABLE1.flatMap((r) => appendixRow(r, paper))];
-})();
+/** A subsection of appendix I.8: the same panels for eight Table 1 configurations, one figure each. */
+export interface FurtherProperty {
+  section: string;
+  /** The subsection's heading in the paper. */
+  heading: string;
+  figures: FigureEntry[];
+}
+
+/**
+ * Appendix I.8, one row of panels over the learning rate per configuration:
+ * I.8.1 the ℓ1, nuclear and ℓ2 norms of the final solutions (as Figure 9) and
+ * their ℓ1-distance from the GF solution (as Figure 11); I.8.2 the GD steps to
+ * the loss goal (appendix H.8) and the test accuracy. Figures `first` to
+ * `first + 7`, each of the Table 1 row that lists it.
+ */
+function furtherProperty(section: string, heading: string, first: number, metrics: Metric[], paper: readonly ProfileEntry[]): FurtherProperty {
+  const figures = Array.from({ length: 8 }, (_, k) => first + k).flatMap((n): FigureEntry[] => {
+    const r = TABLE1.find((row) => row.figures.split(',').map(Number).includes(n));
+    const entry = r && rowExperiment(r, paper);
+    if (!r || !entry) return [];
+    return [
+      {
+        id: `fig${n}`,
+        paperFigure: `Figure ${n}`,
+        title: `${heading}: ${r.model}, ${r.dataset}, ${r.loss}, train loss ${r.lossGoal}`,
+        notebook: entry.notebook as NotebookId,
+        uses: { sweep: { anyOf: [entry.experiment.id] } },
+        draw: (s) => {
+          const summary = rowSweep(s, r);
+          return { body: sweepRow(summary, metrics), subtitle: label(summary) };
+        },
+      },
+    ];
+  });
+  return { section, heading, figures };
+}
+
+const PAPER = profile('paper');
+
+export const FURTHER_PROPERTIES: readonly FurtherProperty[] = [
+  furtherProperty('I.8.1', 'alternative norms and distance from GF solution', 64, ['l1', 'nuclear', 'l2', 'distanceFromFlow'], PAPER),
+  furtherProperty('I.8.2', 'convergence speed and test accuracy', 72, ['steps', 'testAccuracy'], PAPER),
+];
+
+export const FIGURES: FigureEntry[] = [...MAIN_FIGURES, ...TABLE1.flatMap((r) => appendixRow(r, PAPER)), ...FURTHER_PROPERTIES.flatMap((p) => p.figures)];
 
 export function findFigure(id: string): FigureEntry {
   const entry = FIGURES.find((f) => f.id === id);

@@ -22,6 +22,8 @@ export const SERIES = {
   inverseS0: '1/s_0',
   sGF: 's_GF',
   diverged: 'diverged',
+  maxSteps: 'stopped at max steps',
+  inverseRate: 'steps ∝ 1/η',
   predicted: 'theory',
   firstOrder: 'first-order part ρ‖|w|⊙∇L‖',
 } as const;
@@ -36,6 +38,8 @@ const SERIES_COLOURS: Record<Series, string> = {
   [SERIES.inverseS0]: '#9467bd',
   [SERIES.sGF]: '#ff7f0e',
   [SERIES.diverged]: '#d62728',
+  [SERIES.maxSteps]: '#8c564b',
+  [SERIES.inverseRate]: '#7f7f7f',
   [SERIES.predicted]: '#e377c2',
   [SERIES.firstOrder]: '#7f7f7f',
 };
@@ -79,6 +83,7 @@ export const AXIS_TITLES = {
   trainLoss: 'train loss',
   distanceFromFlow: 'ℓ1-distance from GF',
   distanceFromInit: 'ℓ1-distance from init',
+  steps: 'GD steps to the loss goal',
 } as const;
 
 /** Wrap a view into a top-level spec with the shared configuration. */

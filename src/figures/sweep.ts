@@ -6,13 +6,15 @@
  * sharpness, the 2/eta curve in blue with crosses at the sampled rates, the
  * maximal sharpness during training as open black circles and s_GF as an
  * orange horizontal. Diverged rates are marked by red dotted verticals.
- * Clicking a rate selects it in every panel of the figure.
+ * The convergence-speed panel (appendix I.8.2) is log-log, with a line of
+ * slope -1 for the paper's steps ∝ 1/η. Clicking a rate selects it in every
+ * panel of the figure.
  */
 import type { GdResult, SweepSummary } from '../sweep/schema.js';
 import type { Metrics, StopCheck } from '../train/schema.js';
-import { AXIS_TITLES, fmt, SERIES, seriesColour, type Spec } from './spec.js';
+import { AXIS_TITLES, fmt, SERIES, seriesColour, type Series, type Spec } from './spec.js';
 
-const METRICS = ['sharpness', 'l1', 'l2', 'nuclear', 'testLoss', 'testAccuracy', 'distanceFromFlow', 'distanceFromInit'] as const;
+const METRICS = ['sharpness', 'l1', 'l2', 'nuclear', 'testLoss', 'testAccuracy', 'distanceFromFlow', 'distanceFromInit', 'steps'] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** One GD run as a flat row: the data of every sweep panel. */
@@ -58,7 +60,7 @@ export function stopOf(r: StopRun): StopKind | null {
   return s != null && (s * r.lr) / 2 > 1 ? 'transient' : 'unknown';
 }
 
-function metricOf(m: Metrics | null, metric: Exclude<Metric, 'distanceFromFlow'>): number | null {
+function metricOf(m: Metrics | null, metric: Exclude<Metric, 'distanceFromFlow' | 'steps'>): number | null {
   if (!m) return null;
   return metric === 'distanceFromInit' ? m.distanceFromInit.l1 : m[metric];
 }
@@ -82,9 +84,19 @@ export function runRows(summary: SweepSummary): RunRow[] {
   }));
 }
 
-/** The gradient-flow counterpart of a metric (none for the distance from the flow itself). */
+/**
+ * The value of a metric for a run. `steps` is the number of GD steps to the
+ * loss goal, which only a converged run reached: a run stopped at max steps
+ * has no such number (its count is the cap).
+ */
+export function metricValue(row: RunRow, metric: Metric): number | null {
+  if (metric === 'steps') return row.outcome === 'converged' ? row.steps : null;
+  return row[metric];
+}
+
+/** The gradient-flow counterpart of a metric (none for the distance from the flow itself, nor for GD's step count). */
 export function flowValue(summary: SweepSummary, metric: Metric): number | null {
-  return metric === 'distanceFromFlow' ? null : metricOf(summary.flowFinal, metric);
+  return metric === 'distanceFromFlow' || metric === 'steps' ? null : metricOf(summary.flowFinal, metric);
 }
 
 export type Regime = 'flow-aligned' | 'EoS' | 'critical';
@@ -107,11 +119,21 @@ export function finishedRows(rows: RunRow[]): RunRow[] {
 /** Name of the selection that links a learning rate across the panels of a figure. */
 export const LR_SELECTION = 'pickLr';
 
-const lrAxis = (domainMax: number): Spec => ({ field: 'lr', type: 'quantitative', title: AXIS_TITLES.lr, scale: { domain: [0, domainMax], nice: false } });
+/** The learning-rate axis: linear from 0, or logarithmic over the sampled rates (log-log panels). */
+const lrAxis = (summary: SweepSummary, log: boolean): Spec => ({
+  field: 'lr',
+  type: 'quantitative',
+  title: AXIS_TITLES.lr,
+  scale: log ? { type: 'log', domain: logLrDomain(summary), nice: false } : { domain: [0, lrDomainMax(summary)], nice: false },
+});
 
 const num = (field: string, title: string, format = '.4~g'): Spec => ({ field, type: 'quantitative', title, format });
 
 const rule = (name: string, values: Spec[], encoding: Spec, mark: Spec): Spec => ({ name, data: { values }, mark: { type: 'rule', clip: true, ...mark }, encoding });
+
+/** Dotted verticals at the rates of runs that have no final value in a panel, by outcome. */
+const outcomeRule = (name: string, runs: RunRow[], series: Series): Spec =>
+  rule(name, runs, { x: { field: 'lr', type: 'quantitative' }, color: seriesColour(series), tooltip: [num('lr', 'η'), { field: 'outcome' }, num('steps', 'steps')] }, { strokeDash: [2, 3], opacity: 0.7 });
 
 /** A quantity that is not one of the recorded metrics, e.g. the diagonal net's ||w∘w||_1 = ||w||_2^2. */
 export interface CustomQuantity {
@@ -137,6 +159,24 @@ export interface PanelOptions {
 /** Upper end of the learning-rate axis: the largest sampled rate, plus a margin. */
 export function lrDomainMax(summary: SweepSummary): number {
   return 1.04 * Math.max(...summary.runs.map((r) => r.lr), summary.criticalLr);
+}
+
+/** The log-scale learning-rate range: the sampled rates, with the margin of `lrDomainMax` at both ends. */
+export function logLrDomain(summary: SweepSummary): [number, number] {
+  return [Math.min(...summary.runs.map((r) => r.lr)) / 1.04, lrDomainMax(summary)];
+}
+
+/**
+ * The paper's rate in the flow-aligned regime (appendix H.8): GD steps to the
+ * loss goal ∝ 1/η, a line of slope -1 in log-log through the smallest rate
+ * that converged properly (not mid-catapult), across the panel. Empty when no
+ * rate did.
+ */
+export function inverseRateLine(summary: SweepSummary): { lr: number; value: number }[] {
+  const anchor = runRows(summary)
+    .filter((r) => r.outcome === 'converged' && r.stop !== 'transient')
+    .sort((a, b) => a.lr - b.lr)[0];
+  return anchor ? logLrDomain(summary).map((lr) => ({ lr, value: (anchor.steps * anchor.lr) / lr })) : [];
 }
 
 /** y range of the sharpness panel: everything measured, not the exploding 2/eta curve. */
@@ -169,15 +209,16 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
   const { id, metric } = opts;
   const custom = typeof metric === 'object' ? metric : null;
   const rows = runRows(summary);
-  const points = summary.runs
-    .map((run, i) => ({ ...rows[i], value: custom ? (run.outcome === 'diverged' ? null : custom.run(run)) : (rows[i][metric as Metric] as number | null) }))
-    .filter((r) => r.outcome !== 'diverged' && r.value !== null && Number.isFinite(r.value));
+  const values = summary.runs.map((run, i) => (custom ? (run.outcome === 'diverged' ? null : custom.run(run)) : metricValue(rows[i], metric as Metric)));
+  const points = rows.map((row, i) => ({ ...row, value: values[i] })).filter((r) => r.outcome !== 'diverged' && r.value !== null && Number.isFinite(r.value));
   const xMax = lrDomainMax(summary);
   const yTitle = custom ? custom.title : AXIS_TITLES[metric as Metric];
   const isSharpness = metric === 'sharpness';
+  // Steps ∝ 1/η is a straight line in log-log.
+  const isSteps = metric === 'steps';
   const yDomain = opts.yDomain ?? (isSharpness ? sharpnessDomain(summary) : undefined);
-  const y: Spec = { field: 'value', type: 'quantitative', title: yTitle, scale: yDomain ? { domain: yDomain, nice: false, zero: false } : { zero: false } };
-  const x = lrAxis(xMax);
+  const y: Spec = { field: 'value', type: 'quantitative', title: yTitle, scale: { ...(isSteps ? { type: 'log' } : { zero: false }), ...(yDomain ? { domain: yDomain, nice: false } : {}) } };
+  const x = lrAxis(summary, isSteps);
   const layers: Spec[] = [];
 
   if (isSharpness && yDomain) {
@@ -193,6 +234,14 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
       rule(`${id}-sGF`, [{ value: summary.sGF, label: 's_GF' }], { y: { field: 'value', type: 'quantitative' }, color: seriesColour(SERIES.sGF), tooltip: [{ field: 'label', title: 'line' }, num('value', 's_GF')] }, { strokeWidth: 1.5 }),
     );
   }
+  if (isSteps) {
+    layers.push({
+      name: `${id}-inverseRate`,
+      data: { values: inverseRateLine(summary) },
+      mark: { type: 'line', clip: true, strokeDash: [4, 3], strokeWidth: 1.2 },
+      encoding: { x, y, color: seriesColour(SERIES.inverseRate), tooltip: [num('lr', 'η'), num('value', SERIES.inverseRate)] },
+    });
+  }
   layers.push(...(opts.extraLayers ?? []));
   const gf = custom ? custom.flow : flowValue(summary, metric as Metric);
   if (gf !== null) {
@@ -206,9 +255,10 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
     layers.push(rule(`${id}-inverseS0`, [{ lr: 1 / summary.s0, label: '1/s_0' }], { x: { field: 'lr', type: 'quantitative' }, color: seriesColour(SERIES.inverseS0), tooltip: [{ field: 'label', title: 'line' }, num('lr', 'η')] }, { strokeDash: [6, 4], strokeWidth: 1.5 }));
   }
   const diverged = rows.filter((r) => r.outcome === 'diverged');
-  if (diverged.length > 0) {
-    layers.push(rule(`${id}-diverged`, diverged, { x: { field: 'lr', type: 'quantitative' }, color: seriesColour(SERIES.diverged), tooltip: [num('lr', 'η'), { field: 'outcome' }, num('steps', 'steps')] }, { strokeDash: [2, 3], opacity: 0.7 }));
-  }
+  if (diverged.length > 0) layers.push(outcomeRule(`${id}-diverged`, diverged, SERIES.diverged));
+  // A run stopped at max steps that has no value here (its steps to the goal) is marked like a diverged rate, not dropped.
+  const capped = rows.filter((r, i) => r.outcome === 'max-steps' && values[i] === null);
+  if (capped.length > 0) layers.push(outcomeRule(`${id}-maxSteps`, capped, SERIES.maxSteps));
   if (isSharpness) {
     layers.push({
       name: `${id}-maxSharpness`,
@@ -326,7 +376,7 @@ export function sweepColumns(columns: SweepColumn[], metrics: Metric[], opts: { 
 /** One y range covering a metric in several sweeps (final values, GF values and, for sharpness, s_GF and max sharpness). */
 export function sharedDomain(summaries: SweepSummary[], metric: Metric): [number, number] {
   if (metric === 'sharpness') return [0, Math.max(...summaries.map((s) => sharpnessDomain(s)[1]))];
-  const values = summaries.flatMap((s) => [flowValue(s, metric), ...finishedRows(runRows(s)).map((r) => r[metric] as number | null)]).filter((v): v is number => v !== null && Number.isFinite(v));
+  const values = summaries.flatMap((s) => [flowValue(s, metric), ...finishedRows(runRows(s)).map((r) => metricValue(r, metric))]).filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const pad = 0.05 * (hi - lo || Math.abs(hi) || 1);

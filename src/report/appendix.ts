@@ -4,12 +4,14 @@
  * setting, the paper's U-shape mark, our experiment, the status and U-shape of
  * the most faithful committed data (table1.ts), and the row's appendix I
  * figure drawn from the committed paper-setting results once its sweep is
- * complete there; otherwise a line saying what is missing.
+ * complete there; otherwise a line saying what is missing. After the rows, the
+ * figures of the paper's appendix I.8 (further properties of eight rows),
+ * drawn the same way.
  */
 import { compactSvg, toSvg } from '../figures/export.js';
 import { vegaContainer } from '../figures/html.js';
 import { Unavailable, type SweepLoader } from '../figures/load.js';
-import { findFigure, renderFigure } from '../figures/registry.js';
+import { findFigure, FURTHER_PROPERTIES, renderFigure } from '../figures/registry.js';
 import { forDisplay } from '../figures/spec.js';
 import { profile, type ProfileName } from '../sweep/profiles.js';
 import { experimentsForRow, TABLE1, type Table1Row } from '../sweep/table1.js';
@@ -19,23 +21,32 @@ import type { Table1Entry } from './table1.js';
 /** The id of a row's section. */
 export const rowSectionId = (row: number): string => `sec-table1-row-${row}`;
 
-/** A row's figure: the chart with its static SVG (shown until the chart is drawn, and where scripts do not run) and caption, or why there is none. */
-export type RowFigure = { spec: object; svg: string; title: string; caption: string } | { missing: string };
+/** A figure of the appendix: the chart with its static SVG (shown until the chart is drawn, and where scripts do not run) and caption, or why there is none. */
+export type AppendixFigure = { spec: object; svg: string; title: string; caption: string } | { missing: string };
 
-/** The appendix I figure of every row the loader can draw; the others say why not. */
-export async function rowFigures(loader: SweepLoader): Promise<Map<number, RowFigure>> {
-  const out = new Map<number, RowFigure>();
-  for (const r of TABLE1) {
-    try {
-      const entry = findFigure(`row${r.row}`);
-      const spec = forDisplay(await renderFigure(entry, loader));
-      const title = spec.title && typeof spec.title === 'object' && !Array.isArray(spec.title) ? String(spec.title.text) : `row ${r.row}`;
-      out.set(r.row, { spec, svg: compactSvg(await toSvg(spec)), title, caption: `${entry.paperFigure} of the paper, drawn from the committed results of the ${loader.profile} profile.` });
-    } catch (err) {
-      if (!(err instanceof Unavailable)) throw err;
-      out.set(r.row, { missing: err.message });
-    }
+/** The registry id of a row's figure. */
+const rowFigureId = (r: Table1Row): string => `row${r.row}`;
+
+/** The figure ids of the appendix: each row's, then appendix I.8's. */
+const appendixFigureIds = (): string[] => [...TABLE1.map(rowFigureId), ...FURTHER_PROPERTIES.flatMap((p) => p.figures.map((f) => f.id))];
+
+/** A figure drawn from the loader's results, or why it cannot be. */
+async function drawFigure(id: string, loader: SweepLoader): Promise<AppendixFigure> {
+  try {
+    const entry = findFigure(id);
+    const spec = forDisplay(await renderFigure(entry, loader));
+    const title = spec.title && typeof spec.title === 'object' && !Array.isArray(spec.title) ? String(spec.title.text) : id;
+    return { spec, svg: compactSvg(await toSvg(spec)), title, caption: `${entry.paperFigure} of the paper, drawn from the committed results of the ${loader.profile} profile.` };
+  } catch (err) {
+    if (!(err instanceof Unavailable)) throw err;
+    return { missing: err.message };
   }
+}
+
+/** Every figure of the appendix (by figure id) the loader can draw; the others say why not. */
+export async function appendixFigures(loader: SweepLoader): Promise<Map<string, AppendixFigure>> {
+  const out = new Map<string, AppendixFigure>();
+  for (const id of appendixFigureIds()) out.set(id, await drawFigure(id, loader));
   return out;
 }
 
@@ -53,14 +64,31 @@ function ourShape(e: Table1Entry): string {
   return `${e.ourMark}${agreement}${e.measured ? `: ${e.measured}` : ''}`;
 }
 
-/** `quick`: whether the quick profile has the row's experiment (then a local quick sweep can draw the figure). */
-function figureBlock(r: Table1Row, fig: RowFigure, drawnFrom: string, quick: boolean): string {
+/**
+ * A figure as a cross-referenced block (`anchor`), or the line saying why it is not drawn: `name` names it there
+ * where a section holds several. `quick`: whether the quick profile has its experiment (then a local quick sweep can
+ * draw it).
+ */
+function figureBlock(figure: { id: string; anchor: string; name?: string }, fig: AppendixFigure, drawnFrom: string, quick: boolean): string {
   if ('missing' in fig) {
-    const local = quick ? `; \`npm run figure -- row${r.row} --profile quick\` draws it from a local quick-profile sweep` : '';
-    return `*Figure not drawn yet:* ${fig.missing}. It is drawn here from ${drawnFrom} once the row's sweep is complete there${local}.`;
+    const local = quick ? `; \`npm run figure -- ${figure.id} --profile quick\` draws it from a local quick-profile sweep` : '';
+    return `*${figure.name ?? 'Figure'} not drawn yet:* ${fig.missing}. It is drawn here from ${drawnFrom} once its sweep is complete there${local}.`;
   }
   const svg = `<img alt="${fig.title.replace(/"/g, '&quot;')}" src="data:image/svg+xml;base64,${Buffer.from(fig.svg).toString('base64')}">`;
-  return [`::: {#fig-table1-row-${r.row}}`, '', '```{=html}', vegaContainer(fig.spec, 'vega-lite', svg), '```', '', fig.caption, '', ':::'].join('\n');
+  return [`::: {#${figure.anchor}}`, '', '```{=html}', vegaContainer(fig.spec, 'vega-lite', svg), '```', '', fig.caption, '', ':::'].join('\n');
+}
+
+/** The paper's appendix I.8, after the rows: one subsection per part, its eight figures in the paper's order. `inQuick`: whether the quick profile has one of the experiments. */
+function furtherPropertiesPart(figures: ReadonlyMap<string, AppendixFigure>, drawnFrom: string, inQuick: (ids: string[]) => boolean): string {
+  const parts = FURTHER_PROPERTIES.map((p) => {
+    const blocks = p.figures.map((f) => {
+      const ids = Object.values(f.uses).flatMap((use) => ('anyOf' in use ? use.anyOf : use.allOf));
+      return figureBlock({ id: f.id, anchor: `fig-appendix-i-${f.id}`, name: f.paperFigure }, figures.get(f.id) ?? { missing: 'not drawn' }, drawnFrom, inQuick(ids));
+    });
+    return [`### ${p.heading[0].toUpperCase()}${p.heading.slice(1)} (paper ${p.section})`, ...blocks].join('\n\n');
+  });
+  const intro = "The paper's appendix I.8 shows further properties of eight of the rows above, one figure per row and part, each a row of panels over the learning rate.";
+  return ['## Further properties (paper I.8) {#sec-appendix-i-further}', intro, ...parts].join('\n\n');
 }
 
 /**
@@ -69,8 +97,9 @@ function figureBlock(r: Table1Row, fig: RowFigure, drawnFrom: string, quick: boo
  * is the most faithful entry per row (bestTable1); `drawnFrom` names where the
  * figures come from.
  */
-export function appendixPartial(best: readonly { profile: ProfileName | null; entry: Table1Entry }[], figures: ReadonlyMap<number, RowFigure>, drawnFrom: string, scriptSrc: string): string {
+export function appendixPartial(best: readonly { profile: ProfileName | null; entry: Table1Entry }[], figures: ReadonlyMap<string, AppendixFigure>, drawnFrom: string, scriptSrc: string): string {
   const quick = new Set(profile('quick').map((e) => e.experiment.id));
+  const inQuick = (ids: string[]): boolean => ids.some((id) => quick.has(id));
   const sections = TABLE1.map((r, i) => {
     const { profile: from, entry } = best[i];
     const ids = experimentsForRow(r);
@@ -88,7 +117,8 @@ export function appendixPartial(best: readonly { profile: ProfileName | null; en
       ['our U-shape', ourShape(entry)],
     ];
     const heading = `## Row ${r.row}: ${r.model}, ${r.dataset}, ${r.loss}, ε = ${r.lossGoal}${r.seed === 43 ? '' : `, seed ${r.seed}`}${r.initScale === 1 ? '' : `, init ×${r.initScale}`} {#${rowSectionId(r.row)}}`;
-    return [heading, '', table(['setting', 'value'], rows, undefined, [20, 80]), '', figureBlock(r, figures.get(r.row) ?? { missing: 'not drawn' }, drawnFrom, ids.some((id) => quick.has(id)))].join('\n');
+    const id = rowFigureId(r);
+    return [heading, '', table(['setting', 'value'], rows, undefined, [20, 80]), '', figureBlock({ id, anchor: `fig-table1-row-${r.row}` }, figures.get(id) ?? { missing: 'not drawn' }, drawnFrom, inQuick(ids))].join('\n');
   });
-  return [`\`\`\`{=html}\n<script src="${scriptSrc}"></script>\n\`\`\``, ...sections].join('\n\n');
+  return [`\`\`\`{=html}\n<script src="${scriptSrc}"></script>\n\`\`\``, ...sections, furtherPropertiesPart(figures, drawnFrom, inQuick)].join('\n\n');
 }

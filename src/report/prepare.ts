@@ -22,7 +22,7 @@ import { bestData, readReportData, type ExperimentData } from './summary.js';
 import { checklistMarkdown, paperVerdicts, readVerdicts, reportedClaims, type PaperVerdict, type ReportedClaim } from './verdicts.js';
 import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
 import { bestTable1, table1Entries } from './table1.js';
-import { appendixPartial, rowFigures } from './appendix.js';
+import { appendixFigures, appendixPartial } from './appendix.js';
 import { committedLoader } from '../figures/load.js';
 import { FIGURE_SCRIPT } from '../figures/html.js';
 import { PLAN_FILE, PlanFile, predictionAccuracy } from '../sweep/cost.js';
@@ -426,7 +426,7 @@ export async function prepare(opts: PrepareOptions): Promise<string[]> {
   const table1 = table1Best(data);
   const paper = paperVerdicts(claims, verdictFiles, table1);
   const chapters = new Map(notebookSlugs().map((slug) => [slug, notebookPartial(slug, opts.notebooksDir, best)]));
-  const figures = await rowFigures(committedLoader('paper', opts.paperResults));
+  const figures = await appendixFigures(committedLoader('paper', opts.paperResults));
   const partials: Record<string, string> = {
     'overview-experiments.md': experimentsTable(best, catalogue(), { text: 'Experiments, the profile their committed data comes from, and the critical learning rate they measure.', label: 'tbl-experiments' }),
     'overview-claims.md': claimsSummary(paper),

@@ -126,3 +126,50 @@ test('picking a rate in one panel highlights it in every panel', async () => {
   assert.deepEqual(['r0c0', 'r0c1', 'r0c2'].map(picked), [1, 1, 1]);
   view.finalize();
 });
+
+/** A sweep whose converged runs take 30/η steps, with the second rate a transient stop and the fourth stopped at max steps. */
+function convergenceSweep() {
+  const s = syntheticSummary();
+  const runs = s.runs.map((r, i) => {
+    if (r.outcome === 'diverged') return r;
+    if (i === 3) return { ...r, outcome: 'max-steps' as const, steps: 4000 };
+    return { ...r, steps: Math.round(30 / r.lr), stop: { kind: i === 1 ? ('transient' as const) : ('stable' as const), sharpnessRatio: 1, probeSteps: 0, maxLossAfter: 0 } };
+  });
+  return { ...s, runs };
+}
+
+test('the steps panel draws the steps to the goal of converged runs only, log-log; diverged and max-steps rates are marked apart', () => {
+  const s = convergenceSweep();
+  const spec = topLevel('t', sweepRow(s, ['steps']));
+  const finals = values(view(spec, 'r0c0-final'));
+  const converged = s.runs.filter((r) => r.outcome === 'converged');
+  assert.deepEqual(finals.map((f) => [f.lr, f.value]), converged.map((r) => [r.lr, r.steps]));
+  assert.ok(!finals.some((f) => f.value === 4000), 'the step cap is not a time to the goal');
+  assert.deepEqual(finals.filter((f) => f.stop === 'transient').map((f) => f.lr), [s.runs[1].lr], 'the transient stop keeps its triangle');
+  assert.deepEqual(values(view(spec, 'r0c0-maxSteps')).map((r) => r.lr), [s.runs[3].lr]);
+  assert.deepEqual(values(view(spec, 'r0c0-diverged')).map((r) => r.lr), s.runs.filter((r) => r.outcome === 'diverged').map((r) => r.lr));
+  const encoding = view(spec, 'r0c0-final').encoding as { x: { scale: { type: string } }; y: { scale: { type: string } } };
+  assert.deepEqual([encoding.x.scale.type, encoding.y.scale.type], ['log', 'log']);
+  assert.equal(values(view(spec, 'r0c0-critical'))[0].lr, s.criticalLr);
+  assert.ok(!unitViews(spec).some((v) => v.name === 'r0c0-flow'), 'gradient flow has no GD step count');
+  assertCompiles(spec);
+  assertTooltips(spec);
+});
+
+test('the 1/η line has slope -1 in log-log through the smallest properly converged rate, across the panel', () => {
+  const s = convergenceSweep();
+  const line = values(view(topLevel('t', sweepRow(s, ['steps'])), 'r0c0-inverseRate')).map((p) => [p.lr as number, p.value as number]);
+  assert.equal(line.length, 2);
+  const [[lr1, v1], [lr2, v2]] = line;
+  assert.ok(Math.abs(Math.log(v2 / v1) / Math.log(lr2 / lr1) + 1) < 1e-12, 'slope -1');
+  // The smallest rate converged properly; the transient stop of the second is not the anchor.
+  const anchor = s.runs[0];
+  assert.ok(Math.abs(v1 * lr1 - anchor.steps * anchor.lr) < 1e-9);
+  assert.ok(lr1 <= anchor.lr && lr2 >= Math.max(...s.runs.map((r) => r.lr)));
+  // A transient stop met the goal mid-catapult, off the 1/η line.
+  const transientFirst = { ...s, runs: s.runs.map((r, i) => (i === 0 ? { ...r, steps: 7, stop: { kind: 'transient' as const, sharpnessRatio: 1.2, probeSteps: 0, maxLossAfter: 0 } } : r)) };
+  const [[a, va]] = values(view(topLevel('t', sweepRow(transientFirst, ['steps'])), 'r0c0-inverseRate')).map((p) => [p.lr as number, p.value as number]);
+  assert.ok(Math.abs(va * a - s.runs[2].steps * s.runs[2].lr) < 1e-9, 'anchored at the next stable stop');
+  const none = { ...s, runs: s.runs.filter((r) => r.outcome !== 'converged') };
+  assert.deepEqual(values(view(topLevel('t', sweepRow(none, ['steps'])), 'r0c0-inverseRate')), []);
+});
