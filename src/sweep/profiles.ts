@@ -1,9 +1,9 @@
 /**
  * Profiles: which experiments each notebook needs, at three costs.
  *  - paper: the configurations of Table 1 at the paper's settings;
- *  - quick: every section at reduced cost (500 CIFAR-10 / 1000 MNIST training
- *    samples, 500 for the width studies, looser loss goals, fewer rates from
- *    1/s_GF up, sparser sharpness) — the default of the README;
+ *  - quick: every section and every Table 1 row at reduced cost (500 CIFAR-10 / 1000 MNIST training
+ *    samples for the figures of the main text, 256 for the other rows; looser loss goals, fewer rates
+ *    from 1/s_GF up, sparser sharpness) — the default of the README;
  *  - smoke: the whole pipeline on tiny subsets in a couple of minutes (CI).
  * Experiments are plain data; the paper's setting is written once and each
  * profile states only what it changes.
@@ -54,6 +54,19 @@ const FIGURE10_MEASURES = {};
 // Smoke checks the pipeline: few probes and ascent steps.
 const SMOKE_MEASURES = { traceSamples: 4, averageSamples: 4, worstSteps: 5, fisherTol: 1e-2 };
 const smokeImage = (dataset: string): Partial<ExperimentInput> => ({ dataset, lossGoals: [0.2], testLimit: 200, grid: SMOKE_GRID, record: SMOKE_RECORD, maxSteps: 2000 });
+// The other Table 1 rows at quick (appendix I in the book): 256 training images, three fine rates 1/s_GF .. 2/s_GF
+// below the transition and three coarse ones above it (the least that shows a U or an extreme), sparse sharpness.
+const APPENDIX_GRID = { fine: 3, fineFirst: 2, fineMax: 2, coarse: 3, extendUntilDivergence: 2, refine: 0 };
+// Loss goals at most this small: 256 images reach an MSE of 1e-2 in a few hundred steps, cross-entropy 1e-1.
+const APPENDIX_GOAL_FLOOR = { mse: 1e-2, ce: 1e-1 } as const;
+const appendixQuick = (dataset: string, loss: 'mse' | 'ce', goal: number, samples = 256): Partial<ExperimentInput> => ({
+  dataset: `${dataset}:${samples}`,
+  lossGoals: [Math.max(goal, APPENDIX_GOAL_FLOOR[loss])],
+  testLimit: 1000,
+  grid: APPENDIX_GRID,
+  record: { every: 10, sharpnessEvery: 50 },
+  maxSteps: 3000,
+});
 
 const BASES: Base[] = [
   {
@@ -81,6 +94,7 @@ const BASES: Base[] = [
     notebook: '01-regime-transition',
     figures: ['13a'],
     experiment: { id: 'fcn-relu-mnist5k-mse-goal1e-2', dataset: 'mnist-5k', model: fcn('relu'), loss: 'mse', lossGoals: [1e-2], record: { every: 10, sharpnessEvery: 10 } },
+    quick: { ...appendixQuick('mnist-5k', 'mse', 1e-2), record: TRAJECTORY_RECORD },
   },
   {
     notebook: '01-regime-transition',
@@ -88,7 +102,7 @@ const BASES: Base[] = [
     experiment: { id: 'fcn-relu-mnist5k-ce', dataset: 'mnist-5k', model: fcn('relu'), loss: 'ce', lossGoals: [1e-2], record: { every: 10, sharpnessEvery: 10 } },
     quick: { ...quickImage('mnist-5k:1000', [1e-1]), record: TRAJECTORY_RECORD },
   },
-  // Table 1 rows 4, 6, 10, 15, 35 and 36 (paper profile only).
+  // Table 1 rows 4, 6, 10, 15, 35 and 36.
   ...(
     [
       ['01-regime-transition', '53', 'relu', 'mnist-5k', 'mse', 1e-1],
@@ -111,6 +125,7 @@ const BASES: Base[] = [
         lossGoals: [goal],
         ...(figures.split(',').includes('10') ? { measures: FIGURE10_MEASURES } : {}),
       },
+      quick: appendixQuick(dataset, loss, goal),
     }),
   ),
   {
@@ -160,24 +175,28 @@ const BASES: Base[] = [
       smoke: width === 200 ? { ...smokeImage('mnist-5k:64'), flow: WIDE_FLOW } : undefined,
     }),
   ),
-  // The rest of Table 1, at the paper's settings only (appendix I).
+  // The rest of Table 1 (appendix I).
   ...([['mnist-5k', 'mse', 1e-3, '51'], ['cifar10-5k', 'mse', 1e-3, '55']] as const).map(
     ([dataset, loss, goal, figure]): Base => ({
       notebook: '02-loss-thresholds',
       figures: [figure],
       experiment: { id: `fcn-relu-${short(dataset)}-${loss}-goal1e-3`, dataset, model: fcn('relu'), loss, lossGoals: [goal] },
+      quick: appendixQuick(dataset, loss, goal),
     }),
   ),
   {
     notebook: '03-initialization',
     figures: ['62'],
     experiment: { id: 'fcn-relu-cifar5k-ce-init5', dataset: 'cifar10-5k', model: fcn('relu', { initScale: 5 }), loss: 'ce', lossGoals: [1e-2] },
+    quick: appendixQuick('cifar10-5k', 'ce', 1e-2),
   },
   ...([['mnist', 'mse', 1e-2, ['1b', '22']], ['mnist', 'ce', 1e-2, ['23']], ['cifar10', 'ce', 1e-1, ['24']]] as const).map(
     ([dataset, loss, goal, figures]): Base => ({
       notebook: '01-regime-transition',
       figures: [...figures],
       experiment: { id: `fcn-relu-${short(dataset)}-${loss}`, dataset, model: fcn('relu'), loss, lossGoals: [goal] },
+      // Four times the images of the 5k rows' quick settings: what these rows vary is the training-set size.
+      quick: appendixQuick(dataset, loss, goal, 1024),
     }),
   ),
   ...(['mnist-5k', 'cifar10-5k'] as const).flatMap((dataset) =>
@@ -186,6 +205,7 @@ const BASES: Base[] = [
         notebook: '04-parameterization',
         figures: [String((dataset === 'mnist-5k' ? 37 : 44) + i)],
         experiment: { id: `fcn-relu-${short(dataset)}-mse-${width}x${depth}`, dataset, model: fcn('relu', { widths: Array(depth).fill(width) }), loss: 'mse', lossGoals: [1e-2] },
+        quick: appendixQuick(dataset, 'mse', 1e-2),
       }),
     ),
   ),
@@ -193,27 +213,34 @@ const BASES: Base[] = [
     notebook: '02-loss-thresholds',
     figures: ['28'],
     experiment: { id: 'fcn-tanh-cifar5k-ce', dataset: 'cifar10-5k', model: fcn('tanh'), loss: 'ce', lossGoals: [1e-2] },
+    quick: appendixQuick('cifar10-5k', 'ce', 1e-2),
   },
   ...([['mnist-5k', 'mse', 1e-1, ['5a', '29']], ['mnist-5k', 'ce', 1e-2, ['30']], ['mnist', 'mse', 1e-1, ['5b', '31']], ['mnist', 'ce', 1e-2, ['32']]] as const).map(
     ([dataset, loss, goal, figures]): Base => ({
       notebook: '01-regime-transition',
       figures: [...figures],
       experiment: { id: `cnn-relu-${short(dataset)}-${loss}`, dataset, model: { kind: 'cnn', channels: [32, 32], activation: 'relu' }, loss, lossGoals: [goal] },
+      // Convolutions cost ~30x a 200x2 FCN per image here: half the images, four times that for full MNIST.
+      quick: appendixQuick(dataset, loss, goal, dataset === 'mnist' ? 512 : 128),
     }),
   ),
   // Table 1 rows 45-48: batch norm, ViT and ResNet-20 (appendix H.2), cross-entropy on the first 5000 images.
   ...(
     [
-      ['cnn-bn-relu-cifar5k-ce', 'cifar10-5k', { kind: 'cnn', activation: 'relu', batchNorm: true }, 1e-2, ['5c', '33']],
-      ['vit-relu-mnist5k-ce', 'mnist-5k', { kind: 'vit' }, 1e-1, ['1c', '34']],
-      ['vit-relu-cifar5k-ce', 'cifar10-5k', { kind: 'vit', patchSize: 4, dim: 128, depth: 6, heads: 4 }, 1, ['35']],
-      ['resnet20-relu-cifar5k-ce', 'cifar10-5k', { kind: 'resnet' }, 1e-1, ['36']],
-    ] as const
+      ['cnn-bn-relu-cifar5k-ce', 'cifar10-5k', { kind: 'cnn', activation: 'relu', batchNorm: true }, 1e-2, ['5c', '33'], { samples: 64 }],
+      ['vit-relu-mnist5k-ce', 'mnist-5k', { kind: 'vit' }, 1e-1, ['1c', '34'], { samples: 64 }],
+      ['vit-relu-cifar5k-ce', 'cifar10-5k', { kind: 'vit', patchSize: 4, dim: 128, depth: 6, heads: 4 }, 1, ['35'], { samples: 32 }],
+      // ResNet-20's convolutions run through tfjs here, ~0.6 s per image and gradient at widths 16/32/64: quick keeps
+      // the depth (three stages of three blocks) at a quarter of the width, 40x cheaper.
+      ['resnet20-relu-cifar5k-ce', 'cifar10-5k', { kind: 'resnet' }, 1e-1, ['36'], { samples: 32, model: { kind: 'resnet', widths: [4, 8, 16] } }],
+    ] as [string, string, ExperimentInput['model'], number, string[], { samples: number; model?: ExperimentInput['model'] }][]
   ).map(
-    ([id, dataset, model, goal, figures]): Base => ({
+    ([id, dataset, model, goal, figures, quick]): Base => ({
       notebook: '01-regime-transition',
-      figures: [...figures],
+      figures,
       experiment: { id, dataset, model, loss: 'ce', lossGoals: [goal] },
+      // Per-image costs of these models here (one thread): CNN-BN 3 ms, ViT 1 ms (MNIST) and 11 ms (CIFAR-10) per gradient.
+      quick: { ...appendixQuick(dataset, 'ce', goal, quick.samples), ...(quick.model ? { model: quick.model } : {}) },
     }),
   ),
   {
