@@ -51,7 +51,7 @@ options
   --lr ETA            learning rate (train)
   --goal EPS          loss goal (train; default: the experiment's first)
   --jobs N            sweep: experiments run in parallel (one process each), or one experiment's GD runs (default: ${cpus().length})
-  --state-every N     save a resumable state every N GD steps (default 500)
+  --state-every N     save a resumable state every N GD steps (default 500) or RK4 flow steps (default 200)
   --checkpoint FILE   measure: a safetensors checkpoint (ours or PyTorch's state_dict, F32/F64/F16/BF16)
   --top K             measure: how many eigenvalues at each end of the spectrum (default 5)
   --init FILE         train: start GD from this safetensors checkpoint instead of the experiment's init
@@ -317,7 +317,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const problem = v.init ? startingFrom(built, readCheckpoint('init', v.init, built.model)) : built;
         if (command === 'flow') {
-          const r = await runFlow(problem, store);
+          const r = await runFlow(problem, store, stderrLog, stateEvery);
           out(`s0 ${r.s0} ${r.sGF.map((s) => `sGF(${s.lossGoal}) ${s.sGF}`).join(' ')}`, r);
         } else {
           // The flow solution belongs to the experiment's own start: no distance to it from another one.

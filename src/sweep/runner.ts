@@ -12,7 +12,7 @@ import { distance, parameterNorms } from '../sharpness/norms.js';
 import { spectrumEnds } from '../sharpness/index.js';
 import { gradientDescent, type GdState } from '../train/gd.js';
 import { finalMeasures } from '../train/measure.js';
-import { gradientFlow } from '../train/flow.js';
+import { gradientFlow, type FlowSolution, type FlowState } from '../train/flow.js';
 import { buildProblem, type DataOptions, type Problem } from './problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { aboveDivergence, initialSchedule, nextRates, type RunOutcome } from './grid.js';
@@ -93,22 +93,31 @@ function locked<T>(store: ResultStore, key: string, compute: () => T): T {
   }
 }
 
-export async function runFlow(problem: Problem, store: ResultStore, log: Log = stderrLog): Promise<FlowResult> {
+/** The experiment's gradient flow, cached; `stateEvery`: save a resumable state every this many RK4 steps. */
+export async function runFlow(problem: Problem, store: ResultStore, log: Log = stderrLog, stateEvery?: number): Promise<FlowResult> {
   const e = problem.experiment;
   const key = flowKey(e);
-  return whenFree(store, key, log, `[${e.id} flow]`, () => store.readFlow(key) ?? locked(store, key, () => store.readFlow(key) ?? computeFlow(problem, store, key, log)));
+  return whenFree(store, key, log, `[${e.id} flow]`, () => store.readFlow(key) ?? locked(store, key, () => store.readFlow(key) ?? computeFlow(problem, store, key, log, stateEvery)));
 }
 
-function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log): FlowResult {
+function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log, stateEvery: number | undefined): FlowResult {
   const e = problem.experiment;
+  const statePath = store.statePath(key);
+  const resume = loadFlowState(statePath, problem.model.numParams, log);
+  if (resume) log(`[${e.id} flow] resuming at step ${resume.step} (t=${fmt(resume.time)})`);
   const started = startClock();
-  const hvps0 = problem.train.hvpCount;
+  const hvps0 = problem.train.hvpCount - (resume?.hvps ?? 0);
   const progress = throttled(log, 5000);
   const out = gradientFlow(
     problem,
     problem.theta0,
     { lossGoals: e.lossGoals, ...e.flow, divergenceFactor: e.divergenceFactor, recordEvery: e.record.every },
-    (p) => progress(`[${e.id} flow] step ${p.step} t=${fmt(p.time)} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)}`),
+    {
+      resume,
+      stateEvery,
+      onState: (s) => saveFlowState(statePath, { ...s, hvps: problem.train.hvpCount - hvps0 }),
+      onProgress: (p) => progress(`[${e.id} flow] step ${p.step} t=${fmt(p.time)} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)}`),
+    },
   );
   const sGF = out.solutions.map((s) => {
     const file = store.checkpointFile(key, `solution-${s.lossGoal}.safetensors`);
@@ -128,6 +137,7 @@ function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log
     provenance: provenance(started, problem.train.hvpCount - hvps0),
   };
   store.write(result);
+  rmSync(statePath, { force: true });
   log(`[${e.id} flow] ${out.outcome} after ${out.steps} RK4 steps: s0=${fmt(out.s0)} ${sGF.map((s) => `sGF(${s.lossGoal})=${fmt(s.sGF)}`).join(' ')}`);
   return result;
 }
@@ -151,27 +161,70 @@ interface RunState extends GdState {
   hvps: number;
 }
 
-function saveState(path: string, s: RunState): void {
-  const b64 = (a: Float32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-  const data: SerializedState = { ...s, theta: b64(s.theta), eigenvector: s.eigenvector ? b64(s.eigenvector) : null };
-  writeFileAtomic(path, JSON.stringify(data));
+/** Resumable states are JSON with the arrays in base64 (exact bits). */
+const toBase64 = (a: Float32Array | Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+function fromBase64(b: string): ArrayBuffer {
+  const buf = Buffer.from(b, 'base64');
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
 }
 
-function loadState(path: string, numParams: number, log: Log): RunState | undefined {
+function parametersFromBase64(b: string, numParams: number): Float32Array {
+  const theta = new Float32Array(fromBase64(b));
+  if (theta.length !== numParams) throw new Error(`state has ${theta.length} parameters, expected ${numParams}`);
+  return theta;
+}
+
+/** A saved state, or undefined (with a warning) when there is none or it cannot be read: the run then starts over. */
+function readState<T>(path: string, log: Log, decode: (json: unknown) => T): T | undefined {
   if (!existsSync(path)) return undefined;
   try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as SerializedState;
-    const bytes = (b: string) => {
-      const buf = Buffer.from(b, 'base64');
-      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-    };
-    const theta = new Float32Array(bytes(s.theta));
-    if (theta.length !== numParams) throw new Error(`state has ${theta.length} parameters, expected ${numParams}`);
-    return { ...s, theta, eigenvector: s.eigenvector ? new Float64Array(bytes(s.eigenvector)) : null, checkpoints: s.checkpoints ?? [], hvps: s.hvps ?? 0 };
+    return decode(JSON.parse(readFileSync(path, 'utf8')));
   } catch (err) {
     log(`warning: ignoring unreadable resume state ${path}: ${(err as Error).message}`);
     return undefined;
   }
+}
+
+function saveState(path: string, s: RunState): void {
+  const data: SerializedState = { ...s, theta: toBase64(s.theta), eigenvector: s.eigenvector ? toBase64(s.eigenvector) : null };
+  writeFileAtomic(path, JSON.stringify(data));
+}
+
+function loadState(path: string, numParams: number, log: Log): RunState | undefined {
+  return readState(path, log, (json) => {
+    const s = json as SerializedState;
+    return { ...s, theta: parametersFromBase64(s.theta, numParams), eigenvector: s.eigenvector ? new Float64Array(fromBase64(s.eigenvector)) : null, checkpoints: s.checkpoints ?? [], hvps: s.hvps ?? 0 };
+  });
+}
+
+interface SerializedFlowState extends Omit<FlowState, 'theta' | 'solutions' | 'eigenvector'> {
+  theta: string;
+  solutions: (Omit<FlowSolution, 'theta'> & { theta: string })[];
+  eigenvector: string | null;
+  hvps: number;
+}
+
+function saveFlowState(path: string, s: FlowState & { hvps: number }): void {
+  const data: SerializedFlowState = {
+    ...s,
+    theta: toBase64(s.theta),
+    solutions: s.solutions.map((x) => ({ ...x, theta: toBase64(x.theta) })),
+    eigenvector: s.eigenvector ? toBase64(s.eigenvector) : null,
+  };
+  writeFileAtomic(path, JSON.stringify(data));
+}
+
+function loadFlowState(path: string, numParams: number, log: Log): (FlowState & { hvps: number }) | undefined {
+  return readState(path, log, (json) => {
+    const s = json as SerializedFlowState;
+    return {
+      ...s,
+      theta: parametersFromBase64(s.theta, numParams),
+      solutions: s.solutions.map((x) => ({ ...x, theta: parametersFromBase64(x.theta, numParams) })),
+      eigenvector: s.eigenvector ? new Float64Array(fromBase64(s.eigenvector)) : null,
+    };
+  });
 }
 
 export interface GdRunOptions {
@@ -393,7 +446,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
   const problem = await buildProblem(experiment, opts.data);
   const jobs = problem.train.numParams * problem.train.numSamples < WORKER_MIN_SIZE ? 1 : Math.max(1, opts.jobs ?? 1);
   try {
-    const flow = await runFlow(problem, opts.store, log);
+    const flow = await runFlow(problem, opts.store, log, opts.stateEvery);
     const summaries: SweepSummary[] = [];
     for (const lossGoal of experiment.lossGoals) {
       const point = flow.sGF.find((s) => s.lossGoal === lossGoal);

@@ -29,6 +29,28 @@ export interface FlowSolution {
   theta: Float32Array;
 }
 
+/** Everything needed to continue an interrupted flow bit-for-bit (a long flow takes hours). */
+export interface FlowState {
+  step: number;
+  time: number;
+  theta: Float32Array;
+  s0: number;
+  sCurrent: number;
+  sMax: number;
+  initialLoss: number;
+  history: Metrics[];
+  solutions: FlowSolution[];
+  eigenvector: Float64Array | null;
+}
+
+export interface FlowHooks {
+  onProgress?: (p: { step: number; time: number; loss: number; sharpness: number }) => void;
+  /** Called every `stateEvery` steps with a resumable state. */
+  onState?: (state: FlowState) => void;
+  stateEvery?: number;
+  resume?: FlowState;
+}
+
 export interface FlowOutcome {
   outcome: 'converged' | 'diverged' | 'max-steps';
   steps: number;
@@ -37,27 +59,24 @@ export interface FlowOutcome {
   history: Metrics[];
 }
 
-export function gradientFlow(
-  ctx: MeasureContext,
-  theta0: Float32Array,
-  cfg: FlowConfig,
-  onProgress?: (p: { step: number; time: number; loss: number; sharpness: number }) => void,
-): FlowOutcome {
+export function gradientFlow(ctx: MeasureContext, theta0: Float32Array, cfg: FlowConfig, hooks: FlowHooks = {}): FlowOutcome {
+  const r = hooks.resume;
   const n = theta0.length;
-  const theta = Float32Array.from(theta0);
+  const theta = Float32Array.from(r ? r.theta : theta0);
   const tmp = new Float32Array(n);
   const acc = new Float32Array(n);
-  const goals = [...cfg.lossGoals].sort((a, b) => b - a);
-  const tracker = new SharpnessTracker(ctx.train, ctx.sharpnessTol);
-  const history: Metrics[] = [];
-  const solutions: FlowSolution[] = [];
-  const s0 = tracker.estimate(theta);
-  let sCurrent = s0;
-  let sMax = s0;
-  let t = 0;
-  let initialLoss = NaN;
+  const history: Metrics[] = r ? [...r.history] : [];
+  const solutions: FlowSolution[] = r ? [...r.solutions] : [];
+  const goals = [...cfg.lossGoals].sort((a, b) => b - a).filter((g) => !solutions.some((s) => s.lossGoal === g));
+  const tracker = new SharpnessTracker(ctx.train, ctx.sharpnessTol, r?.eigenvector ?? undefined);
+  const s0 = r ? r.s0 : tracker.estimate(theta);
+  let sCurrent = r ? r.sCurrent : s0;
+  let sMax = r ? r.sMax : s0;
+  let t = r ? r.time : 0;
+  let initialLoss = r ? r.initialLoss : NaN;
+  const stateEvery = hooks.stateEvery ?? 200;
 
-  for (let step = 0; ; step++) {
+  for (let step = r ? r.step : 0; ; step++) {
     const { loss, grad: g1 } = ctx.train.lossAndGrad(theta);
     if (step === 0) initialLoss = loss;
     if (!Number.isFinite(loss) || loss > cfg.divergenceFactor * initialLoss) {
@@ -79,7 +98,7 @@ export function gradientFlow(
     const reached = solutions.length > reachedBefore;
     if (reached || step % cfg.recordEvery === 0 || step >= cfg.maxSteps) {
       history.push(measure(ctx, theta, { step, time: t, trainLoss: loss }, { sharpness: sCurrent, nuclear: reached }));
-      onProgress?.({ step, time: t, loss, sharpness: sCurrent });
+      hooks.onProgress?.({ step, time: t, loss, sharpness: sCurrent });
     }
     if (done) return { outcome: 'converged', steps: step, s0, solutions, history };
     if (step >= cfg.maxSteps) return { outcome: 'max-steps', steps: step, s0, solutions, history };
@@ -103,5 +122,8 @@ export function gradientFlow(
     const g4 = ctx.train.lossAndGrad(tmp).grad;
     for (let i = 0; i < n; i++) theta[i] -= (h / 6) * (acc[i] + g4[i]);
     t += h;
+    if (hooks.onState && (step + 1) % stateEvery === 0) {
+      hooks.onState({ step: step + 1, time: t, theta: Float32Array.from(theta), s0, sCurrent, sMax, initialLoss, history: [...history], solutions: [...solutions], eigenvector: tracker.state ?? null });
+    }
   }
 }

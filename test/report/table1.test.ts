@@ -54,6 +54,25 @@ test('the paper profile covers every row of Table 1 at the paper settings', () =
   assert.deepEqual(['cnn-bn-relu-cifar5k-ce', 'vit-relu-mnist5k-ce', 'vit-relu-cifar5k-ce', 'resnet20-relu-cifar5k-ce'].map((id) => table1Rows(experiment(id))), [[45], [46], [47], [48]]);
 });
 
+test('the quick profile covers every row of Table 1 too, each with rates on both sides of 2/s_GF and a goal no tighter than the paper\'s', () => {
+  const quick = new Map(profile('quick').map((p) => [p.experiment.id, p.experiment]));
+  const uncovered = TABLE1.filter((r) => !experimentsForRow(r).some((id) => quick.has(id))).map((r) => r.row);
+  assert.deepEqual(uncovered, []);
+  for (const r of TABLE1) {
+    const e = quick.get(experimentsForRow(r)[0]);
+    assert.ok(e);
+    const goal = e.lossGoals.find((g) => table1Row(e, g) === r);
+    assert.ok(goal !== undefined && goal >= r.lossGoal, `row ${r.row}: quick goal ${goal} for the paper's ${r.lossGoal}`);
+    assert.match(e.dataset, /:\d+$/, `row ${r.row}: a subset of the training set`);
+    // Fine rates up to fineMax/s_GF >= 2/s_GF (below the transition where GD tracks the flow), coarse ones above it.
+    assert.ok(e.grid.fineFirst <= 2 && e.grid.fineMax >= 2 && e.grid.coarse >= 2, `row ${r.row}: ${JSON.stringify(e.grid)}`);
+  }
+  // Full-dataset rows train on more images than their 5k counterparts.
+  const size = (id: string) => Number(quick.get(id)?.dataset.split(':')[1]);
+  assert.ok(size('fcn-relu-mnist-mse') > size('fcn-relu-mnist5k-mse-goal1e-2'));
+  assert.ok(size('cnn-relu-mnist-mse') > size('cnn-relu-mnist5k-mse'));
+});
+
 test('U-shape rule: interior minimum = U, an end = extreme, a contrast within 1% bracketed; fewer than 3 converged rates: no mark', () => {
   // Synthetic test loss 0.5 + (lr - 3/s_GF)^2 with s_GF = 20: minimum at 0.15.
   const u = uShapeOf(syntheticSummary({ rates: [0.025, 0.05, 0.1, 0.15, 0.2, 0.4, 0.6], divergeFrom: 1 }));

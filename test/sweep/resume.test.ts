@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResultStore } from '../../src/sweep/store.js';
-import { GdResult } from '../../src/sweep/schema.js';
+import { FlowResult, GdResult } from '../../src/sweep/schema.js';
 import { DATA_DIR } from '../data/helpers.js';
 import { SMALL_MNIST } from './fixtures.js';
 
@@ -70,6 +70,28 @@ test('a killed GD run resumes from its saved state and ends identical to an unin
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming at step \d+/);
   assert.deepEqual(comparable(GdResult.parse(JSON.parse(resumed.stdout))), comparable(GdResult.parse(JSON.parse(full.stdout))));
+});
+
+test('a killed gradient flow resumes from its saved state and ends identical to an uninterrupted flow', async () => {
+  const { config, dir } = setup();
+  // Two goals: the state after the first crossing carries that solution; the sharpness is refreshed every 5 RK4 steps.
+  writeFileSync(config, JSON.stringify({ ...CONFIG, lossGoals: [0.3, 0.1] }));
+  const args = (d: string) => ['flow', '--config', config, '--results', d, '--state-every', '2', '--json'];
+  const full = eos(args(dir('full')));
+  assert.equal(full.status, 0, full.stderr);
+  const stateDir = join(dir('killed'), 'state');
+  await killWhen(args(dir('killed')), () => existsSync(stateDir) && readdirSync(stateDir).some((f) => f.startsWith('flow-') && f.endsWith('.json')));
+  const resumed = eos(args(dir('killed')));
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /flow\] resuming at step \d+/);
+  const flow = (stdout: string) => {
+    const { provenance: _p, integrity: _i, sGF, ...rest } = FlowResult.parse(JSON.parse(stdout));
+    return { ...rest, sGF: sGF.map(({ solutionFile: _f, ...s }) => s) };
+  };
+  assert.deepEqual(flow(resumed.stdout), flow(full.stdout));
+  const solutions = (d: string) => readdirSync(join(d, 'checkpoints'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.safetensors')).map((f) => readFileSync(join(d, 'checkpoints', f)));
+  assert.deepEqual(solutions(dir('killed')), solutions(dir('full')), 'the flow solutions are the same bits');
+  assert.deepEqual(readdirSync(stateDir), [], 'the state is removed once the flow is stored');
 });
 
 test('a sweep killed midway and rerun finishes with identical results and no lost runs', async () => {

@@ -10,7 +10,9 @@ import { initBackend } from '../../src/backend/index.js';
 import { sampleDiagonalRegression } from '../../src/data/synthetic.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { gradientFlowLimit } from '../../src/theory/diagonalNet.js';
-import { gradientFlow } from '../../src/train/flow.js';
+import { gradientFlow, type FlowState } from '../../src/train/flow.js';
+import { DATA_DIR } from '../data/helpers.js';
+import { SMALL_MNIST } from '../sweep/fixtures.js';
 import { buildProblem } from '../../src/sweep/problem.js';
 
 test('gradient flow: every goal crossing is recorded and lies on the exact flow curve; the end is the exact limit', async () => {
@@ -38,6 +40,28 @@ test('gradient flow: every goal crossing is recorded and lies on the exact flow 
     const limit = gradientFlowLimit(x, y, alpha);
     const last = out.solutions[2].theta;
     for (let i = 0; i < 2; i++) assert.ok(Math.abs(last[i] - limit[i]) <= 1e-4 * Math.abs(limit[i]) + 1e-6, `w_${i + 1} = ${last[i]} vs exact limit ${limit[i]}`);
+  } finally {
+    problem.dispose();
+  }
+});
+
+test('gradient flow resumed from any saved state ends bit-identical to the uninterrupted flow', async () => {
+  await initBackend('wasm');
+  const experiment = Experiment.parse({ ...SMALL_MNIST, lossGoals: [0.3, 0.1], flow: { sharpnessEvery: 5 } });
+  const problem = await buildProblem(experiment, { dataDir: DATA_DIR });
+  try {
+    const cfg = { ...experiment.flow, lossGoals: experiment.lossGoals, divergenceFactor: 1e3, recordEvery: 2 };
+    const states: FlowState[] = [];
+    const full = gradientFlow(problem, problem.theta0, cfg, { stateEvery: 1, onState: (s) => states.push(s) });
+    assert.equal(full.outcome, 'converged');
+    // Between sharpness refreshes (the step size comes from the saved estimate) and after the first goal's crossing.
+    const crossing = full.solutions[0].step;
+    const picks = [states.find((s) => s.step % 5 === 3), states.find((s) => s.step > crossing && s.step % 5 !== 0)];
+    for (const resume of picks) {
+      assert.ok(resume, `the flow ran past step ${crossing}`);
+      const resumed = gradientFlow(problem, problem.theta0, cfg, { resume });
+      assert.deepEqual(resumed, full, `resumed at step ${resume.step}`);
+    }
   } finally {
     problem.dispose();
   }
