@@ -180,10 +180,32 @@ function protocolTable(): string {
   return table(['aspect', 'this reproduction (defaults of the paper profile)', 'paper / reference code'], rows, { text: 'Protocol of appendix G as implemented.', label: 'tbl-protocol' });
 }
 
+/** A model as the tables name it: kind and the sizes that set its cost. */
+function modelDescription(m: Experiment['model']): string {
+  switch (m.kind) {
+    case 'fcn':
+      return `FCN ${m.activation} ${m.widths.join('×')} (${m.parameterization}${m.initScale !== 1 ? `, init ×${m.initScale}` : ''})`;
+    case 'cnn':
+      return `CNN ${m.activation} ${m.channels.join('/')}${m.batchNorm ? ' BN' : ''}`;
+    case 'resnet':
+      return `ResNet, widths ${m.widths.join('/')}, ${m.blocks} blocks per stage`;
+    case 'vit':
+      return `ViT, patch ${m.patchSize}, dim ${m.dim}, depth ${m.depth}`;
+    case 'diagonal':
+      return `diagonal net, α = ${m.alpha}`;
+    default:
+      return m.kind;
+  }
+}
+
 const SETTING_FIELDS: { name: string; get: (e: Experiment) => string }[] = [
+  { name: 'model', get: (e) => modelDescription(e.model) },
   { name: 'dataset', get: (e) => e.dataset },
   { name: 'loss goals', get: (e) => e.lossGoals.join(', ') },
-  { name: 'grid', get: (e) => (e.grid.rates ? `rates ${e.grid.rates.join(', ')}` : `fine ${e.grid.fine}, coarse ${e.grid.coarse}, +${e.grid.extendUntilDivergence}, refine ${e.grid.refine}`) },
+  {
+    name: 'grid',
+    get: (e) => (e.grid.rates ? `rates ${e.grid.rates.join(', ')}` : `fine ${e.grid.fine} from ${e.grid.fineFirst}/(2 s_GF) to ${e.grid.fineMax}/s_GF, coarse ${e.grid.coarse}, +${e.grid.extendUntilDivergence}, refine ${e.grid.refine}`),
+  },
   { name: 'record', get: (e) => `every ${e.record.every}, sharpness every ${e.record.sharpnessEvery}, tol ${e.record.sharpnessTol}` },
   { name: 'test set', get: (e) => (e.testLimit ? `first ${e.testLimit}` : 'full') },
   { name: 'max steps', get: (e) => String(e.maxSteps) },
@@ -224,9 +246,7 @@ function profilesTable(): string {
 function paperSettingsTable(): string {
   const rows = catalogue().map((e) => {
     const x = e.experiment;
-    const m = x.model;
-    const model = m.kind === 'fcn' ? `FCN ${m.activation} ${m.widths.join('×')} (${m.parameterization}${m.initScale !== 1 ? `, init ×${m.initScale}` : ''})` : m.kind === 'diagonal' ? `diagonal net, α = ${m.alpha}` : m.kind === 'cnn' ? `CNN ${m.activation} ${m.channels.join('/')}` : m.kind;
-    return [experimentCell(x.id), model, x.dataset, x.loss.toUpperCase(), x.seed, x.lossGoals.join(', '), e.figures.join(', ')];
+    return [experimentCell(x.id), modelDescription(x.model), x.dataset, x.loss.toUpperCase(), x.seed, x.lossGoals.join(', '), e.figures.join(', ')];
   });
   return table(['experiment', 'model', 'dataset', 'loss', 'seed', 'loss goals ε', 'paper figures'], rows, { text: 'Experiments of the paper profile.', label: 'tbl-experiments-paper' });
 }

@@ -364,10 +364,13 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
 export function predictionAccuracy(checks: readonly PredictionCheck[]): string {
   const describe = (what: string, ratios: number[]) =>
     `predicted/actual ${what} median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}, ${ratios.filter((r) => r >= 0.5 && r <= 2).length} of ${ratios.length} within a factor of 2`;
-  // Steps test the step-count model. Wall time also depends on how loaded the machine was while the run ran; CPU time hardly does.
-  const cpu = checks.filter((c) => c.clock === 'cpu').length;
-  const clocks = cpu === checks.length ? 'CPU' : cpu === 0 ? 'wall' : `CPU for ${cpu}, wall for ${checks.length - cpu}`;
-  return `${describe('steps', checks.map((c) => c.predictedSteps / c.actualSteps))}; ${describe(`time (${clocks})`, checks.map((c) => c.predictedSeconds / c.actualSeconds))}`;
+  // Steps test the step-count model. Wall time also depends on how loaded the machine was while the run ran, CPU time
+  // hardly does: the two are reported apart (older records have wall time only).
+  const time = (clock: PredictionCheck['clock'], what: string) => {
+    const ratios = checks.filter((c) => c.clock === clock).map((c) => c.predictedSeconds / c.actualSeconds);
+    return ratios.length ? [describe(what, ratios)] : [];
+  };
+  return [describe('steps', checks.map((c) => c.predictedSteps / c.actualSteps)), ...time('cpu', 'CPU time'), ...time('wall', 'wall time (runs recorded before CPU time was)')].join('; ');
 }
 
 const hours = (h: number): string => (h >= 10 ? h.toFixed(0) : h >= 0.1 ? h.toFixed(1) : h.toFixed(2));
