@@ -19,8 +19,11 @@ export const GridSpec = z
     fineMax: z.number().positive().default(6),
     /** Points of the coarse grid on [fineMax/s_GF, 2/s0] (appendix G: 9). */
     coarse: z.number().int().nonnegative().default(9),
-    /** Continue the coarse grid with its step until a run diverges, at most this many extra rates. */
-    extendUntilDivergence: z.number().int().nonnegative().default(8),
+    /**
+     * Continue the coarse grid with its step until a run diverges (appendix G), at most this many extra rates: a cap
+     * that keeps a schedule finite where GD keeps converging (rows 3, 4, 35 and 36 still converge 8 steps above 2/s0).
+     */
+    extendUntilDivergence: z.number().int().nonnegative().default(24),
     /** Bisection levels added between the last converged and the first diverged rate. */
     refine: z.number().int().nonnegative().default(2),
     /** Explicit learning rates replace the automatic schedule. */
