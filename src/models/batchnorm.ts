@@ -17,6 +17,9 @@ import type { BatchStatistics, ParamBlock } from './types.js';
 
 export const BATCH_NORM_EPS = 1e-5;
 
+/** Thrown through the body once momentsWith has the moments it needs: the rest of the network is not run. */
+const enough = Symbol('enough moments');
+
 /** Normalises batch-norm layer l's input x (channels on the last axis). */
 export type Normalize = (l: number, x: tf.Tensor) => tf.Tensor;
 
@@ -62,6 +65,13 @@ export function batchNormalized(
     size += 2 * layer.weight.size;
   }
   const affine = (theta: tf.Tensor1D, l: number): [tf.Tensor, tf.Tensor] => [param(theta, layers[l].weight), param(theta, layers[l].bias)];
+  /** normalize() with given statistics s that records each layer's moment sums in `moments`. */
+  const normalizeWith =
+    (theta: tf.Tensor1D, s: tf.Tensor1D, moments: tf.Tensor1D[]): Normalize =>
+    (l, x) => {
+      moments[l] = momentSums(x);
+      return batchNorm(x, tf.slice(s, offsets[l], 2 * layers[l].weight.size), ...affine(theta, l));
+    };
   return {
     forward(theta, X) {
       return body(theta, X, (l, x) => {
@@ -73,13 +83,26 @@ export function batchNormalized(
       depth: layers.length,
       forwardWith(theta, X, s) {
         const moments: tf.Tensor1D[] = new Array(layers.length);
-        const out = body(theta, X, (l, x) => {
-          moments[l] = momentSums(x);
-          return batchNorm(x, tf.slice(s, offsets[l], 2 * layers[l].weight.size), ...affine(theta, l));
-        });
+        const out = body(theta, X, normalizeWith(theta, s, moments));
         const missing = layers.findIndex((_, l) => !moments[l]);
         if (missing >= 0) throw new Error(`batch-norm layer ${missing} (${layers[missing].weight.name}) was never applied`);
         return { out, moments: tf.concat(moments) as tf.Tensor1D };
+      },
+      momentsWith(theta, X, s, count) {
+        const moments: tf.Tensor1D[] = new Array(layers.length);
+        const normalize = normalizeWith(theta, s, moments);
+        let needed = count;
+        try {
+          body(theta, X, (l, x) => {
+            const y = normalize(l, x);
+            if (l < count && --needed === 0) throw enough;
+            return y;
+          });
+        } catch (e) {
+          if (e !== enough) throw e;
+        }
+        if (count < layers.length) moments.splice(count, layers.length - count, tf.zeros([size - offsets[count]]) as tf.Tensor1D);
+        return tf.concat(moments) as tf.Tensor1D;
       },
     },
   };

@@ -55,6 +55,11 @@ export interface BatchStatistics {
   readonly depth: number;
   /** The output with every batch-norm layer normalised by s, and the chunk's moments (layout of s) summed over its samples. */
   forwardWith(theta: tf.Tensor1D, X: tf.Tensor2D, s: tf.Tensor1D): { out: tf.Tensor2D; moments: tf.Tensor1D };
+  /**
+   * The moments of forwardWith for layers 0 .. count-1, zeros for the others: the body stops once it has
+   * applied those layers (a fixed-point sweep that can make only them exact runs no further).
+   */
+  momentsWith(theta: tf.Tensor1D, X: tf.Tensor2D, s: tf.Tensor1D, count: number): tf.Tensor1D;
 }
 
 /**

@@ -20,7 +20,9 @@
  * which includes every term through the statistics, across chunks. Each sweep
  * holds one chunk's graph at a time. Costs: gradient `depth` forward and
  * `depth + 1` backward sweeps; per HVP `2 depth + 1` double-backward sweeps
- * (s and lambda are kept per theta).
+ * (s and lambda are kept per theta). Sweep k of s and of s' can make only
+ * layers 0..k exact, so it runs the network only up to layer k (momentsWith):
+ * those sweeps cost about half a network each on average.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchStatistics } from '../models/types.js';
@@ -56,11 +58,11 @@ function sumOver(chunks: readonly NormalizedChunk[], f: (c: NormalizedChunk) => 
   return acc;
 }
 
-/** Iterate x <- step(x) `times` times from zeros, disposing the iterates in between. */
-function fixedPoint(size: number, times: number, step: (x: tf.Tensor1D) => tf.Tensor): tf.Tensor1D {
+/** Iterate x <- step(x, k) for k = 0 .. times-1 from zeros, disposing the iterates in between. */
+function fixedPoint(size: number, times: number, step: (x: tf.Tensor1D, k: number) => tf.Tensor): tf.Tensor1D {
   let x = tf.zeros([size]) as tf.Tensor1D;
   for (let k = 0; k < times; k++) {
-    const next = tf.tidy(() => step(x)) as tf.Tensor1D;
+    const next = tf.tidy(() => step(x, k)) as tf.Tensor1D;
     x.dispose();
     x = next;
   }
@@ -83,13 +85,18 @@ export function normalizedPasses(bs: BatchStatistics, chunks: readonly Normalize
       }
       return value as tf.Scalar;
     };
-  const gradsOf = (f: (t: tf.Tensor, s: tf.Tensor) => tf.Scalar, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor[] => tf.grads(f)([t, s]);
+  type Objective2 = (t: tf.Tensor, s: tf.Tensor) => tf.Scalar;
+  const gradsOf = (f: Objective2, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor[] => tf.grads(f)([t, s]);
+  // Where a sweep needs only one of the two gradients, differentiating in that argument alone lets tfjs prune the
+  // other's backward ops (the weight gradients of every layer, for d_s): same values, less work.
+  const gradT = (f: Objective2, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor => tf.grad((t2: tf.Tensor) => f(t2, s))(t);
+  const gradS = (f: Objective2, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor => tf.grad((s2: tf.Tensor) => f(t, s2))(s);
 
   const statistics = (t: tf.Tensor1D): tf.Tensor1D =>
-    fixedPoint(bs.size, bs.depth, (s) => tf.mul(invNs, sumOver(counted, (c) => bs.forwardWith(t, c.X, s).moments)));
+    fixedPoint(bs.size, bs.depth, (s, k) => tf.mul(invNs, sumOver(counted, (c) => bs.momentsWith(t, c.X, s, k + 1))));
 
   /** lambda = sum_c d_s Psi_c(lambda). */
-  const adjoint = (t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor1D => fixedPoint(bs.size, bs.depth, (lambda) => sumOver(chunks, (c) => gradsOf(psi(c, lambda), t, s)[1]));
+  const adjoint = (t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor1D => fixedPoint(bs.size, bs.depth, (lambda) => sumOver(chunks, (c) => gradS(psi(c, lambda), t, s)));
 
   return {
     statistics,
@@ -97,7 +104,7 @@ export function normalizedPasses(bs: BatchStatistics, chunks: readonly Normalize
       const s = statistics(t);
       const lambda = adjoint(t, s);
       let loss = 0;
-      const grad = sumOver(chunks, (c) => gradsOf(psi(c, lambda, (l) => (loss += l)), t, s)[0]) as tf.Tensor1D;
+      const grad = sumOver(chunks, (c) => gradT(psi(c, lambda, (l) => (loss += l)), t, s)) as tf.Tensor1D;
       tf.dispose([s, lambda]);
       return { loss, grad };
     },
@@ -105,9 +112,12 @@ export function normalizedPasses(bs: BatchStatistics, chunks: readonly Normalize
       const s = statistics(t);
       const lambda = adjoint(t, s);
       /** d/dtheta <m_c, .> along (v, sDot), i.e. J m_c (v, sDot), by differentiating the linear map w -> <J^T w, (v, sDot)>. */
-      const momentsTangent = (c: NormalizedChunk, v: tf.Tensor1D, sDot: tf.Tensor1D): tf.Tensor =>
+      // In sweep k only layers 0..k are needed; the first sweep's sDot is zero (and layer 0's moments do not depend on s).
+      const momentsTangent = (c: NormalizedChunk, v: tf.Tensor1D, sDot: tf.Tensor1D, k: number): tf.Tensor =>
         tf.grad((w: tf.Tensor) => {
-          const [gt, gs] = gradsOf((t2, s2) => dot(w, bs.forwardWith(t2 as tf.Tensor1D, c.X, s2 as tf.Tensor1D).moments), t, s);
+          const moments: Objective2 = (t2, s2) => dot(w, bs.momentsWith(t2 as tf.Tensor1D, c.X, s2 as tf.Tensor1D, k + 1));
+          if (k === 0) return dot(gradT(moments, t, s), v);
+          const [gt, gs] = gradsOf(moments, t, s);
           return tf.add(dot(gt, v), dot(gs, sDot));
         })(tf.zeros([bs.size]));
       /** Phi_c(theta, s) = <grad Psi_c, (v, sDot)> + <lambdaDot, m_c>. */
@@ -120,9 +130,9 @@ export function normalizedPasses(bs: BatchStatistics, chunks: readonly Normalize
         };
       return {
         apply(v) {
-          const sDot = fixedPoint(bs.size, bs.depth, (x) => tf.mul(invNs, sumOver(counted, (c) => momentsTangent(c, v, x))));
-          const lambdaDot = fixedPoint(bs.size, bs.depth, (x) => sumOver(chunks, (c) => gradsOf(phi(c, v, sDot, x), t, s)[1]));
-          const hv = sumOver(chunks, (c) => gradsOf(phi(c, v, sDot, lambdaDot), t, s)[0]) as tf.Tensor1D;
+          const sDot = fixedPoint(bs.size, bs.depth, (x, k) => tf.mul(invNs, sumOver(counted, (c) => momentsTangent(c, v, x, k))));
+          const lambdaDot = fixedPoint(bs.size, bs.depth, (x) => sumOver(chunks, (c) => gradS(phi(c, v, sDot, x), t, s)));
+          const hv = sumOver(chunks, (c) => gradT(phi(c, v, sDot, lambdaDot), t, s)) as tf.Tensor1D;
           tf.dispose([sDot, lambdaDot]);
           return hv;
         },
