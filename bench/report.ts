@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../src/util/paths.js';
+import { dataMb } from '../src/figures/scaling.js';
 import type { BackendInfo } from '../src/backend/index.js';
 import type { ArchitectureResult, EigenFigure, EngineResult, Ratios, TorchResult } from './common.js';
 import type { MemoryReport } from './memory.js';
@@ -25,13 +26,31 @@ export interface WorkloadReport {
   ratios: Ratios;
 }
 
+/** A times-and-memory measurement (`--models`, `--scaling`), each from its own run (date, git revision). */
+export type TimesRow = ArchitectureResult & { name: string; date: string; gitRevision: string; data: string; n: number; d: number; numParams: number; chunk: number; torchChunk: number; repeats: number };
+
 /** `npm run bench -- --models`: the architectures, times and memory only (kept across timing runs). */
 export interface ArchitectureReport {
   threads: number;
   backend: BackendInfo;
   torch: Record<string, string>;
-  /** Each row from its own run (date, git revision). */
-  workloads: (ArchitectureResult & { name: string; date: string; gitRevision: string; data: string; n: number; numParams: number; chunk: number; torchChunk: number; repeats: number })[];
+  workloads: TimesRow[];
+}
+
+/** One point of `--scaling`: FCN-ReLU with two hidden layers of `width` units on the first n MNIST images. */
+export type ScalingRow = TimesRow & { width: number };
+
+/** `npm run bench -- --scaling`: how the cost grows with the samples n and the width (kept across timing runs). */
+export interface ScalingReport {
+  /** The latest run's date and revision (each row has its own). */
+  date: string;
+  gitRevision: string;
+  threads: number;
+  backend: BackendInfo;
+  torch: Record<string, string>;
+  /** The width of the series over n and the n of the series over the width. */
+  at: { n: number; width: number };
+  rows: ScalingRow[];
 }
 
 export interface BenchReport {
@@ -54,28 +73,48 @@ export interface BenchReport {
   /** `npm run bench -- --memory` (kept across timing runs). */
   memory: MemoryReport | null;
   architectures: ArchitectureReport | null;
+  scaling: ScalingReport | null;
   /** `npm run bench -- --profile <name>`: end-to-end time of a profile, keyed by its name (kept across timing runs). */
   profiles: Record<string, ProfileTiming>;
 }
 
 export const TARGETS = { grad: 1.1, gdStep: 1.1, hvp: 1.2, sharpnessSpeedup: 3, sharpnessRelErr: 1e-3 } as const;
 
-const JSON_PATH = join(REPO_ROOT, 'reports', 'bench.json');
-const MD_PATH = join(REPO_ROOT, 'reports', 'bench.md');
+/** Where the committed report lives; `--report-dir` writes elsewhere (a quick check must not overwrite it). */
+export const REPORT_DIR = join(REPO_ROOT, 'reports');
+export const REPORT_JSON = 'bench.json';
+const REPORT_MD = 'bench.md';
 
 export const SCHEMA = 2;
 
-/** The committed report, or null; an older schema keeps only its profile timings (the other sections changed shape). */
-export function readReport(): BenchReport | null {
-  if (!existsSync(JSON_PATH)) return null;
-  const report = JSON.parse(readFileSync(JSON_PATH, 'utf8')) as Omit<BenchReport, 'schema'> & { schema: number };
-  return report.schema === SCHEMA ? { ...(report as BenchReport), architectures: (report as BenchReport).architectures ?? null } : { ...report, schema: SCHEMA, workloads: [], memory: null, architectures: null };
+/** The report in `dir`, or null; an older schema keeps only its profile timings (the other sections changed shape). */
+export function readReport(dir = REPORT_DIR): BenchReport | null {
+  const path = join(dir, REPORT_JSON);
+  if (!existsSync(path)) return null;
+  const report = JSON.parse(readFileSync(path, 'utf8')) as Omit<BenchReport, 'schema'> & { schema: number };
+  return report.schema === SCHEMA
+    ? { ...(report as BenchReport), architectures: (report as BenchReport).architectures ?? null, scaling: (report as BenchReport).scaling ?? null }
+    : { ...report, schema: SCHEMA, workloads: [], memory: null, architectures: null, scaling: null };
 }
 
-export function writeReport(report: BenchReport): void {
-  mkdirSync(join(REPO_ROOT, 'reports'), { recursive: true });
-  writeFileSync(JSON_PATH, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(MD_PATH, renderMarkdown(report));
+export function writeReport(report: BenchReport, dir = REPORT_DIR): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, REPORT_JSON), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, REPORT_MD), renderMarkdown(report));
+}
+
+/** The rows of `previous` whose key was not measured now, then the measured ones: a run replaces only what it measured. */
+export function replaceRows<T>(previous: readonly T[], measured: readonly T[], key: (row: T) => string): T[] {
+  const now = new Set(measured.map(key));
+  return [...previous.filter((r) => !now.has(key(r))), ...measured];
+}
+
+const scalingPoint = (r: ScalingRow): string => `${r.n} x ${r.width}`;
+
+/** The scaling section after a run: its rows replace those of the same point (n, width), the others stay; ordered by width, then n. */
+export function mergeScaling(previous: ScalingReport | null, run: Omit<ScalingReport, 'rows'> & { rows: ScalingRow[] }): ScalingReport {
+  const rows = replaceRows(previous?.rows ?? [], run.rows, scalingPoint).sort((a, b) => a.width - b.width || a.n - b.n);
+  return { ...run, rows };
 }
 
 const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -113,6 +152,23 @@ function architectureTable(a: ArchitectureReport): string[] {
     );
   }
   return [...rows, ''];
+}
+
+function scalingTable(s: ScalingReport): string[] {
+  return [
+    '## How cost grows (samples n, width)',
+    '',
+    `\`npm run bench -- --scaling\` · FCN-ReLU, two hidden layers, MSE, the first n MNIST training images · ${s.threads} threads both sides · medians of ${s.rows[0]?.repeats ?? 0} pairs after one warm-up pair · series over n at width ${s.at.width}, over the width at n = ${s.at.n}.`,
+    '',
+    '| n | width | date · git | params | chunk ours / PT | GD step ours / PT (ms) | HVP ours / PT (ms) | GD step | HVP | peak RSS ours / PT (MB) | data (MB) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...s.rows.map((r) => {
+      const e = r.engine;
+      const t = r.torch;
+      return `| ${r.n} | ${r.width} | ${r.date.slice(0, 10)} · ${r.gitRevision.slice(0, 7)} | ${r.numParams} | ${r.chunk} / ${r.torchChunk} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ratio(r.ratios.gdStep)} | ${ratio(r.ratios.hvp)} | ${e.peakRssMb.toFixed(0)} / ${t.peakRssMb.toFixed(0)} | ${dataMb(r.n, r.d).toFixed(0)} |`;
+    }),
+    '',
+  ];
 }
 
 export function renderMarkdown(report: BenchReport): string {
@@ -168,6 +224,7 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('');
   }
   if (report.architectures) lines.push(...architectureTable(report.architectures));
+  if (report.scaling) lines.push(...scalingTable(report.scaling));
   if (report.memory) {
     const m = report.memory;
     lines.push(

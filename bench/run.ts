@@ -9,12 +9,18 @@
  *                                 HVP and GD step and peak memory; --samples <n> measures on the first n
  *                                 images (the report says so); with --only, the rows measured replace
  *                                 their old ones and the others stay
+ *   npm run bench -- --scaling    how the cost grows instead: FCN-ReLU (two hidden layers, MSE) on the
+ *                                 first n MNIST images, time per GD step and HVP and peak memory over
+ *                                 n = 1000..60000 at width 200 and over widths 200..2000 at n = 5000;
+ *                                 --scaling-n 200,400 and --scaling-widths 20,40 measure other points
+ *                                 (the rows measured replace those of the same point, the others stay)
  *   npm run bench -- --profile smoke   end-to-end time of a profile's sweep instead (bench/profile.ts);
  *                                 --results <dir> keeps its results there (an empty folder)
  *   --only <text>                 workloads whose name contains <text> (printed, not written:
  *                                 the committed report always holds one complete run)
  *   --threads <n>                 BLAS / PyTorch threads (default: available cores)
  *   --data-dir <dir>              dataset directory (else EOS_DATA_DIR, else <repo>/data)
+ *   --report-dir <dir>            read and write bench.json and bench.md there (default reports/)
  *
  * Each workload runs in a fresh process (bench/workload.ts) next to a fresh
  * PyTorch process (bench/torch_reference.py under /usr/bin/python3 or
@@ -27,14 +33,14 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { loadDataset, oneHot } from '../src/data/index.js';
+import { loadDataset, oneHot, type DatasetName } from '../src/data/index.js';
 import { buildModel } from '../src/models/index.js';
 import { ModelSpec } from '../src/models/spec.js';
 import { gitRevision } from '../src/sweep/provenance.js';
 import { REPO_ROOT } from '../src/util/paths.js';
 import { Rng } from '../src/util/random.js';
 import { PYTHON, writeF32, type ArchitectureResult, type BenchModel, type ModelInput, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
-import { renderMarkdown, readReport, SCHEMA, writeReport, type ArchitectureReport, type BenchReport, type WorkloadReport } from './report.js';
+import { mergeScaling, renderMarkdown, readReport, replaceRows, REPORT_DIR, SCHEMA, writeReport, type BenchReport, type ScalingRow, type TimesRow, type WorkloadReport } from './report.js';
 import { runMemoryCheck } from './memory.js';
 import { timeProfile } from './profile.js';
 import { parseProfile } from '../src/sweep/profiles.js';
@@ -44,7 +50,9 @@ import type { LossName } from '../src/objective/index.js';
 
 interface WorkloadDef {
   name: string;
-  dataset: 'mnist-5k' | 'cifar10-5k';
+  dataset: DatasetName;
+  /** Measured on the first `samples` training examples (all of them without). */
+  samples?: number;
   model: ModelInput;
   loss: LossName;
   /** Workload W: the targets apply to it. */
@@ -67,6 +75,34 @@ const ARCHITECTURES: WorkloadDef[] = [
 ];
 
 const FCN = [200, 200];
+
+/** `--scaling`: the samples n of the series over n, the widths of the series over the width. */
+const SCALING = { n: [1000, 5000, 20000, 60000], widths: [200, 600, 2000] };
+/** Where the two series cross: the paper's FCN (width 200) on its 5000-image subsets' size. */
+const SCALING_AT = { n: 5000, width: 200 };
+
+/** The listed value nearest to the paper's from below (the smallest listed one if none is below): a small --scaling-n or --scaling-widths stays small. */
+function crossing(listed: readonly number[], paper: number): number {
+  const below = listed.filter((x) => x <= paper);
+  return below.length > 0 ? Math.max(...below) : Math.min(...listed);
+}
+
+/** The scaling workloads: FCN-ReLU of two `width` layers on the first n MNIST images, over n at one width and over the width at one n, each point once. */
+function scalingWorkloads(n: readonly number[], widths: readonly number[]): { defs: (WorkloadDef & { width: number })[]; at: { n: number; width: number } } {
+  const at = { n: crossing(n, SCALING_AT.n), width: crossing(widths, SCALING_AT.width) };
+  const points = [...n.map((samples) => ({ samples, width: at.width })), ...widths.filter((w) => w !== at.width).map((width) => ({ samples: at.n, width }))];
+  const defs = points.map(({ samples, width }) => ({
+    name: `fcn-relu ${width}x2 mse mnist:${samples}`,
+    dataset: 'mnist' as const,
+    samples,
+    width,
+    model: { kind: 'fcn' as const, widths: [width, width], activation: 'relu' as const },
+    loss: 'mse' as const,
+    targeted: false,
+  }));
+  return { defs, at };
+}
+
 /** The record settings of an experiment that sets none. */
 const TRAINING_RECORD = RecordSpec.parse({});
 const WORKLOADS: WorkloadDef[] = [
@@ -105,7 +141,7 @@ interface Data {
   source: string;
 }
 
-async function loadData(name: WorkloadDef['dataset'], dataDir: string | undefined): Promise<Data> {
+async function loadData(name: DatasetName, dataDir: string | undefined): Promise<Data> {
   const ds = await loadDataset(name, { dataDir, testLimit: 1 });
   return { X: ds.train.X, Y: oneHot(ds.train.labels, ds.numClasses), n: ds.train.n, d: ds.train.d, k: ds.numClasses, inputShape: ds.inputShape, source: ds.name };
 }
@@ -130,29 +166,33 @@ function firstSamples(data: Data, samples: number | undefined): Data {
 }
 
 /**
- * Each workload in its own process against a PyTorch process. Architecture
- * workloads (`samples` set or not) measure times and memory only.
+ * Each workload in its own process against a PyTorch process. `timesOnly`
+ * (--models, --scaling): times and memory only, no eigenvalue figures.
  */
 async function runWorkloads(
   defs: WorkloadDef[],
-  opts: RunOptions & { architectures?: { samples: number | undefined } },
-): Promise<{ backend: BackendInfo; torch: TorchResult['versions']; workloads: WorkloadReport[]; architectures: ArchitectureReport['workloads'] }> {
+  opts: RunOptions & { timesOnly: boolean },
+): Promise<{ backend: BackendInfo; torch: TorchResult['versions']; workloads: WorkloadReport[]; timesOnly: TimesRow[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'eos-bench-'));
   const selected = defs.filter((w) => !opts.only || w.name.includes(opts.only));
   if (selected.length === 0) throw new Error(`no workload matches --only ${opts.only}`);
   const datasets = new Map<string, Data>();
+  const written = new Set<string>();
   const reports: WorkloadReport[] = [];
-  const architectures: ArchitectureReport['workloads'] = [];
+  const timesOnly: TimesRow[] = [];
   let backend: BackendInfo | null = null;
   let torchVersions: TorchResult['versions'] = {};
   try {
     for (const [i, def] of selected.entries()) {
-      let data = datasets.get(def.dataset);
-      if (!data) {
-        data = firstSamples(await loadData(def.dataset, opts.dataDir), opts.architectures?.samples);
-        datasets.set(def.dataset, data);
-        writeF32(join(dir, `${def.dataset}-X.f32`), data.X);
-        writeF32(join(dir, `${def.dataset}-Y.f32`), data.Y);
+      const full = datasets.get(def.dataset) ?? (await loadData(def.dataset, opts.dataDir));
+      datasets.set(def.dataset, full);
+      const data = firstSamples(full, def.samples);
+      // One pair of files per data set and sample count, shared by the workloads on it.
+      const files = { X: join(dir, `${def.dataset}-${data.n}-X.f32`), Y: join(dir, `${def.dataset}-${data.n}-Y.f32`) };
+      if (!written.has(files.X)) {
+        writeF32(files.X, data.X);
+        writeF32(files.Y, data.Y);
+        written.add(files.X);
       }
       // The parsed spec, defaults filled in: the PyTorch side builds its nn.Module from it.
       const model: BenchModel = { ...ModelSpec.parse(def.model), inputShape: def.model.kind === 'fcn' ? [data.d] : data.inputShape };
@@ -168,7 +208,7 @@ async function runWorkloads(
         k: data.k,
         chunk: Math.min(built.maxChunk, data.n),
         torchChunk: built.batchStatistics ? data.n : Math.min(built.maxChunk, data.n),
-        curvature: !opts.architectures,
+        curvature: !opts.timesOnly,
         numParams: built.numParams,
         layout: [...built.layout],
         threads: opts.threads,
@@ -181,8 +221,7 @@ async function runWorkloads(
         // At the engine's default cadence: an estimate every record.sharpnessEvery steps, warm-started from the last.
         trajectory: { steps: (def.heavy ? 1 : opts.quick ? 3 : 10) * TRAINING_RECORD.sharpnessEvery, every: TRAINING_RECORD.sharpnessEvery },
         files: {
-          X: join(dir, `${def.dataset}-X.f32`),
-          Y: join(dir, `${def.dataset}-Y.f32`),
+          ...files,
           theta0: file('theta0'),
           v: file('v'),
           lanczosStart: file('q0'),
@@ -200,11 +239,11 @@ async function runWorkloads(
       writeFileSync(workloadPath, JSON.stringify(w));
 
       process.stderr.write(`[bench] ${def.name}\n`);
-      if (opts.architectures) {
+      if (opts.timesOnly) {
         const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as ArchitectureResult & { backend: BackendInfo };
         backend = result.backend;
         torchVersions = result.torch.versions;
-        architectures.push({ name: def.name, date: new Date().toISOString(), gitRevision: gitRevision(), data: data.source, n: data.n, numParams: built.numParams, chunk: w.chunk, torchChunk: w.torchChunk, repeats: w.repeats, engine: result.engine, torch: result.torch, ratios: result.ratios });
+        timesOnly.push({ name: def.name, date: new Date().toISOString(), gitRevision: gitRevision(), data: data.source, n: data.n, d: data.d, numParams: built.numParams, chunk: w.chunk, torchChunk: w.torchChunk, repeats: w.repeats, engine: result.engine, torch: result.torch, ratios: result.ratios });
         continue;
       }
       const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as {
@@ -233,7 +272,15 @@ async function runWorkloads(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { backend: backend as BackendInfo, torch: torchVersions, workloads: reports, architectures };
+  return { backend: backend as BackendInfo, torch: torchVersions, workloads: reports, timesOnly };
+}
+
+/** A comma-separated list of positive integers (undefined when the option is not given). */
+function counts(option: string, text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const list = text.split(',').map(Number);
+  if (list.length === 0 || !list.every((x) => Number.isInteger(x) && x > 0)) throw new Error(`${option} takes positive integers separated by commas, got ${text}`);
+  return list;
 }
 
 function pythonOk(): boolean {
@@ -247,6 +294,10 @@ async function main(): Promise<void> {
       memory: { type: 'boolean', default: false },
       models: { type: 'boolean', default: false },
       samples: { type: 'string' },
+      scaling: { type: 'boolean', default: false },
+      'scaling-n': { type: 'string' },
+      'scaling-widths': { type: 'string' },
+      'report-dir': { type: 'string' },
       profile: { type: 'string' },
       results: { type: 'string' },
       only: { type: 'string' },
@@ -257,13 +308,14 @@ async function main(): Promise<void> {
   const threads = values.threads ? Number(values.threads) : availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got ${values.threads}`);
   const dataDir = values['data-dir'];
-  const previous = readReport();
+  const reportDir = values['report-dir'] ?? REPORT_DIR;
+  const previous = readReport(reportDir);
 
   if (values.profile) {
     const timing = timeProfile(parseProfile(values.profile), { dataDir, jobs: threads, resultsDir: values.results });
     const base = previous ?? emptyReport(threads, values.quick);
     const report: BenchReport = { ...base, profiles: { ...base.profiles, [timing.profile]: timing } };
-    writeReport(report);
+    writeReport(report, reportDir);
     process.stdout.write(renderMarkdown(report));
     return;
   }
@@ -271,37 +323,52 @@ async function main(): Promise<void> {
   if (values.memory) {
     const memory = await runMemoryCheck({ quick: values.quick, dataDir });
     const report: BenchReport = { ...(previous ?? emptyReport(threads, values.quick)), memory };
-    writeReport(report);
+    writeReport(report, reportDir);
     process.stdout.write(renderMarkdown(report));
     if (!memory.flat) process.exitCode = 1;
     return;
   }
 
   if (!pythonOk()) throw new Error(`${PYTHON} cannot import torch: install python3-torch (Debian) or set EOS_PYTHON`);
-  if (values.models) {
-    const samples = values.samples === undefined ? undefined : Number(values.samples);
-    if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new Error(`--samples must be a positive integer, got ${values.samples}`);
-    const run = await runWorkloads(ARCHITECTURES, { quick: true, only: values.only, threads, dataDir, architectures: { samples } });
+  if (values.scaling) {
+    const { defs, at } = scalingWorkloads(counts('--scaling-n', values['scaling-n']) ?? SCALING.n, counts('--scaling-widths', values['scaling-widths']) ?? SCALING.widths);
+    const run = await runWorkloads(defs, { quick: true, only: values.only, threads, dataDir, timesOnly: true });
+    const widths = new Map(defs.map((def) => [def.name, def.width]));
+    const rows: ScalingRow[] = run.timesOnly.map((r) => ({ ...r, width: widths.get(r.name) as number }));
     const base = previous ?? emptyReport(threads, values.quick);
-    // Rows measured now replace those of the same name; the others stay (an architecture can take hours).
-    const measured = new Set(run.architectures.map((w) => w.name));
-    const kept = (base.architectures?.workloads ?? []).filter((w) => !measured.has(w.name));
-    const workloads = ARCHITECTURES.flatMap((def) => [...run.architectures, ...kept].filter((w) => w.name === def.name));
-    const report: BenchReport = { ...base, architectures: { threads, backend: run.backend, torch: run.torch, workloads } };
-    writeReport(report);
+    const scaling = mergeScaling(base.scaling, { date: new Date().toISOString(), gitRevision: gitRevision(), threads, backend: run.backend, torch: run.torch, at, rows });
+    const report: BenchReport = { ...base, scaling };
+    writeReport(report, reportDir);
     process.stdout.write(renderMarkdown(report));
     return;
   }
-  const { backend, torch, workloads } = await runWorkloads(WORKLOADS, { quick: values.quick, only: values.only, threads, dataDir });
+  if (values.models) {
+    const samples = values.samples === undefined ? undefined : Number(values.samples);
+    if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new Error(`--samples must be a positive integer, got ${values.samples}`);
+    const run = await runWorkloads(
+      ARCHITECTURES.map((def) => ({ ...def, samples })),
+      { quick: true, only: values.only, threads, dataDir, timesOnly: true },
+    );
+    const base = previous ?? emptyReport(threads, values.quick);
+    // Rows measured now replace those of the same name; the others stay (an architecture can take hours).
+    const merged = replaceRows(base.architectures?.workloads ?? [], run.timesOnly, (w) => w.name);
+    const workloads = ARCHITECTURES.flatMap((def) => merged.filter((w) => w.name === def.name));
+    const report: BenchReport = { ...base, architectures: { threads, backend: run.backend, torch: run.torch, workloads } };
+    writeReport(report, reportDir);
+    process.stdout.write(renderMarkdown(report));
+    return;
+  }
+  const { backend, torch, workloads } = await runWorkloads(WORKLOADS, { quick: values.quick, only: values.only, threads, dataDir, timesOnly: false });
   const report: BenchReport = {
     ...emptyReport(threads, values.quick),
     provenance: { ...emptyReport(threads, values.quick).provenance, backend, torch },
     workloads,
     memory: previous?.memory ?? null,
     architectures: previous?.architectures ?? null,
+    scaling: previous?.scaling ?? null,
     profiles: previous?.profiles ?? {},
   };
-  if (!values.only) writeReport(report);
+  if (!values.only) writeReport(report, reportDir);
   process.stdout.write(renderMarkdown(report));
 }
 
@@ -324,6 +391,7 @@ function emptyReport(threads: number, quick: boolean): BenchReport {
     workloads: [],
     memory: null,
     architectures: null,
+    scaling: null,
     profiles: {},
   };
 }

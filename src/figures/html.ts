@@ -20,6 +20,11 @@ export function vegaContainer(spec: unknown, mode: 'vega-lite' | 'vega', fallbac
   ].join('');
 }
 
+/** A static SVG drawing as an image element (the fallback shown until the chart is drawn, and in print). */
+export function svgImage(alt: string, svg: string): string {
+  return `<img alt="${alt.replace(/"/g, '&quot;')}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">`;
+}
+
 /**
  * A self-contained chart for a page at `scriptPath` from the page script: its
  * container (with `fallback` until it is drawn), then the script (which runs

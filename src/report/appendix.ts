@@ -9,7 +9,7 @@
  * drawn the same way.
  */
 import { compactSvg, toSvg } from '../figures/export.js';
-import { vegaContainer } from '../figures/html.js';
+import { svgImage, vegaContainer } from '../figures/html.js';
 import { Unavailable, type SweepLoader } from '../figures/load.js';
 import { findFigure, FURTHER_PROPERTIES, renderFigure } from '../figures/registry.js';
 import { forDisplay } from '../figures/spec.js';
@@ -74,8 +74,7 @@ function figureBlock(figure: { id: string; anchor: string; name?: string }, fig:
     const local = quick ? `; \`npm run figure -- ${figure.id} --profile quick\` draws it from a local quick-profile sweep` : '';
     return `*${figure.name ?? 'Figure'} not drawn yet:* ${fig.missing}. It is drawn here from ${drawnFrom} once its sweep is complete there${local}.`;
   }
-  const svg = `<img alt="${fig.title.replace(/"/g, '&quot;')}" src="data:image/svg+xml;base64,${Buffer.from(fig.svg).toString('base64')}">`;
-  return [`::: {#${figure.anchor}}`, '', '```{=html}', vegaContainer(fig.spec, 'vega-lite', svg), '```', '', fig.caption, '', ':::'].join('\n');
+  return [`::: {#${figure.anchor}}`, '', '```{=html}', vegaContainer(fig.spec, 'vega-lite', svgImage(fig.title, fig.svg)), '```', '', fig.caption, '', ':::'].join('\n');
 }
 
 /** The paper's appendix I.8, after the rows: one subsection per part, its eight figures in the paper's order. `inQuick`: whether the quick profile has one of the experiments. */

@@ -23,6 +23,7 @@ import { checklistMarkdown, paperVerdicts, readVerdicts, reportedClaims, type Pa
 import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
 import { bestTable1, table1Entries } from './table1.js';
 import { appendixFigures, appendixPartial } from './appendix.js';
+import { scalingPartial } from './scaling.js';
 import { committedLoader } from '../figures/load.js';
 import { FIGURE_SCRIPT } from '../figures/html.js';
 import { PLAN_FILE, PlanFile, predictionAccuracy } from '../sweep/cost.js';
@@ -47,6 +48,8 @@ export interface PrepareOptions {
   notebooksDir: string;
   /** Benchmark table (reports/bench.md). */
   benchFile: string;
+  /** Benchmark data (reports/bench.json): the benchmark chapter draws its scaling figure from it. */
+  benchReport: string;
   /** Where paper text and numbers disagree (src/theory/FINDINGS.md). */
   findingsFile: string;
   /** Committed paper-setting results (data/results/paper): appendix I draws its figures from them. */
@@ -60,6 +63,7 @@ export function defaultPrepareOptions(): PrepareOptions {
     dataDir: process.env.EOS_REPORT_DATA ?? join(REPO_ROOT, 'reports', 'data'),
     notebooksDir: join(REPO_ROOT, 'notebooks'),
     benchFile: join(REPO_ROOT, 'reports', 'bench.md'),
+    benchReport: join(REPO_ROOT, 'reports', 'bench.json'),
     findingsFile: FINDINGS_PATH,
     paperResults: join(REPO_ROOT, 'data', 'results', 'paper'),
   };
@@ -459,6 +463,7 @@ export async function prepare(opts: PrepareOptions): Promise<string[]> {
     'methods-findings.md': findingsPartial(opts.findingsFile),
     'claims.md': claimsChapter(checklistMarkdown(paper), claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),
     'bench.md': benchPartial(opts.benchFile),
+    'benchmark-scaling.md': await scalingPartial(opts.benchReport, posix.relative(BOOK_SOURCES, FIGURE_SCRIPT)),
     'provenance.md': provenancePartial(best),
     ...Object.fromEntries([...chapters].map(([slug, c]) => [`notebook-${slug}.md`, c.markdown])),
   };

@@ -196,5 +196,6 @@ export function makeFixture(): Fixture {
   const benchFile = join(root, 'bench.md');
   writeFileSync(benchFile, FIXTURE_BENCH);
   const dataDir = join(root, 'data');
-  return { root, projectDir, dataDir, notebooksDir, benchFile, findingsFile: join(root, 'FINDINGS.md'), paperResults: join(root, 'paper-results'), outDir: join(root, '_site') };
+  // No benchmark data: the chapter says the scaling figure is not measured yet.
+  return { root, projectDir, dataDir, notebooksDir, benchFile, benchReport: join(root, 'bench.json'), findingsFile: join(root, 'FINDINGS.md'), paperResults: join(root, 'paper-results'), outDir: join(root, '_site') };
 }
