@@ -118,8 +118,9 @@ test('the I.8 figures draw the norms and the distance from GF, then the steps an
 });
 
 test('an I.8 figure whose experiment the profile lacks is unavailable and names the experiment', async () => {
+  // The quick profile has every Table 1 configuration; smoke only a few.
   for (const id of ['fig66', 'fig75']) {
-    await assert.rejects(renderFigure(findFigure(id), fakeLoader('quick')), (err: unknown) => err instanceof Unavailable && /fcn-relu-mnist-(mse|ce)/.test(err.message) && /not in profile 'quick'/.test(err.message));
+    await assert.rejects(renderFigure(findFigure(id), fakeLoader('smoke')), (err: unknown) => err instanceof Unavailable && /fcn-relu-mnist-(mse|ce)/.test(err.message) && /not in profile 'smoke'/.test(err.message));
   }
-  await assert.rejects(renderFigure(findFigure('fig1c'), fakeLoader('quick')), (err: unknown) => err instanceof Unavailable && /vit-relu-mnist5k-ce/.test(err.message));
+  await assert.rejects(renderFigure(findFigure('fig1c'), fakeLoader('smoke')), (err: unknown) => err instanceof Unavailable && /vit-relu-mnist5k-ce/.test(err.message));
 });
