@@ -43,10 +43,24 @@ async function drawFigure(id: string, loader: SweepLoader): Promise<AppendixFigu
   }
 }
 
-/** Every figure of the appendix (by figure id) the loader can draw; the others say why not. */
-export async function appendixFigures(loader: SweepLoader): Promise<Map<string, AppendixFigure>> {
+/**
+ * Every figure of the appendix (by figure id), each from the first loader that can draw it (the most faithful
+ * profile first); a figure none can draw says why not, for each loader.
+ */
+export async function appendixFigures(loaders: readonly SweepLoader[]): Promise<Map<string, AppendixFigure>> {
   const out = new Map<string, AppendixFigure>();
-  for (const id of appendixFigureIds()) out.set(id, await drawFigure(id, loader));
+  for (const id of appendixFigureIds()) {
+    const reasons: string[] = [];
+    for (const loader of loaders) {
+      const fig = await drawFigure(id, loader);
+      if (!('missing' in fig)) {
+        out.set(id, fig);
+        break;
+      }
+      reasons.push(fig.missing);
+    }
+    if (!out.has(id)) out.set(id, { missing: reasons.join('; ') });
+  }
   return out;
 }
 

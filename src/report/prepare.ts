@@ -24,7 +24,8 @@ import { experimentsForRow, TABLE1 } from '../sweep/table1.js';
 import { bestTable1, table1Entries } from './table1.js';
 import { appendixFigures, appendixPartial } from './appendix.js';
 import { scalingPartial } from './scaling.js';
-import { committedLoader } from '../figures/load.js';
+import { committedLoader, storedLoader } from '../figures/load.js';
+import { storedFromSummary } from './profileData.js';
 import { FIGURE_SCRIPT } from '../figures/html.js';
 import { PLAN_FILE, PlanFile, predictionAccuracy } from '../sweep/cost.js';
 
@@ -450,7 +451,18 @@ export async function prepare(opts: PrepareOptions): Promise<string[]> {
   const table1 = table1Best(data);
   const paper = paperVerdicts(claims, verdictFiles, table1);
   const chapters = new Map(notebookSlugs().map((slug) => [slug, notebookPartial(slug, opts.notebooksDir, best)]));
-  const figures = await appendixFigures(committedLoader('paper', opts.paperResults));
+  // Appendix I draws each figure from the paper-setting results where its sweeps are complete, else from the
+  // committed quick summaries (each figure's title names its profile).
+  const quick = new Map(data.filter((d) => d.profile === 'quick').map((d) => [d.experiment.id, d]));
+  const quickSummaries = storedLoader(
+    'quick',
+    (id) => {
+      const d = quick.get(id);
+      return d ? storedFromSummary(d) : null;
+    },
+    { complete: true },
+  );
+  const figures = await appendixFigures([committedLoader('paper', opts.paperResults), quickSummaries]);
   const partials: Record<string, string> = {
     'overview-experiments.md': experimentsTable(best, catalogue(), { text: 'Experiments, the profile their committed data comes from, and the critical learning rate they measure.', label: 'tbl-experiments' }),
     'overview-claims.md': claimsSummary(paper),
@@ -458,7 +470,7 @@ export async function prepare(opts: PrepareOptions): Promise<string[]> {
     'methods-experiments.md': paperSettingsTable(),
     'methods-profiles.md': profilesTable(),
     'methods-table1.md': table1Coverage(table1),
-    'appendix-i.md': appendixPartial(table1, figures, 'the committed paper-setting results (`data/results/paper`)', posix.relative(BOOK_SOURCES, FIGURE_SCRIPT)),
+    'appendix-i.md': appendixPartial(table1, figures, 'the committed paper-setting results (`data/results/paper`) or, until those are complete, the quick profile\'s committed summaries', posix.relative(BOOK_SOURCES, FIGURE_SCRIPT)),
     'benchmark-plan.md': planPartial(opts.dataDir),
     'methods-findings.md': findingsPartial(opts.findingsFile),
     'claims.md': claimsChapter(checklistMarkdown(paper), claims, new Map([...chapters].map(([slug, c]) => [slug, c.title]))),
