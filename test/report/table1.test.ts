@@ -10,8 +10,16 @@ import { join } from 'node:path';
 import { uShapeOf } from '../../src/figures/claims.js';
 import { bestTable1, markOf, Table1File, table1Entries, type Table1Entry } from '../../src/report/table1.js';
 import { experimentsForRow, paperLossGoal, TABLE1, table1Row, table1Rows } from '../../src/sweep/table1.js';
+import { initialSchedule, nextRates } from '../../src/sweep/grid.js';
 import { syntheticSummary } from '../figures/fixtures.js';
 import { syntheticStore } from './fixture.js';
+
+/** The rates a grid schedules while no run diverges. */
+const scheduleWhileConverging = (s0: number, sGF: number, grid: Experiment['grid']): number[] => {
+  const done: number[] = [];
+  for (let rates = initialSchedule(s0, sGF, grid); rates.length > 0; rates = nextRates(done.map((lr) => ({ lr, diverged: false })), s0, sGF, grid)) done.push(...rates);
+  return done;
+};
 
 const experiment = (id: string, profileName: 'paper' | 'quick' | 'smoke' = 'paper'): Experiment => {
   const e = profile(profileName).find((p) => p.experiment.id === id)?.experiment;
@@ -66,6 +74,11 @@ test('the quick profile covers every row of Table 1 too, each with rates on both
     assert.match(e.dataset, /:\d+$/, `row ${r.row}: a subset of the training set`);
     // Fine rates up to fineMax/s_GF >= 2/s_GF (below the transition where GD tracks the flow), coarse ones above it.
     assert.ok(e.grid.fineFirst <= 2 && e.grid.fineMax >= 2 && e.grid.coarse >= 2, `row ${r.row}: ${JSON.stringify(e.grid)}`);
+    // At least three rates above 2/s_GF while nothing diverges, also when the sharpness peaks at initialisation.
+    for (const sGF of [10, 20]) {
+      const above = scheduleWhileConverging(10, sGF, e.grid).filter((lr) => lr > (2 / sGF) * (1 + 1e-9));
+      assert.ok(above.length >= 3, `row ${r.row}, s_GF = ${sGF}, s0 = 10: rates above 2/s_GF ${above.join(', ')}`);
+    }
   }
   // Full-dataset rows train on more images than their 5k counterparts.
   const size = (id: string) => Number(quick.get(id)?.dataset.split(':')[1]);
