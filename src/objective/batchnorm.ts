@@ -17,7 +17,11 @@
  *
  *   H v = sum_c d_theta Phi_c
  *
- * which includes every term through the statistics, across chunks. Each sweep
+ * which includes every term through the statistics, across chunks. The
+ * Gauss-Newton product G v = J^T H_out J v takes the same two routes through s:
+ * J v is each chunk's output tangent along (v, s'); with r_c = H_out (J v)_c,
+ * J^T r = sum_c d_theta (<r_c, out_c> + <mu, m_c>) with its own adjoint mu, the
+ * gradient's recursion with the loss replaced by <r_c, out_c>. Each sweep
  * holds one chunk's graph at a time. Costs: gradient `depth` forward and
  * `depth + 1` backward sweeps; per HVP `2 depth + 1` double-backward sweeps
  * (s and lambda are kept per theta). Sweep k of s and of s' can make only
@@ -39,7 +43,15 @@ export interface NormalizedPasses {
   statistics(t: tf.Tensor1D): tf.Tensor1D;
   lossAndGrad(t: tf.Tensor1D): { loss: number; grad: tf.Tensor1D };
   /** Keeps s and lambda at theta for many products. */
-  hessianAt(t: tf.Tensor1D): { apply(v: tf.Tensor1D): tf.Tensor1D; dispose(): void };
+  hessianAt(t: tf.Tensor1D): LinearOperator;
+  /** G v with the loss's output curvature: `curvature(out, outDot)` is H_out outDot for a chunk's outputs `out` (scaled like the loss). Keeps s at theta. */
+  gaussNewtonAt(t: tf.Tensor1D, curvature: (out: tf.Tensor2D, outDot: tf.Tensor2D) => tf.Tensor2D): LinearOperator;
+}
+
+/** A linear map on flat parameter tensors. */
+export interface LinearOperator {
+  apply(v: tf.Tensor1D): tf.Tensor1D;
+  dispose(): void;
 }
 
 type SumLoss = (out: tf.Tensor2D, target: tf.Tensor2D) => tf.Scalar;
@@ -72,19 +84,28 @@ function fixedPoint(size: number, times: number, step: (x: tf.Tensor1D, k: numbe
 export function normalizedPasses(bs: BatchStatistics, chunks: readonly NormalizedChunk[], sumLoss: SumLoss, invN: number, invNs: number): NormalizedPasses {
   const counted = chunks.filter((c) => c.inStatistics);
 
-  /** Psi_c(theta, s) = l_c + <lambda, m_c>; `onLoss` receives l_c's value. */
-  const psi =
-    (c: NormalizedChunk, lambda: tf.Tensor1D, onLoss?: (l: number) => void) =>
+  /** head(out_c) + <lambda, m_c>, with head the chunk's term of the differentiated function (none: statistics only). */
+  type Head = ((out: tf.Tensor2D) => tf.Scalar) | null;
+  const withMoments =
+    (c: NormalizedChunk, lambda: tf.Tensor1D, head: Head) =>
     (t: tf.Tensor, s: tf.Tensor): tf.Scalar => {
       const { out, moments } = bs.forwardWith(t as tf.Tensor1D, c.X, s as tf.Tensor1D);
-      let value = c.inStatistics ? tf.mul(invNs, dot(lambda, moments)) : tf.scalar(0);
-      if (c.Y) {
-        const loss = tf.mul(invN, sumLoss(out, c.Y));
-        onLoss?.(loss.dataSync()[0]);
-        value = tf.add(value, loss);
-      }
-      return value as tf.Scalar;
+      const value = c.inStatistics ? tf.mul(invNs, dot(lambda, moments)) : tf.scalar(0);
+      return (head ? tf.add(value, head(out)) : value) as tf.Scalar;
     };
+  /** Psi_c(theta, s) = l_c + <lambda, m_c>; `onLoss` receives l_c's value. */
+  const psi = (c: NormalizedChunk, lambda: tf.Tensor1D, onLoss?: (l: number) => void) =>
+    withMoments(
+      c,
+      lambda,
+      c.Y
+        ? (out) => {
+            const loss = tf.mul(invN, sumLoss(out, c.Y as tf.Tensor2D)) as tf.Scalar;
+            onLoss?.(loss.dataSync()[0]);
+            return loss;
+          }
+        : null,
+    );
   type Objective2 = (t: tf.Tensor, s: tf.Tensor) => tf.Scalar;
   const gradsOf = (f: Objective2, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor[] => tf.grads(f)([t, s]);
   // Where a sweep needs only one of the two gradients, differentiating in that argument alone lets tfjs prune the
@@ -95,8 +116,22 @@ export function normalizedPasses(bs: BatchStatistics, chunks: readonly Normalize
   const statistics = (t: tf.Tensor1D): tf.Tensor1D =>
     fixedPoint(bs.size, bs.depth, (s, k) => tf.mul(invNs, sumOver(counted, (c) => bs.momentsWith(t, c.X, s, k + 1))));
 
-  /** lambda = sum_c d_s Psi_c(lambda). */
-  const adjoint = (t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor1D => fixedPoint(bs.size, bs.depth, (lambda) => sumOver(chunks, (c) => gradS(psi(c, lambda), t, s)));
+  /** lambda = sum_c d_s Psi_c(lambda), for Psi_c = `objective(c, lambda)`. */
+  const adjoint = (t: tf.Tensor1D, s: tf.Tensor1D, objective: (c: NormalizedChunk, lambda: tf.Tensor1D) => Objective2 = psi): tf.Tensor1D =>
+    fixedPoint(bs.size, bs.depth, (lambda) => sumOver(chunks, (c) => gradS(objective(c, lambda), t, s)));
+
+  /** d/dtheta <m_c, .> along (v, sDot), i.e. J m_c (v, sDot), by differentiating the linear map w -> <J^T w, (v, sDot)>. */
+  // In sweep k only layers 0..k are needed; the first sweep's sDot is zero (and layer 0's moments do not depend on s).
+  const momentsTangent = (t: tf.Tensor1D, s: tf.Tensor1D, c: NormalizedChunk, v: tf.Tensor1D, sDot: tf.Tensor1D, k: number): tf.Tensor =>
+    tf.grad((w: tf.Tensor) => {
+      const moments: Objective2 = (t2, s2) => dot(w, bs.momentsWith(t2 as tf.Tensor1D, c.X, s2 as tf.Tensor1D, k + 1));
+      if (k === 0) return dot(gradT(moments, t, s), v);
+      const [gt, gs] = gradsOf(moments, t, s);
+      return tf.add(dot(gt, v), dot(gs, sDot));
+    })(tf.zeros([bs.size]));
+  /** s' = ds/dtheta v. */
+  const statisticsTangent = (t: tf.Tensor1D, s: tf.Tensor1D, v: tf.Tensor1D): tf.Tensor1D =>
+    fixedPoint(bs.size, bs.depth, (x, k) => tf.mul(invNs, sumOver(counted, (c) => momentsTangent(t, s, c, v, x, k))));
 
   return {
     statistics,
@@ -111,15 +146,6 @@ export function normalizedPasses(bs: BatchStatistics, chunks: readonly Normalize
     hessianAt(t) {
       const s = statistics(t);
       const lambda = adjoint(t, s);
-      /** d/dtheta <m_c, .> along (v, sDot), i.e. J m_c (v, sDot), by differentiating the linear map w -> <J^T w, (v, sDot)>. */
-      // In sweep k only layers 0..k are needed; the first sweep's sDot is zero (and layer 0's moments do not depend on s).
-      const momentsTangent = (c: NormalizedChunk, v: tf.Tensor1D, sDot: tf.Tensor1D, k: number): tf.Tensor =>
-        tf.grad((w: tf.Tensor) => {
-          const moments: Objective2 = (t2, s2) => dot(w, bs.momentsWith(t2 as tf.Tensor1D, c.X, s2 as tf.Tensor1D, k + 1));
-          if (k === 0) return dot(gradT(moments, t, s), v);
-          const [gt, gs] = gradsOf(moments, t, s);
-          return tf.add(dot(gt, v), dot(gs, sDot));
-        })(tf.zeros([bs.size]));
       /** Phi_c(theta, s) = <grad Psi_c, (v, sDot)> + <lambdaDot, m_c>. */
       const phi =
         (c: NormalizedChunk, v: tf.Tensor1D, sDot: tf.Tensor1D, lambdaDot: tf.Tensor1D) =>
@@ -130,7 +156,7 @@ export function normalizedPasses(bs: BatchStatistics, chunks: readonly Normalize
         };
       return {
         apply(v) {
-          const sDot = fixedPoint(bs.size, bs.depth, (x, k) => tf.mul(invNs, sumOver(counted, (c) => momentsTangent(c, v, x, k))));
+          const sDot = statisticsTangent(t, s, v);
           const lambdaDot = fixedPoint(bs.size, bs.depth, (x) => sumOver(chunks, (c) => gradS(phi(c, v, sDot, x), t, s)));
           const hv = sumOver(chunks, (c) => gradT(phi(c, v, sDot, lambdaDot), t, s)) as tf.Tensor1D;
           tf.dispose([sDot, lambdaDot]);
@@ -138,6 +164,38 @@ export function normalizedPasses(bs: BatchStatistics, chunks: readonly Normalize
         },
         dispose() {
           tf.dispose([s, lambda]);
+        },
+      };
+    },
+    gaussNewtonAt(t, curvature) {
+      const s = statistics(t);
+      return {
+        apply(v) {
+          const sDot = statisticsTangent(t, s, v);
+          // r_c = H_out (J v)_c, with J v the output tangent along (v, sDot) by the double-VJP trick; n x outputs floats in all.
+          const r = chunks.map((c) =>
+            c.Y
+              ? tf.tidy(() => {
+                  const out = bs.forwardWith(t, c.X, s).out;
+                  const outDot = tf.grad((u: tf.Tensor) => {
+                    const [gt, gs] = gradsOf((t2, s2) => dot(u, bs.forwardWith(t2 as tf.Tensor1D, c.X, s2 as tf.Tensor1D).out), t, s);
+                    return tf.add(dot(gt, v), dot(gs, sDot));
+                  })(tf.zerosLike(out)) as tf.Tensor2D;
+                  return curvature(out, outDot);
+                })
+              : null,
+          );
+          const linear = (c: NormalizedChunk, mu: tf.Tensor1D): Objective2 => {
+            const rc = r[chunks.indexOf(c)];
+            return withMoments(c, mu, rc ? (out) => dot(rc, out) : null);
+          };
+          const mu = adjoint(t, s, linear);
+          const gv = sumOver(chunks, (c) => gradT(linear(c, mu), t, s)) as tf.Tensor1D;
+          tf.dispose([sDot, mu, ...r.filter((x): x is tf.Tensor2D => x !== null)]);
+          return gv;
+        },
+        dispose() {
+          s.dispose();
         },
       };
     },

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DenseStack, Model } from '../models/types.js';
 import { lossSum, outputHessianTimes, prediction, type LossName } from './losses.js';
 import { hessianBlocks, linearize, nativeHvpPlan, nativeStackPlan, sumBlocks } from './dense.js';
-import { normalizedPasses, type NormalizedChunk } from './batchnorm.js';
+import { normalizedPasses, type LinearOperator, type NormalizedChunk } from './batchnorm.js';
 import { denseParams } from '../models/dense.js';
 import { withScope } from '../backend/index.js';
 import { nativeConv, nativeDense, type NativeConv } from '../backend/blas.js';
@@ -190,22 +190,25 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     };
   };
 
+  /** An operator of batchnorm.ts's passes at theta (which keep the statistics at theta). */
+  const normalizedOperator = (theta: Float32Array, at: (t: tf.Tensor1D) => LinearOperator): HessianOperator => {
+    const t = tf.tensor1d(theta);
+    const op = at(t);
+    return {
+      apply: (v) => {
+        checkV(v);
+        return withScope(() => op.apply(tf.tensor1d(v)).dataSync() as Float32Array);
+      },
+      dispose: () => {
+        op.dispose();
+        t.dispose();
+      },
+    };
+  };
+
   const hessianAt = (theta: Float32Array): HessianOperator => {
     check(theta);
-    if (normalized) {
-      const t = tf.tensor1d(theta);
-      const H = normalized.hessianAt(t);
-      return {
-        apply: (v) => {
-          checkV(v);
-          return withScope(() => H.apply(tf.tensor1d(v)).dataSync() as Float32Array);
-        },
-        dispose: () => {
-          H.dispose();
-          t.dispose();
-        },
-      };
-    }
+    if (normalized) return normalizedOperator(theta, (t) => normalized.hessianAt(t));
     if (dense) {
       const passes = keptPasses(dense, theta);
       // With the addon, each product is one native call over the kept passes.
@@ -248,9 +251,13 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     });
   };
 
+  /** (1/n) H_out r for outputs `out`, r shaped like them: the loss's curvature in output space. */
+  const outputCurvature = (out: tf.Tensor2D, r: tf.Tensor2D): tf.Tensor2D =>
+    tf.reshape(tf.mul(invN, outputHessianTimes(lossName, prediction(lossName, tokens(out)), tokens(r))), out.shape) as tf.Tensor2D;
+
   const gaussNewtonAt = (theta: Float32Array): HessianOperator => {
     check(theta);
-    if (normalized) throw new Error('the Gauss-Newton matrix of a batch-normalised model is not implemented (its outputs couple the samples of a batch)');
+    if (normalized) return normalizedOperator(theta, (t) => normalized.gaussNewtonAt(t, outputCurvature));
     if (dense) {
       const passes = keptPasses(dense, theta);
       return {
@@ -266,7 +273,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       const out = f(t);
       // J v by the double-VJP trick: u -> J^T u is linear in u, so J v = d/du <J^T u, v>.
       const jv = tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(f(s), u)))(t), vt)))(tf.zerosLike(out));
-      const r = tf.reshape(tf.mul(invN, outputHessianTimes(lossName, prediction(lossName, tokens(out)), tokens(jv as tf.Tensor2D))), out.shape);
+      const r = outputCurvature(out, jv as tf.Tensor2D);
       // J^T r: a plain VJP.
       return tf.grad((s: tf.Tensor) => tf.sum(tf.mul(f(s), r)))(t);
     });

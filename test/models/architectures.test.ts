@@ -2,7 +2,8 @@
  * The Table 1 architectures beyond the fc nets and the plain CNN, on small
  * instances, against the equivalent PyTorch nn.Module (python/torch_models.py)
  * loaded from our checkpoint and run in float64: loss, gradient, one exact HVP
- * and the top two Hessian eigenvalues (ours by Lanczos on exact HVPs).
+ * and the top two Hessian eigenvalues (ours by Lanczos on exact HVPs), the Gauss-Newton
+ * product and its top eigenvalue (PyTorch: dense J^T H_out J over all samples jointly).
  * Batch norm also: chunked evaluation (statistics over the whole data set) equals
  * one full-batch pass, and test evaluation uses the training set's statistics.
  */
@@ -15,7 +16,7 @@ import { initBackend } from '../../src/backend/index.js';
 import { buildModel, ModelSpec, type Model } from '../../src/models/index.js';
 import { loadSafetensors, saveSafetensors } from '../../src/models/safetensors.js';
 import { makeObjective, type SupervisedData } from '../../src/objective/index.js';
-import { sharpness } from '../../src/sharpness/index.js';
+import { fisherTop, sharpness } from '../../src/sharpness/index.js';
 import { Rng } from '../../src/util/random.js';
 import { sampleSequenceReversal } from '../../src/data/index.js';
 import { Experiment } from '../../src/sweep/schema.js';
@@ -43,6 +44,8 @@ interface TorchResult {
   grad: number[];
   hvp: number[];
   topEigenvalues: number[];
+  gaussNewtonProduct: number[];
+  gaussNewtonTop: number;
   testLoss?: number;
 }
 
@@ -136,6 +139,7 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
         X: Array.from(p.train.X),
         Y: Array.from(p.train.Y),
         v: Array.from(p.v),
+        gaussNewton: true,
         ...(c.chunkSize === undefined ? {} : { testX: Array.from(p.test.X), testY: Array.from(p.test.Y) }),
       };
     });
@@ -174,10 +178,27 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
       }
     });
 
+    test(`${c.name}: Gauss-Newton product and top eigenvalue match PyTorch's dense J^T H_out J`, (t) => {
+      const { model, train, theta, v } = prepared[i];
+      const torch = results[i];
+      const obj = makeObjective(model, train, c.loss);
+      const G = obj.gaussNewtonAt(theta);
+      try {
+        const gv = G.apply(v);
+        const top = fisherTop(obj, theta, { tol: 1e-8, maxIter: model.numParams });
+        t.diagnostic(`relative errors: G v ${relErr(gv, torch.gaussNewtonProduct).toExponential(1)}, top ${(Math.abs(top.eigenvalues[0] - torch.gaussNewtonTop) / torch.gaussNewtonTop).toExponential(1)}`);
+        assertRelClose(gv, torch.gaussNewtonProduct, 1e-5, 'Gauss-Newton product');
+        assertScalarClose(top.eigenvalues[0], torch.gaussNewtonTop, 1e-4, 'top Gauss-Newton eigenvalue');
+      } finally {
+        G.dispose();
+        obj.dispose();
+      }
+    });
+
     if (c.chunkSize === undefined) continue;
     const chunkSize = c.chunkSize;
 
-    test(`${c.name}: chunked evaluation gives the full-batch loss, gradient and HVP (statistics over all chunks)`, (t) => {
+    test(`${c.name}: chunked evaluation gives the full-batch loss, gradient, HVP and Gauss-Newton product (statistics over all chunks)`, (t) => {
       const { model, train, theta, v } = prepared[i];
       const whole = makeObjective(model, train, c.loss);
       const chunked = makeObjective(model, train, c.loss, { chunkSize });
@@ -198,6 +219,14 @@ describe('architectures against PyTorch (float64)', { skip: torchMissing() }, ()
           assertRelClose(H.apply(u), whole.hvp(theta, u), 1e-5, 'chunked HVP, second product at the same theta');
         } finally {
           H.dispose();
+        }
+        const G = chunked.gaussNewtonAt(theta);
+        try {
+          const gv = G.apply(v);
+          t.diagnostic(`chunked Gauss-Newton product vs PyTorch: ${relErr(gv, results[i].gaussNewtonProduct).toExponential(1)}`);
+          assertRelClose(gv, results[i].gaussNewtonProduct, 1e-5, 'chunked Gauss-Newton product (statistics over all chunks)');
+        } finally {
+          G.dispose();
         }
       } finally {
         whole.dispose();

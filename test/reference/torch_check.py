@@ -83,6 +83,21 @@ def accuracy_of(model, req):
         return (model(X).reshape(-1, classes).argmax(1) == Y.reshape(-1, classes).argmax(1)).double().mean().item()
 
 
+def gauss_newton(model, params, req):
+    """Dense G = J^T H_out J over all output groups jointly (batch norm couples the samples), J row by row."""
+    X = torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1)
+    classes = req["k"] // req.get("groups", 1)
+    out = model(X).reshape(-1, classes)
+    m = out.shape[0]
+    J = torch.stack([torch.cat([g.reshape(-1) for g in torch.autograd.grad(out.reshape(-1)[i], params, retain_graph=True)]) for i in range(out.numel())])
+    if req["loss"] == "mse":
+        H = torch.eye(out.numel(), dtype=torch.float64)
+    else:
+        p = torch.softmax(out.detach(), 1)
+        H = torch.block_diag(*[torch.diag(q) - torch.outer(q, q) for q in p])
+    return J.T @ (H / m) @ J
+
+
 def evaluate(req):
     tensors, metadata = read_safetensors(req["checkpoint"])
     model = build(req["model"], req["inputShape"], req["k"]).double()
@@ -110,6 +125,11 @@ def evaluate(req):
     }
     if "v" in req:
         result["hvp"] = (H @ torch.tensor(req["v"], dtype=torch.float64)).tolist()
+    if req.get("gaussNewton"):
+        G = gauss_newton(model, params, req)
+        result["gaussNewtonTop"] = torch.linalg.eigvalsh(G)[-1].item()
+        if "v" in req:
+            result["gaussNewtonProduct"] = (G @ torch.tensor(req["v"], dtype=torch.float64)).tolist()
     if "testX" in req:
         normalize_with(model, torch.tensor(req["X"], dtype=torch.float64).reshape(req["n"], -1))
         with torch.no_grad():

@@ -89,10 +89,3 @@ for (const [index, c] of cases.entries()) {
     t.diagnostic(`${c.name}: p=${p} Gv rel ${err.toExponential(2)}, top rel ${topErr.toExponential(2)}, trace ${est.trace.toFixed(4)} ± ${est.standardError.toFixed(4)} vs ${trace.toFixed(4)}`);
   });
 }
-
-test('the Gauss-Newton matrix of a batch-normalised model is refused with a reason', () => {
-  const model = buildModel({ kind: 'cnn', channels: [2, 2], activation: 'relu', batchNorm: true }, [1, 8, 8], 3);
-  const data = classificationData(1, 6, 64, 3);
-  const objective = makeObjective(model, data, 'ce', { chunkSize: 3 });
-  assert.throws(() => objective.gaussNewtonAt(model.init(1)), /batch-normalised/);
-});
