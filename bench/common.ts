@@ -98,8 +98,23 @@ export interface SideResult extends TimesResult {
   sharpnessWarm: EigenFigure;
 }
 
+/**
+ * The yardstick of an achieved FLOP rate, measured in the engine's process: the counted
+ * matrix-product FLOPs of one forward pass per sample (src/models/flops.ts) and the
+ * machine's sgemm rate (square sgemm through the engine's backend, same threads).
+ */
+export interface FlopYardstick {
+  forwardFlopsPerSample: number;
+  sgemmGflops: number;
+}
+
+/** Model FLOPs per figure as multiples of a forward pass: a gradient is a forward and a backward pass (3), an HVP forward-over-reverse twice that (6). */
+export const FLOPS_PER_FORWARD = { grad: 3, hvp: 6 } as const;
+
 export interface EngineResult extends SideResult {
   lr: number;
+  /** Absent in rows measured before it was recorded. */
+  flops?: FlopYardstick;
   loss: number;
   /** Sharpness at theta0 (cold start, training tolerance) whose eigenvector is the warm start. */
   sharpness0: { eigenvalue: number; hvps: number; ms: number };
@@ -129,7 +144,7 @@ export interface TimeRatios {
 
 /** An architecture workload (--models) as bench/workload.ts reports it. */
 export interface ArchitectureResult {
-  engine: TimesResult & { loss: number; wasmHeapMb: number; tensorDelta: number };
+  engine: TimesResult & { loss: number; wasmHeapMb: number; tensorDelta: number; flops?: FlopYardstick };
   torch: TimesResult & { checks: Checks; versions: Record<string, string> };
   ratios: TimeRatios;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../src/util/paths.js';
 import { dataMb } from '../src/figures/scaling.js';
 import type { BackendInfo } from '../src/backend/index.js';
-import type { ArchitectureResult, EigenFigure, EngineResult, Ratios, TorchResult } from './common.js';
+import { FLOPS_PER_FORWARD, type ArchitectureResult, type EigenFigure, type EngineResult, type FlopYardstick, type Ratios, type TimesResult, type TorchResult } from './common.js';
 import type { MemoryReport } from './memory.js';
 import { profileTable, type ProfileTiming } from './profile.js';
 
@@ -123,6 +123,23 @@ const sci = (x: number): string => x.toExponential(1);
 const check = (ok: boolean): string => (ok ? 'yes' : '**no**');
 const hvps = (f: EigenFigure): string => (f.hvps.min === f.hvps.max ? `${f.hvps.min}` : `${f.hvps.mean.toFixed(1)} (${f.hvps.min}-${f.hvps.max})`);
 
+/** The achieved FLOP rate of a figure as a share of the sgemm rate: counted model FLOPs over n samples / time. */
+function flopShare(y: FlopYardstick, n: number, figure: keyof typeof FLOPS_PER_FORWARD, msTaken: number): string {
+  const gflops = (FLOPS_PER_FORWARD[figure] * y.forwardFlopsPerSample * n) / (msTaken * 1e6);
+  return `${((100 * gflops) / y.sgemmGflops).toFixed(0)}%`;
+}
+
+/** Cells: grad and HVP FLOP rates ours / PyTorch as shares of the sgemm rate, and that rate ("n/a" for rows measured before they were recorded). */
+function flopCells(n: number, e: TimesResult & { flops?: FlopYardstick }, t: TimesResult): string {
+  const y = e.flops;
+  if (!y) return 'n/a | n/a | n/a';
+  return `${flopShare(y, n, 'grad', e.gradMs)} / ${flopShare(y, n, 'grad', t.gradMs)} | ${flopShare(y, n, 'hvp', e.hvpMs)} / ${flopShare(y, n, 'hvp', t.hvpMs)} | ${y.sgemmGflops.toFixed(0)}`;
+}
+
+const FLOP_HEADER = 'grad FLOP rate ours / PT | HVP FLOP rate ours / PT | sgemm GFLOP/s';
+const FLOP_RULE = '---|---|---';
+const FLOP_NOTE = `FLOP rates: counted matrix-product FLOPs (2 per multiply-add; a gradient ${FLOPS_PER_FORWARD.grad}, an HVP ${FLOPS_PER_FORWARD.hvp} forward passes; src/models/flops.ts) per second, as a share of the machine's sgemm rate (n = 2048, same threads, measured in the workload's process): how far each figure is from the physical limit.`;
+
 function targetsTable(workloads: WorkloadReport[]): string[] {
   const rows = ['| workload | grad | GD step | HVP | sharpness speed-up vs PyTorch 20-step | sharpness rel. error (max) | targets met |', '|---|---|---|---|---|---|---|'];
   for (const w of workloads) {
@@ -139,16 +156,16 @@ function architectureTable(a: ArchitectureReport): string[] {
   const rows = [
     '## Architectures (times and memory)',
     '',
-    `\`npm run bench -- --models\` · ${a.threads} threads both sides · medians of ${a.workloads[0]?.repeats ?? 0} pairs after one warm-up pair. PyTorch evaluates batch-norm models on the whole batch (their loss couples all samples); the engine chunks them exactly (full-batch statistics, src/objective/batchnorm.ts). Targets (issue 20): grad <= ${TARGETS.grad}x, HVP <= ${TARGETS.hvp}x, peak memory <= 1.5x.`,
+    `\`npm run bench -- --models\` · ${a.threads} threads both sides · medians of ${a.workloads[0]?.repeats ?? 0} pairs after one warm-up pair. PyTorch evaluates batch-norm models on the whole batch (their loss couples all samples); the engine chunks them exactly (full-batch statistics, src/objective/batchnorm.ts). Targets (issue 20): grad <= ${TARGETS.grad}x, HVP <= ${TARGETS.hvp}x, peak memory <= 1.5x. ${FLOP_NOTE}`,
     '',
-    '| workload | date · git | data | params | chunk ours / PT | grad ours / PT (ms) | HVP ours / PT (ms) | GD step ours / PT (ms) | grad | HVP | GD step | peak RSS ours / PT (MB) | memory | grad / HVP diff |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| workload | date · git | data | params | chunk ours / PT | grad ours / PT (ms) | HVP ours / PT (ms) | GD step ours / PT (ms) | grad | HVP | GD step | peak RSS ours / PT (MB) | memory | grad / HVP diff | ${FLOP_HEADER} |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|${FLOP_RULE}|`,
   ];
   for (const w of a.workloads) {
     const e = w.engine;
     const t = w.torch;
     rows.push(
-      `| ${w.name} | ${w.date.slice(0, 10)} · ${w.gitRevision.slice(0, 7)} | ${w.data} | ${w.numParams} | ${w.chunk} / ${w.torchChunk} | ${ms(e.gradMs)} / ${ms(t.gradMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ratio(w.ratios.grad)} | ${ratio(w.ratios.hvp)} | ${ratio(w.ratios.gdStep)} | ${e.peakRssMb.toFixed(0)} / ${t.peakRssMb.toFixed(0)} | ${ratio(e.peakRssMb / t.peakRssMb)} | ${sci(t.checks.gradRelDiff)} / ${sci(t.checks.hvpRelDiff)} |`,
+      `| ${w.name} | ${w.date.slice(0, 10)} · ${w.gitRevision.slice(0, 7)} | ${w.data} | ${w.numParams} | ${w.chunk} / ${w.torchChunk} | ${ms(e.gradMs)} / ${ms(t.gradMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ratio(w.ratios.grad)} | ${ratio(w.ratios.hvp)} | ${ratio(w.ratios.gdStep)} | ${e.peakRssMb.toFixed(0)} / ${t.peakRssMb.toFixed(0)} | ${ratio(e.peakRssMb / t.peakRssMb)} | ${sci(t.checks.gradRelDiff)} / ${sci(t.checks.hvpRelDiff)} | ${flopCells(w.n, e, t)} |`,
     );
   }
   return [...rows, ''];
@@ -158,14 +175,14 @@ function scalingTable(s: ScalingReport): string[] {
   return [
     '## How cost grows (samples n, width)',
     '',
-    `\`npm run bench -- --scaling\` · FCN-ReLU, two hidden layers, MSE, the first n MNIST training images · ${s.threads} threads both sides · medians of ${s.rows[0]?.repeats ?? 0} pairs after one warm-up pair · series over n at width ${s.at.width}, over the width at n = ${s.at.n}.`,
+    `\`npm run bench -- --scaling\` · FCN-ReLU, two hidden layers, MSE, the first n MNIST training images · ${s.threads} threads both sides · medians of ${s.rows[0]?.repeats ?? 0} pairs after one warm-up pair · series over n at width ${s.at.width}, over the width at n = ${s.at.n}. ${FLOP_NOTE}`,
     '',
-    '| n | width | date · git | params | chunk ours / PT | GD step ours / PT (ms) | HVP ours / PT (ms) | GD step | HVP | peak RSS ours / PT (MB) | data (MB) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| n | width | date · git | params | chunk ours / PT | GD step ours / PT (ms) | HVP ours / PT (ms) | GD step | HVP | peak RSS ours / PT (MB) | data (MB) | ${FLOP_HEADER} |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|${FLOP_RULE}|`,
     ...s.rows.map((r) => {
       const e = r.engine;
       const t = r.torch;
-      return `| ${r.n} | ${r.width} | ${r.date.slice(0, 10)} · ${r.gitRevision.slice(0, 7)} | ${r.numParams} | ${r.chunk} / ${r.torchChunk} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ratio(r.ratios.gdStep)} | ${ratio(r.ratios.hvp)} | ${e.peakRssMb.toFixed(0)} / ${t.peakRssMb.toFixed(0)} | ${dataMb(r.n, r.d).toFixed(0)} |`;
+      return `| ${r.n} | ${r.width} | ${r.date.slice(0, 10)} · ${r.gitRevision.slice(0, 7)} | ${r.numParams} | ${r.chunk} / ${r.torchChunk} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ratio(r.ratios.gdStep)} | ${ratio(r.ratios.hvp)} | ${e.peakRssMb.toFixed(0)} / ${t.peakRssMb.toFixed(0)} | ${dataMb(r.n, r.d).toFixed(0)} | ${flopCells(r.n, e, t)} |`;
     }),
     '',
   ];
@@ -193,15 +210,17 @@ export function renderMarkdown(report: BenchReport): string {
       '',
       '## Times (ms; grad, HVP, GD step: medians; eigenvalue figures: mean per estimate)',
       '',
-      '| workload | params | grad ours / PT | GD step ours / PT | HVP ours / PT | 20-step Lanczos ours / PT | training-time sharpness ours / PT | HVPs per estimate, mean (range) | estimates | no-BLAS grad / HVP |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      FLOP_NOTE,
+      '',
+      `| workload | params | grad ours / PT | GD step ours / PT | HVP ours / PT | 20-step Lanczos ours / PT | training-time sharpness ours / PT | HVPs per estimate, mean (range) | estimates | no-BLAS grad / HVP | ${FLOP_HEADER} |`,
+      `|---|---|---|---|---|---|---|---|---|---|${FLOP_RULE}|`,
     );
     for (const w of report.workloads) {
       const e = w.engine;
       const t = w.torch;
       const noBlas = e.noBlas ? `${ms(e.noBlas.gradMs)} / ${ms(e.noBlas.hvpMs)}` : 'n/a';
       lines.push(
-        `| ${w.name} | ${w.numParams} | ${ms(e.gradMs)} / ${ms(t.gradMs)} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ms(e.lanczos20.ms)} / ${ms(t.lanczos20.ms)} | ${ms(e.sharpnessWarm.ms)} / ${ms(t.sharpnessWarm.ms)} | ${hvps(e.sharpnessWarm)} / ${hvps(t.sharpnessWarm)} | ${e.referenceEigenvalues.length} | ${noBlas} |`,
+        `| ${w.name} | ${w.numParams} | ${ms(e.gradMs)} / ${ms(t.gradMs)} | ${ms(e.gdStepMs)} / ${ms(t.gdStepMs)} | ${ms(e.hvpMs)} / ${ms(t.hvpMs)} | ${ms(e.lanczos20.ms)} / ${ms(t.lanczos20.ms)} | ${ms(e.sharpnessWarm.ms)} / ${ms(t.sharpnessWarm.ms)} | ${hvps(e.sharpnessWarm)} / ${hvps(t.sharpnessWarm)} | ${e.referenceEigenvalues.length} | ${noBlas} | ${flopCells(w.n, e, t)} |`,
       );
     }
     lines.push(

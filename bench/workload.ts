@@ -13,10 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as tf from '@tensorflow/tfjs';
 import { activeBackend, initBackend } from '../src/backend/index.js';
 import { disableNativeKernels } from '../src/backend/blas.js';
-import { buildModel } from '../src/models/index.js';
+import { buildModel, type Model } from '../src/models/index.js';
+import { forwardFlops } from '../src/models/flops.js';
 import { makeObjective, type Objective } from '../src/objective/index.js';
 import { float64MatVec, lanczos, sharpness, type LanczosResult } from '../src/sharpness/index.js';
-import { median, medianMs, PYTHON, readF32, writeF32, writeRowsF32, type ArchitectureResult, type Checks, type Eigen, type EigenFigure, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
+import { median, medianMs, PYTHON, readF32, writeF32, writeRowsF32, type ArchitectureResult, type Checks, type Eigen, type EigenFigure, type EngineResult, type FlopYardstick, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
 
 const REFERENCE_MAX_ITER = 150;
 /** Learning rate as a multiple of 1 / sharpness: 1.9 is just below the stability limit 2. */
@@ -140,7 +141,7 @@ function trajectory(objective: Objective, theta0: Float32Array, lr: number, star
 }
 
 /** An architecture workload: grad, HVP and GD step pairs and peak memory, no eigenvalue figures (each HVP takes seconds to minutes). */
-async function timesOnly(w: WorkloadFile, path: string, objective: Objective, at: { theta0: Float32Array; v: Float32Array; loss: number; tensorsBefore: number }): Promise<void> {
+async function timesOnly(w: WorkloadFile, path: string, objective: Objective, at: { theta0: Float32Array; v: Float32Array; loss: number; tensorsBefore: number; flops: FlopYardstick }): Promise<void> {
   const theta1 = at.theta0.slice();
   gdStep(objective, theta1, ARCHITECTURE_LR);
   writeF32(w.files.theta1, theta1);
@@ -165,6 +166,7 @@ async function timesOnly(w: WorkloadFile, path: string, objective: Objective, at
         peakRssMb: process.resourceUsage().maxRSS / 1024,
         wasmHeapMb: wasmHeapMb(),
         tensorDelta: tf.memory().numTensors - at.tensorsBefore,
+        flops: at.flops,
       },
       torch: { gradMs: medianOf(g.torch), hvpMs: medianOf(h.torch), gdStepMs: medianOf(s.torch), peakRssMb: info.peakRssMb, checks, versions: info.versions },
       ratios: { grad: pairedRatio(g.ours, g.torch), gdStep: pairedRatio(s.ours, s.torch), hvp: pairedRatio(h.ours, h.torch) },
@@ -176,6 +178,23 @@ async function timesOnly(w: WorkloadFile, path: string, objective: Objective, at
   }
 }
 
+/** GFLOP/s of a square sgemm (n = 2048) through the engine's backend: the median of 5 after a warm-up. */
+function sgemmGflops(n = 2048): number {
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  const ms = medianMs(() => tf.tidy(() => tf.matMul(a, b).dataSync()), 5);
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / (ms * 1e6);
+}
+
+/** Counted forward FLOPs per sample (on the first two samples) and the sgemm rate, in this process. */
+async function flopYardstick(model: Model, theta: Float32Array, X: Float32Array, d: number): Promise<FlopYardstick> {
+  const first = tf.tensor2d(X.subarray(0, 2 * d), [2, d]);
+  const forwardFlopsPerSample = (await forwardFlops(model, theta, first)) / 2;
+  first.dispose();
+  return { forwardFlopsPerSample, sgemmGflops: sgemmGflops() };
+}
+
 const wasmHeapMb = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength / 2 ** 20;
 
 async function main(): Promise<void> {
@@ -184,8 +203,10 @@ async function main(): Promise<void> {
   const backend = await initBackend('wasm');
   const { inputShape, ...spec } = w.model;
   const model = buildModel(spec, inputShape, w.k);
-  const objective = makeObjective(model, { X: readF32(w.files.X), Y: readF32(w.files.Y), n: w.n, d: w.d, k: w.k }, w.loss, { chunkSize: w.chunk });
+  const X = readF32(w.files.X);
+  const objective = makeObjective(model, { X, Y: readF32(w.files.Y), n: w.n, d: w.d, k: w.k }, w.loss, { chunkSize: w.chunk });
   const theta0 = readF32(w.files.theta0);
+  const flops = await flopYardstick(model, theta0, X, w.d);
   const v = readF32(w.files.v);
   const q0 = readF32(w.files.lanczosStart);
   const tensorsBefore = tf.memory().numTensors;
@@ -195,7 +216,7 @@ async function main(): Promise<void> {
   writeF32(w.files.engineGrad, grad);
   writeF32(w.files.engineHvp, objective.hvp(theta0, v));
   if (!w.curvature) {
-    await timesOnly(w, path, objective, { theta0, v, loss, tensorsBefore });
+    await timesOnly(w, path, objective, { theta0, v, loss, tensorsBefore, flops });
     return;
   }
   const cold = timed(() => sharpness(objective, theta0, { tol: w.tol, maxIter: w.maxIter, seed: 1 }));
@@ -268,6 +289,7 @@ async function main(): Promise<void> {
       wasmHeapMb: heapMb,
       tensorDelta,
       noBlas,
+      flops,
     };
     const torchResult: TorchResult = {
       ...torchInfo,

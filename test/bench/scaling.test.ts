@@ -79,8 +79,11 @@ test('npm run bench -- --scaling at tiny sizes: both implementations timed and t
       for (const side of [p.engine, p.torch]) for (const x of [side.gdStepMs, side.hvpMs, side.peakRssMb]) assert.ok(Number.isFinite(x) && x > 0, `${p.name}: ${JSON.stringify(side)}`);
       assert.equal(p.numParams, 784 * p.width + p.width + p.width * p.width + p.width + p.width * 10 + 10);
       assert.ok(p.torch.checks.gradRelDiff < 1e-4 && p.torch.checks.hvpRelDiff < 1e-4, `${p.name}: PyTorch computes the same gradient and HVP`);
+      // The FLOP-rate yardstick: the dense stack's closed form, and a measured sgemm rate.
+      assert.equal(p.engine.flops?.forwardFlopsPerSample, 2 * (784 * p.width + p.width * p.width + p.width * 10));
+      assert.ok((p.engine.flops?.sgemmGflops ?? 0) > 0);
     }
-    assert.match(readFileSync(join(dir, 'bench.md'), 'utf8'), /## How cost grows[\s\S]*\| 200 \| 40 \|/);
+    assert.match(readFileSync(join(dir, 'bench.md'), 'utf8'), /## How cost grows[\s\S]*\| 200 \| 40 \|[^\n]*\| \d+% \/ \d+% \| \d+% \/ \d+% \| \d+ \|/);
     const partial = await scalingPartial(join(dir, 'bench.json'), '_generated/js/figures.js');
     assert.match(partial, /^::: \{#fig-bench-scaling\}[\s\S]*class="vega-figure"[\s\S]*<img alt="How the cost grows" src="data:image\/svg\+xml;base64,/);
   } finally {
