@@ -2,7 +2,8 @@
  * The CNN of appendix H.2 (src/models/cnn.ts without batch norm, relu) in one
  * native call each for the loss and gradient and for the Hessian-vector product:
  * a 3x3 convolution is im2col (columns ordered like PyTorch's weight
- * [cout, cin, 3, 3], so the weight needs no transpose) and one sgemm; the pool
+ * [cout, cin, 3, 3], so the weight needs no transpose) and an sgemm, block by block of
+ * images (block_images); the pool
  * keeps which element of each window won (the first maximum, as PyTorch and
  * src/models/conv.ts choose). The HVP is Pearlmutter's R-operator over the passes
  * at theta that the gradient call kept: relu and max pooling are piecewise linear,
@@ -220,12 +221,22 @@ static void head_input_product(const cnn_chunk *c, const float *d, const float *
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)c->n, flat, k, 1.0f, d, k, W, flat, accumulate ? 1.0f : 0.0f, dx, flat);
 }
 
-/* The largest per-block buffers: im2col columns and convolution outputs. */
+/*
+ * Images per im2col block: each convolution runs im2col and its sgemms over blocks of
+ * about 1 MB of columns, which stay in cache; the columns of a whole chunk (over 100 MB
+ * for 500 MNIST images) would stream through memory at every pass.
+ */
+static int64_t block_images(const cnn_chunk *c, const cnn_conv *y) {
+  const int64_t b = ((int64_t)1 << 20) / (pixels(y) * y->cin * 9 * (int64_t)sizeof(float));
+  return b < 1 ? 1 : b > c->n ? c->n : b;
+}
+
+/* The largest per-block buffers: im2col columns (one block) and convolution outputs. */
 static void widest(const cnn_chunk *c, int64_t *cols, int64_t *outs) {
   *cols = *outs = 0;
   for (int l = 0; l < c->convs; l++) {
     const cnn_conv *y = &c->conv[l];
-    const int64_t cc = c->n * pixels(y) * y->cin * 9, oo = c->n * pixels(y) * y->cout;
+    const int64_t cc = block_images(c, y) * pixels(y) * y->cin * 9, oo = c->n * pixels(y) * y->cout;
     if (cc > *cols) *cols = cc;
     if (oo > *outs) *outs = oo;
   }
@@ -245,8 +256,12 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
   chw_to_hwc(n, first->cin, pixels(first), X, p.input[0]);
   for (int l = 0; l < L; l++) {
     const cnn_conv *y = &c->conv[l];
-    im2col(n, y, p.input[l], cols);
-    conv_product(n * pixels(y), y, cols, theta + y->weight, theta + y->bias, 0, a);
+    const int64_t P = pixels(y), B = block_images(c, y);
+    for (int64_t b0 = 0; b0 < n; b0 += B) {
+      const int64_t nb = n - b0 < B ? n - b0 : B;
+      im2col(nb, y, p.input[l] + b0 * P * y->cin, cols);
+      conv_product(nb * P, y, cols, theta + y->weight, theta + y->bias, 0, a + b0 * P * y->cout);
+    }
     relu_pool(n, y, a, p.mask[l], p.choice[l], l < L - 1 ? p.input[l + 1] : last);
   }
   const cnn_conv *top = &c->conv[L - 1];
@@ -260,14 +275,18 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
   chw_to_hwc(n, top->cout, pooled(top), last, p.pool_grad[L - 1]);
   for (int64_t l = L - 1; l >= 0; l--) {
     const cnn_conv *y = &c->conv[l];
-    const int64_t rows = n * pixels(y);
+    const int64_t P = pixels(y), B = block_images(c, y);
     pool_route(n, y, p.mask[l], p.choice[l], p.pool_grad[l], a, 1);
-    im2col(n, y, p.input[l], cols);
-    conv_weight_product(rows, y, a, cols, grad + y->weight);
-    column_sums(rows, y->cout, a, grad + y->bias);
-    if (l == 0) break;
-    conv_input_product(rows, y, a, theta + y->weight, 0, cols);
-    col2im(n, y, cols, p.pool_grad[l - 1]);
+    column_sums(n * P, y->cout, a, grad + y->bias);
+    for (int64_t b0 = 0; b0 < n; b0 += B) {
+      const int64_t nb = n - b0 < B ? n - b0 : B;
+      const float *d = a + b0 * P * y->cout;
+      im2col(nb, y, p.input[l] + b0 * P * y->cin, cols);
+      conv_weight_product(nb * P, y, d, cols, grad + y->weight);
+      if (l == 0) continue;
+      conv_input_product(nb * P, y, d, theta + y->weight, 0, cols);
+      col2im(nb, y, cols, p.pool_grad[l - 1] + b0 * P * y->cin);
+    }
   }
   return 1;
 }
@@ -298,12 +317,15 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   /* R-forward: Ra_l = conv(x_l; V_l) + Vb_l + conv(R{x_l}; W_l), R{x_{l+1}} = pool(mask * Ra_l). */
   for (int l = 0; l < L; l++) {
     const cnn_conv *y = &c->conv[l];
-    const int64_t rows = n * pixels(y);
-    im2col(n, y, p.input[l], cols);
-    conv_product(rows, y, cols, v + y->weight, v + y->bias, 0, Ra);
-    if (l > 0) {
-      im2col(n, y, Rx[l], cols);
-      conv_product(rows, y, cols, theta + y->weight, NULL, 1, Ra);
+    const int64_t P = pixels(y), B = block_images(c, y);
+    for (int64_t b0 = 0; b0 < n; b0 += B) {
+      const int64_t nb = n - b0 < B ? n - b0 : B, in = b0 * P * y->cin;
+      float *Rab = Ra + b0 * P * y->cout;
+      im2col(nb, y, p.input[l] + in, cols);
+      conv_product(nb * P, y, cols, v + y->weight, v + y->bias, 0, Rab);
+      if (l == 0) continue;
+      im2col(nb, y, Rx[l] + in, cols);
+      conv_product(nb * P, y, cols, theta + y->weight, NULL, 1, Rab);
     }
     pool_route(n, y, p.mask[l], p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last, 0);
   }
@@ -322,18 +344,22 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   chw_to_hwc(n, top->cout, pooled(top), last, Rpool);
   for (int64_t l = L - 1; l >= 0; l--) {
     const cnn_conv *y = &c->conv[l];
-    const int64_t rows = n * pixels(y);
+    const int64_t P = pixels(y), B = block_images(c, y);
     pool_route(n, y, p.mask[l], p.choice[l], Rpool, Ra, 1);
     pool_route(n, y, p.mask[l], p.choice[l], p.pool_grad[l], delta, 1);
-    im2col(n, y, p.input[l], cols);
-    conv_weight_product(rows, y, Ra, cols, out + y->weight);
-    column_sums(rows, y->cout, Ra, out + y->bias);
+    column_sums(n * P, y->cout, Ra, out + y->bias);
+    for (int64_t b0 = 0; b0 < n; b0 += B) {
+      const int64_t nb = n - b0 < B ? n - b0 : B, in = b0 * P * y->cin, at = b0 * P * y->cout;
+      im2col(nb, y, p.input[l] + in, cols);
+      conv_weight_product(nb * P, y, Ra + at, cols, out + y->weight);
+      if (l == 0) continue;
+      im2col(nb, y, Rx[l] + in, cols);
+      conv_weight_product(nb * P, y, delta + at, cols, out + y->weight);
+      conv_input_product(nb * P, y, Ra + at, theta + y->weight, 0, cols);
+      conv_input_product(nb * P, y, delta + at, v + y->weight, 1, cols);
+      col2im(nb, y, cols, Rpool_next + in);
+    }
     if (l == 0) break;
-    im2col(n, y, Rx[l], cols);
-    conv_weight_product(rows, y, delta, cols, out + y->weight);
-    conv_input_product(rows, y, Ra, theta + y->weight, 0, cols);
-    conv_input_product(rows, y, delta, v + y->weight, 1, cols);
-    col2im(n, y, cols, Rpool_next);
     float *t = Rpool;
     Rpool = Rpool_next;
     Rpool_next = t;
