@@ -178,11 +178,11 @@ async function timesOnly(w: WorkloadFile, path: string, objective: Objective, at
   }
 }
 
-/** GFLOP/s of a square sgemm (n = 2048) through the engine's backend: the median of 5 after a warm-up. */
+/** GFLOP/s of a square sgemm (n = 2048) through the engine's backend: the median of 5 after a warm-up, each read back as its sum (one float). */
 function sgemmGflops(n = 2048): number {
   const a = tf.randomNormal([n, n]);
   const b = tf.randomNormal([n, n]);
-  const ms = medianMs(() => tf.tidy(() => tf.matMul(a, b).dataSync()), 5);
+  const ms = medianMs(() => tf.tidy(() => tf.sum(tf.matMul(a, b)).dataSync()), 5);
   tf.dispose([a, b]);
   return (2 * n ** 3) / (ms * 1e6);
 }

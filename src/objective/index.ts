@@ -129,6 +129,9 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   const conv = model.conv ?? null;
   const convPlans = conv ? chunks.map((c) => nativeConvPlan(conv, c.X.shape[0], model.outputDim, lossName, invN)) : [];
   let convScratch: ArrayBuffer | null = null;
+  // The kept passes of a disposed HVP operator, for the next one: a fresh set per operator would leave the
+  // last set (hundreds of MB) to the garbage collector and double the peak memory of repeated products.
+  let idleKept: ArrayBuffer[] | null = null;
   /** Loss and grad (+=) of every chunk natively, each chunk's passes into kept(i). */
   const convLossGrad = (kernel: NativeConv, theta: Float32Array, grad: Float32Array, kept: (i: number) => ArrayBuffer): number =>
     chunks.reduce((acc, c, i) => acc + kernel.lossGrad(convPlans[i], theta, kernel.heapView(c.X), kernel.heapView(c.Y), grad, kept(i)), 0);
@@ -229,7 +232,8 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     }
     const convKernel = conv && nativeConv();
     if (convKernel) {
-      const kept = convPlans.map((plan) => new ArrayBuffer(convKernel.keptBytes(plan)));
+      const kept = idleKept ?? convPlans.map((plan) => new ArrayBuffer(convKernel.keptBytes(plan)));
+      idleKept = null;
       const frozen = Float32Array.from(theta);
       convLossGrad(convKernel, frozen, new Float32Array(model.numParams), (i) => kept[i]);
       return {
@@ -240,7 +244,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
           return out;
         },
         dispose: () => {
-          kept.length = 0;
+          idleKept = kept;
         },
       };
     }
@@ -356,6 +360,8 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       for (const c of [...chunks, ...external]) tf.dispose([c.X, c.Y]);
       chunks.length = 0;
       external.length = 0;
+      idleKept = null;
+      convScratch = null;
     },
   };
 }
