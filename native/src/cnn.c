@@ -1,9 +1,10 @@
 /*
  * The CNN of appendix H.2 (src/models/cnn.ts without batch norm, relu) in one
  * native call each for the loss and gradient and for the Hessian-vector product:
- * a 3x3 convolution is im2col (columns ordered like PyTorch's weight
- * [cout, cin, 3, 3], so the weight needs no transpose) and an sgemm, block by block of
- * images (block_images); the pool
+ * a 3x3 convolution is im2col and an sgemm, block by block of images (block_images).
+ * The columns are tap-major (tap * cin + ci: each tap copies a pixel's cin channels in
+ * one run), so the weight is permuted from PyTorch's [cout, cin, 3, 3] order for each
+ * call and its gradient permuted back (tap_major, add_from_tap_major). The pool
  * keeps which element of each window won (the first maximum, as PyTorch and
  * src/models/conv.ts choose). The HVP is Pearlmutter's R-operator over the passes
  * at theta that the gradient call kept: relu and max pooling are piecewise linear,
@@ -75,7 +76,7 @@ static void hwc_to_chw(int64_t n, int64_t C, int64_t hw, const float *x, float *
       for (int64_t q = 0; q < hw; q++) y[(b * C + ch) * hw + q] = x[(b * hw + q) * C + ch];
 }
 
-/* cols [n*h*w, cin*9]: the 3x3 neighbourhood (zero padded) of each pixel, column ci*9 + i*3 + j. */
+/* cols [n*h*w, 9*cin]: the 3x3 neighbourhood (zero padded) of each pixel, column (i*3 + j) * cin + ci. */
 static void im2col(int64_t n, const cnn_conv *y, const float *x, float *cols) {
   const int64_t h = y->h, w = y->w, C = y->cin, width = C * 9;
   for (int64_t b = 0; b < n; b++)
@@ -85,15 +86,29 @@ static void im2col(int64_t n, const cnn_conv *y, const float *x, float *cols) {
         for (int i = 0; i < 3; i++)
           for (int j = 0; j < 3; j++) {
             const int64_t rr = r + i - 1, ss = s + j - 1;
-            const int tap = i * 3 + j;
-            if (rr < 0 || rr >= h || ss < 0 || ss >= w) {
-              for (int64_t ch = 0; ch < C; ch++) row[ch * 9 + tap] = 0.0f;
-            } else {
-              const float *src = x + ((b * h + rr) * w + ss) * C;
-              for (int64_t ch = 0; ch < C; ch++) row[ch * 9 + tap] = src[ch];
-            }
+            float *dst = row + (i * 3 + j) * C;
+            if (rr < 0 || rr >= h || ss < 0 || ss >= w)
+              memset(dst, 0, sizeof(float) * (size_t)C);
+            else
+              memcpy(dst, x + ((b * h + rr) * w + ss) * C, sizeof(float) * (size_t)C);
           }
       }
+}
+
+/* Wt [cout, 9*cin] (tap-major, the columns' order) from W [cout, cin*9] (PyTorch's order). */
+static void tap_major(const cnn_conv *y, const float *W, float *Wt) {
+  const int64_t C = y->cin, K = C * 9;
+  for (int64_t o = 0; o < y->cout; o++)
+    for (int64_t ch = 0; ch < C; ch++)
+      for (int tap = 0; tap < 9; tap++) Wt[o * K + tap * C + ch] = W[o * K + ch * 9 + tap];
+}
+
+/* gW [cout, cin*9] (PyTorch's order) += gWt [cout, 9*cin] (tap-major). */
+static void add_from_tap_major(const cnn_conv *y, const float *gWt, float *gW) {
+  const int64_t C = y->cin, K = C * 9;
+  for (int64_t o = 0; o < y->cout; o++)
+    for (int64_t ch = 0; ch < C; ch++)
+      for (int tap = 0; tap < 9; tap++) gW[o * K + ch * 9 + tap] += gWt[o * K + tap * C + ch];
 }
 
 /* dx [n, h, w, cin] = the adjoint of im2col applied to dcols. */
@@ -109,8 +124,8 @@ static void col2im(int64_t n, const cnn_conv *y, const float *dcols, float *dx) 
             const int64_t rr = r + i - 1, ss = s + j - 1;
             if (rr < 0 || rr >= h || ss < 0 || ss >= w) continue;
             float *dst = dx + ((b * h + rr) * w + ss) * C;
-            const int tap = i * 3 + j;
-            for (int64_t ch = 0; ch < C; ch++) dst[ch] += row[ch * 9 + tap];
+            const float *src = row + (i * 3 + j) * C;
+            for (int64_t ch = 0; ch < C; ch++) dst[ch] += src[ch];
           }
       }
 }
@@ -122,7 +137,7 @@ static void conv_product(int64_t rows, const cnn_conv *y, const float *cols, con
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, o, K, 1.0f, cols, K, W, K, b || accumulate ? 1.0f : 0.0f, a, o);
 }
 
-/* gW [cout, cin*9] += d^T cols for d [rows, cout]. */
+/* gW [cout, cin*9] += d^T cols for d [rows, cout] (gW in the columns' order). */
 static void conv_weight_product(int64_t rows, const cnn_conv *y, const float *d, const float *cols, float *gW) {
   const int o = (int)y->cout, K = (int)(y->cin * 9);
   cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, K, (int)rows, 1.0f, d, o, cols, K, 1.0f, gW, K);
@@ -160,24 +175,31 @@ static void relu_pool(int64_t n, const cnn_conv *y, const float *a, uint8_t *mas
   for (int64_t i = 0; i < size; i++) mask[i] = a[i] > 0.0f;
   for (int64_t b = 0; b < n; b++)
     for (int64_t r = 0; r < hh; r++)
-      for (int64_t s = 0; s < ww; s++)
+      for (int64_t s = 0; s < ww; s++) {
+        /* The window's four elements, each a run over the channels: a branch-free inner loop the compiler vectorises. */
+        const float *w0 = a + window_at(y, b, r, s, 0, 0), *w1 = a + window_at(y, b, r, s, 0, 1);
+        const float *w2 = a + window_at(y, b, r, s, 0, 2), *w3 = a + window_at(y, b, r, s, 0, 3);
+        const int64_t q = ((b * hh + r) * ww + s) * C;
         for (int64_t ch = 0; ch < C; ch++) {
-          /* relu keeping NaN (a diverged run must show in the loss). */
-          const float v0 = a[window_at(y, b, r, s, ch, 0)];
-          float best = v0 < 0.0f ? 0.0f : v0;
-          int t_best = 0;
-          for (int t = 1; t < 4; t++) {
-            const float raw = a[window_at(y, b, r, s, ch, t)];
-            const float v = raw < 0.0f ? 0.0f : raw;
-            if (v > best || (isnan(v) && !isnan(best))) {
-              best = v;
-              t_best = t;
-            }
-          }
-          const int64_t q = ((b * hh + r) * ww + s) * C + ch;
-          out[q] = best;
-          choice[q] = (uint8_t)t_best;
+          /* relu keeping NaN (a diverged run must show in the loss); a later element wins when larger, or NaN over a number. */
+          float best = w0[ch] < 0.0f ? 0.0f : w0[ch];
+          uint8_t t_best = 0;
+          const float v1 = w1[ch] < 0.0f ? 0.0f : w1[ch];
+          const int take1 = (v1 > best) | ((v1 != v1) & (best == best));
+          best = take1 ? v1 : best;
+          t_best = take1 ? 1 : t_best;
+          const float v2 = w2[ch] < 0.0f ? 0.0f : w2[ch];
+          const int take2 = (v2 > best) | ((v2 != v2) & (best == best));
+          best = take2 ? v2 : best;
+          t_best = take2 ? 2 : t_best;
+          const float v3 = w3[ch] < 0.0f ? 0.0f : w3[ch];
+          const int take3 = (v3 > best) | ((v3 != v3) & (best == best));
+          best = take3 ? v3 : best;
+          t_best = take3 ? 3 : t_best;
+          out[q + ch] = best;
+          choice[q + ch] = t_best;
         }
+      }
 }
 
 /*
@@ -231,14 +253,15 @@ static int64_t block_images(const cnn_chunk *c, const cnn_conv *y) {
   return b < 1 ? 1 : b > c->n ? c->n : b;
 }
 
-/* The largest per-block buffers: im2col columns (one block) and convolution outputs. */
-static void widest(const cnn_chunk *c, int64_t *cols, int64_t *outs) {
-  *cols = *outs = 0;
+/* The largest per-block buffers: im2col columns (one block), convolution outputs, and weights. */
+static void widest(const cnn_chunk *c, int64_t *cols, int64_t *outs, int64_t *weights) {
+  *cols = *outs = *weights = 0;
   for (int l = 0; l < c->convs; l++) {
     const cnn_conv *y = &c->conv[l];
     const int64_t cc = block_images(c, y) * pixels(y) * y->cin * 9, oo = c->n * pixels(y) * y->cout;
     if (cc > *cols) *cols = cc;
     if (oo > *outs) *outs = oo;
+    if (y->cout * y->cin * 9 > *weights) *weights = y->cout * y->cin * 9;
   }
 }
 
@@ -246,21 +269,22 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
   const int64_t n = c->n, L = c->convs, flat = flat_of(c);
   cnn_passes p;
   carve(c, kept, &p);
-  int64_t cols_size, out_size;
-  widest(c, &cols_size, &out_size);
-  float *cols = native_scratch((size_t)(cols_size + out_size + n * flat + n * c->k));
+  int64_t cols_size, out_size, weights;
+  widest(c, &cols_size, &out_size, &weights);
+  float *cols = native_scratch((size_t)(cols_size + out_size + n * flat + n * c->k + 2 * weights));
   if (!cols) return 0;
-  float *a = cols + cols_size, *last = a + out_size, *f = last + n * flat;
+  float *a = cols + cols_size, *last = a + out_size, *f = last + n * flat, *Wt = f + n * c->k, *gWt = Wt + weights;
 
   const cnn_conv *first = &c->conv[0];
   chw_to_hwc(n, first->cin, pixels(first), X, p.input[0]);
   for (int l = 0; l < L; l++) {
     const cnn_conv *y = &c->conv[l];
     const int64_t P = pixels(y), B = block_images(c, y);
+    tap_major(y, theta + y->weight, Wt);
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B;
       im2col(nb, y, p.input[l] + b0 * P * y->cin, cols);
-      conv_product(nb * P, y, cols, theta + y->weight, theta + y->bias, 0, a + b0 * P * y->cout);
+      conv_product(nb * P, y, cols, Wt, theta + y->bias, 0, a + b0 * P * y->cout);
     }
     relu_pool(n, y, a, p.mask[l], p.choice[l], l < L - 1 ? p.input[l + 1] : last);
   }
@@ -278,15 +302,18 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
     const int64_t P = pixels(y), B = block_images(c, y);
     pool_route(n, y, p.mask[l], p.choice[l], p.pool_grad[l], a, 1);
     column_sums(n * P, y->cout, a, grad + y->bias);
+    tap_major(y, theta + y->weight, Wt);
+    memset(gWt, 0, sizeof(float) * (size_t)(y->cout * y->cin * 9));
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B;
       const float *d = a + b0 * P * y->cout;
       im2col(nb, y, p.input[l] + b0 * P * y->cin, cols);
-      conv_weight_product(nb * P, y, d, cols, grad + y->weight);
+      conv_weight_product(nb * P, y, d, cols, gWt);
       if (l == 0) continue;
-      conv_input_product(nb * P, y, d, theta + y->weight, 0, cols);
+      conv_input_product(nb * P, y, d, Wt, 0, cols);
       col2im(nb, y, cols, p.pool_grad[l - 1] + b0 * P * y->cin);
     }
+    add_from_tap_major(y, gWt, grad + y->weight);
   }
   return 1;
 }
@@ -295,14 +322,14 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   const int64_t n = c->n, L = c->convs, flat = flat_of(c);
   cnn_passes p;
   carve(c, (uint8_t *)kept, &p);
-  int64_t cols_size, out_size, inputs = 0, pools = 0;
-  widest(c, &cols_size, &out_size);
+  int64_t cols_size, out_size, weights, inputs = 0, pools = 0;
+  widest(c, &cols_size, &out_size, &weights);
   for (int l = 1; l < L; l++) inputs += n * pixels(&c->conv[l]) * c->conv[l].cin;
   for (int l = 0; l < L; l++) {
     const int64_t size = n * pooled(&c->conv[l]) * c->conv[l].cout;
     if (size > pools) pools = size;
   }
-  float *cols = native_scratch((size_t)(cols_size + 2 * out_size + inputs + 2 * n * flat + 2 * n * c->k + 2 * pools));
+  float *cols = native_scratch((size_t)(cols_size + 2 * out_size + inputs + 2 * n * flat + 2 * n * c->k + 2 * pools + 3 * weights));
   if (!cols) return 0;
   float *Ra = cols + cols_size, *delta = Ra + out_size, *next = delta + out_size;
   /* R{input} of each block past the first (the data's is zero). */
@@ -313,19 +340,22 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   }
   float *Rhead = next, *last = Rhead + n * flat, *Rf = last + n * flat, *Rdhead = Rf + n * c->k;
   float *Rpool = Rdhead + n * c->k, *Rpool_next = Rpool + pools;
+  float *Wt = Rpool_next + pools, *Vt = Wt + weights, *gWt = Vt + weights;
 
   /* R-forward: Ra_l = conv(x_l; V_l) + Vb_l + conv(R{x_l}; W_l), R{x_{l+1}} = pool(mask * Ra_l). */
   for (int l = 0; l < L; l++) {
     const cnn_conv *y = &c->conv[l];
     const int64_t P = pixels(y), B = block_images(c, y);
+    tap_major(y, theta + y->weight, Wt);
+    tap_major(y, v + y->weight, Vt);
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B, in = b0 * P * y->cin;
       float *Rab = Ra + b0 * P * y->cout;
       im2col(nb, y, p.input[l] + in, cols);
-      conv_product(nb * P, y, cols, v + y->weight, v + y->bias, 0, Rab);
+      conv_product(nb * P, y, cols, Vt, v + y->bias, 0, Rab);
       if (l == 0) continue;
       im2col(nb, y, Rx[l] + in, cols);
-      conv_product(nb * P, y, cols, theta + y->weight, NULL, 1, Rab);
+      conv_product(nb * P, y, cols, Wt, NULL, 1, Rab);
     }
     pool_route(n, y, p.mask[l], p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last, 0);
   }
@@ -348,17 +378,21 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
     pool_route(n, y, p.mask[l], p.choice[l], Rpool, Ra, 1);
     pool_route(n, y, p.mask[l], p.choice[l], p.pool_grad[l], delta, 1);
     column_sums(n * P, y->cout, Ra, out + y->bias);
+    tap_major(y, theta + y->weight, Wt);
+    tap_major(y, v + y->weight, Vt);
+    memset(gWt, 0, sizeof(float) * (size_t)(y->cout * y->cin * 9));
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B, in = b0 * P * y->cin, at = b0 * P * y->cout;
       im2col(nb, y, p.input[l] + in, cols);
-      conv_weight_product(nb * P, y, Ra + at, cols, out + y->weight);
+      conv_weight_product(nb * P, y, Ra + at, cols, gWt);
       if (l == 0) continue;
       im2col(nb, y, Rx[l] + in, cols);
-      conv_weight_product(nb * P, y, delta + at, cols, out + y->weight);
-      conv_input_product(nb * P, y, Ra + at, theta + y->weight, 0, cols);
-      conv_input_product(nb * P, y, delta + at, v + y->weight, 1, cols);
+      conv_weight_product(nb * P, y, delta + at, cols, gWt);
+      conv_input_product(nb * P, y, Ra + at, Wt, 0, cols);
+      conv_input_product(nb * P, y, delta + at, Vt, 1, cols);
       col2im(nb, y, cols, Rpool_next + in);
     }
+    add_from_tap_major(y, gWt, out + y->weight);
     if (l == 0) break;
     float *t = Rpool;
     Rpool = Rpool_next;
