@@ -87,10 +87,14 @@ static void im2col(int64_t n, const cnn_conv *y, const float *x, float *cols) {
           for (int j = 0; j < 3; j++) {
             const int64_t rr = r + i - 1, ss = s + j - 1;
             float *dst = row + (i * 3 + j) * C;
-            if (rr < 0 || rr >= h || ss < 0 || ss >= w)
-              memset(dst, 0, sizeof(float) * (size_t)C);
-            else
+            const int inside = rr >= 0 && rr < h && ss >= 0 && ss < w;
+            /* One channel (the first layer on MNIST): a plain store, not a library call per float. */
+            if (C == 1)
+              dst[0] = inside ? x[(b * h + rr) * w + ss] : 0.0f;
+            else if (inside)
               memcpy(dst, x + ((b * h + rr) * w + ss) * C, sizeof(float) * (size_t)C);
+            else
+              memset(dst, 0, sizeof(float) * (size_t)C);
           }
       }
 }
@@ -166,38 +170,57 @@ static int64_t window_at(const cnn_conv *y, int64_t b, int64_t r, int64_t s, int
   return ((b * y->h + 2 * r + (t >> 1)) * y->w + 2 * s + (t & 1)) * y->cout + ch;
 }
 
+/* Window element t of a pool over [.., h, w, C] starting at `from`. */
+static const float *window_of(const cnn_conv *y, const float *from, int t) { return from + ((t >> 1) * y->w + (t & 1)) * y->cout; }
+
 /*
  * relu then 2x2 max pool of a [n, h, w, cout] into out [n, h/2, w/2, cout]; mask = a > 0,
  * choice = the window element taken: the first maximum, or a NaN (as PyTorch's max_pool2d).
+ * Without NaN in a (checked in the mask's pass) the comparisons are branch-free and vectorise;
+ * with NaN the scalar pass keeps PyTorch's rule (a diverged run must show in the loss).
  */
 static void relu_pool(int64_t n, const cnn_conv *y, const float *a, uint8_t *mask, uint8_t *choice, float *out) {
   const int64_t size = n * pixels(y) * y->cout, hh = y->h / 2, ww = y->w / 2, C = y->cout;
-  for (int64_t i = 0; i < size; i++) mask[i] = a[i] > 0.0f;
+  int nan = 0;
+  for (int64_t i = 0; i < size; i++) {
+    mask[i] = a[i] > 0.0f;
+    nan |= a[i] != a[i];
+  }
   for (int64_t b = 0; b < n; b++)
     for (int64_t r = 0; r < hh; r++)
       for (int64_t s = 0; s < ww; s++) {
-        /* The window's four elements, each a run over the channels: a branch-free inner loop the compiler vectorises. */
-        const float *w0 = a + window_at(y, b, r, s, 0, 0), *w1 = a + window_at(y, b, r, s, 0, 1);
-        const float *w2 = a + window_at(y, b, r, s, 0, 2), *w3 = a + window_at(y, b, r, s, 0, 3);
+        const float *at = a + window_at(y, b, r, s, 0, 0);
+        const float *w0 = window_of(y, at, 0), *w1 = window_of(y, at, 1), *w2 = window_of(y, at, 2), *w3 = window_of(y, at, 3);
         const int64_t q = ((b * hh + r) * ww + s) * C;
+        if (!nan) {
+          for (int64_t ch = 0; ch < C; ch++) {
+            const float v0 = w0[ch] < 0.0f ? 0.0f : w0[ch], v1 = w1[ch] < 0.0f ? 0.0f : w1[ch];
+            const float v2 = w2[ch] < 0.0f ? 0.0f : w2[ch], v3 = w3[ch] < 0.0f ? 0.0f : w3[ch];
+            float best = v0, t = 0.0f;
+            t = v1 > best ? 1.0f : t;
+            best = v1 > best ? v1 : best;
+            t = v2 > best ? 2.0f : t;
+            best = v2 > best ? v2 : best;
+            t = v3 > best ? 3.0f : t;
+            best = v3 > best ? v3 : best;
+            out[q + ch] = best;
+            choice[q + ch] = (uint8_t)t;
+          }
+          continue;
+        }
         for (int64_t ch = 0; ch < C; ch++) {
-          /* relu keeping NaN (a diverged run must show in the loss); a later element wins when larger, or NaN over a number. */
           float best = w0[ch] < 0.0f ? 0.0f : w0[ch];
-          uint8_t t_best = 0;
-          const float v1 = w1[ch] < 0.0f ? 0.0f : w1[ch];
-          const int take1 = (v1 > best) | ((v1 != v1) & (best == best));
-          best = take1 ? v1 : best;
-          t_best = take1 ? 1 : t_best;
-          const float v2 = w2[ch] < 0.0f ? 0.0f : w2[ch];
-          const int take2 = (v2 > best) | ((v2 != v2) & (best == best));
-          best = take2 ? v2 : best;
-          t_best = take2 ? 2 : t_best;
-          const float v3 = w3[ch] < 0.0f ? 0.0f : w3[ch];
-          const int take3 = (v3 > best) | ((v3 != v3) & (best == best));
-          best = take3 ? v3 : best;
-          t_best = take3 ? 3 : t_best;
+          int t_best = 0;
+          for (int t = 1; t < 4; t++) {
+            const float raw = window_of(y, at, t)[ch];
+            const float v = raw < 0.0f ? 0.0f : raw;
+            if (v > best || (isnan(v) && !isnan(best))) {
+              best = v;
+              t_best = t;
+            }
+          }
           out[q + ch] = best;
-          choice[q + ch] = t_best;
+          choice[q + ch] = (uint8_t)t_best;
         }
       }
 }
