@@ -8,7 +8,8 @@
  * keeps which element of each window won (the first maximum, as PyTorch and
  * src/models/conv.ts choose). The HVP is Pearlmutter's R-operator over the passes
  * at theta that the gradient call kept: relu and max pooling are piecewise linear,
- * so their R-passes reuse the mask and the window choices, and only the
+ * so their R-passes reuse the window choices (which element, and whether it passed the
+ * relu: the only relu mask entries a pooled network reads), and only the
  * convolutions and the loss contribute second-order terms.
  *
  * Images are NHWC inside; X arrives as PyTorch's [n, C*H*W] rows.
@@ -22,7 +23,7 @@
 
 typedef struct {
   float *input[CNN_MAX_CONVS], *pool_grad[CNN_MAX_CONVS], *head_input, *head_grad, *prediction;
-  uint8_t *mask[CNN_MAX_CONVS], *choice[CNN_MAX_CONVS];
+  uint8_t *choice[CNN_MAX_CONVS];
 } cnn_passes;
 
 static int64_t pixels(const cnn_conv *y) { return y->h * y->w; }
@@ -53,7 +54,6 @@ static size_t carve(const cnn_chunk *c, uint8_t *kept, cnn_passes *p) {
   p->prediction = take(kept, &at, sizeof(float) * (size_t)(n * c->k));
   for (int l = 0; l < c->convs; l++) {
     const cnn_conv *y = &c->conv[l];
-    p->mask[l] = take(kept, &at, (size_t)(n * pixels(y) * y->cout));
     p->choice[l] = take(kept, &at, (size_t)(n * pooled(y) * y->cout));
   }
   return at;
@@ -170,67 +170,67 @@ static int64_t window_at(const cnn_conv *y, int64_t b, int64_t r, int64_t s, int
   return ((b * y->h + 2 * r + (t >> 1)) * y->w + 2 * s + (t & 1)) * y->cout + ch;
 }
 
-/* Window element t of a pool over [.., h, w, C] starting at `from`. */
-static const float *window_of(const cnn_conv *y, const float *from, int t) { return from + ((t >> 1) * y->w + (t & 1)) * y->cout; }
+/* A pool choice: the window element taken (bits 0-1) and, in POSITIVE, whether it passed the relu (a > 0). */
+enum { ELEMENT = 3, POSITIVE = 4 };
 
 /*
- * relu then 2x2 max pool of a [n, h, w, cout] into out [n, h/2, w/2, cout]; mask = a > 0,
- * choice = the window element taken: the first maximum, or a NaN (as PyTorch's max_pool2d).
- * Without NaN in a (checked in the mask's pass) the comparisons are branch-free and vectorise;
- * with NaN the scalar pass keeps PyTorch's rule (a diverged run must show in the loss).
+ * relu then 2x2 max pool of a [n, h, w, cout] into out [n, h/2, w/2, cout] and the choices:
+ * the window element taken is the first maximum, or a NaN (as PyTorch's max_pool2d). Without
+ * NaN the comparisons are branch-free and vectorise; a NaN seen on the way reruns the pass
+ * scalar with PyTorch's rule (a diverged run must show in the loss).
  */
-static void relu_pool(int64_t n, const cnn_conv *y, const float *a, uint8_t *mask, uint8_t *choice, float *out) {
-  const int64_t size = n * pixels(y) * y->cout, hh = y->h / 2, ww = y->w / 2, C = y->cout;
-  int nan = 0;
-  for (int64_t i = 0; i < size; i++) {
-    mask[i] = a[i] > 0.0f;
-    nan |= a[i] != a[i];
-  }
+static void relu_pool(int64_t n, const cnn_conv *y, const float *a, uint8_t *choice, float *out) {
+  const int64_t hh = y->h / 2, ww = y->w / 2, C = y->cout;
+  /* The sum of all relu'd values (each >= 0 or NaN) is NaN exactly when one is: a reduction that vectorises. */
+  float probe = 0.0f;
   for (int64_t b = 0; b < n; b++)
     for (int64_t r = 0; r < hh; r++)
       for (int64_t s = 0; s < ww; s++) {
-        const float *at = a + window_at(y, b, r, s, 0, 0);
-        const float *w0 = window_of(y, at, 0), *w1 = window_of(y, at, 1), *w2 = window_of(y, at, 2), *w3 = window_of(y, at, 3);
+        const float *w0 = a + window_at(y, b, r, s, 0, 0), *w1 = a + window_at(y, b, r, s, 0, 1);
+        const float *w2 = a + window_at(y, b, r, s, 0, 2), *w3 = a + window_at(y, b, r, s, 0, 3);
         const int64_t q = ((b * hh + r) * ww + s) * C;
-        if (!nan) {
-          for (int64_t ch = 0; ch < C; ch++) {
-            const float v0 = w0[ch] < 0.0f ? 0.0f : w0[ch], v1 = w1[ch] < 0.0f ? 0.0f : w1[ch];
-            const float v2 = w2[ch] < 0.0f ? 0.0f : w2[ch], v3 = w3[ch] < 0.0f ? 0.0f : w3[ch];
-            float best = v0, t = 0.0f;
-            t = v1 > best ? 1.0f : t;
-            best = v1 > best ? v1 : best;
-            t = v2 > best ? 2.0f : t;
-            best = v2 > best ? v2 : best;
-            t = v3 > best ? 3.0f : t;
-            best = v3 > best ? v3 : best;
-            out[q + ch] = best;
-            choice[q + ch] = (uint8_t)t;
-          }
-          continue;
-        }
         for (int64_t ch = 0; ch < C; ch++) {
-          float best = w0[ch] < 0.0f ? 0.0f : w0[ch];
+          const float v0 = w0[ch] < 0.0f ? 0.0f : w0[ch], v1 = w1[ch] < 0.0f ? 0.0f : w1[ch];
+          const float v2 = w2[ch] < 0.0f ? 0.0f : w2[ch], v3 = w3[ch] < 0.0f ? 0.0f : w3[ch];
+          probe += (v0 + v1) + (v2 + v3);
+          float best = v0, t = 0.0f;
+          t = v1 > best ? 1.0f : t;
+          best = v1 > best ? v1 : best;
+          t = v2 > best ? 2.0f : t;
+          best = v2 > best ? v2 : best;
+          t = v3 > best ? 3.0f : t;
+          best = v3 > best ? v3 : best;
+          out[q + ch] = best;
+          choice[q + ch] = (uint8_t)(t + (best > 0.0f ? (float)POSITIVE : 0.0f));
+        }
+      }
+  if (probe == probe) return;
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t r = 0; r < hh; r++)
+      for (int64_t s = 0; s < ww; s++)
+        for (int64_t ch = 0; ch < C; ch++) {
+          float best = -1.0f;
           int t_best = 0;
-          for (int t = 1; t < 4; t++) {
-            const float raw = window_of(y, at, t)[ch];
+          for (int t = 0; t < 4; t++) {
+            const float raw = a[window_at(y, b, r, s, ch, t)];
             const float v = raw < 0.0f ? 0.0f : raw;
-            if (v > best || (isnan(v) && !isnan(best))) {
+            if (t == 0 || v > best || (isnan(v) && !isnan(best))) {
               best = v;
               t_best = t;
             }
           }
-          out[q + ch] = best;
-          choice[q + ch] = (uint8_t)t_best;
+          const int64_t q = ((b * hh + r) * ww + s) * C + ch;
+          out[q] = best;
+          choice[q] = (uint8_t)(t_best | (a[window_at(y, b, r, s, ch, t_best)] > 0.0f ? POSITIVE : 0));
         }
-      }
 }
 
 /*
- * The relu-then-pool pass of a perturbation (pooled[q] = mask * x at the window element chosen
- * at theta), and with `adjoint` its transpose: x [n, h, w, cout] = each pooled value routed
- * back to the chosen element, times the mask, zero elsewhere.
+ * The relu-then-pool pass of a perturbation (pooled[q] = x at the window element chosen at
+ * theta where it passed the relu, else 0), and with `adjoint` its transpose: x [n, h, w, cout]
+ * = each pooled value routed back to the chosen element where it passed the relu, zero elsewhere.
  */
-static void pool_route(int64_t n, const cnn_conv *y, const uint8_t *mask, const uint8_t *choice, const float *from, float *to, int adjoint) {
+static void pool_route(int64_t n, const cnn_conv *y, const uint8_t *choice, const float *from, float *to, int adjoint) {
   const int64_t hh = y->h / 2, ww = y->w / 2, C = y->cout;
   if (adjoint) memset(to, 0, sizeof(float) * (size_t)(n * pixels(y) * C));
   for (int64_t b = 0; b < n; b++)
@@ -238,11 +238,12 @@ static void pool_route(int64_t n, const cnn_conv *y, const uint8_t *mask, const 
       for (int64_t s = 0; s < ww; s++)
         for (int64_t ch = 0; ch < C; ch++) {
           const int64_t q = ((b * hh + r) * ww + s) * C + ch;
-          const int64_t at = window_at(y, b, r, s, ch, choice[q]);
+          const int64_t at = window_at(y, b, r, s, ch, choice[q] & ELEMENT);
+          const int positive = choice[q] & POSITIVE;
           if (adjoint) {
-            if (mask[at]) to[at] = from[q];
+            if (positive) to[at] = from[q];
           } else {
-            to[q] = mask[at] ? from[at] : 0.0f;
+            to[q] = positive ? from[at] : 0.0f;
           }
         }
 }
@@ -309,7 +310,7 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
       im2col(nb, y, p.input[l] + b0 * P * y->cin, cols);
       conv_product(nb * P, y, cols, Wt, theta + y->bias, 0, a + b0 * P * y->cout);
     }
-    relu_pool(n, y, a, p.mask[l], p.choice[l], l < L - 1 ? p.input[l + 1] : last);
+    relu_pool(n, y, a, p.choice[l], l < L - 1 ? p.input[l + 1] : last);
   }
   const cnn_conv *top = &c->conv[L - 1];
   hwc_to_chw(n, top->cout, pooled(top), last, p.head_input);
@@ -323,7 +324,7 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
   for (int64_t l = L - 1; l >= 0; l--) {
     const cnn_conv *y = &c->conv[l];
     const int64_t P = pixels(y), B = block_images(c, y);
-    pool_route(n, y, p.mask[l], p.choice[l], p.pool_grad[l], a, 1);
+    pool_route(n, y, p.choice[l], p.pool_grad[l], a, 1);
     column_sums(n * P, y->cout, a, grad + y->bias);
     tap_major(y, theta + y->weight, Wt);
     memset(gWt, 0, sizeof(float) * (size_t)(y->cout * y->cin * 9));
@@ -365,7 +366,7 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   float *Rpool = Rdhead + n * c->k, *Rpool_next = Rpool + pools;
   float *Wt = Rpool_next + pools, *Vt = Wt + weights, *gWt = Vt + weights;
 
-  /* R-forward: Ra_l = conv(x_l; V_l) + Vb_l + conv(R{x_l}; W_l), R{x_{l+1}} = pool(mask * Ra_l). */
+  /* R-forward: Ra_l = conv(x_l; V_l) + Vb_l + conv(R{x_l}; W_l), R{x_{l+1}} = pool(relu mask * Ra_l). */
   for (int l = 0; l < L; l++) {
     const cnn_conv *y = &c->conv[l];
     const int64_t P = pixels(y), B = block_images(c, y);
@@ -380,7 +381,7 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
       im2col(nb, y, Rx[l] + in, cols);
       conv_product(nb * P, y, cols, Wt, NULL, 1, Rab);
     }
-    pool_route(n, y, p.mask[l], p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last, 0);
+    pool_route(n, y, p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last, 0);
   }
   const cnn_conv *top = &c->conv[L - 1];
   hwc_to_chw(n, top->cout, pooled(top), last, Rhead);
@@ -398,8 +399,8 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   for (int64_t l = L - 1; l >= 0; l--) {
     const cnn_conv *y = &c->conv[l];
     const int64_t P = pixels(y), B = block_images(c, y);
-    pool_route(n, y, p.mask[l], p.choice[l], Rpool, Ra, 1);
-    pool_route(n, y, p.mask[l], p.choice[l], p.pool_grad[l], delta, 1);
+    pool_route(n, y, p.choice[l], Rpool, Ra, 1);
+    pool_route(n, y, p.choice[l], p.pool_grad[l], delta, 1);
     column_sums(n * P, y->cout, Ra, out + y->bias);
     tap_major(y, theta + y->weight, Wt);
     tap_major(y, v + y->weight, Vt);
