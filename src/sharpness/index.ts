@@ -104,19 +104,22 @@ export interface Spectrum {
 }
 
 /**
- * Both ends of the Hessian spectrum at theta: the top-k by Lanczos on H, the bottom-k by
- * Lanczos on -H (its largest algebraic eigenvalues are H's smallest).
+ * Both ends of the Hessian spectrum at theta: the top-k by Lanczos on H to tol relative to
+ * each value, the bottom-k by Lanczos on -H (its largest algebraic eigenvalues are H's
+ * smallest) to tol relative to |lambda_max|.
  */
 export function spectrumEnds(objective: Objective, theta: Float32Array, opts: { k: number; tol?: number; maxIter?: number; seed?: number }): Spectrum {
   return withHessian(objective, theta, (H) => {
     const n = objective.numParams;
-    const run = (sign: 1 | -1) => {
+    const run = (sign: 1 | -1, absTol?: number) => {
       const apply = float64MatVec(H);
       const matvec: MatVec = sign === 1 ? apply : (v) => apply(v).map((x) => -x);
-      return lanczos(matvec, n, { k: opts.k, tol: opts.tol ?? 1e-6, maxIter: opts.maxIter ?? 300, seed: opts.seed });
+      return lanczos(matvec, n, { k: opts.k, tol: opts.tol ?? 1e-6, absTol, maxIter: opts.maxIter ?? 300, seed: opts.seed });
     };
     const top = run(1);
-    const bottom = run(-1);
+    // The bottom end to tol relative to the spectral scale |lambda_max|: a smallest eigenvalue near zero relative to
+    // itself would take every allowed iteration, for digits that max|lambda| and the figures never show.
+    const bottom = run(-1, (opts.tol ?? 1e-6) * Math.abs(top.eigenvalues[0]));
     return {
       largest: top.eigenvalues,
       smallest: bottom.eigenvalues.map((x) => -x),

@@ -20,6 +20,8 @@ export interface LanczosOptions {
   maxIter?: number;
   /** Stop when every wanted Ritz residual is below tol * |Ritz value|. */
   tol?: number;
+  /** Or below this absolute floor: an eigenvalue near zero is then known to absTol, not to a fraction of itself. */
+  absTol?: number;
   /** Starting vector (e.g. the previous top eigenvector). */
   init?: ArrayLike<number>;
   seed?: number;
@@ -82,7 +84,7 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions = {}): L
     residuals = Array.from({ length: wanted }, (_, i) => Math.abs(b * ritz.vectors[(m - 1) * m + i]));
     const scaleT = Math.max(...Array.from(ritz.values, Math.abs), Number.MIN_VALUE);
     const invariant = b <= 1e-12 * scaleT;
-    converged = m >= k && residuals.every((r, i) => r <= tol * Math.max(Math.abs(ritz.values[i]), 1e-12 * scaleT));
+    converged = m >= k && residuals.every((r, i) => r <= Math.max(tol * Math.max(Math.abs(ritz.values[i]), 1e-12 * scaleT), opts.absTol ?? 0));
     if (converged || invariant) {
       converged = converged || m >= k;
       break;
