@@ -52,3 +52,16 @@ test('an exact eigenvector as start is an invariant subspace, reported as conver
   assert.equal(r.iterations, 1);
   assert.ok(r.converged && Math.abs(r.eigenvalues[0] - 10) < 1e-12);
 });
+
+test('an absolute floor (absTol) resolves a near-zero top eigenvalue to that precision in few iterations; without it Lanczos runs on', () => {
+  const n = 150;
+  // The spectrum of -H near a minimum: a top eigenvalue of 1e-6 above a dense cluster, far below the scale 10.
+  const lambda = Array.from({ length: n }, (_, i) => (i === 0 ? 1e-6 : -10 * (i / n) ** 2));
+  const a = matrixWithSpectrum(lambda, 5);
+  const relative = lanczos(operator(a, n), n, { tol: 1e-3, maxIter: 100 });
+  const floored = lanczos(operator(a, n), n, { tol: 1e-3, absTol: 1e-3 * 10, maxIter: 100 });
+  assert.ok(floored.converged && floored.iterations < relative.iterations, `with the floor ${floored.iterations} iterations, without ${relative.iterations}`);
+  assert.ok(floored.residuals[0] <= 1e-2, `residual ${floored.residuals[0]}`);
+  // The Ritz value is within the residual of an eigenvalue (here of the top one or the cluster's edge at 0).
+  assert.ok(Math.abs(floored.eigenvalues[0] - 1e-6) <= 1e-2, `eigenvalue ${floored.eigenvalues[0]}`);
+});
