@@ -240,10 +240,10 @@ async function runWorkloads(
 
       process.stderr.write(`[bench] ${def.name}\n`);
       if (opts.timesOnly) {
-        const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as ArchitectureResult & { backend: BackendInfo };
+        const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as ArchitectureResult & { backend: BackendInfo; samplesPerPass: number };
         backend = result.backend;
         torchVersions = result.torch.versions;
-        timesOnly.push({ name: def.name, date: new Date().toISOString(), gitRevision: gitRevision(), data: data.source, n: data.n, d: data.d, numParams: built.numParams, chunk: w.chunk, torchChunk: w.torchChunk, repeats: w.repeats, engine: result.engine, torch: result.torch, ratios: result.ratios });
+        timesOnly.push({ name: def.name, date: new Date().toISOString(), gitRevision: gitRevision(), data: data.source, n: data.n, d: data.d, numParams: built.numParams, chunk: result.samplesPerPass, torchChunk: w.torchChunk, repeats: w.repeats, engine: result.engine, torch: result.torch, ratios: result.ratios });
         continue;
       }
       const result = runChild(process.execPath, ['--import', 'tsx', 'bench/workload.ts', workloadPath], { OPENBLAS_NUM_THREADS: String(opts.threads) }, `workload ${def.name}`) as {

@@ -171,8 +171,9 @@ async function timesOnly(w: WorkloadFile, path: string, objective: Objective, at
       torch: { gradMs: medianOf(g.torch), hvpMs: medianOf(h.torch), gdStepMs: medianOf(s.torch), peakRssMb: info.peakRssMb, checks, versions: info.versions },
       ratios: { grad: pairedRatio(g.ours, g.torch), gdStep: pairedRatio(s.ours, s.torch), hvp: pairedRatio(h.ours, h.torch) },
     };
+    const samplesPerPass = objective.samplesPerPass;
     objective.dispose();
-    process.stdout.write(`${JSON.stringify({ backend: activeBackend(), ...result })}\n`);
+    process.stdout.write(`${JSON.stringify({ backend: activeBackend(), samplesPerPass, ...result })}\n`);
   } finally {
     torch.close();
   }

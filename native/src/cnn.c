@@ -12,6 +12,11 @@
  * relu: the only relu mask entries a pooled network reads), and only the
  * convolutions and the loss contribute second-order terms.
  *
+ * With batch norm (norm_weight >= 0) a block normalises its convolution output with the
+ * chunk's own per-channel statistics, which must make the chunk the whole batch (full-batch
+ * GD: the training set). Its backward and R-passes carry the terms through the batch mean
+ * and variance (batch_norm_backward, batch_norm_tangent, batch_norm_second).
+ *
  * Images are NHWC inside; X arrives as PyTorch's [n, C*H*W] rows.
  */
 #include "cnn.h"
@@ -19,14 +24,18 @@
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
   float *input[CNN_MAX_CONVS], *pool_grad[CNN_MAX_CONVS], *head_input, *head_grad, *prediction;
+  /* With batch norm: x^ = (z - mean) s, the normalised convolution output z, and s = 1/sqrt(var + eps) per channel. */
+  float *xhat[CNN_MAX_CONVS], *inv_std[CNN_MAX_CONVS];
   uint8_t *choice[CNN_MAX_CONVS];
 } cnn_passes;
 
 static int64_t pixels(const cnn_conv *y) { return y->h * y->w; }
+static int normalized(const cnn_conv *y) { return y->norm_weight >= 0; }
 static int64_t pooled(const cnn_conv *y) { return (y->h / 2) * (y->w / 2); }
 static int64_t flat_of(const cnn_chunk *c) {
   const cnn_conv *last = &c->conv[c->convs - 1];
@@ -52,6 +61,12 @@ static size_t carve(const cnn_chunk *c, uint8_t *kept, cnn_passes *p) {
   p->head_input = take(kept, &at, sizeof(float) * (size_t)(n * flat_of(c)));
   p->head_grad = take(kept, &at, sizeof(float) * (size_t)(n * c->k));
   p->prediction = take(kept, &at, sizeof(float) * (size_t)(n * c->k));
+  for (int l = 0; l < c->convs; l++) {
+    const cnn_conv *y = &c->conv[l];
+    const int norm = normalized(y);
+    p->xhat[l] = norm ? take(kept, &at, sizeof(float) * (size_t)(n * pixels(y) * y->cout)) : NULL;
+    p->inv_std[l] = norm ? take(kept, &at, sizeof(float) * (size_t)y->cout) : NULL;
+  }
   for (int l = 0; l < c->convs; l++) {
     const cnn_conv *y = &c->conv[l];
     p->choice[l] = take(kept, &at, (size_t)(n * pooled(y) * y->cout));
@@ -248,6 +263,140 @@ static void pool_route(int64_t n, const cnn_conv *y, const uint8_t *choice, cons
         }
 }
 
+/*
+ * Batch norm over m rows of C channels (the images' pixels): per channel the batch mean and
+ * biased variance (two passes, in double), s = 1/sqrt(var + eps), x^ = (z - mean) s into
+ * xhat, and z overwritten by y = gamma x^ + beta. Returns 0 without memory.
+ */
+static int batch_norm_forward(int64_t m, int64_t C, float eps, const float *gamma, const float *beta, float *z, float *xhat, float *inv_std) {
+  double *mean = calloc((size_t)(2 * C), sizeof(double));
+  if (!mean) return 0;
+  double *var = mean + C;
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t ch = 0; ch < C; ch++) mean[ch] += z[i * C + ch];
+  for (int64_t ch = 0; ch < C; ch++) mean[ch] /= (double)m;
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t ch = 0; ch < C; ch++) {
+      const double d = z[i * C + ch] - mean[ch];
+      var[ch] += d * d;
+    }
+  float mu[C];
+  for (int64_t ch = 0; ch < C; ch++) {
+    inv_std[ch] = (float)(1.0 / sqrt(var[ch] / (double)m + (double)eps));
+    mu[ch] = (float)mean[ch];
+  }
+  free(mean);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t ch = 0; ch < C; ch++) {
+      const float x = (z[i * C + ch] - mu[ch]) * inv_std[ch];
+      xhat[i * C + ch] = x;
+      z[i * C + ch] = gamma[ch] * x + beta[ch];
+    }
+  return 1;
+}
+
+/*
+ * Per channel, sums over m rows of products of [m, C] arrays, in double: sums[j * C + ch] =
+ * sum_i a_j[i, ch] b_j[i, ch] (b_j NULL: the plain sum of a_j).
+ */
+static void channel_sums(int64_t m, int64_t C, int count, const float *const *a, const float *const *b, double *sums) {
+  memset(sums, 0, sizeof(double) * (size_t)(count * C));
+  for (int64_t i = 0; i < m; i++)
+    for (int j = 0; j < count; j++) {
+      const float *x = a[j] + i * C, *y = b[j] ? b[j] + i * C : NULL;
+      double *acc = sums + j * C;
+      if (y)
+        for (int64_t ch = 0; ch < C; ch++) acc[ch] += (double)x[ch] * y[ch];
+      else
+        for (int64_t ch = 0; ch < C; ch++) acc[ch] += x[ch];
+    }
+}
+
+/*
+ * The backward pass of batch norm: g [m, C] holds dL/dy and is overwritten by dL/dz =
+ * s gamma (g - mean(g) - x^ mean(g x^)), the terms through the batch statistics included;
+ * dgamma += sum g x^, dbeta += sum g.
+ */
+static int batch_norm_backward(int64_t m, int64_t C, const float *gamma, const float *xhat, const float *inv_std, float *g, float *dgamma, float *dbeta) {
+  double *sums = malloc(sizeof(double) * (size_t)(2 * C));
+  if (!sums) return 0;
+  const float *a[2] = {g, g}, *b[2] = {NULL, xhat};
+  channel_sums(m, C, 2, a, b, sums);
+  float mg[C], mgx[C], scale[C];
+  for (int64_t ch = 0; ch < C; ch++) {
+    dbeta[ch] += (float)sums[ch];
+    dgamma[ch] += (float)sums[C + ch];
+    mg[ch] = (float)(sums[ch] / (double)m);
+    mgx[ch] = (float)(sums[C + ch] / (double)m);
+    scale[ch] = inv_std[ch] * gamma[ch];
+  }
+  free(sums);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t ch = 0; ch < C; ch++) g[i * C + ch] = scale[ch] * (g[i * C + ch] - mg[ch] - xhat[i * C + ch] * mgx[ch]);
+  return 1;
+}
+
+/*
+ * The R-pass of batch norm along (V, Vgamma, Vbeta): r [m, C] holds R{z} and is overwritten by
+ * R{y} = Vgamma x^ + gamma R{x^} + Vbeta, with R{x^} = s (R{z} - mean R{z} - x^ mean(x^ R{z}))
+ * stored in rxhat and mean(x^ R{z}) per channel in mxr (R{s} = -s^2 mxr).
+ */
+static int batch_norm_tangent(int64_t m, int64_t C, const float *gamma, const float *vgamma, const float *vbeta, const float *xhat, const float *inv_std, float *r, float *rxhat, float *mxr) {
+  double *sums = malloc(sizeof(double) * (size_t)(2 * C));
+  if (!sums) return 0;
+  const float *a[2] = {r, r}, *b[2] = {NULL, xhat};
+  channel_sums(m, C, 2, a, b, sums);
+  float mr[C];
+  for (int64_t ch = 0; ch < C; ch++) {
+    mr[ch] = (float)(sums[ch] / (double)m);
+    mxr[ch] = (float)(sums[C + ch] / (double)m);
+  }
+  free(sums);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t ch = 0; ch < C; ch++) {
+      const int64_t q = i * C + ch;
+      const float x = xhat[q], rx = inv_std[ch] * (r[q] - mr[ch] - x * mxr[ch]);
+      rxhat[q] = rx;
+      r[q] = vgamma[ch] * x + gamma[ch] * rx + vbeta[ch];
+    }
+  return 1;
+}
+
+/*
+ * The R-pass of batch norm's backward: with g = dL/dy and rg = R{dL/dy} [m, C] (the R-pass
+ * of u = gamma g is R{u} = Vgamma g + gamma rg), overwrites g by dL/dz = s P(u) and rg by
+ *   R{dL/dz} = R{s} P(u) + s (R{u} - mean R{u} - R{x^} mean(x^ u) - x^ (mean(R{x^} u) + mean(x^ R{u}))),
+ * P(u) = u - mean u - x^ mean(x^ u); Hv's gamma block += sum rg x^ + g R{x^}, beta block += sum rg.
+ */
+static int batch_norm_second(int64_t m, int64_t C, const float *gamma, const float *vgamma, const float *xhat, const float *inv_std, const float *rxhat, const float *mxr, float *g, float *rg, float *hgamma, float *hbeta) {
+  double *sums = malloc(sizeof(double) * (size_t)(5 * C));
+  if (!sums) return 0;
+  const float *a[5] = {g, g, rg, rg, g}, *b[5] = {NULL, xhat, NULL, xhat, rxhat};
+  channel_sums(m, C, 5, a, b, sums);
+  float mu[C], mxu[C], mru[C], mxru[C], mrxu[C], rs[C];
+  for (int64_t ch = 0; ch < C; ch++) {
+    const double sg = sums[ch], sgx = sums[C + ch], srg = sums[2 * C + ch], srgx = sums[3 * C + ch], sgrx = sums[4 * C + ch];
+    hgamma[ch] += (float)(srgx + sgrx);
+    hbeta[ch] += (float)srg;
+    mu[ch] = (float)(gamma[ch] * sg / (double)m);
+    mxu[ch] = (float)(gamma[ch] * sgx / (double)m);
+    mru[ch] = (float)((vgamma[ch] * sg + gamma[ch] * srg) / (double)m);
+    mxru[ch] = (float)((vgamma[ch] * sgx + gamma[ch] * srgx) / (double)m);
+    mrxu[ch] = (float)(gamma[ch] * sgrx / (double)m);
+    rs[ch] = -inv_std[ch] * inv_std[ch] * mxr[ch];
+  }
+  free(sums);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t ch = 0; ch < C; ch++) {
+      const int64_t q = i * C + ch;
+      const float x = xhat[q], u = gamma[ch] * g[q], ru = vgamma[ch] * g[q] + gamma[ch] * rg[q];
+      const float pu = u - mu[ch] - x * mxu[ch];
+      rg[q] = rs[ch] * pu + inv_std[ch] * (ru - mru[ch] - rxhat[q] * mxu[ch] - x * (mrxu[ch] + mxru[ch]));
+      g[q] = inv_std[ch] * pu;
+    }
+  return 1;
+}
+
 /* f [n, k] = b + x W^T (x [n, flat]), accumulated onto f when b is NULL. */
 static void head_product(const cnn_chunk *c, const float *x, const float *W, const float *b, float *f) {
   const int k = (int)c->k, flat = (int)flat_of(c);
@@ -310,6 +459,7 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
       im2col(nb, y, p.input[l] + b0 * P * y->cin, cols);
       conv_product(nb * P, y, cols, Wt, theta + y->bias, 0, a + b0 * P * y->cout);
     }
+    if (normalized(y) && !batch_norm_forward(n * P, y->cout, c->norm_eps, theta + y->norm_weight, theta + y->norm_bias, a, p.xhat[l], p.inv_std[l])) return 0;
     relu_pool(n, y, a, p.choice[l], l < L - 1 ? p.input[l + 1] : last);
   }
   const cnn_conv *top = &c->conv[L - 1];
@@ -325,6 +475,9 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
     const cnn_conv *y = &c->conv[l];
     const int64_t P = pixels(y), B = block_images(c, y);
     pool_route(n, y, p.choice[l], p.pool_grad[l], a, 1);
+    if (normalized(y) &&
+        !batch_norm_backward(n * P, y->cout, theta + y->norm_weight, p.xhat[l], p.inv_std[l], a, grad + y->norm_weight, grad + y->norm_bias))
+      return 0;
     column_sums(n * P, y->cout, a, grad + y->bias);
     tap_major(y, theta + y->weight, Wt);
     memset(gWt, 0, sizeof(float) * (size_t)(y->cout * y->cin * 9));
@@ -346,16 +499,27 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   const int64_t n = c->n, L = c->convs, flat = flat_of(c);
   cnn_passes p;
   carve(c, (uint8_t *)kept, &p);
-  int64_t cols_size, out_size, weights, inputs = 0, pools = 0;
+  int64_t cols_size, out_size, weights, inputs = 0, pools = 0, norms = 0;
   widest(c, &cols_size, &out_size, &weights);
   for (int l = 1; l < L; l++) inputs += n * pixels(&c->conv[l]) * c->conv[l].cin;
+  for (int l = 0; l < L; l++)
+    if (normalized(&c->conv[l])) norms += (n * pixels(&c->conv[l]) + 1) * c->conv[l].cout;
   for (int l = 0; l < L; l++) {
     const int64_t size = n * pooled(&c->conv[l]) * c->conv[l].cout;
     if (size > pools) pools = size;
   }
-  float *cols = native_scratch((size_t)(cols_size + 2 * out_size + inputs + 2 * n * flat + 2 * n * c->k + 2 * pools + 3 * weights));
+  float *cols = native_scratch((size_t)(cols_size + 2 * out_size + inputs + norms + 2 * n * flat + 2 * n * c->k + 2 * pools + 3 * weights));
   if (!cols) return 0;
   float *Ra = cols + cols_size, *delta = Ra + out_size, *next = delta + out_size;
+  /* With batch norm, each block's R{x^} and mean(x^ R{z}) from the R-forward, for the R-backward. */
+  float *Rxhat[CNN_MAX_CONVS] = {NULL}, *mxr[CNN_MAX_CONVS] = {NULL};
+  for (int l = 0; l < L; l++) {
+    const cnn_conv *y = &c->conv[l];
+    if (!normalized(y)) continue;
+    Rxhat[l] = next;
+    mxr[l] = Rxhat[l] + n * pixels(y) * y->cout;
+    next = mxr[l] + y->cout;
+  }
   /* R{input} of each block past the first (the data's is zero). */
   float *Rx[CNN_MAX_CONVS] = {NULL};
   for (int l = 1; l < L; l++) {
@@ -366,7 +530,10 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
   float *Rpool = Rdhead + n * c->k, *Rpool_next = Rpool + pools;
   float *Wt = Rpool_next + pools, *Vt = Wt + weights, *gWt = Vt + weights;
 
-  /* R-forward: Ra_l = conv(x_l; V_l) + Vb_l + conv(R{x_l}; W_l), R{x_{l+1}} = pool(relu mask * Ra_l). */
+  /*
+   * R-forward: Ra_l = conv(x_l; V_l) + Vb_l + conv(R{x_l}; W_l), then batch norm's R-pass where
+   * there is one, and R{x_{l+1}} = pool(relu mask * Ra_l).
+   */
   for (int l = 0; l < L; l++) {
     const cnn_conv *y = &c->conv[l];
     const int64_t P = pixels(y), B = block_images(c, y);
@@ -381,6 +548,8 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
       im2col(nb, y, Rx[l] + in, cols);
       conv_product(nb * P, y, cols, Wt, NULL, 1, Rab);
     }
+    if (normalized(y) && !batch_norm_tangent(n * P, y->cout, theta + y->norm_weight, v + y->norm_weight, v + y->norm_bias, p.xhat[l], p.inv_std[l], Ra, Rxhat[l], mxr[l]))
+      return 0;
     pool_route(n, y, p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last, 0);
   }
   const cnn_conv *top = &c->conv[L - 1];
@@ -401,6 +570,9 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
     const int64_t P = pixels(y), B = block_images(c, y);
     pool_route(n, y, p.choice[l], Rpool, Ra, 1);
     pool_route(n, y, p.choice[l], p.pool_grad[l], delta, 1);
+    if (normalized(y) && !batch_norm_second(n * P, y->cout, theta + y->norm_weight, v + y->norm_weight, p.xhat[l], p.inv_std[l], Rxhat[l], mxr[l], delta,
+                                            Ra, out + y->norm_weight, out + y->norm_bias))
+      return 0;
     column_sums(n * P, y->cout, Ra, out + y->bias);
     tap_major(y, theta + y->weight, Wt);
     tap_major(y, v + y->weight, Vt);

@@ -8,12 +8,20 @@
 
 #define CNN_MAX_CONVS 16
 
-/* One block [3x3 convolution (stride 1, zero padding 1) -> relu -> 2x2 max pool] of src/models/cnn.ts. */
+/*
+ * One block [3x3 convolution (stride 1, zero padding 1) -> (batch norm) -> relu -> 2x2 max pool]
+ * of src/models/cnn.ts.
+ */
 typedef struct {
   /* Input channels, output channels, and the input's height and width (the convolution keeps them; the pool halves them). */
   int64_t cin, cout, h, w;
   /* Element offsets of the weight [cout, cin, 3, 3] and bias [cout] in the flat parameter vector. */
   int64_t weight, bias;
+  /*
+   * Offsets of the batch norm's weight and bias [cout] (nn.BatchNorm2d with the statistics of
+   * the chunk: the chunk must be the whole batch), or -1 for a block without batch norm.
+   */
+  int64_t norm_weight, norm_bias;
 } cnn_conv;
 
 /* A chunk of n images through the CNN: the blocks, then a linear head on the (C, H, W)-flattened last pool. */
@@ -22,6 +30,8 @@ typedef struct {
   int convs;
   enum dense_loss loss;
   float inv_n;
+  /* The eps of the batch norms' 1/sqrt(var + eps). */
+  float norm_eps;
   /* Outputs, and the head's weight [k, flat] and bias [k] offsets. */
   int64_t k, head_weight, head_bias;
   const cnn_conv *conv;
@@ -29,8 +39,9 @@ typedef struct {
 
 /*
  * Bytes of the passes at theta that cnn_loss_grad_f32 keeps for cnn_hvp_f32: per block
- * its input (NHWC), the gradient at its pool output, the relu mask and the pool's
- * choice in each window; the head's input, output gradient and (CE) softmax.
+ * its input (NHWC), the gradient at its pool output and the pool's choice in each window
+ * (with whether it passed the relu), with batch norm the normalised convolution output
+ * and each channel's 1/sqrt(var + eps); the head's input, output gradient and (CE) softmax.
  */
 size_t cnn_kept_bytes(const cnn_chunk *chunk);
 

@@ -474,45 +474,50 @@ static napi_value dense_hvp(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-#define CNN_HEADER 10
-#define CNN_FIELDS 3
+#define CNN_HEADER 11
+#define CNN_FIELDS 5
+
+/* An offset of `size` floats into `params`, or with `optional` -1 for none. */
+static bool block_fits(int64_t offset, int64_t size, size_t params, bool optional) {
+  return (optional && offset == -1) || (offset >= 0 && (uint64_t)(offset + size) <= params);
+}
 
 /*
- * A CNN plan (Float64Array): n, convs, loss, 1/n, k, the head's weight and bias
- * offsets, the image's C, H, W; then per block cout and its weight and bias
- * offsets. Fills chunk and convs; false (after throwing `name`) when it is
+ * A CNN plan (Float64Array): n, convs, loss, 1/n, the batch norms' eps, k, the
+ * head's weight and bias offsets, the image's C, H, W; then per block cout, its
+ * weight and bias offsets, and its batch norm's weight and bias offsets (-1 for
+ * none). Fills chunk and convs; false (after throwing `name`) when it is
  * malformed or does not fit a parameter vector of `params` floats.
  */
 static bool cnn_plan(napi_env env, const double *plan, size_t count, size_t params, cnn_chunk *chunk, cnn_conv *convs, const char *name) {
   for (size_t i = 0; i < count; i++) {
-    if (!(fabs(plan[i]) <= 9007199254740992.0) || (i != 3 && plan[i] != (double)(int64_t)plan[i])) {
+    if (!(fabs(plan[i]) <= 9007199254740992.0) || (i != 3 && i != 4 && plan[i] != (double)(int64_t)plan[i])) {
       napi_throw_range_error(env, NULL, name);
       return false;
     }
   }
   const int64_t L = count >= CNN_HEADER ? (int64_t)plan[1] : 0;
   if (count < CNN_HEADER || L < 1 || L > CNN_MAX_CONVS || count != (size_t)(CNN_HEADER + CNN_FIELDS * L) || plan[0] < 1 ||
-      (plan[2] != DENSE_MSE && plan[2] != DENSE_CE) || plan[4] < 1) {
+      (plan[2] != DENSE_MSE && plan[2] != DENSE_CE) || !(plan[4] > 0) || plan[5] < 1) {
     napi_throw_range_error(env, NULL, name);
     return false;
   }
-  *chunk = (cnn_chunk){(int64_t)plan[0], (int)L, (enum dense_loss)plan[2], (float)plan[3], (int64_t)plan[4], (int64_t)plan[5], (int64_t)plan[6], convs};
-  int64_t cin = (int64_t)plan[7], h = (int64_t)plan[8], w = (int64_t)plan[9];
+  *chunk = (cnn_chunk){(int64_t)plan[0], (int)L, (enum dense_loss)plan[2], (float)plan[3], (float)plan[4], (int64_t)plan[5], (int64_t)plan[6], (int64_t)plan[7], convs};
+  int64_t cin = (int64_t)plan[8], h = (int64_t)plan[9], w = (int64_t)plan[10];
   bool ok = cin >= 1 && h >= 2 && w >= 2;
   for (int64_t l = 0; ok && l < L; l++) {
     const double *f = plan + CNN_HEADER + CNN_FIELDS * l;
-    convs[l] = (cnn_conv){cin, (int64_t)f[0], h, w, (int64_t)f[1], (int64_t)f[2]};
+    convs[l] = (cnn_conv){cin, (int64_t)f[0], h, w, (int64_t)f[1], (int64_t)f[2], (int64_t)f[3], (int64_t)f[4]};
     const cnn_conv *y = &convs[l];
-    ok = y->cout >= 1 && h % 2 == 0 && w % 2 == 0 && y->weight >= 0 && y->bias >= 0 &&
-         (uint64_t)(y->weight + y->cout * cin * 9) <= params && (uint64_t)(y->bias + y->cout) <= params &&
-         chunk->n * h * w * cin * 9 <= INT32_MAX;
+    ok = y->cout >= 1 && h % 2 == 0 && w % 2 == 0 && block_fits(y->weight, y->cout * cin * 9, params, false) && block_fits(y->bias, y->cout, params, false) &&
+         block_fits(y->norm_weight, y->cout, params, true) && block_fits(y->norm_bias, y->cout, params, true) && (y->norm_weight == -1) == (y->norm_bias == -1) &&
+         chunk->n * h * w * cin * 9 <= INT32_MAX && chunk->n * h * w * y->cout <= INT32_MAX;
     cin = y->cout;
     h /= 2;
     w /= 2;
   }
   const int64_t flat = cin * h * w;
-  ok = ok && h >= 1 && w >= 1 && chunk->head_weight >= 0 && chunk->head_bias >= 0 &&
-       (uint64_t)(chunk->head_weight + chunk->k * flat) <= params && (uint64_t)(chunk->head_bias + chunk->k) <= params;
+  ok = ok && h >= 1 && w >= 1 && block_fits(chunk->head_weight, chunk->k * flat, params, false) && block_fits(chunk->head_bias, chunk->k, params, false);
   if (!ok) napi_throw_range_error(env, NULL, name);
   return ok;
 }

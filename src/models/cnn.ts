@@ -14,10 +14,6 @@ import { activate, chunkFor, initBlocks, linear, param } from './layers.js';
 import type { CnnSpec } from './spec.js';
 import { layoutFrom, totalSize, type Model, type ParamBlock } from './types.js';
 
-/** Whether the model is a plain ReLU CNN, which the objective runs natively when the BLAS addon is there (types.ts, ConvStack). */
-export function plainReluCnn(spec: CnnSpec): boolean {
-  return !spec.batchNorm && spec.activation === 'relu';
-}
 
 export function cnn(spec: CnnSpec, inputShape: [number, number, number], outputDim: number): Model {
   const [c0, h0, w0] = inputShape;
@@ -73,8 +69,16 @@ export function cnn(spec: CnnSpec, inputShape: [number, number, number], outputD
     // Measured with batch norm: ~21 MiB of heap per CIFAR-10 sample in a chunked HVP (two forward passes differentiated twice).
     maxChunk: spec.batchNorm ? chunkFor(700 * spec.channels[0] * h0 * w0) : 500,
     forward: normalized.forward,
-    ...(plainReluCnn(spec)
-      ? { conv: { inputShape, convs: spec.channels.map((_, l) => ({ weight: layout[2 * l], bias: layout[2 * l + 1] })), head: { weight: layout[layout.length - 2], bias: layout[layout.length - 1] } } }
+    // A ReLU CNN runs natively when the BLAS addon is there (types.ts, ConvStack).
+    ...(spec.activation === 'relu'
+      ? {
+          conv: {
+            inputShape,
+            convs: spec.channels.map((_, l) => ({ weight: layout[2 * l], bias: layout[2 * l + 1] })),
+            ...(spec.batchNorm ? { norms: normBlocks } : {}),
+            head: { weight: layout[layout.length - 2], bias: layout[layout.length - 1] },
+          },
+        }
       : {}),
     ...(spec.batchNorm ? { batchStatistics: normalized.batchStatistics } : {}),
     init(seed) {

@@ -81,14 +81,16 @@ export interface DenseLayer {
 }
 
 /**
- * Blocks [3x3 convolution (padding 1) + bias -> relu -> 2x2 max pool] on NHWC images,
- * then a linear head on the last pool flattened in PyTorch's (C, H, W) order.
+ * Blocks [3x3 convolution (padding 1) + bias -> (batch norm) -> relu -> 2x2 max pool] on
+ * NHWC images, then a linear head on the last pool flattened in PyTorch's (C, H, W) order.
  */
 export interface ConvStack {
   /** The image (C, H, W) of a data row. */
   readonly inputShape: readonly [number, number, number];
   /** PyTorch layouts: weight [cout, cin, 3, 3], bias [cout]. */
   readonly convs: readonly { weight: ParamBlock; bias: ParamBlock }[];
+  /** With batch norm after each convolution (batch statistics), its weight and bias [cout] per block. */
+  readonly norms?: readonly { weight: ParamBlock; bias: ParamBlock }[];
   /** weight [k, flat], bias [k]. */
   readonly head: { weight: ParamBlock; bias: ParamBlock };
 }

@@ -18,6 +18,8 @@ export { LOSSES, type LossName } from './losses.js';
 export interface Objective {
   readonly numParams: number;
   readonly numSamples: number;
+  /** Samples one pass of the gradient or an HVP holds at once: its chunk, or the whole set where a batch-normalised CNN runs natively. */
+  readonly samplesPerPass: number;
   loss(theta: Float32Array): number;
   lossAndGrad(theta: Float32Array): { loss: number; grad: Float32Array };
   /** Exact Hessian-vector product H(theta) v (no finite differences). */
@@ -62,6 +64,18 @@ interface Chunk {
   X: tf.Tensor2D;
   Y: tf.Tensor2D;
 }
+
+/** A chunk as the addon's CNN reads it: its plan, and its inputs and targets (views of the wasm heap are taken per call). */
+interface ConvPart {
+  plan: Float64Array;
+  inputs(kernel: NativeConv): [Float32Array, Float32Array];
+}
+
+/**
+ * The largest set of kept passes the addon's CNN takes for one chunk. A batch-normalised CNN is one chunk of the whole
+ * data set there (CIFAR-10-5k: 1.3 GB); beyond this it runs chunked through tfjs (batchnorm.ts), whose memory is flat in n.
+ */
+const NATIVE_KEPT_BYTES = 4 * 2 ** 30;
 
 export interface ObjectiveOptions {
   chunkSize?: number;
@@ -125,16 +139,27 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   // What the addon's dense gradient needs to know of each chunk.
   const gradPlans = dense ? chunks.map((c) => nativeStackPlan(dense, c.X.shape[0], lossName, invN)) : [];
 
-  // A plain ReLU CNN runs natively with the addon (conv.ts); the passes at theta of a gradient call land in `kept`.
+  // A ReLU CNN runs natively with the addon (conv.ts), the passes at theta of a gradient call landing in `kept`: chunk
+  // by chunk, or with batch norm over its own data as one chunk of the whole set, whose statistics are the batch's.
   const conv = model.conv ?? null;
-  const convPlans = conv ? chunks.map((c) => nativeConvPlan(conv, c.X.shape[0], model.outputDim, lossName, invN)) : [];
+  const convParts: ConvPart[] = !conv
+    ? []
+    : conv.norms
+      ? opts.statisticsFrom
+        ? []
+        : [{ plan: nativeConvPlan(conv, data.n, model.outputDim, lossName, invN), inputs: () => [data.X, data.Y] }]
+      : chunks.map((c) => ({ plan: nativeConvPlan(conv, c.X.shape[0], model.outputDim, lossName, invN), inputs: (k) => [k.heapView(c.X), k.heapView(c.Y)] }));
+  const convKernel = (): NativeConv | null => {
+    const kernel = convParts.length > 0 ? nativeConv() : null;
+    return kernel && convParts.every((p) => kernel.keptBytes(p.plan) <= NATIVE_KEPT_BYTES) ? kernel : null;
+  };
   let convScratch: ArrayBuffer | null = null;
   // The kept passes of a disposed HVP operator, for the next one: a fresh set per operator would leave the
   // last set (hundreds of MB) to the garbage collector and double the peak memory of repeated products.
   let idleKept: ArrayBuffer[] | null = null;
   /** Loss and grad (+=) of every chunk natively, each chunk's passes into kept(i). */
   const convLossGrad = (kernel: NativeConv, theta: Float32Array, grad: Float32Array, kept: (i: number) => ArrayBuffer): number =>
-    chunks.reduce((acc, c, i) => acc + kernel.lossGrad(convPlans[i], theta, kernel.heapView(c.X), kernel.heapView(c.Y), grad, kept(i)), 0);
+    convParts.reduce((acc, p, i) => acc + kernel.lossGrad(p.plan, theta, ...p.inputs(kernel), grad, kept(i)), 0);
 
   const check = (theta: Float32Array): void => {
     if (theta.length !== model.numParams) throw new Error(`theta has ${theta.length} entries, the model has ${model.numParams} parameters`);
@@ -211,7 +236,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
 
   const hessianAt = (theta: Float32Array): HessianOperator => {
     check(theta);
-    if (normalized) return normalizedOperator(theta, (t) => normalized.hessianAt(t));
+    if (normalized && !convKernel()) return normalizedOperator(theta, (t) => normalized.hessianAt(t));
     if (dense) {
       const passes = keptPasses(dense, theta);
       // With the addon, each product is one native call over the kept passes.
@@ -230,17 +255,17 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
         dispose: passes.dispose,
       };
     }
-    const convKernel = conv && nativeConv();
-    if (convKernel) {
-      const kept = idleKept ?? convPlans.map((plan) => new ArrayBuffer(convKernel.keptBytes(plan)));
+    const kernel = convKernel();
+    if (kernel) {
+      const kept = idleKept ?? convParts.map((p) => new ArrayBuffer(kernel.keptBytes(p.plan)));
       idleKept = null;
       const frozen = Float32Array.from(theta);
-      convLossGrad(convKernel, frozen, new Float32Array(model.numParams), (i) => kept[i]);
+      convLossGrad(kernel, frozen, new Float32Array(model.numParams), (i) => kept[i]);
       return {
         apply: (v) => {
           checkV(v);
           const out = new Float32Array(model.numParams);
-          convPlans.forEach((plan, i) => convKernel.hvp(plan, frozen, kept[i], v, out));
+          convParts.forEach((p, i) => kernel.hvp(p.plan, frozen, kept[i], v, out));
           return out;
         },
         dispose: () => {
@@ -305,6 +330,9 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   return {
     numParams: model.numParams,
     numSamples: data.n,
+    get samplesPerPass() {
+      return convKernel() ? Math.max(...convParts.map((p) => p.plan[0])) : Math.max(...chunks.map((c) => c.X.shape[0]));
+    },
     get hvpCount() {
       return hvps;
     },
@@ -313,24 +341,24 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     },
     lossAndGrad(theta) {
       check(theta);
-      if (normalized) {
+      const kernel = convKernel();
+      if (normalized && !kernel) {
         return withScope(() => {
           const { loss, grad } = normalized.lossAndGrad(tf.tensor1d(theta));
           return { loss, grad: grad.dataSync() as Float32Array };
         });
       }
-      const convKernel = conv && nativeConv();
-      if (convKernel) {
+      if (kernel) {
         // One buffer for every chunk's passes: a gradient call keeps none of them.
-        convScratch ??= new ArrayBuffer(Math.max(...convPlans.map((plan) => convKernel.keptBytes(plan))));
+        convScratch ??= new ArrayBuffer(Math.max(...convParts.map((p) => kernel.keptBytes(p.plan))));
         const grad = new Float32Array(model.numParams);
         const scratch = convScratch;
-        return { loss: convLossGrad(convKernel, theta, grad, () => scratch), grad };
+        return { loss: convLossGrad(kernel, theta, grad, () => scratch), grad };
       }
-      const kernel = dense && nativeDense();
-      if (kernel) {
+      const denseKernel = dense && nativeDense();
+      if (denseKernel) {
         const grad = new Float32Array(model.numParams);
-        const loss = chunks.reduce((acc, c, i) => acc + kernel.lossGrad(gradPlans[i], theta, kernel.heapView(c.X), kernel.heapView(c.Y), grad), 0);
+        const loss = chunks.reduce((acc, c, i) => acc + denseKernel.lossGrad(gradPlans[i], theta, denseKernel.heapView(c.X), denseKernel.heapView(c.Y), grad), 0);
         return { loss, grad };
       }
       return withScope(() => {

@@ -22,7 +22,6 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { activeBackend } from '../backend/index.js';
-import { plainReluCnn } from '../models/cnn.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { initialSchedule } from './grid.js';
 import type { Task } from './plan.js';
@@ -60,8 +59,8 @@ function threads(): number {
 function calibrationKey(e: Experiment): string {
   const { dataset, model, loss, testLimit } = e;
   const { name: backend, blas } = activeBackend();
-  // The plain ReLU CNN runs natively with the addon since the calibrations before it were made (tfjs autodiff): never reuse those.
-  const nativeCnn = blas && model.kind === 'cnn' && plainReluCnn(model) ? { objective: 'native-cnn' } : {};
+  // ReLU CNNs run natively with the addon since the calibrations before it were made (tfjs autodiff): never reuse those.
+  const nativeCnn = blas && model.kind === 'cnn' && model.activation === 'relu' ? { objective: model.batchNorm ? 'native-cnn-bn' : 'native-cnn' } : {};
   return `calibration-${configHash({ dataset, model, loss, testLimit, backend, blas, threads: threads(), ...nativeCnn })}`;
 }
 

@@ -36,14 +36,18 @@ async function images(name: string, n: number): Promise<{ data: SupervisedData; 
 }
 
 for (const c of [
-  { dataset: 'mnist-5k', n: 40, loss: 'mse' as const, chunkSize: 16 },
-  { dataset: 'mnist-5k', n: 40, loss: 'ce' as const, chunkSize: 40 },
-  { dataset: 'cifar10-5k', n: 12, loss: 'ce' as const, chunkSize: 5 },
+  { dataset: 'mnist-5k', n: 40, loss: 'mse' as const, chunkSize: 16, batchNorm: false },
+  { dataset: 'mnist-5k', n: 40, loss: 'ce' as const, chunkSize: 40, batchNorm: false },
+  { dataset: 'cifar10-5k', n: 12, loss: 'ce' as const, chunkSize: 5, batchNorm: false },
+  // The native batch norm is one chunk of all n; the tfjs objective's chunks carry the statistics across chunks (batchnorm.ts).
+  { dataset: 'mnist-5k', n: 40, loss: 'mse' as const, chunkSize: 16, batchNorm: true },
+  { dataset: 'cifar10-5k', n: 24, loss: 'ce' as const, chunkSize: 10, batchNorm: true },
 ]) {
-  test(`native CNN [32, 32] on ${c.dataset} (${c.loss}, chunks of ${c.chunkSize}): loss, gradient and HVPs equal the tfjs objective's`, { skip }, async () => {
+  const name = c.batchNorm ? 'CNN-BN' : 'CNN';
+  test(`native ${name} [32, 32] on ${c.dataset} (${c.loss}, tfjs chunks of ${c.chunkSize}): loss, gradient and HVPs equal the tfjs objective's`, { skip }, async () => {
     enableNativeKernels();
     const { data, inputShape } = await images(c.dataset, c.n);
-    const model = buildModel({ kind: 'cnn', channels: [32, 32], activation: 'relu' }, inputShape, data.k);
+    const model = buildModel({ kind: 'cnn', channels: [32, 32], activation: 'relu', batchNorm: c.batchNorm }, inputShape, data.k);
     assert.ok(model.conv && nativeConv(), 'the native path is taken');
     const theta = model.init(7);
     const u = randomVector(3, model.numParams);
@@ -53,7 +57,7 @@ for (const c of [
       try {
         const H = obj.hessianAt(theta);
         try {
-          return { ...obj.lossAndGrad(theta), hu: H.apply(u), hv: H.apply(v) };
+          return { ...obj.lossAndGrad(theta), hu: H.apply(u), hv: H.apply(v), samplesPerPass: obj.samplesPerPass };
         } finally {
           H.dispose();
         }
@@ -69,6 +73,8 @@ for (const c of [
     } finally {
       enableNativeKernels();
     }
+    // The native batch norm holds the whole batch in one pass; tfjs, and the native CNN without batch norm, a chunk.
+    assert.deepEqual([native.samplesPerPass, stock.samplesPerPass], [c.batchNorm ? c.n : c.chunkSize, c.chunkSize]);
     assertScalarClose(native.loss, stock.loss, 1e-6, 'loss');
     assertRelClose(native.grad, stock.grad, 2e-5, 'gradient');
     assertRelClose(native.hu, stock.hu, 2e-5, 'H u');
@@ -95,8 +101,12 @@ test('native CNN: NaN parameters give a NaN loss (divergence shows), and a malfo
   const kept = new ArrayBuffer(kernel.keptBytes(plan));
   // The head's bias placed past the end of theta.
   const bad = Float64Array.from(plan);
-  bad[6] = model.numParams;
+  bad[7] = model.numParams;
   assert.throws(() => kernel.lossGrad(bad, model.init(1), data.X, data.Y, grad, kept), /RangeError: eos_native.cnnLossGrad: the plan does not fit theta|cnnLossGrad: the plan/);
+  // A batch norm with a weight but no bias (the first block's fields: cout, weight, bias, norm weight, norm bias).
+  const halfNorm = Float64Array.from(plan);
+  halfNorm[11 + 3] = 0;
+  assert.throws(() => kernel.lossGrad(halfNorm, model.init(1), data.X, data.Y, grad, kept), /cnnLossGrad: the plan does not fit theta/);
   assert.throws(() => kernel.lossGrad(plan, model.init(1), data.X, data.Y, grad, new ArrayBuffer(8)), /cnnLossGrad: kept is smaller/);
   assert.throws(() => kernel.hvp(plan, model.init(1), kept, new Float32Array(3), grad), /cnnHvp: v and out/);
 });
