@@ -29,8 +29,11 @@
 
 typedef struct {
   float *input[CNN_MAX_CONVS], *pool_grad[CNN_MAX_CONVS], *head_input, *head_grad, *prediction;
-  /* With batch norm: x^ = (z - mean) s, the normalised convolution output z, and s = 1/sqrt(var + eps) per channel. */
-  float *xhat[CNN_MAX_CONVS], *inv_std[CNN_MAX_CONVS];
+  /*
+   * With batch norm: x^ = (z - mean) s, the normalised convolution output z, and the statistics
+   * [mean, s] per channel ([2 cout], s = 1/sqrt(var + eps)).
+   */
+  float *xhat[CNN_MAX_CONVS], *stats[CNN_MAX_CONVS];
   uint8_t *choice[CNN_MAX_CONVS];
 } cnn_passes;
 
@@ -49,14 +52,17 @@ static void *take(uint8_t *kept, size_t *at, size_t bytes) {
   return where;
 }
 
-/* Carves `kept` into the passes, floats first; returns the bytes used (with kept NULL, only counts them). */
-static size_t carve(const cnn_chunk *c, uint8_t *kept, cnn_passes *p) {
+/*
+ * Carves `kept` into the passes, floats first; returns the bytes used (with kept NULL, only counts
+ * them). Without `backward`, only what a forward pass writes: no pool gradients, no x^.
+ */
+static size_t carve(const cnn_chunk *c, uint8_t *kept, cnn_passes *p, int backward) {
   const int64_t n = c->n;
   size_t at = 0;
   for (int l = 0; l < c->convs; l++) {
     const cnn_conv *y = &c->conv[l];
     p->input[l] = take(kept, &at, sizeof(float) * (size_t)(n * pixels(y) * y->cin));
-    p->pool_grad[l] = take(kept, &at, sizeof(float) * (size_t)(n * pooled(y) * y->cout));
+    p->pool_grad[l] = backward ? take(kept, &at, sizeof(float) * (size_t)(n * pooled(y) * y->cout)) : NULL;
   }
   p->head_input = take(kept, &at, sizeof(float) * (size_t)(n * flat_of(c)));
   p->head_grad = take(kept, &at, sizeof(float) * (size_t)(n * c->k));
@@ -64,8 +70,8 @@ static size_t carve(const cnn_chunk *c, uint8_t *kept, cnn_passes *p) {
   for (int l = 0; l < c->convs; l++) {
     const cnn_conv *y = &c->conv[l];
     const int norm = normalized(y);
-    p->xhat[l] = norm ? take(kept, &at, sizeof(float) * (size_t)(n * pixels(y) * y->cout)) : NULL;
-    p->inv_std[l] = norm ? take(kept, &at, sizeof(float) * (size_t)y->cout) : NULL;
+    p->xhat[l] = norm && backward ? take(kept, &at, sizeof(float) * (size_t)(n * pixels(y) * y->cout)) : NULL;
+    p->stats[l] = norm ? take(kept, &at, sizeof(float) * (size_t)(2 * y->cout)) : NULL;
   }
   for (int l = 0; l < c->convs; l++) {
     const cnn_conv *y = &c->conv[l];
@@ -76,7 +82,12 @@ static size_t carve(const cnn_chunk *c, uint8_t *kept, cnn_passes *p) {
 
 size_t cnn_kept_bytes(const cnn_chunk *c) {
   cnn_passes unused;
-  return carve(c, NULL, &unused);
+  return carve(c, NULL, &unused, 1);
+}
+
+size_t cnn_forward_bytes(const cnn_chunk *c) {
+  cnn_passes unused;
+  return carve(c, NULL, &unused, 0);
 }
 
 /* [n, C, H, W] -> [n, H, W, C], and back. */
@@ -264,32 +275,35 @@ static void pool_route(int64_t n, const cnn_conv *y, const uint8_t *choice, cons
 }
 
 /*
- * Batch norm over m rows of C channels (the images' pixels): per channel the batch mean and
- * biased variance (two passes, in double), s = 1/sqrt(var + eps), x^ = (z - mean) s into
- * xhat, and z overwritten by y = gamma x^ + beta. Returns 0 without memory.
+ * Batch norm over m rows of C channels (the images' pixels) with the statistics [mean, s] ([2C],
+ * s = 1/sqrt(var + eps)): unless `given`, first computed here as the batch mean and biased
+ * variance (two passes, in double). z is overwritten by y = gamma x^ + beta, x^ = (z - mean) s
+ * also goes to xhat unless it is NULL. Returns 0 without memory.
  */
-static int batch_norm_forward(int64_t m, int64_t C, float eps, const float *gamma, const float *beta, float *z, float *xhat, float *inv_std) {
-  double *mean = calloc((size_t)(2 * C), sizeof(double));
-  if (!mean) return 0;
-  double *var = mean + C;
-  for (int64_t i = 0; i < m; i++)
-    for (int64_t ch = 0; ch < C; ch++) mean[ch] += z[i * C + ch];
-  for (int64_t ch = 0; ch < C; ch++) mean[ch] /= (double)m;
-  for (int64_t i = 0; i < m; i++)
+static int batch_norm_forward(int64_t m, int64_t C, float eps, const float *gamma, const float *beta, float *z, float *xhat, float *stats, int given) {
+  const float *mu = stats, *inv_std = stats + C;
+  if (!given) {
+    double *mean = calloc((size_t)(2 * C), sizeof(double));
+    if (!mean) return 0;
+    double *var = mean + C;
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t ch = 0; ch < C; ch++) mean[ch] += z[i * C + ch];
+    for (int64_t ch = 0; ch < C; ch++) mean[ch] /= (double)m;
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t ch = 0; ch < C; ch++) {
+        const double d = z[i * C + ch] - mean[ch];
+        var[ch] += d * d;
+      }
     for (int64_t ch = 0; ch < C; ch++) {
-      const double d = z[i * C + ch] - mean[ch];
-      var[ch] += d * d;
+      stats[ch] = (float)mean[ch];
+      stats[C + ch] = (float)(1.0 / sqrt(var[ch] / (double)m + (double)eps));
     }
-  float mu[C];
-  for (int64_t ch = 0; ch < C; ch++) {
-    inv_std[ch] = (float)(1.0 / sqrt(var[ch] / (double)m + (double)eps));
-    mu[ch] = (float)mean[ch];
+    free(mean);
   }
-  free(mean);
   for (int64_t i = 0; i < m; i++)
     for (int64_t ch = 0; ch < C; ch++) {
       const float x = (z[i * C + ch] - mu[ch]) * inv_std[ch];
-      xhat[i * C + ch] = x;
+      if (xhat) xhat[i * C + ch] = x;
       z[i * C + ch] = gamma[ch] * x + beta[ch];
     }
   return 1;
@@ -438,34 +452,64 @@ static void widest(const cnn_chunk *c, int64_t *cols, int64_t *outs, int64_t *we
   }
 }
 
-int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, const float *Y, float *grad, double *loss, void *kept) {
-  const int64_t n = c->n, L = c->convs, flat = flat_of(c);
-  cnn_passes p;
-  carve(c, kept, &p);
-  int64_t cols_size, out_size, weights;
-  widest(c, &cols_size, &out_size, &weights);
-  float *cols = native_scratch((size_t)(cols_size + out_size + n * flat + n * c->k + 2 * weights));
-  if (!cols) return 0;
-  float *a = cols + cols_size, *last = a + out_size, *f = last + n * flat, *Wt = f + n * c->k, *gWt = Wt + weights;
-
+/*
+ * The forward pass into the passes p, the outputs f [n, k] and the chunk's share of the mean loss
+ * (its gradient at f into p->head_grad). Batch norm normalises with the statistics of `statistics`
+ * (per batch-norm block [mean, s], blocks in order) where given, else computes them into p->stats
+ * and copies them there (when not NULL). Scratch: cols, a (the widest convolution output), last
+ * (the head's input, NHWC) and Wt. Returns 0 without memory.
+ */
+static int forward(const cnn_chunk *c, const float *theta, const float *X, const float *Y, const cnn_passes *p, float *statistics, int given, float *cols, float *a, float *last,
+                   float *Wt, float *f, double *loss) {
+  const int64_t n = c->n, L = c->convs;
   const cnn_conv *first = &c->conv[0];
-  chw_to_hwc(n, first->cin, pixels(first), X, p.input[0]);
+  chw_to_hwc(n, first->cin, pixels(first), X, p->input[0]);
   for (int l = 0; l < L; l++) {
     const cnn_conv *y = &c->conv[l];
     const int64_t P = pixels(y), B = block_images(c, y);
     tap_major(y, theta + y->weight, Wt);
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B;
-      im2col(nb, y, p.input[l] + b0 * P * y->cin, cols);
+      im2col(nb, y, p->input[l] + b0 * P * y->cin, cols);
       conv_product(nb * P, y, cols, Wt, theta + y->bias, 0, a + b0 * P * y->cout);
     }
-    if (normalized(y) && !batch_norm_forward(n * P, y->cout, c->norm_eps, theta + y->norm_weight, theta + y->norm_bias, a, p.xhat[l], p.inv_std[l])) return 0;
-    relu_pool(n, y, a, p.choice[l], l < L - 1 ? p.input[l + 1] : last);
+    if (normalized(y)) {
+      if (statistics && given) memcpy(p->stats[l], statistics, sizeof(float) * (size_t)(2 * y->cout));
+      if (!batch_norm_forward(n * P, y->cout, c->norm_eps, theta + y->norm_weight, theta + y->norm_bias, a, p->xhat[l], p->stats[l], statistics && given)) return 0;
+      if (statistics && !given) memcpy(statistics, p->stats[l], sizeof(float) * (size_t)(2 * y->cout));
+      if (statistics) statistics += 2 * y->cout;
+    }
+    relu_pool(n, y, a, p->choice[l], l < L - 1 ? p->input[l + 1] : last);
   }
   const cnn_conv *top = &c->conv[L - 1];
-  hwc_to_chw(n, top->cout, pooled(top), last, p.head_input);
-  head_product(c, p.head_input, theta + c->head_weight, theta + c->head_bias, f);
-  *loss = output_loss(c->loss, c->inv_n, n, (int)c->k, f, Y, p.head_grad, c->loss == DENSE_CE ? p.prediction : NULL) * c->inv_n;
+  hwc_to_chw(n, top->cout, pooled(top), last, p->head_input);
+  head_product(c, p->head_input, theta + c->head_weight, theta + c->head_bias, f);
+  *loss = output_loss(c->loss, c->inv_n, n, (int)c->k, f, Y, p->head_grad, c->loss == DENSE_CE ? p->prediction : NULL) * c->inv_n;
+  return 1;
+}
+
+int cnn_forward_f32(const cnn_chunk *c, const float *theta, const float *X, const float *Y, float *statistics, int given, float *f, double *loss, void *scratch) {
+  cnn_passes p;
+  carve(c, scratch, &p, 0);
+  int64_t cols_size, out_size, weights;
+  widest(c, &cols_size, &out_size, &weights);
+  float *cols = native_scratch((size_t)(cols_size + out_size + c->n * flat_of(c) + weights));
+  if (!cols) return 0;
+  float *a = cols + cols_size, *last = a + out_size, *Wt = last + c->n * flat_of(c);
+  return forward(c, theta, X, Y, &p, statistics, given, cols, a, last, Wt, f, loss);
+}
+
+int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, const float *Y, float *grad, double *loss, void *kept) {
+  const int64_t n = c->n, L = c->convs, flat = flat_of(c);
+  cnn_passes p;
+  carve(c, kept, &p, 1);
+  int64_t cols_size, out_size, weights;
+  widest(c, &cols_size, &out_size, &weights);
+  float *cols = native_scratch((size_t)(cols_size + out_size + n * flat + n * c->k + 2 * weights));
+  if (!cols) return 0;
+  float *a = cols + cols_size, *last = a + out_size, *f = last + n * flat, *Wt = f + n * c->k, *gWt = Wt + weights;
+  if (!forward(c, theta, X, Y, &p, NULL, 0, cols, a, last, Wt, f, loss)) return 0;
+  const cnn_conv *top = &c->conv[L - 1];
 
   head_weight_product(c, p.head_grad, p.head_input, grad + c->head_weight);
   column_sums(n, c->k, p.head_grad, grad + c->head_bias);
@@ -476,7 +520,7 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
     const int64_t P = pixels(y), B = block_images(c, y);
     pool_route(n, y, p.choice[l], p.pool_grad[l], a, 1);
     if (normalized(y) &&
-        !batch_norm_backward(n * P, y->cout, theta + y->norm_weight, p.xhat[l], p.inv_std[l], a, grad + y->norm_weight, grad + y->norm_bias))
+        !batch_norm_backward(n * P, y->cout, theta + y->norm_weight, p.xhat[l], p.stats[l] + y->cout, a, grad + y->norm_weight, grad + y->norm_bias))
       return 0;
     column_sums(n * P, y->cout, a, grad + y->bias);
     tap_major(y, theta + y->weight, Wt);
@@ -498,7 +542,7 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
 int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const float *v, float *out) {
   const int64_t n = c->n, L = c->convs, flat = flat_of(c);
   cnn_passes p;
-  carve(c, (uint8_t *)kept, &p);
+  carve(c, (uint8_t *)kept, &p, 1);
   int64_t cols_size, out_size, weights, inputs = 0, pools = 0, norms = 0;
   widest(c, &cols_size, &out_size, &weights);
   for (int l = 1; l < L; l++) inputs += n * pixels(&c->conv[l]) * c->conv[l].cin;
@@ -548,7 +592,7 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
       im2col(nb, y, Rx[l] + in, cols);
       conv_product(nb * P, y, cols, Wt, NULL, 1, Rab);
     }
-    if (normalized(y) && !batch_norm_tangent(n * P, y->cout, theta + y->norm_weight, v + y->norm_weight, v + y->norm_bias, p.xhat[l], p.inv_std[l], Ra, Rxhat[l], mxr[l]))
+    if (normalized(y) && !batch_norm_tangent(n * P, y->cout, theta + y->norm_weight, v + y->norm_weight, v + y->norm_bias, p.xhat[l], p.stats[l] + y->cout, Ra, Rxhat[l], mxr[l]))
       return 0;
     pool_route(n, y, p.choice[l], Ra, l < L - 1 ? Rx[l + 1] : last, 0);
   }
@@ -570,7 +614,7 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
     const int64_t P = pixels(y), B = block_images(c, y);
     pool_route(n, y, p.choice[l], Rpool, Ra, 1);
     pool_route(n, y, p.choice[l], p.pool_grad[l], delta, 1);
-    if (normalized(y) && !batch_norm_second(n * P, y->cout, theta + y->norm_weight, v + y->norm_weight, p.xhat[l], p.inv_std[l], Rxhat[l], mxr[l], delta,
+    if (normalized(y) && !batch_norm_second(n * P, y->cout, theta + y->norm_weight, v + y->norm_weight, p.xhat[l], p.stats[l] + y->cout, Rxhat[l], mxr[l], delta,
                                             Ra, out + y->norm_weight, out + y->norm_bias))
       return 0;
     column_sums(n * P, y->cout, Ra, out + y->bias);

@@ -53,6 +53,17 @@ size_t cnn_kept_bytes(const cnn_chunk *chunk);
  */
 int cnn_loss_grad_f32(const cnn_chunk *chunk, const float *theta, const float *X, const float *Y, float *grad, double *loss, void *kept);
 
+/* Bytes of the scratch passes of cnn_forward_f32. */
+size_t cnn_forward_bytes(const cnn_chunk *chunk);
+
+/*
+ * The forward pass alone: f [n, k] = the network's outputs, *loss = the chunk's share of the mean
+ * loss. Batch norm normalises with `statistics` (per batch-norm block its channels' means, then
+ * their 1/sqrt(var + eps)) when `given`, else with the chunk's own, which are written there
+ * (statistics NULL: not written). scratch: cnn_forward_bytes, 8-byte aligned. Returns 0 without memory.
+ */
+int cnn_forward_f32(const cnn_chunk *chunk, const float *theta, const float *X, const float *Y, float *statistics, int given, float *f, double *loss, void *scratch);
+
 /* out += H v for the chunk by Pearlmutter's R-operator over the passes kept at theta. Returns 0 without memory. */
 int cnn_hvp_f32(const cnn_chunk *chunk, const float *theta, const void *kept, const float *v, float *out);
 

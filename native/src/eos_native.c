@@ -522,26 +522,36 @@ static bool cnn_plan(napi_env env, const double *plan, size_t count, size_t para
   return ok;
 }
 
-/* cnnKeptBytes(plan): the bytes of the passes cnnLossGrad keeps for cnnHvp. */
-static napi_value cnn_kept_bytes_js(napi_env env, napi_callback_info info) {
+/* bytes(plan) of a plan passed as the only argument (`name` in messages). */
+static napi_value cnn_bytes(napi_env env, napi_callback_info info, size_t (*bytes)(const cnn_chunk *), const char *usage, const char *malformed) {
   size_t argc = 1, count;
   napi_value argv[1], result;
   double *plan;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || !get_f64(env, argv[0], &plan, &count)) {
-    napi_throw_type_error(env, NULL, "eos_native.cnnKeptBytes: expected (Float64Array)");
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   cnn_conv convs[CNN_MAX_CONVS];
   cnn_chunk chunk;
-  if (!cnn_plan(env, plan, count, SIZE_MAX, &chunk, convs, "eos_native.cnnKeptBytes: malformed plan")) return NULL;
-  NAPI_CALL(env, napi_create_double(env, (double)cnn_kept_bytes(&chunk), &result));
+  if (!cnn_plan(env, plan, count, SIZE_MAX, &chunk, convs, malformed)) return NULL;
+  NAPI_CALL(env, napi_create_double(env, (double)bytes(&chunk), &result));
   return result;
 }
 
-/* The kept passes: an ArrayBuffer of at least cnnKeptBytes(plan) bytes. */
-static bool get_kept(napi_env env, napi_value value, const cnn_chunk *chunk, void **kept, const char *name) {
+/* cnnKeptBytes(plan): the bytes of the passes cnnLossGrad keeps for cnnHvp. */
+static napi_value cnn_kept_bytes_js(napi_env env, napi_callback_info info) {
+  return cnn_bytes(env, info, cnn_kept_bytes, "eos_native.cnnKeptBytes: expected (Float64Array)", "eos_native.cnnKeptBytes: malformed plan");
+}
+
+/* cnnForwardBytes(plan): the bytes of cnnForward's scratch passes. */
+static napi_value cnn_forward_bytes_js(napi_env env, napi_callback_info info) {
+  return cnn_bytes(env, info, cnn_forward_bytes, "eos_native.cnnForwardBytes: expected (Float64Array)", "eos_native.cnnForwardBytes: malformed plan");
+}
+
+/* Passes in an ArrayBuffer of at least bytes(chunk) bytes. */
+static bool get_kept(napi_env env, napi_value value, const cnn_chunk *chunk, size_t (*bytes)(const cnn_chunk *), void **kept, const char *name) {
   size_t length;
-  if (napi_get_arraybuffer_info(env, value, kept, &length) != napi_ok || length < cnn_kept_bytes(chunk) || ((uintptr_t)*kept) % 8 != 0) {
+  if (napi_get_arraybuffer_info(env, value, kept, &length) != napi_ok || length < bytes(chunk) || ((uintptr_t)*kept) % 8 != 0) {
     napi_throw_range_error(env, NULL, name);
     return false;
   }
@@ -565,10 +575,52 @@ static napi_value cnn_loss_grad(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "eos_native.cnnLossGrad: X, Y or grad do not match the plan and theta");
     return NULL;
   }
-  if (!get_kept(env, argv[5], &chunk, &kept, "eos_native.cnnLossGrad: kept is smaller than cnnKeptBytes(plan)")) return NULL;
+  if (!get_kept(env, argv[5], &chunk, cnn_kept_bytes, &kept, "eos_native.cnnLossGrad: kept is smaller than cnnKeptBytes(plan)")) return NULL;
   double loss;
   if (!cnn_loss_grad_f32(&chunk, a.theta, a.X, a.Y, a.grad, &loss, kept)) {
     napi_throw_error(env, NULL, "eos_native.cnnLossGrad: out of memory");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_create_double(env, loss, &result));
+  return result;
+}
+
+/*
+ * cnnForward(plan, theta, X, Y, outputs, scratch, statistics, given): the chunk's share of the
+ * mean loss, returned, and its outputs [n, k] (cnn.c, the forward pass alone). statistics: null,
+ * or a Float32Array of each batch norm's [means, 1/sqrt(var + eps)] read when given is true and
+ * written otherwise.
+ */
+static napi_value cnn_forward(napi_env env, napi_callback_info info) {
+  const char *usage = "eos_native.cnnForward: expected (Float64Array, Float32Array x 4, ArrayBuffer, Float32Array or null, boolean)";
+  napi_value argv[8], result;
+  loss_grad_args a;
+  if (!get_loss_grad_args(env, info, 8, argv, &a, usage)) return NULL;
+  napi_valuetype statsType;
+  bool given;
+  float *statistics = NULL;
+  size_t statsCount = 0;
+  if (napi_typeof(env, argv[6], &statsType) != napi_ok || (statsType != napi_null && !get_f32(env, argv[6], &statistics, &statsCount)) ||
+      napi_get_value_bool(env, argv[7], &given) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  cnn_conv convs[CNN_MAX_CONVS];
+  cnn_chunk chunk;
+  void *scratch;
+  if (!cnn_plan(env, a.plan, a.planCount, a.thetaCount, &chunk, convs, "eos_native.cnnForward: the plan does not fit theta")) return NULL;
+  size_t statsNeeded = 0;
+  for (int l = 0; l < chunk.convs; l++)
+    if (convs[l].norm_weight >= 0) statsNeeded += (size_t)(2 * convs[l].cout);
+  if (a.gradCount != (size_t)(chunk.n * chunk.k) || a.xCount != (size_t)(chunk.n * convs[0].cin * convs[0].h * convs[0].w) || a.yCount != (size_t)(chunk.n * chunk.k) ||
+      (statistics && statsCount != statsNeeded) || (given && !statistics)) {
+    napi_throw_range_error(env, NULL, "eos_native.cnnForward: X, Y, the outputs or the statistics do not match the plan");
+    return NULL;
+  }
+  if (!get_kept(env, argv[5], &chunk, cnn_forward_bytes, &scratch, "eos_native.cnnForward: scratch is smaller than cnnForwardBytes(plan)")) return NULL;
+  double loss;
+  if (!cnn_forward_f32(&chunk, a.theta, a.X, a.Y, statistics, given, a.grad, &loss, scratch)) {
+    napi_throw_error(env, NULL, "eos_native.cnnForward: out of memory");
     return NULL;
   }
   NAPI_CALL(env, napi_create_double(env, loss, &result));
@@ -596,7 +648,7 @@ static napi_value cnn_hvp(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "eos_native.cnnHvp: v and out must have theta's length");
     return NULL;
   }
-  if (!get_kept(env, argv[2], &chunk, &kept, "eos_native.cnnHvp: kept is smaller than cnnKeptBytes(plan)")) return NULL;
+  if (!get_kept(env, argv[2], &chunk, cnn_kept_bytes, &kept, "eos_native.cnnHvp: kept is smaller than cnnKeptBytes(plan)")) return NULL;
   if (!cnn_hvp_f32(&chunk, theta, kept, v, out)) napi_throw_error(env, NULL, "eos_native.cnnHvp: out of memory");
   return NULL;
 }
@@ -627,6 +679,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"denseLossGrad", NULL, dense_loss_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denseHvp", NULL, dense_hvp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"cnnKeptBytes", NULL, cnn_kept_bytes_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"cnnForwardBytes", NULL, cnn_forward_bytes_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"cnnForward", NULL, cnn_forward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"cnnLossGrad", NULL, cnn_loss_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"cnnHvp", NULL, cnn_hvp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -57,6 +57,8 @@ interface NativeAddon {
   denseLossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array): number;
   denseHvp(buffer: ArrayBuffer, plan: Float64Array, v: Float32Array, out: Float32Array): void;
   cnnKeptBytes(plan: Float64Array): number;
+  cnnForwardBytes(plan: Float64Array): number;
+  cnnForward(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, outputs: Float32Array, scratch: ArrayBuffer, statistics: Float32Array | null, given: boolean): number;
   cnnLossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array, kept: ArrayBuffer): number;
   cnnHvp(plan: Float64Array, theta: Float32Array, kept: ArrayBuffer, v: Float32Array, out: Float32Array): void;
   info(): { threads: number; config: string };
@@ -335,6 +337,14 @@ export interface NativeConv {
   lossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array, kept: ArrayBuffer): number;
   /** out += H v for the chunk, over the passes lossGrad kept at theta. */
   hvp(plan: Float64Array, theta: Float32Array, kept: ArrayBuffer, v: Float32Array, out: Float32Array): void;
+  /** Bytes of forward's scratch passes. */
+  forwardBytes(plan: Float64Array): number;
+  /**
+   * The forward pass alone: the chunk's share of the mean loss, returned, and its outputs [n, k]. Batch norm
+   * normalises with `statistics` (each batch norm's channel means, then 1/sqrt(var + eps)) when `given`, else
+   * with the chunk's own, which are then written there (statistics null: not written).
+   */
+  forward(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, outputs: Float32Array, scratch: ArrayBuffer, statistics: Float32Array | null, given: boolean): number;
   /** A float32 tensor's data in place on the wasm heap; valid until the next tensor allocation may grow the heap. */
   heapView(t: tf.Tensor): Float32Array;
 }
@@ -348,6 +358,8 @@ export function nativeConv(): NativeConv | null {
     keptBytes: lib.cnnKeptBytes,
     lossGrad: lib.cnnLossGrad,
     hvp: lib.cnnHvp,
+    forwardBytes: lib.cnnForwardBytes,
+    forward: lib.cnnForward,
     heapView: (t) => heapView(backend, t),
   };
 }

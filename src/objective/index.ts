@@ -4,7 +4,7 @@
  * Optimisers and curvature tools only see this interface.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DenseStack, Model } from '../models/types.js';
+import type { ConvStack, DenseStack, Model } from '../models/types.js';
 import { lossSum, outputHessianTimes, prediction, type LossName } from './losses.js';
 import { hessianBlocks, linearize, nativeHvpPlan, nativeStackPlan, sumBlocks } from './dense.js';
 import { normalizedPasses, type LinearOperator, type NormalizedChunk } from './batchnorm.js';
@@ -92,6 +92,21 @@ function checkData(model: Model, data: SupervisedData): void {
   if (data.X.length !== data.n * data.d || data.Y.length !== data.n * data.k) throw new Error('data arrays do not match n, d, k');
 }
 
+/** Rows of `outputs` [rows, k] whose largest entry is where the one-hot `targets` has its 1 (the first on ties, as argMax). */
+function correctRows(outputs: Float32Array, targets: Float32Array, k: number): number {
+  let correct = 0;
+  for (let at = 0; at < outputs.length; at += k) {
+    let best = at;
+    let label = at;
+    for (let j = at + 1; j < at + k; j++) {
+      if (outputs[j] > outputs[best]) best = j;
+      if (targets[j] > targets[label]) label = j;
+    }
+    if (best === label) correct++;
+  }
+  return correct;
+}
+
 function chunksOf(data: SupervisedData, chunkSize: number): Chunk[] {
   const chunks: Chunk[] = [];
   for (let s = 0; s < data.n; s += chunkSize) {
@@ -142,18 +157,30 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
   // A ReLU CNN runs natively with the addon (conv.ts), the passes at theta of a gradient call landing in `kept`: chunk
   // by chunk, or with batch norm over its own data as one chunk of the whole set, whose statistics are the batch's.
   const conv = model.conv ?? null;
-  const convParts: ConvPart[] = !conv
-    ? []
-    : conv.norms
-      ? opts.statisticsFrom
-        ? []
-        : [{ plan: nativeConvPlan(conv, data.n, model.outputDim, lossName, invN), inputs: () => [data.X, data.Y] }]
-      : chunks.map((c) => ({ plan: nativeConvPlan(conv, c.X.shape[0], model.outputDim, lossName, invN), inputs: (k) => [k.heapView(c.X), k.heapView(c.Y)] }));
+  const part = (stack: ConvStack, whole: SupervisedData): ConvPart => ({ plan: nativeConvPlan(stack, whole.n, model.outputDim, lossName, invN), inputs: () => [whole.X, whole.Y] });
+  const chunkParts: ConvPart[] = conv
+    ? chunks.map((c) => ({ plan: nativeConvPlan(conv, c.X.shape[0], model.outputDim, lossName, invN), inputs: (k) => [k.heapView(c.X), k.heapView(c.Y)] }))
+    : [];
+  const convParts: ConvPart[] = !conv ? [] : !conv.norms ? chunkParts : opts.statisticsFrom ? [] : [part(conv, data)];
+  // Evaluation normalises with given statistics chunk by chunk: those of another set (test data) come from one pass over it.
+  const statisticsPart = conv?.norms && opts.statisticsFrom ? part(conv, opts.statisticsFrom) : null;
+  const evaluationParts = statisticsPart ? chunkParts : convParts;
+  const statistics = conv?.norms ? new Float32Array(2 * conv.norms.reduce((acc, n) => acc + n.weight.size, 0)) : null;
+  const fits = (parts: ConvPart[], bytes: (plan: Float64Array) => number): boolean => parts.every((p) => bytes(p.plan) <= NATIVE_KEPT_BYTES);
   const convKernel = (): NativeConv | null => {
     const kernel = convParts.length > 0 ? nativeConv() : null;
-    return kernel && convParts.every((p) => kernel.keptBytes(p.plan) <= NATIVE_KEPT_BYTES) ? kernel : null;
+    return kernel && fits(convParts, kernel.keptBytes) ? kernel : null;
+  };
+  const evaluationKernel = (): NativeConv | null => {
+    const kernel = evaluationParts.length > 0 ? nativeConv() : null;
+    return kernel && fits([...evaluationParts, ...(statisticsPart ? [statisticsPart] : [])], kernel.forwardBytes) ? kernel : null;
   };
   let convScratch: ArrayBuffer | null = null;
+  /** convScratch, grown to at least `bytes`: gradient and forward calls keep none of its passes. */
+  const scratch = (bytes: number): ArrayBuffer => {
+    if (!convScratch || convScratch.byteLength < bytes) convScratch = new ArrayBuffer(bytes);
+    return convScratch;
+  };
   // The kept passes of a disposed HVP operator, for the next one: a fresh set per operator would leave the
   // last set (hundreds of MB) to the garbage collector and double the peak memory of repeated products.
   let idleKept: ArrayBuffer[] | null = null;
@@ -308,8 +335,28 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     });
   };
 
+  /** evaluate() by the addon's forward pass. */
+  const nativeEvaluate = (kernel: NativeConv, theta: Float32Array): { loss: number; accuracy: number | null } => {
+    const passes = scratch(Math.max(...[...evaluationParts, ...(statisticsPart ? [statisticsPart] : [])].map((p) => kernel.forwardBytes(p.plan))));
+    if (statisticsPart) {
+      const [X, Y] = statisticsPart.inputs(kernel);
+      kernel.forward(statisticsPart.plan, theta, X, Y, new Float32Array(Y.length), passes, statistics, false);
+    }
+    let loss = 0;
+    let correct = 0;
+    for (const p of evaluationParts) {
+      const [X, Y] = p.inputs(kernel);
+      const outputs = new Float32Array(Y.length);
+      loss += kernel.forward(p.plan, theta, X, Y, outputs, passes, statisticsPart ? statistics : null, statisticsPart !== null);
+      correct += correctRows(outputs, Y, model.outputDim);
+    }
+    return { loss, accuracy: classes > 1 ? correct * invN : null };
+  };
+
   const evaluate = (theta: Float32Array): { loss: number; accuracy: number | null } => {
     check(theta);
+    const kernel = evaluationKernel();
+    if (kernel) return nativeEvaluate(kernel, theta);
     return withScope(() => {
       const t = tf.tensor1d(theta);
       const s = normalized?.statistics(t);
@@ -337,7 +384,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       return hvps;
     },
     loss(theta) {
-      return normalized ? evaluate(theta).loss : accumulate(theta, (t, c) => chunkLoss(c)(t))[0];
+      return normalized || evaluationKernel() ? evaluate(theta).loss : accumulate(theta, (t, c) => chunkLoss(c)(t))[0];
     },
     lossAndGrad(theta) {
       check(theta);
@@ -350,10 +397,9 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       }
       if (kernel) {
         // One buffer for every chunk's passes: a gradient call keeps none of them.
-        convScratch ??= new ArrayBuffer(Math.max(...convParts.map((p) => kernel.keptBytes(p.plan))));
+        const passes = scratch(Math.max(...convParts.map((p) => kernel.keptBytes(p.plan))));
         const grad = new Float32Array(model.numParams);
-        const scratch = convScratch;
-        return { loss: convLossGrad(kernel, theta, grad, () => scratch), grad };
+        return { loss: convLossGrad(kernel, theta, grad, () => passes), grad };
       }
       const denseKernel = dense && nativeDense();
       if (denseKernel) {

@@ -57,7 +57,7 @@ for (const c of [
       try {
         const H = obj.hessianAt(theta);
         try {
-          return { ...obj.lossAndGrad(theta), hu: H.apply(u), hv: H.apply(v), samplesPerPass: obj.samplesPerPass };
+          return { ...obj.lossAndGrad(theta), hu: H.apply(u), hv: H.apply(v), samplesPerPass: obj.samplesPerPass, evaluation: obj.evaluate(theta), lossAlone: obj.loss(theta) };
         } finally {
           H.dispose();
         }
@@ -76,6 +76,10 @@ for (const c of [
     // The native batch norm holds the whole batch in one pass; tfjs, and the native CNN without batch norm, a chunk.
     assert.deepEqual([native.samplesPerPass, stock.samplesPerPass], [c.batchNorm ? c.n : c.chunkSize, c.chunkSize]);
     assertScalarClose(native.loss, stock.loss, 1e-6, 'loss');
+    // The forward pass alone (evaluate, loss): the same loss, and the same predictions.
+    assertScalarClose(native.evaluation.loss, stock.loss, 1e-6, 'evaluated loss');
+    assertScalarClose(native.lossAlone, stock.loss, 1e-6, 'loss()');
+    assert.equal(native.evaluation.accuracy, stock.evaluation.accuracy);
     assertRelClose(native.grad, stock.grad, 2e-5, 'gradient');
     assertRelClose(native.hu, stock.hu, 2e-5, 'H u');
     assertRelClose(native.hv, stock.hv, 2e-5, 'H v');
@@ -109,4 +113,40 @@ test('native CNN: NaN parameters give a NaN loss (divergence shows), and a malfo
   assert.throws(() => kernel.lossGrad(halfNorm, model.init(1), data.X, data.Y, grad, kept), /cnnLossGrad: the plan does not fit theta/);
   assert.throws(() => kernel.lossGrad(plan, model.init(1), data.X, data.Y, grad, new ArrayBuffer(8)), /cnnLossGrad: kept is smaller/);
   assert.throws(() => kernel.hvp(plan, model.init(1), kept, new Float32Array(3), grad), /cnnHvp: v and out/);
+  // Statistics for a model without batch norm, or given without any.
+  const outputs = new Float32Array(4 * data.k);
+  const scratch = new ArrayBuffer(kernel.forwardBytes(plan));
+  assert.throws(() => kernel.forward(plan, model.init(1), data.X, data.Y, outputs, scratch, new Float32Array(2), false), /cnnForward: X, Y, the outputs or the statistics/);
+  assert.throws(() => kernel.forward(plan, model.init(1), data.X, data.Y, outputs, scratch, null, true), /cnnForward: X, Y, the outputs or the statistics/);
+  assert.throws(() => kernel.forward(plan, model.init(1), data.X, data.Y, outputs, new ArrayBuffer(8), null, false), /cnnForward: scratch is smaller/);
+});
+
+test('native CNN-BN on test images normalises them with the training set\'s statistics, as the tfjs objective does', { skip }, async () => {
+  enableNativeKernels();
+  const { data, inputShape } = await images('cifar10-5k', 34);
+  const slice = (from: number, to: number): SupervisedData => ({ X: data.X.slice(from * data.d, to * data.d), Y: data.Y.slice(from * data.k, to * data.k), n: to - from, d: data.d, k: data.k });
+  const train = slice(0, 24);
+  const heldOut = slice(24, 34);
+  const model = buildModel({ kind: 'cnn', channels: [8, 8], activation: 'relu', batchNorm: true }, inputShape, data.k);
+  const theta = model.init(5);
+  const evaluateOnHeldOut = (statisticsFrom: SupervisedData) => {
+    const obj = makeObjective(model, heldOut, 'ce', { statisticsFrom, chunkSize: 4 });
+    try {
+      return obj.evaluate(theta);
+    } finally {
+      obj.dispose();
+    }
+  };
+  const native = evaluateOnHeldOut(train);
+  disableNativeKernels();
+  let stock: ReturnType<typeof evaluateOnHeldOut>;
+  try {
+    stock = evaluateOnHeldOut(train);
+  } finally {
+    enableNativeKernels();
+  }
+  assertScalarClose(native.loss, stock.loss, 1e-6, 'held-out loss');
+  assert.equal(native.accuracy, stock.accuracy);
+  // Other statistics give another loss: the training set's were used.
+  assert.ok(Math.abs(evaluateOnHeldOut(heldOut).loss - native.loss) > 1e-4 * Math.abs(native.loss));
 });
