@@ -90,13 +90,16 @@ test('native CNN: NaN parameters give a NaN loss (divergence shows), and a malfo
   enableNativeKernels();
   const { data, inputShape } = await images('mnist-5k', 4);
   const model = buildModel({ kind: 'cnn', channels: [4, 4], activation: 'relu' }, inputShape, data.k);
-  const obj = makeObjective(model, data, 'mse');
-  try {
-    const theta = model.init(1);
-    theta[0] = NaN;
-    assert.ok(Number.isNaN(obj.lossAndGrad(theta).loss));
-  } finally {
-    obj.dispose();
+  for (const m of [model, buildModel({ kind: 'cnn', channels: [4, 4], activation: 'relu', batchNorm: true }, inputShape, data.k)]) {
+    const obj = makeObjective(m, data, 'mse');
+    try {
+      const theta = m.init(1);
+      theta[0] = NaN;
+      assert.ok(Number.isNaN(obj.lossAndGrad(theta).loss));
+      assert.ok(Number.isNaN(obj.evaluate(theta).loss));
+    } finally {
+      obj.dispose();
+    }
   }
   const kernel = nativeConv();
   assert.ok(kernel && model.conv);
