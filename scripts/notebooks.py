@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Execute the notebooks headless with the tslab (TypeScript) kernel.
 
-    npm run notebooks [-- [NAME ...] [--timeout SECONDS] [--output-dir DIR]]
+    npm run notebooks [-- [NAME ...] [--timeout SECONDS] [--output-dir DIR] [--cells I,J,...]]
     npm run notebooks -- --install-kernel    (only register the kernel, for interactive use)
 
 Registers the tslab kernel under .jupyter/ in the repository (JUPYTER_PATH points
@@ -106,14 +106,20 @@ def write_notebook(nb, path: Path) -> None:
     assert nbformat.reads(text, as_version=4) is not None
 
 
-def execute(path: Path, out_dir: Path, timeout: int) -> bool:
+def execute(path: Path, out_dir: Path, timeout: int, cells: list[int] | None = None) -> bool:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", record_timing=False, resources={"metadata": {"path": str(NOTEBOOKS)}})
     print(f"== {path.name} (profile {os.environ.get('EOS_PROFILE', 'quick')})", flush=True)
     ok = True
     # Cell by cell, so that the failing one is known: tslab reports errors as stderr text, not as error outputs.
+    if cells is not None and max(cells) >= len(nb.cells):
+        print(f"error: {path.name} has {len(nb.cells)} cells; --cells names {max(cells)}", file=sys.stderr)
+        return False
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
+            # With --cells, the other cells keep their stored outputs, as when a user reruns cells in JupyterLab.
+            if cells is not None and index not in cells:
+                continue
             try:
                 client.execute_cell(cell, index)
             except CellExecutionError:
@@ -131,6 +137,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=7200, help="seconds per cell (default 7200; sweeps of the quick profile are long)")
     parser.add_argument("--output-dir", type=Path, default=NOTEBOOKS, help="where executed notebooks go (default: in place)")
     parser.add_argument("--install-kernel", action="store_true", help="only register the kernel (for an interactive Jupyter) and say how to use it")
+    parser.add_argument("--cells", type=lambda s: sorted({int(i) for i in s.split(",")}), help="execute only these cells (0-based, e.g. 2,11: the setup cell and one figure's) and keep the others' stored outputs")
     parser.add_argument("--rewrite", action="store_true", help="only rewrite the stored notebooks: chart renderings rebuilt from their specs, compact layout (no execution)")
     args = parser.parse_args()
     if args.install_kernel:
@@ -149,7 +156,7 @@ def main() -> int:
         return 0
     args.output_dir.mkdir(parents=True, exist_ok=True)
     register_kernel()
-    failed = [p.name for p in paths if not execute(p, args.output_dir, args.timeout)]
+    failed = [p.name for p in paths if not execute(p, args.output_dir, args.timeout, args.cells)]
     if failed:
         print(f"{len(failed)} of {len(paths)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -7,7 +7,9 @@
  * a few lines per chart.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { FIGURE_SCRIPT } from '../../src/figures/html.js';
@@ -55,4 +57,34 @@ test('stored notebooks: every chart as one-line spec, HTML and SVG, no PNG, boun
     assert.ok(lines.length <= MAX_LINES, `${f}: ${lines.length} lines`);
   }
   assert.ok(total <= MAX_TOTAL_KIB, `the six notebooks: ${Math.round(total)} KiB > ${MAX_TOTAL_KIB} KiB`);
+});
+
+test('npm run notebooks -- NAME --cells I,J reruns only those cells; the others keep their stored outputs', () => {
+  const out = mkdtempSync(join(tmpdir(), 'eos-cells-'));
+  try {
+    const name = '06-classification-toy';
+    const run = (cells: string) =>
+      spawnSync('/usr/bin/python3', ['scripts/notebooks.py', name, '--cells', cells, '--output-dir', out], {
+        cwd: resolve(NOTEBOOKS, '..'),
+        env: { ...process.env, EOS_PROFILE: 'smoke', EOS_RESULTS_DIR: join(out, 'results') },
+        encoding: 'utf8',
+      });
+    const tooFar = run('2,99');
+    assert.notEqual(tooFar.status, 0);
+    assert.match(tooFar.stderr, /has 12 cells; --cells names 99/);
+    // The setup cell and the findings cell: neither runs a sweep.
+    const done = run('2,11');
+    assert.equal(done.status, 0, done.stderr);
+    const cellsOf = (path: string) => (JSON.parse(readFileSync(path, 'utf8')) as { cells: { outputs?: Output[] }[] }).cells;
+    // What a cell showed: each chart's spec (its HTML and SVG are rebuilt from it on writing), the other outputs whole.
+    const shown = (outputs: Output[] = []) => outputs.map((o) => (o.data?.[VEGA_LITE] !== undefined ? o.data[VEGA_LITE] : o));
+    const stored = cellsOf(join(NOTEBOOKS, `${name}.ipynb`));
+    const rerun = cellsOf(join(out, `${name}.ipynb`));
+    for (const i of [4, 7, 9]) assert.deepEqual(shown(rerun[i].outputs), shown(stored[i].outputs), `cell ${i} kept its outputs`);
+    // The profile the setup cell prints is the rerun's, not the stored notebook's (quick).
+    assert.match(JSON.stringify(rerun[2].outputs), /smoke/);
+    assert.ok((rerun[11].outputs ?? []).length > 0);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
