@@ -11,7 +11,10 @@
  *    loss eps takes about T_GF(eps) / eta steps, T_GF the flow's time to eps;
  *    at the edge of stability it is slower by a stretch factor that grows with
  *    x = eta s_GF / 2. The stretch is read off finished runs (same experiment
- *    and goal first, else all finished runs), else max(1, x / 2).
+ *    and goal first, else all finished runs), else max(1, x / 2). Runs at the
+ *    edge of divergence (see `edgeRuns`) are not on that curve: they are
+ *    predicted at the mean stretch of the finished edge runs and their
+ *    predictions are judged apart.
  * T_GF and s_GF come from the experiment's flow, or, before it has run, from a
  * finished flow of the same data set, loss and goal (an analogue).
  * Every prediction is kept the first time it is made, so `eos plan` can later
@@ -63,6 +66,8 @@ function calibrationKey(e: Experiment): string {
   const nativeCnn = blas && model.kind === 'cnn' && model.activation === 'relu' ? { objective: model.batchNorm ? 'native-cnn-bn' : 'native-cnn' } : {};
   return `calibration-${configHash({ dataset, model, loss, testLimit, backend, blas, threads: threads(), ...nativeCnn })}`;
 }
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -149,6 +154,33 @@ export function observe(run: GdResult, flow: FlowResult): Observation | null {
   };
 }
 
+/**
+ * Runs at the edge of divergence: every diverged run, and the highest converged rate of an experiment and goal
+ * once a rate above it diverged. Between those two rates GD can hover at the edge of stability for a long time
+ * before it converges or diverges (row 14's rate 0.3786 ran 16478 steps, then diverged; its neighbours 0.35 and
+ * 0.4 diverged after 349 and 1446), so the converged runs' stretch curve does not predict them.
+ */
+export function edgeRuns(gd: readonly GdResult[]): Set<string> {
+  const groups = new Map<string, GdResult[]>();
+  for (const r of gd) {
+    const group = `${r.experiment.id} ${r.lossGoal}`;
+    groups.set(group, [...(groups.get(group) ?? []), r]);
+  }
+  const edge = new Set<string>();
+  for (const runs of groups.values()) {
+    const diverged = runs.filter((r) => r.outcome === 'diverged');
+    for (const r of diverged) edge.add(r.key);
+    const top = runs.filter((r) => r.outcome === 'converged').reduce<GdResult | null>((a, r) => (a === null || r.lr > a.lr ? r : a), null);
+    if (top && diverged.some((d) => d.lr > top.lr)) edge.add(top.key);
+  }
+  return edge;
+}
+
+/** A rate still to run lies at the edge when it is above every converged rate of its experiment and goal and below a diverged one. */
+function atEdge(lr: number, runs: readonly GdResult[]): boolean {
+  return runs.some((r) => r.outcome === 'diverged' && r.lr > lr) && runs.every((r) => r.outcome !== 'converged' || r.lr < lr);
+}
+
 /** Stretch at x: linear in log x between the nearest observations, constant beyond them; the prior without any. */
 export function stretchAt(x: number, observations: readonly Observation[]): number {
   if (observations.length === 0) return Math.max(1, x / 2);
@@ -177,6 +209,8 @@ export function flowSteps(e: Experiment, s0: number, sGF: number, time: number):
 export interface RunPrediction {
   key: string;
   kind: 'flow' | 'gd';
+  /** A GD rate at the edge of divergence, predicted at the mean stretch of the finished edge runs. */
+  edge: boolean;
   lr: number | null;
   lossGoal: number | null;
   steps: number;
@@ -252,11 +286,15 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
     // Before the flow has run, its GD tasks are not planned yet: predict the whole initial schedule.
     const rates = ownFlow ? left.filter((t) => t.kind === 'gd' && t.lossGoal === lossGoal).map((t) => ({ key: t.key, lr: t.lr as number })) : initialSchedule(point.s0, point.sGF, e.grid).map((lr) => ({ key: `gd(${lr})`, lr }));
     const goalObs = mine.filter((o) => o.lossGoal === lossGoal);
+    const goalRuns = context.gd.filter((r) => r.experiment.id === e.id && r.lossGoal === lossGoal);
     for (const { key, lr } of rates) {
       const x = (lr * point.sGF) / 2;
-      const steps = Math.min(e.maxSteps, Math.ceil((point.time / lr) * stretchAt(x, goalObs.length >= 2 ? goalObs : context.observations)));
+      // The mean, not the median, of the edge runs: their stretch is heavy-tailed and the plan budgets a total.
+      const edge = atEdge(lr, goalRuns) && context.edgeStretches.length > 0;
+      const stretch = edge ? mean(context.edgeStretches) : stretchAt(x, goalObs.length >= 2 ? goalObs : context.observations);
+      const steps = Math.min(e.maxSteps, Math.ceil((point.time / lr) * stretch));
       const estimates = e.record.sharpnessEvery > 0 ? Math.floor(steps / e.record.sharpnessEvery) + 2 : 2;
-      predicted.push({ key, kind: 'gd', lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds: steps * stepSeconds });
+      predicted.push({ key, kind: 'gd', edge, lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds: steps * stepSeconds });
     }
   }
   if (!ownFlow) {
@@ -266,7 +304,7 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
       const steps = flowSteps(e, last.s0, Math.max(...points.map((p) => p.sGF)), last.time);
       const estimates = Math.floor(steps / e.flow.sharpnessEvery) + 1;
       const seconds = steps * GRADS_PER_FLOW_STEP * calibration.gradSeconds + estimates * hvpsPerEstimate * calibration.hvpSeconds + (steps / e.record.every) * calibration.evalSeconds;
-      predicted.push({ key: tasks[0].key, kind: 'flow', lr: null, lossGoal: null, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds });
+      predicted.push({ key: tasks[0].key, kind: 'flow', edge: false, lr: null, lossGoal: null, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds });
     }
   }
   const seconds = predicted.reduce((a, p) => a + p.seconds, 0);
@@ -290,7 +328,10 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
 export interface Finished {
   flows: FlowResult[];
   gd: GdResult[];
+  /** The converged runs: the stretch curve. */
   observations: Observation[];
+  /** steps * eta / T_GF(eps) of every finished run at the edge of divergence (`edgeRuns`). */
+  edgeStretches: number[];
 }
 
 export function observations(store: ResultStore): Finished {
@@ -302,7 +343,12 @@ export function observations(store: ResultStore): Finished {
     const f = byExperiment.get(r.experiment.id);
     return f ? (observe(r, f) ?? []) : [];
   });
-  return { flows, observations: obs, gd };
+  const edge = edgeRuns(gd);
+  const edgeStretches = gd.flatMap((r) => {
+    const point = edge.has(r.key) ? byExperiment.get(r.experiment.id)?.sGF.find((q) => q.lossGoal === r.lossGoal) : undefined;
+    return point && point.time > 0 ? [(r.steps * r.lr) / point.time] : [];
+  });
+  return { flows, observations: obs, gd, edgeStretches };
 }
 
 /** Per run: predicted wall seconds at the calibration's speed, CPU seconds (when the calibration measured CPU per wall second), steps. */
@@ -333,6 +379,8 @@ export interface PredictionCheck {
   actualSeconds: number;
   predictedSteps: number;
   actualSteps: number;
+  /** A run at the edge of divergence (`edgeRuns`): judged apart from the others. */
+  edge: boolean;
 }
 
 /** Finished runs that were predicted before they ran: predicted against actual. */
@@ -341,6 +389,7 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
   if (!existsSync(file)) return [];
   const parsed = Predictions.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) return [];
+  const edge = edgeRuns(finished.filter((r): r is GdResult => r.kind === 'gd'));
   return finished.flatMap((r) => {
     const p = parsed.data[r.key];
     if (!p || new Date(p.madeAt) > new Date(r.provenance.startedAt)) return [];
@@ -354,22 +403,30 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
         actualSeconds: cpu ? cpu.actual : r.provenance.wallSeconds,
         predictedSteps: p.steps,
         actualSteps: r.steps,
+        edge: edge.has(r.key),
       },
     ];
   });
 }
 
-/** Predicted against actual steps and time of the checked runs, in one line. */
+/** Predicted against actual steps and time of the checked runs, in one line: the runs at the edge of divergence apart. */
 export function predictionAccuracy(checks: readonly PredictionCheck[]): string {
   const describe = (what: string, ratios: number[]) =>
     `predicted/actual ${what} median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}, ${ratios.filter((r) => r >= 0.5 && r <= 2).length} of ${ratios.length} within a factor of 2`;
   // Steps test the step-count model. Wall time also depends on how loaded the machine was while the run ran, CPU time
   // hardly does: the two are reported apart (older records have wall time only).
-  const time = (clock: PredictionCheck['clock'], what: string) => {
-    const ratios = checks.filter((c) => c.clock === clock).map((c) => c.predictedSeconds / c.actualSeconds);
-    return ratios.length ? [describe(what, ratios)] : [];
+  const judged = (set: readonly PredictionCheck[]) => {
+    const time = (clock: PredictionCheck['clock'], what: string) => {
+      const ratios = set.filter((c) => c.clock === clock).map((c) => c.predictedSeconds / c.actualSeconds);
+      return ratios.length ? [describe(what, ratios)] : [];
+    };
+    return [describe('steps', set.map((c) => c.predictedSteps / c.actualSteps)), ...time('cpu', 'CPU time'), ...time('wall', 'wall time (runs recorded before CPU time was)')].join('; ');
   };
-  return [describe('steps', checks.map((c) => c.predictedSteps / c.actualSteps)), ...time('cpu', 'CPU time'), ...time('wall', 'wall time (runs recorded before CPU time was)')].join('; ');
+  const inside = checks.filter((c) => !c.edge);
+  const edge = checks.filter((c) => c.edge);
+  const parts = inside.length ? [judged(inside)] : [];
+  if (edge.length) parts.push(`the ${edge.length} runs at the edge of divergence (between the highest rate that converged and the lowest that diverged, where GD can hover for long before it converges or diverges), judged apart: ${judged(edge)}`);
+  return parts.join('; ');
 }
 
 const hours = (h: number): string => (h >= 10 ? h.toFixed(0) : h >= 0.1 ? h.toFixed(1) : h.toFixed(2));
@@ -386,7 +443,9 @@ export function formatPlan(plans: readonly ExperimentPlan[], checks: readonly Pr
   const total = plans.reduce((a, p) => a + p.coreHoursLeft, 0);
   const done = plans.reduce((a, p) => a + p.hoursDone, 0);
   const unknown = plans.filter((p) => !p.predictable).length;
-  const out = [head, ...lines, `total: ${hours(total)} core-hours left (${unknown} experiments not predictable yet, extension rates not counted); ${hours(done)} wall-hours done`];
+  const edge = plans.reduce((a, p) => a + p.predicted.filter((r) => r.edge).length, 0);
+  const edgeNote = edge ? `, ${edge} runs at the edge of divergence counted at the mean stretch of the finished ones` : '';
+  const out = [head, ...lines, `total: ${hours(total)} core-hours left (${unknown} experiments not predictable yet, extension rates not counted${edgeNote}); ${hours(done)} wall-hours done`];
   if (checks.length > 0) out.push(`predictions made before the run, against ${checks.length} finished runs: ${predictionAccuracy(checks)}`);
   return out.join('\n');
 }
@@ -420,6 +479,8 @@ export const PlanFile = z.object({
       actualSeconds: z.number(),
       predictedSteps: z.number(),
       actualSteps: z.number(),
+      /** Absent in plans written before edge runs were judged apart: false. */
+      edge: z.boolean().default(false),
     }),
   ),
 });
@@ -448,10 +509,17 @@ export function planFile(plans: readonly ExperimentPlan[], checks: readonly Pred
   };
 }
 
-/** Write the plan (of the experiments it was asked for) next to the predictions, where `npm run report -- data` picks it up. */
+/**
+ * Write the plan next to the predictions, where `npm run report -- data` picks it up. A plan of some experiments
+ * (`--experiment`) replaces theirs and keeps the others' last plan, in cheapest-first order.
+ */
 export function savePlan(store: ResultStore, plan: PlanFile): void {
+  const planned = new Set(plan.experiments.map((e) => e.id));
+  const kept = (readPlan(store)?.experiments ?? []).filter((e) => !planned.has(e.id));
+  const cost = (e: PlanFile['experiments'][number]) => (e.predictable ? e.coreHoursLeft : Infinity);
+  const merged: PlanFile = { ...plan, experiments: [...plan.experiments, ...kept].sort((a, b) => cost(a) - cost(b)) };
   mkdirSync(join(store.dir, 'plan'), { recursive: true });
-  writeFileAtomic(join(store.dir, 'plan', PLAN_FILE), `${JSON.stringify(plan)}\n`);
+  writeFileAtomic(join(store.dir, 'plan', PLAN_FILE), `${JSON.stringify(merged)}\n`);
 }
 
 /** The saved plan of a results folder, if any (validated). */

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { checkPredictions, flowSteps, observations, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
+import { checkPredictions, edgeRuns, flowSteps, observations, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
 import { planExperiment } from '../../src/sweep/plan.js';
 import { buildProblem } from '../../src/sweep/problem.js';
 import { runFlow, runGd } from '../../src/sweep/runner.js';
-import { Experiment } from '../../src/sweep/schema.js';
+import { Experiment, type FlowResult, type GdResult } from '../../src/sweep/schema.js';
 import { ResultStore } from '../../src/sweep/store.js';
 
 const obs = (x: number, stretch: number): Observation => ({ experiment: 'e', lossGoal: 0.1, x, stretch, secondsPerStep: 1, hvpsPerEstimate: 10 });
@@ -39,9 +39,16 @@ test('plan: predicted steps of an unseen rate within a factor of 2 of the run, a
   const problem = await buildProblem(experiment);
   try {
     await runFlow(problem, store, () => {});
-    for (const lr of [0.02, 0.1]) runGd(problem, store, lr, 1e-3, { log: () => {} });
+    const [slow, fast] = [0.02, 0.1].map((lr) => runGd(problem, store, lr, 1e-3, { log: () => {} }));
+    const blowUp = runGd(problem, store, 100, 1e-3, { log: () => {} });
+    assert.equal(blowUp.outcome, 'diverged');
+    const context = observations(store);
+    // The edge: the diverged run and the highest converged rate below it, as steps * eta / T_GF.
+    const time = (store.readFlow(planExperiment(experiment, store)[0].key)?.sGF ?? []).find((p) => p.lossGoal === 1e-3)?.time ?? NaN;
+    assert.deepEqual(context.edgeStretches.sort((a, b) => a - b), [(fast.steps * 0.1) / time, (blowUp.steps * 100) / time].sort((a, b) => a - b));
+    assert.deepEqual(context.observations.map((o) => o.stretch).sort((a, b) => a - b), [(slow.steps * 0.02) / time, (fast.steps * 0.1) / time].sort((a, b) => a - b));
     const calibration: Calibration = { gradSeconds: 1e-3, hvpSeconds: 1e-3, evalSeconds: 1e-3, peakRssMb: 1, threads: 1, cpuPerWall: 1.5, backend: 'wasm' };
-    const plan = planCost(experiment, planExperiment(experiment, store), calibration, observations(store), []);
+    const plan = planCost(experiment, planExperiment(experiment, store), calibration, context, []);
     assert.equal(plan.flowSource, 'flow');
     assert.deepEqual(plan.predicted.map((p) => p.lr), [0.05]);
     recordPredictions(store, [plan]);
@@ -91,16 +98,20 @@ test('the plan file: saved without --experiment, read back validated; a corrupt 
   const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-planfile-')));
   assert.equal(readPlan(store), null);
   const calibration: Calibration = { gradSeconds: 1, hvpSeconds: 1, evalSeconds: 1, peakRssMb: 10, threads: 2, backend: 'wasm' };
-  const plan: ExperimentPlan = { id: 'x', table1Rows: [3], flowSource: 'flow', done: 2, diverged: 1, left: 1, predicted: [{ key: 'gd-1', kind: 'gd', lr: 0.1, lossGoal: 0.01, steps: 100, hvps: 120, seconds: 3600 }], predictable: true, coreHoursLeft: 2, hoursDone: 0.5, peakRssMb: 10, calibration };
+  const plan: ExperimentPlan = { id: 'x', table1Rows: [3], flowSource: 'flow', done: 2, diverged: 1, left: 1, predicted: [{ key: 'gd-1', kind: 'gd', edge: false, lr: 0.1, lossGoal: 0.01, steps: 100, hvps: 120, seconds: 3600 }], predictable: true, coreHoursLeft: 2, hoursDone: 0.5, peakRssMb: 10, calibration };
   savePlan(store, planFile([plan], []));
   const read = readPlan(store);
   assert.deepEqual(read?.experiments.map((e) => [e.id, e.done, e.gdSteps, e.hvps, e.coreHoursLeft]), [['x', 3, 100, 120, 2]]);
+  // A plan of one experiment (--experiment) replaces its entry and keeps the others, cheapest first.
+  savePlan(store, planFile([{ ...plan, id: 'y', coreHoursLeft: 1 }], []));
+  savePlan(store, planFile([{ ...plan, coreHoursLeft: 0.5 }], []));
+  assert.deepEqual(readPlan(store)?.experiments.map((e) => [e.id, e.coreHoursLeft]), [['x', 0.5], ['y', 1]]);
   writeFileSync(join(store.dir, 'plan', 'plan.json'), '{"format":1}');
   assert.throws(() => readPlan(store), /plan\.json is not a valid plan/);
 });
 
 test('prediction accuracy: steps and time separately, each with median, range and the share within a factor of 2', () => {
-  const check = (predictedSteps: number, actualSteps: number, predictedSeconds: number, actualSeconds: number, clock: 'cpu' | 'wall' = 'wall') => ({ key: 'k', experiment: 'e', clock, predictedSteps, actualSteps, predictedSeconds, actualSeconds });
+  const check = (predictedSteps: number, actualSteps: number, predictedSeconds: number, actualSeconds: number, clock: 'cpu' | 'wall' = 'wall', edge = false) => ({ key: 'k', experiment: 'e', clock, predictedSteps, actualSteps, predictedSeconds, actualSeconds, edge });
   const text = predictionAccuracy([check(100, 100, 10, 40), check(90, 100, 10, 20), check(300, 100, 10, 10)]);
   assert.equal(
     text,
@@ -112,4 +123,38 @@ test('prediction accuracy: steps and time separately, each with median, range an
     'predicted/actual steps median 1.00, range 1.00-1.00, 3 of 3 within a factor of 2; predicted/actual CPU time median 2.00, range 1.00-3.00, 1 of 2 within a factor of 2; predicted/actual wall time (runs recorded before CPU time was) median 0.25, range 0.25-0.25, 0 of 1 within a factor of 2',
   );
   assert.doesNotMatch(predictionAccuracy([check(1, 1, 1, 1, 'cpu')]), /wall/);
+  // Runs at the edge of divergence are judged apart: a long hover there does not hide how the others were predicted.
+  assert.equal(
+    predictionAccuracy([check(1, 1, 1, 1, 'cpu'), check(500, 16000, 10, 300, 'cpu', true)]),
+    'predicted/actual steps median 1.00, range 1.00-1.00, 1 of 1 within a factor of 2; predicted/actual CPU time median 1.00, range 1.00-1.00, 1 of 1 within a factor of 2; the 1 runs at the edge of divergence (between the highest rate that converged and the lowest that diverged, where GD can hover for long before it converges or diverges), judged apart: predicted/actual steps median 0.03, range 0.03-0.03, 0 of 1 within a factor of 2; predicted/actual CPU time median 0.03, range 0.03-0.03, 0 of 1 within a factor of 2',
+  );
+  assert.match(predictionAccuracy([check(1, 2, 1, 1, 'cpu', true)]), /^the 1 runs at the edge/);
+});
+
+// Only what edgeRuns and the plan read of a finished run: its key, experiment, goal, rate, outcome and steps.
+const finished = (id: string, lr: number, outcome: GdResult['outcome'], steps = 100, lossGoal = 0.1) =>
+  ({ kind: 'gd', key: `${id}-${lr}-${lossGoal}`, experiment: { id }, lr, lossGoal, outcome, steps }) as unknown as GdResult;
+
+test('edge runs: every diverged run and the highest converged rate below a divergence, per experiment and goal', () => {
+  const runs = [finished('a', 0.1, 'converged'), finished('a', 0.2, 'converged'), finished('a', 0.3, 'diverged'), finished('a', 0.4, 'diverged'), finished('b', 0.1, 'converged'), finished('b', 0.2, 'converged'), finished('a', 0.5, 'converged', 100, 0.01)];
+  assert.deepEqual([...edgeRuns(runs)].sort(), ['a-0.2-0.1', 'a-0.3-0.1', 'a-0.4-0.1']);
+  // A converged rate above a divergence (a refinement that made it) is the edge, not the rate below it.
+  assert.deepEqual([...edgeRuns([...runs, finished('a', 0.35, 'converged')])].sort(), ['a-0.3-0.1', 'a-0.35-0.1', 'a-0.4-0.1']);
+});
+
+test('plan: a rate between the highest converged and a diverged one is predicted at the mean edge stretch, the others on the curve', () => {
+  const e = Experiment.parse({ id: 'a', dataset: 'mnist-5k', model: { kind: 'fcn' }, loss: 'mse', lossGoals: [0.1], record: { every: 10, sharpnessEvery: 0 } });
+  const flow = { kind: 'flow', key: 'flow-a', experiment: e, s0: 1, sGF: [{ lossGoal: 0.1, sGF: 10, time: 10 }], provenance: { wallSeconds: 1 } } as unknown as FlowResult;
+  const runs = [finished('a', 0.1, 'converged'), finished('a', 0.2, 'converged'), finished('a', 0.4, 'diverged')];
+  const observed: Observation[] = [{ ...obs(0.5, 1), experiment: 'a' }, { ...obs(1, 2), experiment: 'a' }];
+  const tasks = [{ kind: 'flow' as const, experiment: e, key: 'flow-a', state: 'done' as const }, ...[0.15, 0.3].map((lr) => ({ kind: 'gd' as const, experiment: e, key: `gd-${lr}`, lr, lossGoal: 0.1, state: 'missing' as const }))];
+  const calibration: Calibration = { gradSeconds: 1, hvpSeconds: 1, evalSeconds: 1, peakRssMb: 1, threads: 1, backend: 'wasm' };
+  const plan = planCost(e, tasks, calibration, { flows: [flow], gd: runs, observations: observed, edgeStretches: [2, 10, 30] }, []);
+  const [inside, edge] = plan.predicted;
+  assert.equal(inside.edge, false);
+  // x = 0.15 * 10 / 2 = 0.75: log-linear between the observations at x = 0.5 (stretch 1) and x = 1 (stretch 2).
+  const w = Math.log(0.75 / 0.5) / Math.log(2);
+  assert.equal(inside.steps, Math.ceil((10 / 0.15) * (1 + w)));
+  assert.equal(edge.edge, true);
+  assert.equal(edge.steps, Math.ceil((10 / 0.3) * 14));
 });
