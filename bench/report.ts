@@ -6,6 +6,7 @@ import { dataMb } from '../src/figures/scaling.js';
 import type { BackendInfo } from '../src/backend/index.js';
 import { FLOPS_PER_FORWARD, type ArchitectureResult, type EigenFigure, type EngineResult, type FlopYardstick, type Ratios, type TimesResult, type TorchResult } from './common.js';
 import type { MemoryReport } from './memory.js';
+import { kernelTable, type KernelProfile } from './kernels.js';
 import { profileTable, type ProfileTiming } from './profile.js';
 
 export interface WorkloadReport {
@@ -74,6 +75,8 @@ export interface BenchReport {
   memory: MemoryReport | null;
   architectures: ArchitectureReport | null;
   scaling: ScalingReport | null;
+  /** `npm run bench -- --kernels`: where an architecture's time goes, one row per workload (kept across timing runs). */
+  kernels: KernelProfile[];
   /** `npm run bench -- --profile <name>`: end-to-end time of a profile, keyed by its name (kept across timing runs). */
   profiles: Record<string, ProfileTiming>;
 }
@@ -93,8 +96,8 @@ export function readReport(dir = REPORT_DIR): BenchReport | null {
   if (!existsSync(path)) return null;
   const report = JSON.parse(readFileSync(path, 'utf8')) as Omit<BenchReport, 'schema'> & { schema: number };
   return report.schema === SCHEMA
-    ? { ...(report as BenchReport), architectures: (report as BenchReport).architectures ?? null, scaling: (report as BenchReport).scaling ?? null }
-    : { ...report, schema: SCHEMA, workloads: [], memory: null, architectures: null, scaling: null };
+    ? { ...(report as BenchReport), architectures: (report as BenchReport).architectures ?? null, scaling: (report as BenchReport).scaling ?? null, kernels: (report as BenchReport).kernels ?? [] }
+    : { ...report, schema: SCHEMA, workloads: [], memory: null, architectures: null, scaling: null, kernels: [] };
 }
 
 export function writeReport(report: BenchReport, dir = REPORT_DIR): void {
@@ -243,6 +246,7 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('');
   }
   if (report.architectures) lines.push(...architectureTable(report.architectures));
+  lines.push(...kernelTable(report.kernels));
   if (report.scaling) lines.push(...scalingTable(report.scaling));
   if (report.memory) {
     const m = report.memory;

@@ -9,6 +9,9 @@
  *                                 HVP and GD step and peak memory; --samples <n> measures on the first n
  *                                 images (the report says so); with --only, the rows measured replace
  *                                 their old ones and the others stay
+ *   npm run bench -- --kernels    where an architecture's time goes instead (bench/kernels.ts): one gradient
+ *                                 and one HVP profiled kernel by kernel, in this process; --only and
+ *                                 --samples as for --models; rows replace those of the same workload
  *   npm run bench -- --scaling    how the cost grows instead: FCN-ReLU (two hidden layers, MSE) on the
  *                                 first n MNIST images, time per GD step and HVP and peak memory over
  *                                 n = 1000..60000 at width 200 and over widths 200..2000 at n = 5000;
@@ -34,7 +37,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, oneHot, type DatasetName } from '../src/data/index.js';
-import { buildModel } from '../src/models/index.js';
+import { buildModel, type Model } from '../src/models/index.js';
 import { ModelSpec } from '../src/models/spec.js';
 import { gitRevision } from '../src/sweep/provenance.js';
 import { REPO_ROOT } from '../src/util/paths.js';
@@ -42,6 +45,8 @@ import { Rng } from '../src/util/random.js';
 import { PYTHON, writeF32, type ArchitectureResult, type BenchModel, type ModelInput, type EngineResult, type Ratios, type TorchResult, type WorkloadFile } from './common.js';
 import { mergeScaling, renderMarkdown, readReport, replaceRows, REPORT_DIR, SCHEMA, writeReport, type BenchReport, type ScalingRow, type TimesRow, type WorkloadReport } from './report.js';
 import { runMemoryCheck } from './memory.js';
+import { kernelTable, profileKernels, type KernelProfile } from './kernels.js';
+import { initBackend } from '../src/backend/index.js';
 import { timeProfile } from './profile.js';
 import { parseProfile } from '../src/sweep/profiles.js';
 import { RecordSpec } from '../src/train/schema.js';
@@ -159,6 +164,13 @@ interface RunOptions {
   dataDir: string | undefined;
 }
 
+/** A workload's model: the parsed spec with defaults filled in (the PyTorch side builds its nn.Module from it) and ours. */
+function benchModel(def: WorkloadDef, data: Data): { model: BenchModel; built: Model } {
+  const model: BenchModel = { ...ModelSpec.parse(def.model), inputShape: def.model.kind === 'fcn' ? [data.d] : data.inputShape };
+  const { inputShape, ...spec } = model;
+  return { model, built: buildModel(spec, inputShape, data.k) };
+}
+
 /** The first `samples` of a data set (all of it without). */
 function firstSamples(data: Data, samples: number | undefined): Data {
   if (samples === undefined || samples >= data.n) return data;
@@ -194,10 +206,7 @@ async function runWorkloads(
         writeF32(files.Y, data.Y);
         written.add(files.X);
       }
-      // The parsed spec, defaults filled in: the PyTorch side builds its nn.Module from it.
-      const model: BenchModel = { ...ModelSpec.parse(def.model), inputShape: def.model.kind === 'fcn' ? [data.d] : data.inputShape };
-      const { inputShape, ...spec } = model;
-      const built = buildModel(spec, inputShape, data.k);
+      const { model, built } = benchModel(def, data);
       const file = (name: string): string => join(dir, `${i}-${name}.f32`);
       const w: WorkloadFile = {
         name: def.name,
@@ -283,6 +292,12 @@ function counts(option: string, text: string | undefined): number[] | undefined 
   return list;
 }
 
+function parseSamples(value: string | undefined): number | undefined {
+  const samples = value === undefined ? undefined : Number(value);
+  if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new Error(`--samples must be a positive integer, got ${value}`);
+  return samples;
+}
+
 function pythonOk(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
@@ -293,6 +308,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       memory: { type: 'boolean', default: false },
       models: { type: 'boolean', default: false },
+      kernels: { type: 'boolean', default: false },
       samples: { type: 'string' },
       scaling: { type: 'boolean', default: false },
       'scaling-n': { type: 'string' },
@@ -329,6 +345,24 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (values.kernels) {
+    const samples = parseSamples(values.samples);
+    const selected = ARCHITECTURES.filter((def) => !values.only || def.name.includes(values.only));
+    if (selected.length === 0) throw new Error(`no workload matches --only ${values.only}`);
+    await initBackend('wasm');
+    const rows: KernelProfile[] = [];
+    for (const def of selected) {
+      const data = firstSamples(await loadData(def.dataset, dataDir), samples);
+      const passes = await profileKernels(benchModel(def, data).built, data, def.loss);
+      rows.push({ name: def.name, date: new Date().toISOString(), gitRevision: gitRevision(), data: data.source, ...passes });
+    }
+    const base = previous ?? emptyReport(threads, values.quick);
+    const report: BenchReport = { ...base, kernels: replaceRows(base.kernels, rows, (r) => r.name) };
+    writeReport(report, reportDir);
+    process.stdout.write(kernelTable(rows).join('\n'));
+    return;
+  }
+
   if (!pythonOk()) throw new Error(`${PYTHON} cannot import torch: install python3-torch (Debian) or set EOS_PYTHON`);
   if (values.scaling) {
     const { defs, at } = scalingWorkloads(counts('--scaling-n', values['scaling-n']) ?? SCALING.n, counts('--scaling-widths', values['scaling-widths']) ?? SCALING.widths);
@@ -343,8 +377,7 @@ async function main(): Promise<void> {
     return;
   }
   if (values.models) {
-    const samples = values.samples === undefined ? undefined : Number(values.samples);
-    if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new Error(`--samples must be a positive integer, got ${values.samples}`);
+    const samples = parseSamples(values.samples);
     const run = await runWorkloads(
       ARCHITECTURES.map((def) => ({ ...def, samples })),
       { quick: true, only: values.only, threads, dataDir, timesOnly: true },
@@ -366,6 +399,7 @@ async function main(): Promise<void> {
     memory: previous?.memory ?? null,
     architectures: previous?.architectures ?? null,
     scaling: previous?.scaling ?? null,
+    kernels: previous?.kernels ?? [],
     profiles: previous?.profiles ?? {},
   };
   if (!values.only) writeReport(report, reportDir);
@@ -392,6 +426,7 @@ function emptyReport(threads: number, quick: boolean): BenchReport {
     memory: null,
     architectures: null,
     scaling: null,
+    kernels: [],
     profiles: {},
   };
 }
