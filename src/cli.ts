@@ -66,7 +66,10 @@ options
   --debug             print stack traces of errors
   -h, --help          this help
 
-exit codes: 0 ok, 1 run failed, 2 bad usage, config or data, 3 status: work missing`;
+pausing: \`touch <results>/PAUSE\` makes every run on that folder save its state before its next step and stop
+(exit code 4); remove the file and rerun to continue
+
+exit codes: 0 ok, 1 run failed, 2 bad usage, config or data, 3 status: work missing, 4 paused`;
 
 class UsageError extends UserError {}
 

@@ -15,6 +15,7 @@ import { finalMeasures } from '../train/measure.js';
 import { gradientFlow, type FlowSolution, type FlowState } from '../train/flow.js';
 import { buildProblem, type DataOptions, type Problem } from './problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { RunPaused } from '../util/errors.js';
 import { aboveDivergence, initialSchedule, nextRates, type RunOutcome } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { provenance, startClock } from './provenance.js';
@@ -93,6 +94,18 @@ function locked<T>(store: ResultStore, key: string, compute: () => T): T {
   }
 }
 
+/**
+ * The pause hook of a run on `store`: true while its PAUSE file exists (the run then saves its state
+ * and throws RunPaused, whose message says how to continue).
+ */
+function pausedBy(store: ResultStore, log: Log, tag: string): () => boolean {
+  return () => {
+    if (!store.paused()) return false;
+    log(`${tag} pausing: ${store.pauseFile} exists`);
+    return true;
+  };
+}
+
 /** The experiment's gradient flow, cached; `stateEvery`: save a resumable state every this many RK4 steps. */
 export async function runFlow(problem: Problem, store: ResultStore, log: Log = stderrLog, stateEvery?: number): Promise<FlowResult> {
   const e = problem.experiment;
@@ -117,6 +130,7 @@ function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log
       stateEvery,
       onState: (s) => saveFlowState(statePath, { ...s, hvps: problem.train.hvpCount - hvps0 }),
       onProgress: (p) => progress(`[${e.id} flow] step ${p.step} t=${fmt(p.time)} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)}`),
+      pause: pausedBy(store, log, `[${e.id} flow]`),
     },
   );
   const sGF = out.solutions.map((s) => {
@@ -285,6 +299,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
         saveSafetensors(file.path, problem.model, theta, { lr: String(lr), step: String(step), lossBelow: String(lossBelow) });
         checkpoints.push({ lossBelow, step, file: file.recorded });
       },
+      pause: pausedBy(store, log, `[${e.id} lr=${fmt(lr)}]`),
       onProgress: (p) => {
         const perStep = (Date.now() - startWall) / 1000 / Math.max(1, p.step - startStep);
         progress(`[${e.id} lr=${fmt(lr)}] step ${p.step} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)} (2/lr=${fmt(2 / lr)}) ETA ${p.stepsLeft === null ? '?' : duration(p.stepsLeft * perStep)}`);
@@ -405,6 +420,7 @@ export function gdCommand(workerArgs: string[], commonArgs: string[], lr: number
 export async function runSweepsInParallel(experimentArgs: string[][], commonArgs: string[], jobs: number, log: Log = stderrLog): Promise<SweepSummary[]> {
   const outputs: SweepSummary[][] = [];
   const failures: string[] = [];
+  let paused: RunPaused | null = null;
   // One experiment failing does not stop the others (their results are kept), and the sweep
   // returns only once every worker has exited: none is left running behind it.
   await pool(
@@ -415,12 +431,17 @@ export async function runSweepsInParallel(experimentArgs: string[][], commonArgs
         const stdout = await worker(cliCommand(['sweep', ...experimentArgs[i], ...commonArgs, '--jobs', '1', '--json']), jobs);
         outputs[i] = SweepSummary.array().parse(JSON.parse(stdout));
       } catch (err) {
+        if (err instanceof RunPaused) {
+          paused = err;
+          return;
+        }
         failures.push((err as Error).message);
         log(`error: ${(err as Error).message}`);
       }
     },
   );
   if (failures.length > 0) throw new SweepFailedError(failures, outputs.flat());
+  if (paused) throw paused;
   return outputs.flat();
 }
 
@@ -546,6 +567,9 @@ function installWorkerCleanup(): void {
   }
 }
 
+const PAUSED_EXIT_CODE = new RunPaused(0).exitCode;
+const pausedMessage = (argv: string[]): string => `paused (${argv.slice(3).join(' ')}): its state is saved; remove the PAUSE file of the results folder and rerun to continue`;
+
 /** Run a child process (its stderr passed through); resolves with its stdout. */
 function worker(argv: string[], jobs: number): Promise<string> {
   installWorkerCleanup();
@@ -563,6 +587,7 @@ function worker(argv: string[], jobs: number): Promise<string> {
     child.on('close', (code) => {
       liveWorkers.delete(child);
       if (code === 0) resolvePromise(stdout);
+      else if (code === PAUSED_EXIT_CODE) reject(new RunPaused(0, pausedMessage(argv)));
       else reject(new Error(`worker exited with code ${code}: ${argv.slice(3).join(' ')}`));
     });
   });

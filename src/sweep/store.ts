@@ -95,6 +95,15 @@ export class ResultStore {
     return join(this.dir, 'state', `${key}.json`);
   }
 
+  /** While this file exists, every run on the folder saves its state before its next step and stops (RunPaused). */
+  get pauseFile(): string {
+    return join(this.dir, 'PAUSE');
+  }
+
+  paused(): boolean {
+    return existsSync(this.pauseFile);
+  }
+
   /** Folder for the checkpoints (safetensors) of one run. */
   checkpointDir(key: string): string {
     return join(this.dir, 'checkpoints', key);

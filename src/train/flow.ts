@@ -10,6 +10,7 @@
  */
 import type { Metrics } from './schema.js';
 import { measure, SharpnessTracker, type MeasureContext } from './measure.js';
+import { RunPaused } from '../util/errors.js';
 
 export interface FlowConfig {
   lossGoals: number[];
@@ -49,6 +50,8 @@ export interface FlowHooks {
   onState?: (state: FlowState) => void;
   stateEvery?: number;
   resume?: FlowState;
+  /** Asked before each RK4 step: when true, the state so far goes to onState and the flow throws RunPaused. */
+  pause?: () => boolean;
 }
 
 export interface FlowOutcome {
@@ -75,8 +78,14 @@ export function gradientFlow(ctx: MeasureContext, theta0: Float32Array, cfg: Flo
   let t = r ? r.time : 0;
   let initialLoss = r ? r.initialLoss : NaN;
   const stateEvery = hooks.stateEvery ?? 200;
+  const first = r ? r.step : 0;
+  const state = (step: number): FlowState => ({ step, time: t, theta: Float32Array.from(theta), s0, sCurrent, sMax, initialLoss, history: [...history], solutions: [...solutions], eigenvector: tracker.state ?? null });
 
-  for (let step = r ? r.step : 0; ; step++) {
+  for (let step = first; ; step++) {
+    if (hooks.onState && hooks.pause?.()) {
+      if (step > first) hooks.onState(state(step));
+      throw new RunPaused(step);
+    }
     const { loss, grad: g1 } = ctx.train.lossAndGrad(theta);
     if (step === 0) initialLoss = loss;
     if (!Number.isFinite(loss) || loss > cfg.divergenceFactor * initialLoss) {
@@ -122,8 +131,6 @@ export function gradientFlow(ctx: MeasureContext, theta0: Float32Array, cfg: Flo
     const g4 = ctx.train.lossAndGrad(tmp).grad;
     for (let i = 0; i < n; i++) theta[i] -= (h / 6) * (acc[i] + g4[i]);
     t += h;
-    if (hooks.onState && (step + 1) % stateEvery === 0) {
-      hooks.onState({ step: step + 1, time: t, theta: Float32Array.from(theta), s0, sCurrent, sMax, initialLoss, history: [...history], solutions: [...solutions], eigenvector: tracker.state ?? null });
-    }
+    if (hooks.onState && (step + 1) % stateEvery === 0) hooks.onState(state(step + 1));
   }
 }

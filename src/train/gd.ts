@@ -6,6 +6,7 @@
 import type { Objective } from '../objective/index.js';
 import type { Metrics, StopCheck } from './schema.js';
 import { measure, powersOfTenCrossed, SharpnessTracker, type MeasureContext } from './measure.js';
+import { RunPaused } from '../util/errors.js';
 
 export interface GdConfig {
   lr: number;
@@ -44,6 +45,8 @@ export interface GdHooks {
   onState?: (state: GdState) => void;
   stateEvery?: number;
   resume?: GdState;
+  /** Asked before each step: when true, the state so far goes to onState and the run throws RunPaused. */
+  pause?: () => boolean;
 }
 
 export interface GdOutcome {
@@ -93,8 +96,14 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
   let previousLoss = r ? r.previousLoss : Infinity;
   const stateEvery = hooks.stateEvery ?? 500;
   const recent: { step: number; logLoss: number }[] = [];
+  const first = r ? r.step : 0;
+  const state = (step: number): GdState => ({ step, theta: Float32Array.from(theta), initialLoss, history: [...history], maxSharpness, eigenvector: tracker.state ?? null, previousLoss });
 
-  for (let step = r ? r.step : 0; ; step++) {
+  for (let step = first; ; step++) {
+    if (hooks.onState && hooks.pause?.()) {
+      if (step > first) hooks.onState(state(step));
+      throw new RunPaused(step);
+    }
     const { loss, grad } = ctx.train.lossAndGrad(theta);
     if (step === 0) initialLoss = loss;
     if (!Number.isFinite(loss) || loss > cfg.divergenceFactor * initialLoss) {
@@ -127,9 +136,7 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
 
     for (let i = 0; i < theta.length; i++) theta[i] -= cfg.lr * grad[i];
 
-    if (hooks.onState && (step + 1) % stateEvery === 0) {
-      hooks.onState({ step: step + 1, theta: Float32Array.from(theta), initialLoss, history: [...history], maxSharpness, eigenvector: tracker.state ?? null, previousLoss });
-    }
+    if (hooks.onState && (step + 1) % stateEvery === 0) hooks.onState(state(step + 1));
   }
 }
 

@@ -10,3 +10,17 @@ export class UserError extends Error {
     this.exitCode = opts.exitCode ?? 2;
   }
 }
+
+/**
+ * A run stopped at a pause request (`<results>/PAUSE`) after saving its state at `step`: not a
+ * failure, the rerun continues from there (exit code 4).
+ */
+export class RunPaused extends UserError {
+  constructor(
+    readonly step: number,
+    message = `paused at step ${step}, its state saved: remove the results folder's PAUSE file and rerun to continue`,
+  ) {
+    super(message, { exitCode: 4 });
+    this.name = 'RunPaused';
+  }
+}

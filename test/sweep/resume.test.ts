@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResultStore } from '../../src/sweep/store.js';
@@ -92,6 +92,76 @@ test('a killed gradient flow resumes from its saved state and ends identical to 
   const solutions = (d: string) => readdirSync(join(d, 'checkpoints'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.safetensors')).map((f) => readFileSync(join(d, 'checkpoints', f)));
   assert.deepEqual(solutions(dir('killed')), solutions(dir('full')), 'the flow solutions are the same bits');
   assert.deepEqual(readdirSync(stateDir), [], 'the state is removed once the flow is stored');
+});
+
+/** Start the CLI, create the results folder's PAUSE file once `ready()` holds, and wait for the exit: its code and stderr. */
+async function pauseWhen(args: string[], pauseFile: string, ready: () => boolean): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [...CLI, ...args, '--data-dir', DATA_DIR], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  for (let waited = 0; !ready(); waited += 50) {
+    assert.ok(waited < 120000, 'the process never reached the point where it should be paused');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  writeFileSync(pauseFile, '');
+  return { code: await exited, stderr };
+}
+
+/** The step of the only resumable state in a results folder. */
+function savedStep(dir: string): number {
+  const states = readdirSync(join(dir, 'state')).filter((f) => f.endsWith('.json'));
+  assert.equal(states.length, 1, `one saved state, found ${states.join(', ')}`);
+  return (JSON.parse(readFileSync(join(dir, 'state', states[0]), 'utf8')) as { step: number }).step;
+}
+
+test('PAUSE: a run saves its state before its next step and exits 4; the rerun ends identical to an uninterrupted run', async () => {
+  const { config, dir } = setup();
+  const args = (d: string, every: string) => ['train', '--config', config, '--lr', '0.3', '--results', d, '--state-every', every, '--json'];
+  const full = eos(args(dir('full'), '500'));
+  assert.equal(full.status, 0, full.stderr);
+
+  const store = new ResultStore(dir('paused'));
+  // Paused after the first periodic state (every 2 steps): the pause saves a later one.
+  const paused = await pauseWhen(args(dir('paused'), '2'), store.pauseFile, () => existsSync(join(dir('paused'), 'state')) && readdirSync(join(dir('paused'), 'state')).some((f) => f.endsWith('.json')));
+  assert.equal(paused.code, 4, paused.stderr);
+  assert.match(paused.stderr, /pausing: .*PAUSE exists/);
+  assert.match(paused.stderr, /paused at step \d+, its state saved: remove the results folder's PAUSE file/);
+  const step = savedStep(dir('paused'));
+  assert.equal(Number(/paused at step (\d+)/.exec(paused.stderr)?.[1]), step, 'the state is that of the step it paused at');
+  assert.deepEqual(readdirSync(join(dir('paused'), 'locks')), [], 'the run lock is released');
+
+  // While PAUSE exists nothing runs: not even one step.
+  const still = eos(args(dir('paused'), '2'));
+  assert.equal(still.status, 4, still.stderr);
+  assert.equal(savedStep(dir('paused')), step);
+
+  rmSync(store.pauseFile);
+  const resumed = eos(args(dir('paused'), '500'));
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, new RegExp(`resuming at step ${step}\\b`));
+  assert.deepEqual(comparable(GdResult.parse(JSON.parse(resumed.stdout))), comparable(GdResult.parse(JSON.parse(full.stdout))));
+});
+
+test('PAUSE: a gradient flow saves its state and exits 4; the rerun ends identical to an uninterrupted flow', async () => {
+  const { config, dir } = setup();
+  writeFileSync(config, JSON.stringify({ ...CONFIG, lossGoals: [0.3, 0.1] }));
+  const args = (d: string) => ['flow', '--config', config, '--results', d, '--state-every', '2', '--json'];
+  const full = eos(args(dir('full')));
+  assert.equal(full.status, 0, full.stderr);
+  const store = new ResultStore(dir('paused'));
+  const paused = await pauseWhen(args(dir('paused')), store.pauseFile, () => existsSync(join(dir('paused'), 'state')) && readdirSync(join(dir('paused'), 'state')).some((f) => f.endsWith('.json')));
+  assert.equal(paused.code, 4, paused.stderr);
+  const step = savedStep(dir('paused'));
+  rmSync(store.pauseFile);
+  const resumed = eos(args(dir('paused')));
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, new RegExp(`flow\\] resuming at step ${step} `));
+  const flow = (stdout: string) => {
+    const { provenance: _p, integrity: _i, sGF, ...rest } = FlowResult.parse(JSON.parse(stdout));
+    return { ...rest, sGF: sGF.map(({ solutionFile: _f, ...s }) => s) };
+  };
+  assert.deepEqual(flow(resumed.stdout), flow(full.stdout));
 });
 
 test('a sweep killed midway and rerun finishes with identical results and no lost runs', async () => {
