@@ -58,6 +58,12 @@ function comparable(r: GdResult): unknown {
   return { ...rest, checkpoints: checkpoints.map((c) => ({ lossBelow: c.lossBelow, step: c.step })) };
 }
 
+/** A flow's --json answer without provenance, its hash and where its solution files went. */
+function comparableFlow(stdout: string): unknown {
+  const { provenance: _p, integrity: _i, sGF, ...rest } = FlowResult.parse(JSON.parse(stdout));
+  return { ...rest, sGF: sGF.map(({ solutionFile: _f, ...s }) => s) };
+}
+
 test('a killed GD run resumes from its saved state and ends identical to an uninterrupted run', async () => {
   const { config, dir } = setup();
   const args = (d: string) => ['train', '--config', config, '--lr', '0.3', '--results', d, '--state-every', '3', '--json'];
@@ -84,11 +90,7 @@ test('a killed gradient flow resumes from its saved state and ends identical to 
   const resumed = eos(args(dir('killed')));
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /flow\] resuming at step \d+/);
-  const flow = (stdout: string) => {
-    const { provenance: _p, integrity: _i, sGF, ...rest } = FlowResult.parse(JSON.parse(stdout));
-    return { ...rest, sGF: sGF.map(({ solutionFile: _f, ...s }) => s) };
-  };
-  assert.deepEqual(flow(resumed.stdout), flow(full.stdout));
+  assert.deepEqual(comparableFlow(resumed.stdout), comparableFlow(full.stdout));
   const solutions = (d: string) => readdirSync(join(d, 'checkpoints'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.safetensors')).map((f) => readFileSync(join(d, 'checkpoints', f)));
   assert.deepEqual(solutions(dir('killed')), solutions(dir('full')), 'the flow solutions are the same bits');
   assert.deepEqual(readdirSync(stateDir), [], 'the state is removed once the flow is stored');
@@ -157,11 +159,7 @@ test('PAUSE: a gradient flow saves its state and exits 4; the rerun ends identic
   const resumed = eos(args(dir('paused')));
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, new RegExp(`flow\\] resuming at step ${step} `));
-  const flow = (stdout: string) => {
-    const { provenance: _p, integrity: _i, sGF, ...rest } = FlowResult.parse(JSON.parse(stdout));
-    return { ...rest, sGF: sGF.map(({ solutionFile: _f, ...s }) => s) };
-  };
-  assert.deepEqual(flow(resumed.stdout), flow(full.stdout));
+  assert.deepEqual(comparableFlow(resumed.stdout), comparableFlow(full.stdout));
 });
 
 test('a sweep killed midway and rerun finishes with identical results and no lost runs', async () => {
