@@ -587,7 +587,7 @@ function worker(argv: string[], jobs: number): Promise<string> {
     child.on('close', (code) => {
       liveWorkers.delete(child);
       if (code === 0) resolvePromise(stdout);
-      else if (code === PAUSED_EXIT_CODE) reject(new RunPaused(0, pausedMessage(argv)));
+      else if (code === PAUSED_EXIT_CODE) reject(new RunPaused(0, true, pausedMessage(argv)));
       else reject(new Error(`worker exited with code ${code}: ${argv.slice(3).join(' ')}`));
     });
   });

@@ -84,7 +84,7 @@ export function gradientFlow(ctx: MeasureContext, theta0: Float32Array, cfg: Flo
   for (let step = first; ; step++) {
     if (hooks.onState && hooks.pause?.()) {
       if (step > first) hooks.onState(state(step));
-      throw new RunPaused(step);
+      throw new RunPaused(step, step > first);
     }
     const { loss, grad: g1 } = ctx.train.lossAndGrad(theta);
     if (step === 0) initialLoss = loss;

@@ -102,7 +102,7 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
   for (let step = first; ; step++) {
     if (hooks.onState && hooks.pause?.()) {
       if (step > first) hooks.onState(state(step));
-      throw new RunPaused(step);
+      throw new RunPaused(step, step > first);
     }
     const { loss, grad } = ctx.train.lossAndGrad(theta);
     if (step === 0) initialLoss = loss;

@@ -12,13 +12,14 @@ export class UserError extends Error {
 }
 
 /**
- * A run stopped at a pause request (`<results>/PAUSE`) after saving its state at `step`: not a
- * failure, the rerun continues from there (exit code 4).
+ * A run stopped at a pause request (`<results>/PAUSE`) before step `step`, its state saved if it had
+ * computed any step since it started: not a failure, the rerun continues from there (exit code 4).
  */
 export class RunPaused extends UserError {
   constructor(
     readonly step: number,
-    message = `paused at step ${step}, its state saved: remove the results folder's PAUSE file and rerun to continue`,
+    saved = true,
+    message = `paused at step ${step}, ${saved ? 'its state saved' : 'nothing computed since it started'}: remove the results folder's PAUSE file and rerun to continue`,
   ) {
     super(message, { exitCode: 4 });
     this.name = 'RunPaused';

@@ -136,6 +136,7 @@ test('PAUSE: a run saves its state before its next step and exits 4; the rerun e
   // While PAUSE exists nothing runs: not even one step.
   const still = eos(args(dir('paused'), '2'));
   assert.equal(still.status, 4, still.stderr);
+  assert.match(still.stderr, new RegExp(`paused at step ${step}, nothing computed since it started`));
   assert.equal(savedStep(dir('paused')), step);
 
   rmSync(store.pauseFile);
