@@ -15,7 +15,7 @@ import { finalMeasures } from '../train/measure.js';
 import { gradientFlow, type FlowSolution, type FlowState } from '../train/flow.js';
 import { buildProblem, type DataOptions, type Problem } from './problem.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { RunPaused } from '../util/errors.js';
+import { PAUSED_EXIT_CODE, RunPaused } from '../util/errors.js';
 import { aboveDivergence, initialSchedule, nextRates, type RunOutcome } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { provenance, startClock } from './provenance.js';
@@ -567,7 +567,6 @@ function installWorkerCleanup(): void {
   }
 }
 
-const PAUSED_EXIT_CODE = new RunPaused(0).exitCode;
 const pausedMessage = (argv: string[]): string => `paused (${argv.slice(3).join(' ')}): its state is saved; remove the PAUSE file of the results folder and rerun to continue`;
 
 /** Run a child process (its stderr passed through); resolves with its stdout. */

@@ -11,6 +11,9 @@ export class UserError extends Error {
   }
 }
 
+/** The exit code of a run or sweep stopped by a pause request. */
+export const PAUSED_EXIT_CODE = 4;
+
 /**
  * A run stopped at a pause request (`<results>/PAUSE`) before step `step`, its state saved if it had
  * computed any step since it started: not a failure, the rerun continues from there (exit code 4).
@@ -21,7 +24,7 @@ export class RunPaused extends UserError {
     saved = true,
     message = `paused at step ${step}, ${saved ? 'its state saved' : 'nothing computed since it started'}: remove the results folder's PAUSE file and rerun to continue`,
   ) {
-    super(message, { exitCode: 4 });
+    super(message, { exitCode: PAUSED_EXIT_CODE });
     this.name = 'RunPaused';
   }
 }
