@@ -409,15 +409,37 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
   });
 }
 
-/** Predicted against actual steps and time of the checked runs, in one line: the runs at the edge of divergence apart. */
+/**
+ * One check per experiment: the sums of its runs' predicted and actual steps and seconds. Seconds are summed only where
+ * all its runs have the same clock (`single`); an experiment that mixes CPU and wall clocks is judged in steps only.
+ */
+function perExperiment(checks: readonly PredictionCheck[]): { all: PredictionCheck[]; single: PredictionCheck[] } {
+  const sums = new Map<string, PredictionCheck & { mixed: boolean }>();
+  for (const c of checks) {
+    const s = sums.get(c.experiment);
+    sums.set(
+      c.experiment,
+      s
+        ? { ...s, predictedSeconds: s.predictedSeconds + c.predictedSeconds, actualSeconds: s.actualSeconds + c.actualSeconds, predictedSteps: s.predictedSteps + c.predictedSteps, actualSteps: s.actualSteps + c.actualSteps, edge: s.edge || c.edge, mixed: s.mixed || s.clock !== c.clock }
+        : { ...c, key: c.experiment, mixed: false },
+    );
+  }
+  const all = [...sums.values()];
+  return { all, single: all.filter((c) => !c.mixed) };
+}
+
+/**
+ * Predicted against actual steps and time of the checked runs, in one line: the runs at the edge of divergence apart,
+ * then each experiment as a whole.
+ */
 export function predictionAccuracy(checks: readonly PredictionCheck[]): string {
   const describe = (what: string, ratios: number[]) =>
     `predicted/actual ${what} median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}, ${ratios.filter((r) => r >= 0.5 && r <= 2).length} of ${ratios.length} within a factor of 2`;
   // Steps test the step-count model. Wall time also depends on how loaded the machine was while the run ran, CPU time
   // hardly does: the two are reported apart (older records have wall time only).
-  const judged = (set: readonly PredictionCheck[]) => {
+  const judged = (set: readonly PredictionCheck[], timed = set) => {
     const time = (clock: PredictionCheck['clock'], what: string) => {
-      const ratios = set.filter((c) => c.clock === clock).map((c) => c.predictedSeconds / c.actualSeconds);
+      const ratios = timed.filter((c) => c.clock === clock).map((c) => c.predictedSeconds / c.actualSeconds);
       return ratios.length ? [describe(what, ratios)] : [];
     };
     return [describe('steps', set.map((c) => c.predictedSteps / c.actualSteps)), ...time('cpu', 'CPU time'), ...time('wall', 'wall time (runs recorded before CPU time was)')].join('; ');
@@ -426,6 +448,8 @@ export function predictionAccuracy(checks: readonly PredictionCheck[]): string {
   const edge = checks.filter((c) => c.edge);
   const parts = inside.length ? [judged(inside)] : [];
   if (edge.length) parts.push(`the ${edge.length} runs at the edge of divergence (between the highest rate that converged and the lowest that diverged, where GD can hover for long before it converges or diverges), judged apart: ${judged(edge)}`);
+  const experiments = perExperiment(checks);
+  parts.push(`per experiment, its checked runs summed (edge runs included: the cost a plan is made for; time only where all its runs have one clock), ${judged(experiments.all, experiments.single)}`);
   return parts.join('; ');
 }
 
