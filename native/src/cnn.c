@@ -102,9 +102,8 @@ static void hwc_to_chw(int64_t n, int64_t C, int64_t hw, const float *x, float *
       for (int64_t q = 0; q < hw; q++) y[(b * C + ch) * hw + q] = x[(b * hw + q) * C + ch];
 }
 
-/* cols [n*h*w, 9*cin]: the 3x3 neighbourhood (zero padded) of each pixel, column (i*3 + j) * cin + ci. */
-static void im2col(int64_t n, const cnn_conv *y, const float *x, float *cols) {
-  const int64_t h = y->h, w = y->w, C = y->cin, width = C * 9;
+void im2col3x3_f32(int64_t n, int64_t h, int64_t w, int64_t C, const float *x, float *cols) {
+  const int64_t width = C * 9;
   for (int64_t b = 0; b < n; b++)
     for (int64_t r = 0; r < h; r++)
       for (int64_t s = 0; s < w; s++) {
@@ -141,9 +140,8 @@ static void add_from_tap_major(const cnn_conv *y, const float *gWt, float *gW) {
       for (int tap = 0; tap < 9; tap++) gW[o * K + ch * 9 + tap] += gWt[o * K + tap * C + ch];
 }
 
-/* dx [n, h, w, cin] = the adjoint of im2col applied to dcols. */
-static void col2im(int64_t n, const cnn_conv *y, const float *dcols, float *dx) {
-  const int64_t h = y->h, w = y->w, C = y->cin, width = C * 9;
+void col2im3x3_f32(int64_t n, int64_t h, int64_t w, int64_t C, const float *dcols, float *dx) {
+  const int64_t width = C * 9;
   memset(dx, 0, sizeof(float) * (size_t)(n * h * w * C));
   for (int64_t b = 0; b < n; b++)
     for (int64_t r = 0; r < h; r++)
@@ -470,7 +468,7 @@ static int forward(const cnn_chunk *c, const float *theta, const float *X, const
     tap_major(y, theta + y->weight, Wt);
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B;
-      im2col(nb, y, p->input[l] + b0 * P * y->cin, cols);
+      im2col3x3_f32(nb, y->h, y->w, y->cin, p->input[l] + b0 * P * y->cin, cols);
       conv_product(nb * P, y, cols, Wt, theta + y->bias, 0, a + b0 * P * y->cout);
     }
     if (normalized(y)) {
@@ -528,11 +526,11 @@ int cnn_loss_grad_f32(const cnn_chunk *c, const float *theta, const float *X, co
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B;
       const float *d = a + b0 * P * y->cout;
-      im2col(nb, y, p.input[l] + b0 * P * y->cin, cols);
+      im2col3x3_f32(nb, y->h, y->w, y->cin, p.input[l] + b0 * P * y->cin, cols);
       conv_weight_product(nb * P, y, d, cols, gWt);
       if (l == 0) continue;
       conv_input_product(nb * P, y, d, Wt, 0, cols);
-      col2im(nb, y, cols, p.pool_grad[l - 1] + b0 * P * y->cin);
+      col2im3x3_f32(nb, y->h, y->w, y->cin, cols, p.pool_grad[l - 1] + b0 * P * y->cin);
     }
     add_from_tap_major(y, gWt, grad + y->weight);
   }
@@ -586,10 +584,10 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B, in = b0 * P * y->cin;
       float *Rab = Ra + b0 * P * y->cout;
-      im2col(nb, y, p.input[l] + in, cols);
+      im2col3x3_f32(nb, y->h, y->w, y->cin, p.input[l] + in, cols);
       conv_product(nb * P, y, cols, Vt, v + y->bias, 0, Rab);
       if (l == 0) continue;
-      im2col(nb, y, Rx[l] + in, cols);
+      im2col3x3_f32(nb, y->h, y->w, y->cin, Rx[l] + in, cols);
       conv_product(nb * P, y, cols, Wt, NULL, 1, Rab);
     }
     if (normalized(y) && !batch_norm_tangent(n * P, y->cout, theta + y->norm_weight, v + y->norm_weight, v + y->norm_bias, p.xhat[l], p.stats[l] + y->cout, Ra, Rxhat[l], mxr[l]))
@@ -623,14 +621,14 @@ int cnn_hvp_f32(const cnn_chunk *c, const float *theta, const void *kept, const 
     memset(gWt, 0, sizeof(float) * (size_t)(y->cout * y->cin * 9));
     for (int64_t b0 = 0; b0 < n; b0 += B) {
       const int64_t nb = n - b0 < B ? n - b0 : B, in = b0 * P * y->cin, at = b0 * P * y->cout;
-      im2col(nb, y, p.input[l] + in, cols);
+      im2col3x3_f32(nb, y->h, y->w, y->cin, p.input[l] + in, cols);
       conv_weight_product(nb * P, y, Ra + at, cols, gWt);
       if (l == 0) continue;
-      im2col(nb, y, Rx[l] + in, cols);
+      im2col3x3_f32(nb, y->h, y->w, y->cin, Rx[l] + in, cols);
       conv_weight_product(nb * P, y, delta + at, cols, gWt);
       conv_input_product(nb * P, y, Ra + at, Wt, 0, cols);
       conv_input_product(nb * P, y, delta + at, Vt, 1, cols);
-      col2im(nb, y, cols, Rpool_next + in);
+      col2im3x3_f32(nb, y->h, y->w, y->cin, cols, Rpool_next + in);
     }
     add_from_tap_major(y, gWt, out + y->weight);
     if (l == 0) break;

@@ -24,6 +24,15 @@ typedef struct {
   int64_t norm_weight, norm_bias;
 } cnn_conv;
 
+/*
+ * cols [n*h*w, 9*C] = the 3x3 neighbourhood (zero padded) of each pixel of x [n, h, w, C], column
+ * (i*3 + j) * C + c: the im2col of a 3x3 convolution (stride 1, padding 1), taps major.
+ */
+void im2col3x3_f32(int64_t n, int64_t h, int64_t w, int64_t C, const float *x, float *cols);
+
+/* dx [n, h, w, C] = the adjoint of im2col3x3_f32 applied to dcols [n*h*w, 9*C]. */
+void col2im3x3_f32(int64_t n, int64_t h, int64_t w, int64_t C, const float *dcols, float *dx);
+
 /* A chunk of n images through the CNN: the blocks, then a linear head on the (C, H, W)-flattened last pool. */
 typedef struct {
   int64_t n;

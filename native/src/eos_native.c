@@ -264,6 +264,44 @@ static napi_value slice(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * im2col3x3(buffer, xOffset, colsOffset, n, h, w, c): cols [n*h*w, 9c] of images x [n, h, w, c];
+ * col2im3x3(buffer, colsOffset, xOffset, n, h, w, c): its adjoint, x from cols. Offsets in bytes.
+ */
+static napi_value im2col_or_col2im(napi_env env, napi_callback_info info, bool is_im2col) {
+  napi_value argv[7];
+  void *data;
+  size_t length;
+  int64_t a[6];
+  const char *usage = is_im2col ? "eos_native.im2col3x3: expected (ArrayBuffer, 6 numbers)" : "eos_native.col2im3x3: expected (ArrayBuffer, 6 numbers)";
+  if (!get_args(env, info, 7, argv, &data, &length, usage)) return NULL;
+  if (!get_ints(env, argv + 1, 6, a)) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  const int64_t n = a[2], h = a[3], w = a[4], c = a[5], image = n * h * w * c;
+  const int64_t from = is_im2col ? image : 9 * image, to = is_im2col ? 9 * image : image;
+  if (n < 1 || h < 1 || w < 1 || c < 1 || !in_range(a[0], from, length) || !in_range(a[1], to, length)) {
+    napi_throw_range_error(env, NULL, is_im2col ? "eos_native.im2col3x3: bad shape or offsets" : "eos_native.col2im3x3: bad shape or offsets");
+    return NULL;
+  }
+  const float *src = (const float *)data + a[0] / 4;
+  float *dst = (float *)data + a[1] / 4;
+  if (is_im2col)
+    im2col3x3_f32(n, h, w, c, src, dst);
+  else
+    col2im3x3_f32(n, h, w, c, src, dst);
+  return NULL;
+}
+
+static napi_value im2col3x3(napi_env env, napi_callback_info info) {
+  return im2col_or_col2im(env, info, true);
+}
+
+static napi_value col2im3x3(napi_env env, napi_callback_info info) {
+  return im2col_or_col2im(env, info, false);
+}
+
 /* toFloat(buffer, op, xOffset, outOffset, n): out = float32(x) for bool (op 0) or int32 (op 1) x. */
 static napi_value to_float(napi_env env, napi_callback_info info) {
   napi_value argv[5];
@@ -674,6 +712,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"concat", NULL, concat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"split", NULL, split, NULL, NULL, NULL, napi_enumerable, NULL},
       {"slice", NULL, slice, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"im2col3x3", NULL, im2col3x3, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"col2im3x3", NULL, col2im3x3, NULL, NULL, NULL, napi_enumerable, NULL},
       {"toFloat", NULL, to_float, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gemv64", NULL, gemv64, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denseLossGrad", NULL, dense_loss_grad, NULL, NULL, NULL, napi_enumerable, NULL},

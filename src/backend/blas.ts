@@ -52,6 +52,8 @@ interface NativeAddon {
   concat(buffer: ArrayBuffer, outOffset: number, outer: number, inOffsets: number[], inners: number[]): void;
   split(buffer: ArrayBuffer, xOffset: number, outer: number, outOffsets: number[], inners: number[]): void;
   slice(buffer: ArrayBuffer, xOffset: number, outOffset: number, shape: number[], begin: number[], size: number[]): void;
+  im2col3x3(buffer: ArrayBuffer, xOffset: number, colsOffset: number, n: number, h: number, w: number, c: number): void;
+  col2im3x3(buffer: ArrayBuffer, colsOffset: number, xOffset: number, n: number, h: number, w: number, c: number): void;
   toFloat(buffer: ArrayBuffer, op: number, xOffset: number, outOffset: number, n: number): void;
   gemv64: Gemv64;
   denseLossGrad(plan: Float64Array, theta: Float32Array, X: Float32Array, Y: Float32Array, grad: Float32Array): number;
@@ -265,6 +267,45 @@ function cast(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * Kernels of the 3x3 convolution's im2col (src/models/conv.ts) that tfjs does not have: cols [n*h*w, 9c] of NHWC
+ * images (taps major, zero padding 1) and its adjoint. Each is the other's gradient, so derivatives of any order are
+ * exact; they replace a pad, nine slices and a concatenation forward, and nine pads and adds backward.
+ */
+export const IM2COL_KERNEL = 'EosIm2col3x3';
+export const COL2IM_KERNEL = 'EosCol2im3x3';
+
+function im2col3x3(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as WasmBackend;
+  const [n, h, w, c] = x.shape;
+  const out = backend.makeOutput([n * h * w, 9 * c], 'float32');
+  native().im2col3x3(heap(backend), offset(backend, x), offset(backend, out), n, h, w, c);
+  return out;
+}
+
+function col2im3x3(args: KernelArgs): tf.TensorInfo {
+  const { cols } = args.inputs as { cols: tf.TensorInfo };
+  const backend = args.backend as WasmBackend;
+  const [n, h, w, c] = (args.attrs as unknown as { shape: [number, number, number, number] }).shape;
+  const out = backend.makeOutput([n, h, w, c], 'float32');
+  native().col2im3x3(heap(backend), offset(backend, cols), offset(backend, out), n, h, w, c);
+  return out;
+}
+
+const CONV_KERNELS: tf.KernelConfig[] = [
+  { kernelName: IM2COL_KERNEL, backendName: 'wasm', kernelFunc: im2col3x3 as unknown as tf.KernelFunc },
+  { kernelName: COL2IM_KERNEL, backendName: 'wasm', kernelFunc: col2im3x3 as unknown as tf.KernelFunc },
+];
+
+const CONV_GRADIENTS: tf.GradConfig[] = [
+  {
+    kernelName: IM2COL_KERNEL,
+    gradFunc: (dy, saved, attrs) => ({ x: () => tf.engine().runKernel(COL2IM_KERNEL, { cols: dy as tf.Tensor }, { shape: (attrs as unknown as { shape: number[] }).shape }) as tf.Tensor }),
+  },
+  { kernelName: COL2IM_KERNEL, gradFunc: (dy) => ({ cols: () => tf.engine().runKernel(IM2COL_KERNEL, { x: dy as tf.Tensor }, { shape: (dy as tf.Tensor).shape }) as tf.Tensor }) },
+];
+
 const NATIVE_KERNELS: { kernelName: string; kernelFunc: tf.KernelFunc }[] = [
   { kernelName: 'Slice', kernelFunc: slice as unknown as tf.KernelFunc },
   { kernelName: 'Concat', kernelFunc: concat as unknown as tf.KernelFunc },
@@ -278,7 +319,8 @@ const NATIVE_KERNELS: { kernelName: string; kernelFunc: tf.KernelFunc }[] = [
 
 /**
  * Route the wasm backend's matmul, tanh, exp, comparison, sum, max, slice,
- * concat, split and cast kernels through the addon (gradient code then passes transposes as flags). Call after the wasm backend is
+ * concat, split and cast kernels through the addon, and add the im2col kernels
+ * (gradient code then passes transposes as flags). Call after the wasm backend is
  * ready. Returns null, changing nothing, when the addon has not been built.
  */
 export function enableNativeKernels(): BlasInfo | null {
@@ -290,6 +332,8 @@ export function enableNativeKernels(): BlasInfo | null {
       tf.unregisterKernel(k.kernelName, 'wasm');
       tf.registerKernel({ kernelName: k.kernelName, backendName: 'wasm', kernelFunc: k.kernelFunc });
     }
+    for (const k of CONV_KERNELS) tf.registerKernel(k);
+    if (!tf.getGradient(IM2COL_KERNEL)) for (const g of CONV_GRADIENTS) tf.registerGradient(g);
     setTransposesAreFree(true);
   }
   const { config, threads } = lib.info();
@@ -371,6 +415,7 @@ export function disableNativeKernels(): void {
     tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
   }
+  for (const k of CONV_KERNELS) tf.unregisterKernel(k.kernelName, 'wasm');
   setTransposesAreFree(false);
   replaced = null;
 }

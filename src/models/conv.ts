@@ -1,10 +1,12 @@
 /**
  * Convolution and pooling from ops with exact second derivatives: tfjs has no
  * second-order gradients for conv2d or its pooling kernels, so a convolution is
- * an im2col (nine shifted slices of the padded input, concatenated) followed by
- * one matmul, and pooling reduces pairs over reshaped axes. Images are NHWC.
+ * an im2col (a native kernel whose gradient is its adjoint, or nine shifted slices
+ * of the padded input, concatenated) followed by one matmul, and pooling reduces
+ * pairs over reshaped axes. Images are NHWC.
  */
 import * as tf from '@tensorflow/tfjs';
+import { IM2COL_KERNEL } from '../backend/blas.js';
 
 export const K = 3;
 
@@ -13,13 +15,23 @@ export function imagesNHWC(X: tf.Tensor2D, [c, h, w]: readonly [number, number, 
   return tf.transpose(tf.reshape(X, [X.shape[0], c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
 }
 
-/** 3x3 convolution, stride 1, zero padding 1, on NHWC input with a PyTorch weight [out, in, 3, 3] and optional bias. */
-export function conv3x3(x: tf.Tensor4D, W: tf.Tensor, b: tf.Tensor | null): tf.Tensor4D {
+/**
+ * cols [n*h*w, 9c]: each pixel's zero-padded 3x3 neighbourhood, taps major. One native kernel where the backend has
+ * it (src/backend/blas.ts), else nine shifted slices of the padded input, concatenated.
+ */
+export function im2col3x3(x: tf.Tensor4D): tf.Tensor2D {
   const [n, h, w, c] = x.shape;
+  if (tf.getKernel(IM2COL_KERNEL, tf.getBackend())) return tf.engine().runKernel(IM2COL_KERNEL, { x }, { shape: x.shape }) as tf.Tensor2D;
   const xp = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
   const patches: tf.Tensor[] = [];
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) patches.push(tf.slice(xp, [0, i, j, 0], [n, h, w, c]));
-  const cols = tf.reshape(tf.concat(patches, 3), [n * h * w, K * K * c]);
+  return tf.reshape(tf.concat(patches, 3), [n * h * w, K * K * c]);
+}
+
+/** 3x3 convolution, stride 1, zero padding 1, on NHWC input with a PyTorch weight [out, in, 3, 3] and optional bias. */
+export function conv3x3(x: tf.Tensor4D, W: tf.Tensor, b: tf.Tensor | null): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const cols = im2col3x3(x);
   const out = W.shape[0];
   const Wcol = tf.reshape(tf.transpose(W, [2, 3, 1, 0]), [K * K * c, out]);
   const y = tf.matMul(cols, Wcol);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/index.js';
-import { ADDON_PATH, disableNativeKernels, enableNativeKernels, nativeDense } from '../../src/backend/blas.js';
+import { ADDON_PATH, IM2COL_KERNEL, disableNativeKernels, enableNativeKernels, nativeDense } from '../../src/backend/blas.js';
+import { im2col3x3 } from '../../src/models/conv.js';
 import { buildModel } from '../../src/models/index.js';
 import { makeObjective } from '../../src/objective/index.js';
 import { Rng } from '../../src/util/random.js';
@@ -164,6 +165,31 @@ test('native split matches the stock kernel and inverts concat', { skip }, () =>
       assertClose(tf.concat(native, c.axis), x, 0, `concat of split ${JSON.stringify(c)}`);
     });
   }
+});
+
+test('native im2col: equal to the padded slices; first and second derivatives through it equal the stock path', { skip }, () => {
+  // Shapes: one channel (MNIST's first layer), several channels, a 1-pixel-wide image (every neighbour but the centre padded).
+  for (const shape of [[2, 5, 4, 1], [3, 4, 6, 5], [1, 1, 3, 2]] as [number, number, number, number][]) {
+    tf.tidy(() => {
+      const x = randomTensor(shape) as tf.Tensor4D;
+      const v = randomTensor(shape) as tf.Tensor4D;
+      const W = randomTensor([9 * shape[3], 3]);
+      // f(x) = sum(tanh(cols(x) W)): its gradient runs col2im, its HVP (the gradient of <grad f, v>) im2col again.
+      const f = (y: tf.Tensor) => tf.sum(tf.tanh(tf.matMul(im2col3x3(y as tf.Tensor4D), W)));
+      const grad = tf.grad(f);
+      const hvp = tf.grad((y: tf.Tensor) => tf.sum(tf.mul(grad(y), v)));
+      const cols = nativeAndStock(() => im2col3x3(x));
+      assertClose(cols.native, cols.stock, 0, `im2col ${shape}`);
+      const g = nativeAndStock(() => grad(x));
+      assertClose(g.native, g.stock, 1e-6, `gradient ${shape}`);
+      const h = nativeAndStock(() => hvp(x));
+      assertClose(h.native, h.stock, 1e-5, `HVP ${shape}`);
+    });
+  }
+  assert.ok(tf.getKernel(IM2COL_KERNEL, 'wasm'), 'the native kernel is registered');
+  disableNativeKernels();
+  assert.equal(tf.getKernel(IM2COL_KERNEL, 'wasm'), undefined, 'stock kernels only');
+  enableNativeKernels();
 });
 
 test('native concat and casts to float32 match the stock kernels', { skip }, () => {
