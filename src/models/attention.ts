@@ -95,13 +95,21 @@ export function causalMask(s: number): tf.Tensor2D {
  * additive mask [Sq, Skv] hides scores.
  */
 export function multiHeadAttention(query: tf.Tensor2D, memory: tf.Tensor2D, n: number, heads: number, p: Params, mask?: tf.Tensor2D): tf.Tensor2D {
-  const [wq, wk, wv] = tf.split(p('in_proj_weight'), 3, 0);
-  const [bq, bk, bv] = tf.split(p('in_proj_bias'), 3, 0);
   const d = query.shape[1];
+  // One product with all three projections where query and memory are the same rows (self-attention), else the
+  // query's and the memory's key-value pair apart: wider matrices for the BLAS, fewer kernels on the tape.
+  const [projQ, projK, projV] =
+    query === memory
+      ? tf.split(linear(query, p('in_proj_weight'), p('in_proj_bias')), 3, 1)
+      : (() => {
+          const [wq, wkv] = tf.split(p('in_proj_weight'), [d, 2 * d], 0);
+          const [bq, bkv] = tf.split(p('in_proj_bias'), [d, 2 * d], 0);
+          return [linear(query, wq, bq), ...tf.split(linear(memory, wkv, bkv), 2, 1)];
+        })();
   // PyTorch scales the projected query, bias included.
-  const q = splitHeads(tf.mul(linear(query, wq, bq), 1 / Math.sqrt(d / heads)) as tf.Tensor2D, n, heads);
-  const k = splitHeads(linear(memory, wk, bk), n, heads);
-  const v = splitHeads(linear(memory, wv, bv), n, heads);
+  const q = splitHeads(tf.mul(projQ, 1 / Math.sqrt(d / heads)) as tf.Tensor2D, n, heads);
+  const k = splitHeads(projK as tf.Tensor2D, n, heads);
+  const v = splitHeads(projV as tf.Tensor2D, n, heads);
   let scores = matMulT(q, k, false, true);
   if (mask) scores = tf.add(scores, mask);
   const attended = matMulT(tf.softmax(scores), v, false, false) as tf.Tensor3D;
