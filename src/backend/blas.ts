@@ -16,7 +16,7 @@
  * gradient and HVP (one call per chunk) the objective of dense models.
  *
  * Independently of the addon, `registerWasmFixes` removes copies and JS-side
- * allocations from a few stock kernels and the Sum gradient.
+ * allocations from a few stock kernels and the Sum and Mean gradients.
  *
  * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS (and OPENBLAS_CORETYPE) when
  * the library loads, which happens when the addon is first loaded here; if
@@ -456,17 +456,26 @@ function heapSlice(stockSlice: tf.KernelFunc): (args: KernelArgs) => tf.TensorIn
   };
 }
 
-/** The stock Sum gradient multiplies by ones(x.shape), a JS array built and uploaded per call; onesLike fills on the heap. */
-const sumGradient: tf.GradConfig = {
-  kernelName: 'Sum',
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
-    const [x] = saved;
-    const expanded = x.shape.slice();
-    for (const axis of tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape)) expanded[axis] = 1;
-    return { x: () => tf.mul(tf.reshape(dy as tf.Tensor, expanded), tf.onesLike(x)) };
-  },
-};
+/**
+ * Gradients of Sum and Mean: dy spread back over x's shape (divided by the reduced size for Mean). The stock ones
+ * multiply by ones(x.shape), a JS array built and uploaded per call (and Mean's divides the full tensor after);
+ * onesLike fills on the heap, and Mean's division is done on dy.
+ */
+function spreadGradient(kernelName: 'Sum' | 'Mean'): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const axes = tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape);
+      const expanded = x.shape.slice();
+      for (const axis of axes) expanded[axis] = 1;
+      const reduced = kernelName === 'Mean' ? axes.reduce((a, axis) => a * x.shape[axis], 1) : 1;
+      const spread = tf.reshape(dy as tf.Tensor, expanded);
+      return { x: () => tf.mul(reduced === 1 ? spread : tf.div(spread, reduced), tf.onesLike(x)) };
+    },
+  };
+}
 
 let fixesRegistered = false;
 
@@ -474,8 +483,8 @@ let fixesRegistered = false;
  * Fixes for wasm kernels that need no addon: Identity and Cast to the same
  * dtype share their input's data instead of copying it (tensors are immutable;
  * the cpu backend does the same, and autodiff clones every tensor it saves),
- * Slice and SplitV copy only the slices, and the Sum gradient allocates nothing
- * in JS.
+ * Slice and SplitV copy only the slices, and the Sum and Mean gradients allocate
+ * nothing in JS.
  */
 export function registerWasmFixes(): void {
   if (fixesRegistered) return;
@@ -509,5 +518,6 @@ export function registerWasmFixes(): void {
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
-  tf.registerGradient(sumGradient);
+  tf.registerGradient(spreadGradient('Sum'));
+  tf.registerGradient(spreadGradient('Mean'));
 }

@@ -363,16 +363,20 @@ test('Slice copies exactly the slice for contiguous and strided cases, ranks 1 t
   });
 });
 
-test('Sum gradient: first and second derivatives of 0.5 * ||sum(x, axis)||^2', () => {
+test('Sum and Mean gradients: first and second derivatives of 0.5 * ||reduce(x, axis)||^2', () => {
   tf.tidy(() => {
     const x = randomTensor([4, 3, 5]);
     const v = randomTensor([4, 3, 5]);
     for (const axis of [0, 1, 2, [0, 2]]) {
-      const f = (t: tf.Tensor) => tf.mul(0.5, tf.sum(tf.square(tf.sum(t, axis)))) as tf.Scalar;
-      const grad = tf.grad(f)(x);
-      assertClose(grad, tf.add(tf.zerosLike(x), tf.sum(x, axis, true)), 1e-6, `grad axis ${axis}`);
-      const hv = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(t), v)))(x);
-      assertClose(hv, tf.add(tf.zerosLike(x), tf.sum(v, axis, true)), 1e-6, `hvp axis ${axis}`);
+      // For the mean over m entries, grad = mean(x) / m and H v = mean(v) / m, spread over x's shape.
+      const m = [axis].flat().reduce((a, ax) => a * x.shape[ax], 1);
+      for (const [name, reduce, scale] of [['sum', tf.sum, 1], ['mean', tf.mean, 1 / m]] as const) {
+        const f = (t: tf.Tensor) => tf.mul(0.5, tf.sum(tf.square(reduce(t, axis)))) as tf.Scalar;
+        const grad = tf.grad(f)(x);
+        assertClose(grad, tf.add(tf.zerosLike(x), tf.mul(scale, reduce(x, axis, true))), 1e-6, `${name} grad axis ${axis}`);
+        const hv = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(t), v)))(x);
+        assertClose(hv, tf.add(tf.zerosLike(x), tf.mul(scale, reduce(v, axis, true))), 1e-6, `${name} hvp axis ${axis}`);
+      }
     }
   });
 });
