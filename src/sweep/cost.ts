@@ -181,17 +181,30 @@ function atEdge(lr: number, runs: readonly GdResult[]): boolean {
   return runs.some((r) => r.outcome === 'diverged' && r.lr > lr) && runs.every((r) => r.outcome !== 'converged' || r.lr < lr);
 }
 
-/** Stretch at x: linear in log x between the nearest observations, constant beyond them; the prior without any. */
-export function stretchAt(x: number, observations: readonly Observation[]): number {
-  if (observations.length === 0) return Math.max(1, x / 2);
+/** An observed quantity at x: linear in log x between the nearest observations, constant beyond them (some needed). */
+function interpolateAt(x: number, observations: readonly Observation[], y: (o: Observation) => number): number {
   const pts = [...observations].sort((a, b) => a.x - b.x);
-  if (x <= pts[0].x) return pts[0].stretch;
-  if (x >= pts[pts.length - 1].x) return pts[pts.length - 1].stretch;
+  if (x <= pts[0].x) return y(pts[0]);
+  if (x >= pts[pts.length - 1].x) return y(pts[pts.length - 1]);
   const i = pts.findIndex((p) => p.x >= x);
   const [a, b] = [pts[i - 1], pts[i]];
   const span = Math.log(b.x) - Math.log(a.x);
   const w = span > 1e-9 ? (Math.log(x) - Math.log(a.x)) / span : 1;
-  return a.stretch + w * (b.stretch - a.stretch);
+  return y(a) + w * (y(b) - y(a));
+}
+
+/** Stretch at x, interpolated between the observations; the prior without any. */
+export function stretchAt(x: number, observations: readonly Observation[]): number {
+  return observations.length === 0 ? Math.max(1, x / 2) : interpolateAt(x, observations, (o) => o.stretch);
+}
+
+/**
+ * Lanczos products per sharpness estimate at x, interpolated between the observations; the default without any.
+ * They depend on the regime: in the flow-aligned one the sharpness moves slowly and a warm start converges in a few
+ * products (about 3 for row 24), at the edge of stability it oscillates and each estimate takes four times as many.
+ */
+export function hvpsPerEstimateAt(x: number, observations: readonly Observation[]): number {
+  return observations.length === 0 ? DEFAULT_HVPS_PER_ESTIMATE : interpolateAt(x, observations, (o) => o.hvpsPerEstimate);
 }
 
 /** Seconds of one GD step: a gradient, evaluations every `every` steps, a sharpness estimate every `sharpnessEvery` steps. */
@@ -272,8 +285,8 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
   const byKey = new Map<string, GdResult | FlowResult>([...context.gd, ...context.flows].map((r) => [r.key, r]));
   const ownFlow = tasks[0].state === 'done' ? ((byKey.get(tasks[0].key) as FlowResult | undefined) ?? null) : null;
   const mine = context.observations.filter((o) => o.experiment === e.id);
-  const hvpsPerEstimate = mine.length ? median(mine.map((o) => o.hvpsPerEstimate)) : context.observations.length ? median(context.observations.map((o) => o.hvpsPerEstimate)) : DEFAULT_HVPS_PER_ESTIMATE;
-  const stepSeconds = secondsPerGdStep(e, calibration, hvpsPerEstimate);
+  // The flow's estimates follow a slowly moving sharpness, as in the flow-aligned regime.
+  const flowHvpsPerEstimate = hvpsPerEstimateAt(0, mine.length ? mine : context.observations);
   const predicted: RunPrediction[] = [];
   let hoursDone = 0;
   let source: string | null = null;
@@ -291,10 +304,12 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
       const x = (lr * point.sGF) / 2;
       // The mean, not the median, of the edge runs: their stretch is heavy-tailed and the plan budgets a total.
       const edge = atEdge(lr, goalRuns) && context.edgeStretches.length > 0;
-      const stretch = edge ? mean(context.edgeStretches) : stretchAt(x, goalObs.length >= 2 ? goalObs : context.observations);
+      const near = goalObs.length >= 2 ? goalObs : context.observations;
+      const stretch = edge ? mean(context.edgeStretches) : stretchAt(x, near);
       const steps = Math.min(e.maxSteps, Math.ceil((point.time / lr) * stretch));
       const estimates = e.record.sharpnessEvery > 0 ? Math.floor(steps / e.record.sharpnessEvery) + 2 : 2;
-      predicted.push({ key, kind: 'gd', edge, lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds: steps * stepSeconds });
+      const hvpsPerEstimate = hvpsPerEstimateAt(x, near);
+      predicted.push({ key, kind: 'gd', edge, lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds: steps * secondsPerGdStep(e, calibration, hvpsPerEstimate) });
     }
   }
   if (!ownFlow) {
@@ -303,8 +318,8 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
       const last = points.reduce((a, b) => (b.time > a.time ? b : a));
       const steps = flowSteps(e, last.s0, Math.max(...points.map((p) => p.sGF)), last.time);
       const estimates = Math.floor(steps / e.flow.sharpnessEvery) + 1;
-      const seconds = steps * GRADS_PER_FLOW_STEP * calibration.gradSeconds + estimates * hvpsPerEstimate * calibration.hvpSeconds + (steps / e.record.every) * calibration.evalSeconds;
-      predicted.push({ key: tasks[0].key, kind: 'flow', edge: false, lr: null, lossGoal: null, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds });
+      const seconds = steps * GRADS_PER_FLOW_STEP * calibration.gradSeconds + estimates * flowHvpsPerEstimate * calibration.hvpSeconds + (steps / e.record.every) * calibration.evalSeconds;
+      predicted.push({ key: tasks[0].key, kind: 'flow', edge: false, lr: null, lossGoal: null, steps, hvps: Math.round(estimates * flowHvpsPerEstimate), seconds });
     }
   }
   const seconds = predicted.reduce((a, p) => a + p.seconds, 0);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { checkPredictions, edgeRuns, flowSteps, observations, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
+import { checkPredictions, edgeRuns, flowSteps, hvpsPerEstimateAt, observations, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
 import { planExperiment } from '../../src/sweep/plan.js';
 import { buildProblem } from '../../src/sweep/problem.js';
 import { runFlow, runGd } from '../../src/sweep/runner.js';
@@ -164,4 +164,22 @@ test('plan: a rate between the highest converged and a diverged one is predicted
   assert.equal(inside.steps, Math.ceil((10 / 0.15) * (1 + w)));
   assert.equal(edge.edge, true);
   assert.equal(edge.steps, Math.ceil((10 / 0.3) * 14));
+});
+
+test('plan: Lanczos products per sharpness estimate follow the regime, interpolated over x like the stretch', () => {
+  const e = Experiment.parse({ id: 'a', dataset: 'mnist-5k', model: { kind: 'fcn' }, loss: 'mse', lossGoals: [0.1], record: { every: 10, sharpnessEvery: 10 } });
+  const flow = { kind: 'flow', key: 'flow-a', experiment: e, s0: 1, sGF: [{ lossGoal: 0.1, sGF: 10, time: 10 }], provenance: { wallSeconds: 1 } } as unknown as FlowResult;
+  // Flow-aligned runs (x < 1) converge in 3 products per estimate, runs at the edge of stability take 12.
+  const observed: Observation[] = [{ ...obs(0.25, 1), experiment: 'a', hvpsPerEstimate: 3 }, { ...obs(0.5, 1), experiment: 'a', hvpsPerEstimate: 3 }, { ...obs(2, 1), experiment: 'a', hvpsPerEstimate: 12 }, { ...obs(4, 1), experiment: 'a', hvpsPerEstimate: 12 }];
+  const tasks = [{ kind: 'flow' as const, experiment: e, key: 'flow-a', state: 'done' as const }, ...[0.08, 0.2, 0.6].map((lr) => ({ kind: 'gd' as const, experiment: e, key: `gd-${lr}`, lr, lossGoal: 0.1, state: 'missing' as const }))];
+  const calibration: Calibration = { gradSeconds: 1, hvpSeconds: 2, evalSeconds: 0, peakRssMb: 1, threads: 1, backend: 'wasm' };
+  const plan = planCost(e, tasks, calibration, { flows: [flow], gd: [], observations: observed, edgeStretches: [] }, []);
+  // x = 0.4, 1 and 3: 3 products (between the flow-aligned observations), halfway in log x from 3 to 12 (x = 1 lies
+  // halfway between 0.5 and 2), and 12.
+  const perEstimate = [3, 7.5, 12];
+  plan.predicted.forEach((p, i) => {
+    assert.equal(p.hvps, Math.round((Math.floor(p.steps / 10) + 2) * perEstimate[i]), `hvps at lr ${p.lr}`);
+    assert.ok(Math.abs(p.seconds - p.steps * (1 + (perEstimate[i] * 2) / 10)) < 1e-9, `seconds at lr ${p.lr}`);
+  });
+  assert.deepEqual(hvpsPerEstimateAt(1, []), 10, 'the default without observations');
 });
