@@ -308,7 +308,10 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
       const stretch = edge ? mean(context.edgeStretches) : stretchAt(x, near);
       const steps = Math.min(e.maxSteps, Math.ceil((point.time / lr) * stretch));
       const estimates = e.record.sharpnessEvery > 0 ? Math.floor(steps / e.record.sharpnessEvery) + 2 : 2;
-      const hvpsPerEstimate = hvpsPerEstimateAt(x, near);
+      // The experiment's own runs where they bracket x; beyond them, every experiment's (flow-aligned runs alone
+      // would carry their few products per estimate over to the edge of stability).
+      const covered = goalObs.length >= 2 && x >= Math.min(...goalObs.map((o) => o.x)) && x <= Math.max(...goalObs.map((o) => o.x));
+      const hvpsPerEstimate = hvpsPerEstimateAt(x, covered ? goalObs : context.observations);
       predicted.push({ key, kind: 'gd', edge, lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds: steps * secondsPerGdStep(e, calibration, hvpsPerEstimate) });
     }
   }

@@ -166,7 +166,7 @@ test('plan: a rate between the highest converged and a diverged one is predicted
   assert.equal(edge.steps, Math.ceil((10 / 0.3) * 14));
 });
 
-test('plan: Lanczos products per sharpness estimate follow the regime, interpolated over x like the stretch', () => {
+test('plan: Lanczos products per sharpness estimate follow the regime, interpolated over x (own runs where they bracket it, else all)', () => {
   const e = Experiment.parse({ id: 'a', dataset: 'mnist-5k', model: { kind: 'fcn' }, loss: 'mse', lossGoals: [0.1], record: { every: 10, sharpnessEvery: 10 } });
   const flow = { kind: 'flow', key: 'flow-a', experiment: e, s0: 1, sGF: [{ lossGoal: 0.1, sGF: 10, time: 10 }], provenance: { wallSeconds: 1 } } as unknown as FlowResult;
   // Flow-aligned runs (x < 1) converge in 3 products per estimate, runs at the edge of stability take 12.
@@ -182,4 +182,12 @@ test('plan: Lanczos products per sharpness estimate follow the regime, interpola
     assert.ok(Math.abs(p.seconds - p.steps * (1 + (perEstimate[i] * 2) / 10)) < 1e-9, `seconds at lr ${p.lr}`);
   });
   assert.deepEqual(hvpsPerEstimateAt(1, []), 10, 'the default without observations');
+  // Beyond the experiment's own runs every experiment's runs count: with only flow-aligned runs of its own, a rate at
+  // the edge of stability takes what other experiments' runs there took.
+  const flowAlignedOnly = observed.slice(0, 2);
+  const pooled = [...flowAlignedOnly, { ...obs(2, 1), experiment: 'b', hvpsPerEstimate: 12 }, { ...obs(8, 1), experiment: 'b', hvpsPerEstimate: 20 }];
+  const beyond = planCost(e, [tasks[0], tasks[1], tasks[3]], calibration, { flows: [flow], gd: [], observations: pooled, edgeStretches: [] }, []);
+  // x = 0.4 lies between the own runs (3 products); x = 3 beyond them: log-linear between b's x = 2 (12) and 8 (20).
+  const at3 = 12 + (Math.log(3 / 2) / Math.log(4)) * 8;
+  assert.deepEqual(beyond.predicted.map((p) => p.hvps), [Math.round((Math.floor(beyond.predicted[0].steps / 10) + 2) * 3), Math.round((Math.floor(beyond.predicted[1].steps / 10) + 2) * at3)]);
 });
