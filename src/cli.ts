@@ -20,7 +20,7 @@ import { flowSolutionFor, gdCommand, runFlow, runGdWhenFree, runSweep, runSweeps
 import { Experiment, type SweepSummary } from './sweep/schema.js';
 import { ResultStore } from './sweep/store.js';
 import { buildProblem, checkDatasetSpec, fetchDataForAll, startingFrom, type DataOptions } from './sweep/problem.js';
-import { cachedCalibration, calibrate, Calibration, checkPredictions, formatPlan, observations, planCost, planFile, recordPredictions, savePlan } from './sweep/cost.js';
+import { cachedCalibration, calibrate, Calibration, checkPredictions, formatPlan, machineSpeed, observations, planCost, planFile, recordPredictions, savePlan } from './sweep/cost.js';
 import { table1Rows } from './sweep/table1.js';
 import { measureParameters } from './train/measure.js';
 import { loadSafetensors, saveSafetensors } from './models/safetensors.js';
@@ -245,13 +245,14 @@ async function main(argv: string[]): Promise<number> {
     case 'plan': {
       await initBackend(backendRequest(v));
       const context = observations(store);
+      const speed = machineSpeed();
       const plans = [];
       const failed: string[] = [];
       // Nothing is downloaded here; an optional-data experiment whose data is absent is left out, saying so.
       const chosen = selectExperiments(v);
       const reachable = await fetchDataForAll(chosen.filter((s) => s.optionalData), { dataDir: v['data-dir'], download: false }, stderrLog);
       for (const { experiment, args } of chosen.filter((s) => !s.optionalData || reachable.includes(s))) {
-        let calibration = cachedCalibration(experiment, store);
+        let calibration = cachedCalibration(experiment, store, speed);
         if (!calibration) {
           stderrLog(`calibrating ${experiment.id}`);
           try {

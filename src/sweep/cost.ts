@@ -23,6 +23,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { activeBackend } from '../backend/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -46,6 +47,8 @@ export const Calibration = z.object({
    * are its hours times this (times `threads` for calibrations made before it was measured).
    */
   cpuPerWall: z.number().positive().optional(),
+  /** machineSpeed() where the calibration was made; absent in older ones, which are made again. */
+  machineGflops: z.number().positive().optional(),
   backend: z.string(),
 });
 export type Calibration = z.infer<typeof Calibration>;
@@ -89,13 +92,44 @@ function calibrationFile(e: Experiment, store: ResultStore): string {
   return join(store.dir, 'plan', `${calibrationKey(e)}.json`);
 }
 
-/** The cached calibration of an experiment's model and data on this backend and thread count, if any. */
-export function cachedCalibration(e: Experiment, store: ResultStore): Calibration | null {
+/**
+ * This machine's speed: float32 matrix-product GFLOP per CPU second (512 x 512 through the active backend). CPU
+ * time, not wall time, so that other work on the machine hardly moves it. Machines of the same name differ: two
+ * of ours, both "AMD EPYC", measured about 300 and 190 GFLOP/s of sgemm.
+ */
+export function machineSpeed(): number {
+  return tf.tidy(() => {
+    const a = tf.randomNormal([512, 512], 0, 1, 'float32', 1);
+    const product = () => tf.matMul(a, a).dataSync();
+    product();
+    const reps = 40;
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < reps; i++) product();
+    return (reps * 2 * 512 ** 3) / cpuSecondsSince(cpu0) / 1e9;
+  });
+}
+
+/** A calibration is reused on a machine within this factor of the speed it was made at. */
+const SAME_MACHINE = 1.3;
+
+/**
+ * The cached calibration of an experiment's model and data on this backend and thread count, if any, made on a
+ * machine of about this speed (`speed`: machineSpeed()).
+ */
+export function cachedCalibration(e: Experiment, store: ResultStore, speed: number): Calibration | null {
   const file = calibrationFile(e, store);
   if (!existsSync(file)) return null;
   const cached = Calibration.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   // One made before CPU per wall second was measured is made again: predictions compare CPU time since.
-  return cached.success && cached.data.cpuPerWall !== undefined ? cached.data : null;
+  if (!cached.success || cached.data.cpuPerWall === undefined || cached.data.machineGflops === undefined) return null;
+  const ratio = cached.data.machineGflops / speed;
+  return ratio < SAME_MACHINE && ratio > 1 / SAME_MACHINE ? cached.data : null;
+}
+
+/** Cache a calibration of an experiment's model and data on this backend and thread count. */
+export function saveCalibration(e: Experiment, store: ResultStore, calibration: Calibration): void {
+  mkdirSync(join(store.dir, 'plan'), { recursive: true });
+  writeFileAtomic(calibrationFile(e, store), JSON.stringify(calibration));
 }
 
 /**
@@ -119,9 +153,8 @@ export async function calibrate(e: Experiment, store: ResultStore, dataDir?: str
       problem.test?.evaluate(theta);
     });
     const cpuPerWall = cpuSecondsSince(cpu0) / ((performance.now() - wall0) / 1000);
-    const calibration: Calibration = { gradSeconds, hvpSeconds, evalSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, threads: threads(), cpuPerWall, backend: activeBackend().name };
-    mkdirSync(join(store.dir, 'plan'), { recursive: true });
-    writeFileAtomic(calibrationFile(e, store), JSON.stringify(calibration));
+    const calibration: Calibration = { gradSeconds, hvpSeconds, evalSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, threads: threads(), cpuPerWall, machineGflops: machineSpeed(), backend: activeBackend().name };
+    saveCalibration(e, store, calibration);
     return calibration;
   } finally {
     problem.dispose();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { checkPredictions, edgeRuns, flowSteps, hvpsPerEstimateAt, observations, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
+import { cachedCalibration, checkPredictions, edgeRuns, flowSteps, hvpsPerEstimateAt, machineSpeed, observations, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, saveCalibration, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
 import { planExperiment } from '../../src/sweep/plan.js';
 import { buildProblem } from '../../src/sweep/problem.js';
 import { runFlow, runGd } from '../../src/sweep/runner.js';
@@ -136,6 +136,23 @@ test('prediction accuracy: steps and time separately, each with median, range an
     predictionAccuracy([check(1000, 1000, 100, 100, 'cpu', false, 'a'), check(100, 400, 10, 40, 'cpu', true, 'a'), check(10, 10, 1, 1, 'cpu', false, 'b'), check(10, 30, 1, 3, 'wall', false, 'b')]),
     /; per experiment, its checked runs summed \(edge runs included: the cost a plan is made for; time only where all its runs have one clock\), predicted\/actual steps median 0\.64, range 0\.50-0\.79, 2 of 2 within a factor of 2; predicted\/actual CPU time median 0\.79, range 0\.79-0\.79, 1 of 1 within a factor of 2$/,
   );
+});
+
+test('a cached calibration is reused on a machine of about its speed only; machineSpeed measures this one', async () => {
+  await initBackend('wasm');
+  const e = Experiment.parse({ id: 'speed', dataset: 'mnist-5k', model: { kind: 'fcn' }, loss: 'mse', lossGoals: [0.1] });
+  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-speed-')));
+  const speed = machineSpeed();
+  assert.ok(Number.isFinite(speed) && speed > 0.1, `machine speed ${speed} GFLOP/s`);
+  const calibration: Calibration = { gradSeconds: 1, hvpSeconds: 1, evalSeconds: 1, peakRssMb: 1, threads: 1, cpuPerWall: 1, machineGflops: 100, backend: 'wasm' };
+  assert.equal(cachedCalibration(e, store, 100), null, 'nothing cached yet');
+  saveCalibration(e, store, calibration);
+  assert.deepEqual(cachedCalibration(e, store, 110), calibration, 'within 30%: the same machine');
+  assert.equal(cachedCalibration(e, store, 160), null, 'a faster machine calibrates again');
+  assert.equal(cachedCalibration(e, store, 60), null, 'a slower one too');
+  const { machineGflops: _, ...older } = calibration;
+  saveCalibration(e, store, older);
+  assert.equal(cachedCalibration(e, store, 100), null, 'one that does not say its machine is made again');
 });
 
 // Only what edgeRuns and the plan read of a finished run: its key, experiment, goal, rate, outcome and steps.
