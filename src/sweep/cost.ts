@@ -390,11 +390,12 @@ export function observations(store: ResultStore): Finished {
   const flows = runs.filter((r): r is FlowResult => r.kind === 'flow');
   const gd = runs.filter((r): r is GdResult => r.kind === 'gd');
   const byExperiment = new Map(flows.map((f) => [f.experiment.id, f]));
+  const edge = edgeRuns(gd);
+  // The stretch curve is of the runs inside: an edge run's hover would stretch its neighbours' predictions.
   const obs = gd.flatMap((r) => {
     const f = byExperiment.get(r.experiment.id);
-    return f ? (observe(r, f) ?? []) : [];
+    return f && !edge.has(r.key) ? (observe(r, f) ?? []) : [];
   });
-  const edge = edgeRuns(gd);
   const edgeStretches = gd.flatMap((r) => {
     const point = edge.has(r.key) ? byExperiment.get(r.experiment.id)?.sGF.find((q) => q.lossGoal === r.lossGoal) : undefined;
     return point && point.time > 0 ? [(r.steps * r.lr) / point.time] : [];
