@@ -333,6 +333,7 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
     const rates = ownFlow ? left.filter((t) => t.kind === 'gd' && t.lossGoal === lossGoal).map((t) => ({ key: t.key, lr: t.lr as number })) : initialSchedule(point.s0, point.sGF, e.grid).map((lr) => ({ key: `gd(${lr})`, lr }));
     const goalObs = mine.filter((o) => o.lossGoal === lossGoal);
     const goalRuns = context.gd.filter((r) => r.experiment.id === e.id && r.lossGoal === lossGoal);
+    const [ownLow, ownHigh] = goalObs.length >= 2 ? [Math.min(...goalObs.map((o) => o.x)), Math.max(...goalObs.map((o) => o.x))] : [Infinity, -Infinity];
     for (const { key, lr } of rates) {
       const x = (lr * point.sGF) / 2;
       // The mean, not the median, of the edge runs: their stretch is heavy-tailed and the plan budgets a total.
@@ -343,8 +344,7 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
       const estimates = e.record.sharpnessEvery > 0 ? Math.floor(steps / e.record.sharpnessEvery) + 2 : 2;
       // The experiment's own runs where they bracket x; beyond them, every experiment's (flow-aligned runs alone
       // would carry their few products per estimate over to the edge of stability).
-      const covered = goalObs.length >= 2 && x >= Math.min(...goalObs.map((o) => o.x)) && x <= Math.max(...goalObs.map((o) => o.x));
-      const hvpsPerEstimate = hvpsPerEstimateAt(x, covered ? goalObs : context.observations);
+      const hvpsPerEstimate = hvpsPerEstimateAt(x, x >= ownLow && x <= ownHigh ? goalObs : context.observations);
       predicted.push({ key, kind: 'gd', edge, lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds: steps * secondsPerGdStep(e, calibration, hvpsPerEstimate) });
     }
   }
