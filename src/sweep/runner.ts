@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors, saveSafetensors } from '../models/safetensors.js';
 import { distance, parameterNorms } from '../sharpness/norms.js';
@@ -14,7 +14,7 @@ import { gradientDescent, type GdState } from '../train/gd.js';
 import { finalMeasures } from '../train/measure.js';
 import { gradientFlow, type FlowSolution, type FlowState } from '../train/flow.js';
 import { buildProblem, type DataOptions, type Problem } from './problem.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { removeAtomic, writeFileAtomic } from '../util/atomic.js';
 import { PAUSED_EXIT_CODE, RunPaused } from '../util/errors.js';
 import { aboveDivergence, initialSchedule, nextRates, type RunOutcome } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
@@ -151,7 +151,7 @@ function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log
     provenance: provenance(started, problem.train.hvpCount - hvps0),
   };
   store.write(result);
-  rmSync(statePath, { force: true });
+  removeAtomic(statePath);
   log(`[${e.id} flow] ${out.outcome} after ${out.steps} RK4 steps: s0=${fmt(out.s0)} ${sGF.map((s) => `sGF(${s.lossGoal})=${fmt(s.sGF)}`).join(' ')}`);
   return result;
 }
@@ -329,7 +329,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
     provenance: provenance(started, problem.train.hvpCount - hvps0),
   };
   store.write(result);
-  rmSync(statePath, { force: true });
+  removeAtomic(statePath);
   log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps${out.stop ? ` (${out.stop.kind} stop)` : ''}: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.startedAt.getTime()) / 1000)})`);
   return result;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { UserError } from './errors.js';
 
 /** A file that could not be written (a run failure, exit code 1); the message names it (a bare ENOSPC or EFBIG does not). */
@@ -39,5 +39,35 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (err) {
     rmSync(tmp, { force: true });
     throw new WriteError(path, err as Error);
+  }
+}
+
+/** Whether a process with this id exists (EPERM: it exists but is not ours). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove a file written by `writeFileAtomic`, and the temporary files that writers killed
+ * mid-write (SIGKILL, power loss) left beside it; a live writer's temporary file is kept.
+ */
+export function removeAtomic(path: string): void {
+  rmSync(path, { force: true });
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    // `<name>.<pid>.<8 hex>.tmp`, as writeFileAtomic names them
+    const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (m && !alive(Number(m[1]))) rmSync(join(dirname(path), name), { force: true });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * A full disk (simulated with a file-size limit, which fails writes the same way: a short
  * write, then an error) leaves neither a truncated file under the final name nor a temporary
- * file, and the error names the file.
+ * file, and the error names the file. Removing a file also removes what writers killed mid-write
+ * left beside it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { removeAtomic } from '../../src/util/atomic.js';
 
 const REPO = pathToFileURL(process.cwd()).href;
 
@@ -45,3 +47,20 @@ for (const kind of ['plain', 'safetensors']) {
     assert.deepEqual(readdirSync(dir), [], 'neither the final file nor a temporary file is left');
   });
 }
+
+test('removeAtomic removes the file and the temporaries of dead writers, and keeps a live writer\'s and unrelated files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eos-atomic-remove-'));
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  const deadPid = Number(dead.stdout.trim());
+  const files = [
+    'state.json',
+    `state.json.${deadPid}.0123abcd.tmp`,
+    `state.json.${process.pid}.89abcdef.tmp`,
+    `other.json.${deadPid}.0123abcd.tmp`,
+    `state.json.${deadPid}.notes`,
+  ];
+  for (const f of files) writeFileSync(join(dir, f), '');
+  removeAtomic(join(dir, 'state.json'));
+  assert.deepEqual(readdirSync(dir).sort(), [`other.json.${deadPid}.0123abcd.tmp`, `state.json.${deadPid}.notes`, `state.json.${process.pid}.89abcdef.tmp`].sort());
+  removeAtomic(join(dir, 'missing', 'state.json'));
+});
