@@ -111,7 +111,7 @@ export function regime(summary: SweepSummary, lr: number): Regime {
   return relative < -1e-6 ? 'flow-aligned' : relative > 1e-6 ? 'EoS' : 'critical';
 }
 
-/** Runs that finished with final values (converged or stopped at max steps). */
+/** Runs that finished with final values (converged, stopped at max steps or stalled). */
 export function finishedRows(rows: RunRow[]): RunRow[] {
   return rows.filter((r) => r.outcome !== 'diverged');
 }
@@ -256,9 +256,11 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
   }
   const diverged = rows.filter((r) => r.outcome === 'diverged');
   if (diverged.length > 0) layers.push(outcomeRule(`${id}-diverged`, diverged, SERIES.diverged));
-  // A run stopped at max steps that has no value here (its steps to the goal) is marked like a diverged rate, not dropped.
+  // A run stopped at max steps or stalled that has no value here (its steps to the goal) is marked like a diverged rate, not dropped.
   const capped = rows.filter((r, i) => r.outcome === 'max-steps' && values[i] === null);
   if (capped.length > 0) layers.push(outcomeRule(`${id}-maxSteps`, capped, SERIES.maxSteps));
+  const stalled = rows.filter((r, i) => r.outcome === 'stalled' && values[i] === null);
+  if (stalled.length > 0) layers.push(outcomeRule(`${id}-stalled`, stalled, SERIES.stalled));
   if (isSharpness) {
     layers.push({
       name: `${id}-maxSharpness`,

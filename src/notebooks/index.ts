@@ -21,12 +21,12 @@ export { NOTEBOOKS };
 export function sweepTable(summaries: SweepSummary[]): string {
   const rows = summaries.map((s) => {
     const diverged = s.runs.filter((r) => r.outcome === 'diverged').length;
-    const maxSteps = s.runs.filter((r) => r.outcome === 'max-steps').length;
+    const notReached = s.runs.filter((r) => r.outcome === 'max-steps' || r.outcome === 'stalled').length;
     const fitted = (x: number | null) => (x === null ? '–' : fmt(x));
-    return `| ${s.experiment.id} | ${fmt(s.lossGoal)} | ${fmt(s.s0)} | ${fmt(s.sGF)} | ${fmt(s.criticalLr)} | ${fitted(s.fittedCriticalLrSharpness)} | ${fitted(s.fittedCriticalLrNorm)} | ${s.runs.length} | ${s.runs.length - diverged - maxSteps} | ${diverged} | ${maxSteps} |`;
+    return `| ${s.experiment.id} | ${fmt(s.lossGoal)} | ${fmt(s.s0)} | ${fmt(s.sGF)} | ${fmt(s.criticalLr)} | ${fitted(s.fittedCriticalLrSharpness)} | ${fitted(s.fittedCriticalLrNorm)} | ${s.runs.length} | ${s.runs.length - diverged - notReached} | ${diverged} | ${notReached} |`;
   });
   return [
-    '| experiment | ε | s_0 | s_GF | η_c = 2/s_GF | fitted η_c (sharpness) | fitted η_c (norm) | rates | converged | diverged | max steps |',
+    '| experiment | ε | s_0 | s_GF | η_c = 2/s_GF | fitted η_c (sharpness) | fitted η_c (norm) | rates | converged | diverged | max steps or stalled |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');

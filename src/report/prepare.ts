@@ -16,6 +16,7 @@ import { gitRevision, packageVersion } from '../sweep/provenance.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { FINDINGS_PATH } from '../theory/evidence.js';
 import { Experiment } from '../sweep/schema.js';
+import { CYCLE_WINDOW } from '../train/gd.js';
 import { callout, duration, num, table, withoutTitle } from './markdown.js';
 import { notebookToMarkdown, chapterId, titleFromSlug } from './notebook.js';
 import { bestData, readReportData, type ExperimentData } from './summary.js';
@@ -179,7 +180,7 @@ function protocolTable(): string {
     ['fine grid', `${d.grid.fine} rates k/(2 s_GF), k = ${d.grid.fineFirst}…, up to ${d.grid.fineMax}/s_GF`, '12 rates on [1/(2 s_GF), 6/s_GF]'],
     ['coarse grid', `${d.grid.coarse} rates evenly on [${d.grid.fineMax}/s_GF, 2/s0], continued with the coarse step above 2/s0 until a run diverges (at most ${d.grid.extendUntilDivergence} extra rates), then ${d.grid.refine} bisection levels between the last converged and the first diverged rate`, '9 rates on [6/s_GF, 2/s0], continued until divergence, refined by hand'],
     ['divergence', `training loss non-finite or above ${d.divergenceFactor}× the initial loss`, 'not stated'],
-    ['stopping', `training loss below the loss goal ε, or ${d.maxSteps} steps (reported as max-steps)`, 'loss below ε (Table 1)'],
+    ['stopping', `training loss below the loss goal ε, or ${d.maxSteps} steps (reported as max-steps), or parameters that recur bit for bit within ${CYCLE_WINDOW} steps (reported as stalled: deterministic GD would repeat that cycle until the step cap)`, 'loss below ε (Table 1)'],
     ['checkpoints', 'parameters when the loss first drops below each power of ten, and the flow solution at each ε (safetensors)', 'same'],
   ];
   return table(['aspect', 'this reproduction (defaults of the paper profile)', 'paper / reference code'], rows, { text: 'Protocol of appendix G as implemented.', label: 'tbl-protocol' });

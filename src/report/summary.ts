@@ -15,7 +15,7 @@ import { PLAN_FILE } from '../sweep/cost.js';
 import type { StoredSweeps } from '../sweep/summary.js';
 import { PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
 import { Metrics, StopCheck } from '../train/schema.js';
-import { Experiment, Provenance, SweepSummary as SweepSummarySchema } from '../sweep/schema.js';
+import { Experiment, FlowResult, GdResult, Provenance, SweepSummary as SweepSummarySchema } from '../sweep/schema.js';
 
 /** The verdicts of a profile's claims, next to its summaries. */
 export const CLAIMS_FILE = 'claims.json';
@@ -43,13 +43,12 @@ export function trajectoryPoints(e: Experiment): number {
 /** Significant digits kept: far below the run-to-run noise, and it halves the file size. */
 const DIGITS = 6;
 
-const Outcome = z.enum(['converged', 'diverged', 'max-steps']);
-
 const CondensedRun = z.object({
   lr: z.number(),
-  outcome: Outcome,
+  outcome: GdResult.shape.outcome,
   steps: z.number().int(),
   divergedAt: z.number().int().nullable(),
+  cyclePeriod: GdResult.shape.cyclePeriod,
   final: Metrics.nullable(),
   maxSharpness: z.number().nullable(),
   /** Stable or transient stop (absent in results written before it was recorded). */
@@ -84,7 +83,7 @@ export const ExperimentData = z.object({
   status: z.enum(['complete', 'partial']),
   tasks: z.object({ done: z.number().int(), diverged: z.number().int(), running: z.number().int(), missing: z.number().int() }),
   flow: z.object({
-    outcome: Outcome,
+    outcome: FlowResult.shape.outcome,
     steps: z.number().int(),
     s0: z.number(),
     sGF: z.array(z.object({ lossGoal: z.number(), sGF: z.number(), time: z.number(), step: z.number().int() })),
@@ -172,6 +171,7 @@ export function condense(entry: ProfileEntry, profileName: ProfileName, stored: 
           outcome: r.outcome,
           steps: r.steps,
           divergedAt: r.divergedAt,
+          ...(r.cyclePeriod === undefined ? {} : { cyclePeriod: r.cyclePeriod }),
           final: r.final,
           maxSharpness: r.maxSharpness,
           ...(r.stop === undefined ? {} : { stop: r.stop }),

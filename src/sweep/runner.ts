@@ -164,6 +164,7 @@ interface SerializedState {
   maxSharpness: number | null;
   eigenvector: string | null;
   previousLoss: number;
+  snapshot?: { step: number; loss: number; theta: string } | null;
   /** Checkpoints written so far and HVPs spent so far (absent in states saved before they were kept). */
   checkpoints?: GdResult['checkpoints'];
   hvps?: number;
@@ -201,14 +202,26 @@ function readState<T>(path: string, log: Log, decode: (json: unknown) => T): T |
 }
 
 function saveState(path: string, s: RunState): void {
-  const data: SerializedState = { ...s, theta: toBase64(s.theta), eigenvector: s.eigenvector ? toBase64(s.eigenvector) : null };
+  const data: SerializedState = {
+    ...s,
+    theta: toBase64(s.theta),
+    eigenvector: s.eigenvector ? toBase64(s.eigenvector) : null,
+    snapshot: s.snapshot ? { ...s.snapshot, theta: toBase64(s.snapshot.theta) } : null,
+  };
   writeFileAtomic(path, JSON.stringify(data));
 }
 
 function loadState(path: string, numParams: number, log: Log): RunState | undefined {
   return readState(path, log, (json) => {
     const s = json as SerializedState;
-    return { ...s, theta: parametersFromBase64(s.theta, numParams), eigenvector: s.eigenvector ? new Float64Array(fromBase64(s.eigenvector)) : null, checkpoints: s.checkpoints ?? [], hvps: s.hvps ?? 0 };
+    return {
+      ...s,
+      theta: parametersFromBase64(s.theta, numParams),
+      eigenvector: s.eigenvector ? new Float64Array(fromBase64(s.eigenvector)) : null,
+      snapshot: s.snapshot ? { ...s.snapshot, theta: parametersFromBase64(s.snapshot.theta, numParams) } : null,
+      checkpoints: s.checkpoints ?? [],
+      hvps: s.hvps ?? 0,
+    };
   });
 }
 
@@ -317,6 +330,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
     outcome: out.outcome,
     steps: out.steps,
     divergedAt: out.divergedAt,
+    cyclePeriod: out.cyclePeriod,
     history: out.history,
     final: out.final,
     perLayer: out.final ? parameterNorms(problem.layout, out.theta).perLayer : null,
@@ -330,7 +344,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
   };
   store.write(result);
   removeAtomic(statePath);
-  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps${out.stop ? ` (${out.stop.kind} stop)` : ''}: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.startedAt.getTime()) / 1000)})`);
+  log(`[${e.id} lr=${fmt(lr)}] ${out.outcome} after ${out.steps} steps${out.cyclePeriod !== null ? ` (parameters repeat every ${out.cyclePeriod} steps)` : ''}${out.stop ? ` (${out.stop.kind} stop)` : ''}: final sharpness ${fmt(out.final?.sharpness)} l1 ${fmt(out.final?.l1)} (${duration((Date.now() - started.startedAt.getTime()) / 1000)})`);
   return result;
 }
 

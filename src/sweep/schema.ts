@@ -96,10 +96,13 @@ export const GdResult = z.object({
   experiment: Experiment,
   lr: z.number(),
   lossGoal: z.number(),
-  outcome: z.enum(['converged', 'diverged', 'max-steps']),
+  /** stalled: the parameters recurred bit for bit (train/gd.ts), so GD would cycle until max steps. */
+  outcome: z.enum(['converged', 'diverged', 'max-steps', 'stalled']),
   steps: z.number().int(),
   /** Step at which divergence was detected (null otherwise). */
   divergedAt: z.number().int().nullable(),
+  /** Stalled runs: the cycle's period in steps (null otherwise; absent in results written before stalls were detected). */
+  cyclePeriod: z.number().int().positive().nullable().optional(),
   history: z.array(Metrics),
   final: Metrics.nullable(),
   perLayer: PerLayer.nullable(),

@@ -1,7 +1,9 @@
 /**
  * Full-batch gradient descent from a given initialisation until the training
  * loss falls below the goal (appendix G). Metrics are recorded BEFORE the update
- * of the step they belong to; divergence ends the run as a recorded outcome.
+ * of the step they belong to; divergence ends the run as a recorded outcome, and so
+ * does a stall: GD is deterministic, so parameters that recur bit for bit repeat
+ * that cycle until the step cap.
  */
 import type { Objective } from '../objective/index.js';
 import type { Metrics, StopCheck } from './schema.js';
@@ -27,7 +29,19 @@ export interface GdState {
   maxSharpness: number | null;
   eigenvector: Float64Array | null;
   previousLoss: number;
+  /** The last cycle snapshot (absent in states saved before stalls were detected: detection restarts). */
+  snapshot?: CycleSnapshot | null;
 }
+
+/** Parameters at the last step that is a multiple of CYCLE_WINDOW, compared with each later step's. */
+export interface CycleSnapshot {
+  step: number;
+  loss: number;
+  theta: Float32Array;
+}
+
+/** Cycles of period up to this many steps are detected as stalls. */
+export const CYCLE_WINDOW = 8;
 
 export interface GdProgress {
   step: number;
@@ -50,9 +64,11 @@ export interface GdHooks {
 }
 
 export interface GdOutcome {
-  outcome: 'converged' | 'diverged' | 'max-steps';
+  outcome: 'converged' | 'diverged' | 'max-steps' | 'stalled';
   steps: number;
   divergedAt: number | null;
+  /** Stalled runs: the period of the cycle, in steps (null otherwise). */
+  cyclePeriod: number | null;
   history: Metrics[];
   final: Metrics | null;
   theta: Float32Array;
@@ -86,6 +102,15 @@ export function checkStop(objective: Objective, theta: Float32Array, lr: number,
   return { kind: sharpnessRatio > 1 || climbs ? 'transient' : 'stable', sharpnessRatio, probeSteps, maxLossAfter: Number.isFinite(maxLossAfter) ? maxLossAfter : Number.MAX_VALUE };
 }
 
+/** The period when `theta` at `step` equals the snapshot's parameters bit for bit (null otherwise; the loss compares first, cheaply). */
+function recurs(snapshot: CycleSnapshot | null, step: number, loss: number, theta: Float32Array): number | null {
+  if (snapshot === null || snapshot.loss !== loss || step === snapshot.step) return null;
+  const a = new Uint32Array(theta.buffer, theta.byteOffset, theta.length);
+  const b = new Uint32Array(snapshot.theta.buffer, snapshot.theta.byteOffset, snapshot.theta.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return null;
+  return step - snapshot.step;
+}
+
 export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: GdConfig, hooks: GdHooks = {}): GdOutcome {
   const r = hooks.resume;
   const theta = Float32Array.from(r ? r.theta : theta0);
@@ -94,10 +119,11 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
   let maxSharpness = r ? r.maxSharpness : null;
   let initialLoss = r ? r.initialLoss : NaN;
   let previousLoss = r ? r.previousLoss : Infinity;
+  let snapshot = r?.snapshot ?? null;
   const stateEvery = hooks.stateEvery ?? 500;
   const recent: { step: number; logLoss: number }[] = [];
   const first = r ? r.step : 0;
-  const state = (step: number): GdState => ({ step, theta: Float32Array.from(theta), initialLoss, history: [...history], maxSharpness, eigenvector: tracker.state ?? null, previousLoss });
+  const state = (step: number): GdState => ({ step, theta: Float32Array.from(theta), initialLoss, history: [...history], maxSharpness, eigenvector: tracker.state ?? null, previousLoss, snapshot });
 
   for (let step = first; ; step++) {
     if (hooks.onState && hooks.pause?.()) {
@@ -107,20 +133,23 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
     const { loss, grad } = ctx.train.lossAndGrad(theta);
     if (step === 0) initialLoss = loss;
     if (!Number.isFinite(loss) || loss > cfg.divergenceFactor * initialLoss) {
-      return { outcome: 'diverged', steps: step, divergedAt: step, history, final: null, theta, maxSharpness, stop: null };
+      return { outcome: 'diverged', steps: step, divergedAt: step, cyclePeriod: null, history, final: null, theta, maxSharpness, stop: null };
     }
     for (const lossBelow of powersOfTenCrossed(previousLoss, loss)) hooks.onCheckpoint?.(lossBelow, step, theta);
     previousLoss = loss;
 
     const converged = loss < cfg.lossGoal;
-    if (converged || step >= cfg.maxSteps) {
+    const cyclePeriod = converged ? null : recurs(snapshot, step, loss, theta);
+    if (converged || cyclePeriod !== null || step >= cfg.maxSteps) {
       const s = tracker.estimate(theta);
       maxSharpness = Math.max(maxSharpness ?? s, s);
       const final = measure(ctx, theta, { step, time: step * cfg.lr, trainLoss: loss }, { sharpness: s, nuclear: true });
       history.push(final);
       const stop = converged ? checkStop(ctx.train, theta, cfg.lr, cfg.lossGoal, s) : null;
-      return { outcome: converged ? 'converged' : 'max-steps', steps: step, divergedAt: null, history, final, theta, maxSharpness, stop };
+      const outcome = converged ? 'converged' : cyclePeriod !== null ? 'stalled' : 'max-steps';
+      return { outcome, steps: step, divergedAt: null, cyclePeriod, history, final, theta, maxSharpness, stop };
     }
+    if (step % CYCLE_WINDOW === 0) snapshot = { step, loss, theta: Float32Array.from(theta) };
 
     let s: number | null = null;
     if (cfg.sharpnessEvery > 0 && step % cfg.sharpnessEvery === 0) {

@@ -127,18 +127,19 @@ test('picking a rate in one panel highlights it in every panel', async () => {
   view.finalize();
 });
 
-/** A sweep whose converged runs take 30/η steps, with the second rate a transient stop and the fourth stopped at max steps. */
+/** A sweep whose converged runs take 30/η steps, with the second rate a transient stop, the fourth stopped at max steps and the fifth stalled. */
 function convergenceSweep() {
   const s = syntheticSummary();
   const runs = s.runs.map((r, i) => {
     if (r.outcome === 'diverged') return r;
     if (i === 3) return { ...r, outcome: 'max-steps' as const, steps: 4000 };
+    if (i === 4) return { ...r, outcome: 'stalled' as const, steps: 1234, cyclePeriod: 2 };
     return { ...r, steps: Math.round(30 / r.lr), stop: { kind: i === 1 ? ('transient' as const) : ('stable' as const), sharpnessRatio: 1, probeSteps: 0, maxLossAfter: 0 } };
   });
   return { ...s, runs };
 }
 
-test('the steps panel draws the steps to the goal of converged runs only, log-log; diverged and max-steps rates are marked apart', () => {
+test('the steps panel draws the steps to the goal of converged runs only, log-log; diverged, max-steps and stalled rates are marked apart', () => {
   const s = convergenceSweep();
   const spec = topLevel('t', sweepRow(s, ['steps']));
   const finals = values(view(spec, 'r0c0-final'));
@@ -147,6 +148,8 @@ test('the steps panel draws the steps to the goal of converged runs only, log-lo
   assert.ok(!finals.some((f) => f.value === 4000), 'the step cap is not a time to the goal');
   assert.deepEqual(finals.filter((f) => f.stop === 'transient').map((f) => f.lr), [s.runs[1].lr], 'the transient stop keeps its triangle');
   assert.deepEqual(values(view(spec, 'r0c0-maxSteps')).map((r) => r.lr), [s.runs[3].lr]);
+  assert.deepEqual(values(view(spec, 'r0c0-stalled')).map((r) => r.lr), [s.runs[4].lr]);
+  assert.ok(!finals.some((f) => f.value === 1234), 'a stall is not a time to the goal');
   assert.deepEqual(values(view(spec, 'r0c0-diverged')).map((r) => r.lr), s.runs.filter((r) => r.outcome === 'diverged').map((r) => r.lr));
   const encoding = view(spec, 'r0c0-final').encoding as { x: { scale: { type: string } }; y: { scale: { type: string } } };
   assert.deepEqual([encoding.x.scale.type, encoding.y.scale.type], ['log', 'log']);
