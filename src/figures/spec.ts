@@ -124,18 +124,58 @@ function roundNumbers(x: Json | undefined): Json | undefined {
   return x;
 }
 
+/** Whether `x` is a view's inline data: `{ values: [...] }`. */
+const isInline = (k: string, v: Json | undefined): v is { values: Json[] } => k === 'data' && !!v && typeof v === 'object' && !Array.isArray(v) && Array.isArray(v.values);
+
+/** Keys whose values are child views: what a parent's encodings and transforms pass down is the rest. */
+const COMPOSITION = new Set(['layer', 'hconcat', 'vconcat', 'concat', 'spec']);
+
+interface References {
+  strings: Set<string>;
+  /** A tooltip that shows every field of the row. */
+  allFields: boolean;
+}
+
+/** The strings of `x` (field names, expressions) outside inline data and, with `shallow`, outside child views. */
+function references(x: Json | undefined, out: References, shallow = false): References {
+  if (typeof x === 'string') out.strings.add(x);
+  else if (Array.isArray(x)) for (const v of x) references(v, out);
+  else if (x && typeof x === 'object') {
+    for (const [k, v] of Object.entries(x)) {
+      if (k === 'tooltip' && (v === true || (v && typeof v === 'object' && !Array.isArray(v) && v.content === 'data'))) out.allFields = true;
+      if (!isInline(k, v) && !(shallow && COMPOSITION.has(k))) references(v, out);
+    }
+  }
+  return out;
+}
+
+/** Whether a view whose spec holds `strings` can read field `key`: by name, or in an expression. */
+const referenced = (key: string, strings: Set<string>): boolean =>
+  strings.has(key) || [...strings].some((s) => s.includes(`datum.${key}`) || s.includes(`datum['${key}']`) || s.includes(`datum["${key}"]`));
+
 /**
- * The spec with the numbers of its inline data (`data.values`, at any depth)
- * rounded to 6 significant digits: the form embedded in executed notebooks,
- * where full float64 digits make up most of a figure's bytes.
+ * The spec with its inline data (`data.values`, at any depth) cut to what it is
+ * drawn for: each row keeps only the fields that its view, the views inside it
+ * (which inherit its data) and the views around it (whose encodings and
+ * transforms it inherits) refer to, and numbers are rounded to 6 significant
+ * digits. The form embedded in executed notebooks and the book, where unused
+ * metrics and float64 digits make up most of a figure's bytes.
  */
 export function forDisplay(spec: Spec): Spec {
-  const walk = (x: Json | undefined): Json | undefined => {
-    if (Array.isArray(x)) return x.map((v) => walk(v) as Json);
+  const walk = (x: Json | undefined, around: References): Json | undefined => {
+    if (Array.isArray(x)) return x.map((v) => walk(v, around) as Json);
     if (!x || typeof x !== 'object') return x;
-    return Object.fromEntries(
-      Object.entries(x).map(([k, v]) => [k, k === 'data' && v && typeof v === 'object' && !Array.isArray(v) && Array.isArray(v.values) ? { ...v, values: roundNumbers(v.values) } : walk(v)]),
-    );
+    const copy = (r: References): References => ({ strings: new Set(r.strings), allFields: r.allFields });
+    const inherited = references(x, copy(around), true);
+    const data = Object.entries(x).find(([k, v]) => isInline(k, v));
+    let keep = (row: Json): Json => row;
+    if (data) {
+      const refs = references(x, copy(around));
+      const kept = new Map<string, boolean>();
+      const keeps = (k: string): boolean => kept.get(k) ?? kept.set(k, referenced(k, refs.strings)).get(k)!;
+      if (!refs.allFields) keep = (row) => (row && typeof row === 'object' && !Array.isArray(row) ? Object.fromEntries(Object.entries(row).filter(([k]) => keeps(k))) : row);
+    }
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, isInline(k, v) ? { ...v, values: roundNumbers(v.values.map(keep)) } : walk(v, inherited)]));
   };
-  return walk(spec) as Spec;
+  return walk(spec, { strings: new Set(), allFields: false }) as Spec;
 }

@@ -36,8 +36,9 @@ async function liveRenderings(spec: Spec): Promise<Record<string, Json>> {
   return { [VEGA_LITE_MIME]: spec, 'image/svg+xml': compactSvg(await toSvg(spec)), 'text/plain': title };
 }
 
-/** What a stored notebook keeps for a chart: the live renderings and the HTML rendering of the book's pages. */
-export async function storedRenderings(spec: Spec): Promise<Record<string, Json>> {
+/** What a stored notebook keeps for a chart: the live renderings and the HTML rendering of the book's pages (forDisplay is idempotent, so older stored specs are cut to size too). */
+export async function storedRenderings(stored: Spec): Promise<Record<string, Json>> {
+  const spec = forDisplay(stored);
   return { ...(await liveRenderings(spec)), 'text/html': chartHtml(spec, SCRIPT_FROM_NOTEBOOK, NOT_DRAWN) };
 }
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { test } from 'node:test';
 import { compactSvg, exportFigure, fontFile, svgToPng, toSvg, toVega } from '../../src/figures/export.js';
-import { FONT, forDisplay, topLevel, type Spec } from '../../src/figures/spec.js';
+import { FONT, forDisplay, topLevel, type Json, type Spec } from '../../src/figures/spec.js';
 import { sweepRow } from '../../src/figures/sweep.js';
 import { syntheticSummary } from './fixtures.js';
 
@@ -50,8 +50,33 @@ test('the compact SVG draws the same pixels as the full one, in about two thirds
 });
 
 test('forDisplay rounds inline data to 6 significant digits and leaves everything else as it was', () => {
-  const s: Spec = { title: 'π', layer: [{ data: { values: [{ lr: 0.123456789012, label: 'a', n: 3 }] }, mark: { type: 'line', strokeWidth: 1.23456789 } }] };
-  assert.deepEqual(forDisplay(s), { title: 'π', layer: [{ data: { values: [{ lr: 0.123457, label: 'a', n: 3 }] }, mark: { type: 'line', strokeWidth: 1.23456789 } }] });
+  const s: Spec = { title: 'π', layer: [{ data: { values: [{ lr: 0.123456789012, label: 'a', n: 3 }] }, mark: { type: 'line', strokeWidth: 1.23456789 }, encoding: { x: { field: 'lr' }, y: { field: 'n' }, tooltip: [{ field: 'label' }] } }] };
+  assert.deepEqual(forDisplay(s), { ...s, layer: [{ ...(s.layer as Spec[])[0], data: { values: [{ lr: 0.123457, label: 'a', n: 3 }] } }] });
+});
+
+test('forDisplay keeps the fields a view can read: its encodings, expressions, inherited encodings; not its siblings\' fields', () => {
+  const row = { lr: 0.5, value: 2, l1: 3, sharpness: 4, stop: 'stable', unused: 5 };
+  const spec: Spec = {
+    hconcat: [
+      {
+        encoding: { x: { field: 'lr' } },
+        layer: [
+          { data: { values: [row] }, transform: [{ filter: "datum.stop === 'stable'" }], encoding: { y: { field: 'value' } }, mark: 'point' },
+          { data: { values: [row] }, encoding: { y: { field: 'value' } }, mark: 'point' },
+        ],
+      },
+      { data: { values: [row] }, encoding: { x: { field: 'lr' }, y: { field: 'l1' } }, mark: 'line' },
+      { data: { values: [row] }, encoding: { x: { field: 'lr' }, y: { field: 'l1' }, tooltip: true }, mark: 'line' },
+      { data: { values: [row] }, layer: [{ encoding: { y: { field: 'sharpness' } }, mark: 'line' }] },
+    ],
+  };
+  const rows = (forDisplay(spec).hconcat as Spec[]).map((v) => (v.layer ? (v.data ? [v.data] : (v.layer as Spec[]).map((l) => l.data)) : [v.data]).map((d) => (d as { values: Json[] }).values[0]));
+  assert.deepEqual(rows, [
+    [{ lr: 0.5, value: 2, stop: 'stable' }, { lr: 0.5, value: 2 }],
+    [{ lr: 0.5, l1: 3 }],
+    [row],
+    [{ sharpness: 4 }],
+  ]);
 });
 
 test('PNG export has the PNG signature and the SVG size times the scale', async () => {
