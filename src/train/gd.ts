@@ -47,7 +47,7 @@ export interface GdProgress {
   step: number;
   loss: number;
   sharpness: number | null;
-  /** Estimated steps left, from the recent rate of log-loss decrease (null while unknown). */
+  /** Estimated steps left, from the recent rate of log-loss decrease, at most the steps to the cap (null while unknown). */
   stepsLeft: number | null;
 }
 
@@ -160,7 +160,7 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
       history.push(measure(ctx, theta, { step, time: step * cfg.lr, trainLoss: loss }, { sharpness: s, nuclear: cfg.nuclearDuringTraining }));
       recent.push({ step, logLoss: Math.log(loss) });
       if (recent.length > 20) recent.shift();
-      hooks.onProgress?.({ step, loss, sharpness: s, stepsLeft: stepsLeft(recent, cfg.lossGoal) });
+      hooks.onProgress?.({ step, loss, sharpness: s, stepsLeft: stepsLeft(recent, cfg.lossGoal, cfg.maxSteps - step) });
     }
 
     for (let i = 0; i < theta.length; i++) theta[i] -= cfg.lr * grad[i];
@@ -169,11 +169,11 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
   }
 }
 
-function stepsLeft(recent: { step: number; logLoss: number }[], goal: number): number | null {
+function stepsLeft(recent: { step: number; logLoss: number }[], goal: number, toCap: number): number | null {
   if (recent.length < 3) return null;
   const a = recent[0];
   const b = recent[recent.length - 1];
   const rate = (a.logLoss - b.logLoss) / (b.step - a.step);
-  if (!(rate > 0)) return null;
-  return Math.max(0, Math.round((b.logLoss - Math.log(goal)) / rate));
+  // A loss that does not fall (a plateau, the edge of stability) leaves the step cap as the bound.
+  return Math.min(toCap, rate > 0 ? Math.max(0, Math.round((b.logLoss - Math.log(goal)) / rate)) : Infinity);
 }

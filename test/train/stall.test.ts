@@ -2,7 +2,8 @@
  * Stalls: deterministic GD whose parameters recur bit for bit repeats that cycle until the step
  * cap, so the run ends there as `stalled` with the cycle's period. The references are hand-made
  * cycles of a one-hidden-layer ReLU net whose weights are zero, where only the output bias moves:
- * b -> b - eta c (b - mean y), c the bias's curvature, read off an exact HVP.
+ * b -> b - eta c (b - mean y), c the bias's curvature, read off an exact HVP. The progress
+ * estimate of the steps left is bounded by the step cap, for runs that may never reach the goal.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -66,4 +67,12 @@ test('a run paused inside a cycle resumes with its snapshot and stalls at the sa
   assert.ok(saved?.snapshot, 'the state carries the cycle snapshot');
   const resumed = gradientDescent(ctx, ctx.theta0, cfg, { resume: saved });
   assert.deepEqual([resumed.outcome, resumed.steps, resumed.cyclePeriod], ['stalled', 2, 2]);
+});
+
+test('the progress estimate of steps left is bounded by the step cap', () => {
+  // A slow descent towards an unreachable goal: its log-loss rate predicts far more steps than the 40 allowed.
+  const { ctx, curvature } = setup([0.5, 0.5]);
+  const seen: { step: number; stepsLeft: number | null }[] = [];
+  gradientDescent(ctx, ctx.theta0, { ...config(1e-3 / curvature), maxSteps: 40, lossGoal: 1e-30 }, { onProgress: (p) => seen.push(p) });
+  assert.deepEqual(seen.slice(2).map((p) => p.stepsLeft), seen.slice(2).map((p) => 40 - p.step));
 });
