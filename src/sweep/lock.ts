@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { pidAlive } from '../util/atomic.js';
 
 export interface LockOwner {
   host: string;
@@ -29,15 +30,6 @@ function processStart(pid: number): string | null {
 
 /** This process, as its locks name it. */
 export const SELF: LockOwner = { host: hostname(), pid: process.pid, start: processStart(process.pid), token: randomBytes(8).toString('hex') };
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Locks written before owners were recorded hold a bare pid; trust it only for a live eos process. */
 function legacyOwnerAlive(pid: number): boolean {

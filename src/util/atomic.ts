@@ -42,8 +42,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
-/** Whether a process with this id exists (EPERM: it exists but is not ours). */
-function alive(pid: number): boolean {
+/** Whether a process with this id exists on this host (EPERM: it exists but is not ours). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -68,6 +68,6 @@ export function removeAtomic(path: string): void {
   for (const name of names) {
     // `<name>.<pid>.<8 hex>.tmp`, as writeFileAtomic names them
     const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length)) : null;
-    if (m && !alive(Number(m[1]))) rmSync(join(dirname(path), name), { force: true });
+    if (m && !pidAlive(Number(m[1]))) rmSync(join(dirname(path), name), { force: true });
   }
 }
