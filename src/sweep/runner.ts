@@ -106,6 +106,12 @@ function pausedBy(store: ResultStore, log: Log, tag: string): () => boolean {
   };
 }
 
+/** "ETA <duration>" from the steps left and the wall time per step since `startStep` (this process's steps only). */
+function etaClock(startStep: number): (step: number, stepsLeft: number | null) => string {
+  const startWall = Date.now();
+  return (step, stepsLeft) => `ETA ${stepsLeft === null ? '?' : duration((stepsLeft * (Date.now() - startWall)) / 1000 / Math.max(1, step - startStep))}`;
+}
+
 /** The experiment's gradient flow, cached; `stateEvery`: save a resumable state every this many RK4 steps. */
 export async function runFlow(problem: Problem, store: ResultStore, log: Log = stderrLog, stateEvery?: number): Promise<FlowResult> {
   const e = problem.experiment;
@@ -121,6 +127,7 @@ function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log
   const started = startClock();
   const hvps0 = problem.train.hvpCount - (resume?.hvps ?? 0);
   const progress = throttled(log, 5000);
+  const eta = etaClock(resume?.step ?? 0);
   const out = gradientFlow(
     problem,
     problem.theta0,
@@ -129,7 +136,7 @@ function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log
       resume,
       stateEvery,
       onState: (s) => saveFlowState(statePath, { ...s, hvps: problem.train.hvpCount - hvps0 }),
-      onProgress: (p) => progress(`[${e.id} flow] step ${p.step} t=${fmt(p.time)} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)}`),
+      onProgress: (p) => progress(`[${e.id} flow] step ${p.step} t=${fmt(p.time)} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)} ${eta(p.step, p.stepsLeft)}`),
       pause: pausedBy(store, log, `[${e.id} flow]`),
     },
   );
@@ -288,8 +295,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
   const hvps0 = problem.train.hvpCount - (resume?.hvps ?? 0);
   const checkpoints: GdResult['checkpoints'] = [...(resume?.checkpoints ?? [])];
   const progress = throttled(log, 5000);
-  const startWall = Date.now();
-  const startStep = resume?.step ?? 0;
+  const eta = etaClock(resume?.step ?? 0);
   const out = gradientDescent(
     problem,
     problem.theta0,
@@ -313,10 +319,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
         checkpoints.push({ lossBelow, step, file: file.recorded });
       },
       pause: pausedBy(store, log, `[${e.id} lr=${fmt(lr)}]`),
-      onProgress: (p) => {
-        const perStep = (Date.now() - startWall) / 1000 / Math.max(1, p.step - startStep);
-        progress(`[${e.id} lr=${fmt(lr)}] step ${p.step} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)} (2/lr=${fmt(2 / lr)}) ETA ${p.stepsLeft === null ? '?' : duration(p.stepsLeft * perStep)}`);
-      },
+      onProgress: (p) => progress(`[${e.id} lr=${fmt(lr)}] step ${p.step} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)} (2/lr=${fmt(2 / lr)}) ${eta(p.step, p.stepsLeft)}`),
     },
   );
   opts.onFinal?.(out.theta);

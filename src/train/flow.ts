@@ -9,7 +9,7 @@
  * small maxStep and a sharpness refresh every step (as their profiles set).
  */
 import type { Metrics } from './schema.js';
-import { measure, SharpnessTracker, type MeasureContext } from './measure.js';
+import { measure, SharpnessTracker, StepsLeft, type MeasureContext } from './measure.js';
 import { RunPaused } from '../util/errors.js';
 
 export interface FlowConfig {
@@ -45,7 +45,8 @@ export interface FlowState {
 }
 
 export interface FlowHooks {
-  onProgress?: (p: { step: number; time: number; loss: number; sharpness: number }) => void;
+  /** stepsLeft: RK4 steps to the last loss goal, estimated as for GD (null while unknown). */
+  onProgress?: (p: { step: number; time: number; loss: number; sharpness: number; stepsLeft: number | null }) => void;
   /** Called every `stateEvery` steps with a resumable state. */
   onState?: (state: FlowState) => void;
   stateEvery?: number;
@@ -78,6 +79,7 @@ export function gradientFlow(ctx: MeasureContext, theta0: Float32Array, cfg: Flo
   let t = r ? r.time : 0;
   let initialLoss = r ? r.initialLoss : NaN;
   const stateEvery = hooks.stateEvery ?? 200;
+  const stepsLeft = new StepsLeft();
   const first = r ? r.step : 0;
   const state = (step: number): FlowState => ({ step, time: t, theta: Float32Array.from(theta), s0, sCurrent, sMax, initialLoss, history: [...history], solutions: [...solutions], eigenvector: tracker.state ?? null });
 
@@ -107,7 +109,7 @@ export function gradientFlow(ctx: MeasureContext, theta0: Float32Array, cfg: Flo
     const reached = solutions.length > reachedBefore;
     if (reached || step % cfg.recordEvery === 0 || step >= cfg.maxSteps) {
       history.push(measure(ctx, theta, { step, time: t, trainLoss: loss }, { sharpness: sCurrent, nuclear: reached }));
-      hooks.onProgress?.({ step, time: t, loss, sharpness: sCurrent });
+      hooks.onProgress?.({ step, time: t, loss, sharpness: sCurrent, stepsLeft: done ? 0 : stepsLeft.record(step, loss, goals[goals.length - 1], cfg.maxSteps) });
     }
     if (done) return { outcome: 'converged', steps: step, s0, solutions, history };
     if (step >= cfg.maxSteps) return { outcome: 'max-steps', steps: step, s0, solutions, history };

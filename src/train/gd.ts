@@ -7,7 +7,7 @@
  */
 import type { Objective } from '../objective/index.js';
 import type { Metrics, StopCheck } from './schema.js';
-import { measure, powersOfTenCrossed, SharpnessTracker, type MeasureContext } from './measure.js';
+import { measure, powersOfTenCrossed, SharpnessTracker, StepsLeft, type MeasureContext } from './measure.js';
 import { RunPaused } from '../util/errors.js';
 
 export interface GdConfig {
@@ -121,7 +121,7 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
   let previousLoss = r ? r.previousLoss : Infinity;
   let snapshot = r?.snapshot ?? null;
   const stateEvery = hooks.stateEvery ?? 500;
-  const recent: { step: number; logLoss: number }[] = [];
+  const stepsLeft = new StepsLeft();
   const first = r ? r.step : 0;
   const state = (step: number): GdState => ({ step, theta: Float32Array.from(theta), initialLoss, history: [...history], maxSharpness, eigenvector: tracker.state ?? null, previousLoss, snapshot });
 
@@ -158,22 +158,11 @@ export function gradientDescent(ctx: MeasureContext, theta0: Float32Array, cfg: 
     }
     if (step % cfg.recordEvery === 0) {
       history.push(measure(ctx, theta, { step, time: step * cfg.lr, trainLoss: loss }, { sharpness: s, nuclear: cfg.nuclearDuringTraining }));
-      recent.push({ step, logLoss: Math.log(loss) });
-      if (recent.length > 20) recent.shift();
-      hooks.onProgress?.({ step, loss, sharpness: s, stepsLeft: stepsLeft(recent, cfg.lossGoal, cfg.maxSteps - step) });
+      hooks.onProgress?.({ step, loss, sharpness: s, stepsLeft: stepsLeft.record(step, loss, cfg.lossGoal, cfg.maxSteps) });
     }
 
     for (let i = 0; i < theta.length; i++) theta[i] -= cfg.lr * grad[i];
 
     if (hooks.onState && (step + 1) % stateEvery === 0) hooks.onState(state(step + 1));
   }
-}
-
-function stepsLeft(recent: { step: number; logLoss: number }[], goal: number, toCap: number): number | null {
-  if (recent.length < 3) return null;
-  const a = recent[0];
-  const b = recent[recent.length - 1];
-  const rate = (a.logLoss - b.logLoss) / (b.step - a.step);
-  // A loss that does not fall (a plateau, the edge of stability) leaves the step cap as the bound.
-  return Math.min(toCap, rate > 0 ? Math.max(0, Math.round((b.logLoss - Math.log(goal)) / rate)) : Infinity);
 }

@@ -105,3 +105,22 @@ export function finalMeasures(ctx: MeasureContext, theta: Float32Array, spec: Me
     worstAdaptiveFirstOrder: worst.firstOrder,
   };
 }
+
+/**
+ * Steps left until the loss reaches `goal`, from the rate at which its logarithm fell over the
+ * last 20 records, bounded by the steps to the cap (a loss that does not fall leaves the cap as
+ * the bound; null until three records exist). Progress reports only: it never stops a run.
+ */
+export class StepsLeft {
+  private readonly recent: { step: number; logLoss: number }[] = [];
+
+  record(step: number, loss: number, goal: number, maxSteps: number): number | null {
+    this.recent.push({ step, logLoss: Math.log(loss) });
+    if (this.recent.length > 20) this.recent.shift();
+    if (this.recent.length < 3) return null;
+    const a = this.recent[0];
+    const b = this.recent[this.recent.length - 1];
+    const rate = (a.logLoss - b.logLoss) / (b.step - a.step);
+    return Math.min(maxSteps - step, rate > 0 ? Math.max(0, Math.round((b.logLoss - Math.log(goal)) / rate)) : Infinity);
+  }
+}

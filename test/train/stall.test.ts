@@ -2,30 +2,13 @@
  * Stalls: deterministic GD whose parameters recur bit for bit repeats that cycle until the step
  * cap, so the run ends there as `stalled` with the cycle's period. The references are hand-made
  * cycles of a one-hidden-layer ReLU net whose weights are zero, where only the output bias moves:
- * b -> b - eta c (b - mean y), c the bias's curvature, read off an exact HVP. The progress
- * estimate of the steps left is bounded by the step cap, for runs that may never reach the goal.
+ * b -> b - eta c (b - mean y), c the bias's curvature, read off an exact HVP.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildModel } from '../../src/models/index.js';
-import { makeObjective } from '../../src/objective/index.js';
-import { gradientDescent, type GdConfig, type GdState } from '../../src/train/gd.js';
-import type { MeasureContext } from '../../src/train/measure.js';
+import { gradientDescent, type GdState } from '../../src/train/gd.js';
 import { RunPaused } from '../../src/util/errors.js';
-
-/** Two samples with targets `y`; all parameters zero: the hidden layer outputs 0 and only the output bias has a gradient. */
-function setup(y: [number, number]): { ctx: MeasureContext; curvature: number; bias: number } {
-  const model = buildModel({ kind: 'fcn', widths: [3], activation: 'relu' }, [2], 1);
-  const train = makeObjective(model, { X: Float32Array.from([1, 2, -1, 0.5]), Y: Float32Array.from(y), n: 2, d: 2, k: 1 }, 'mse');
-  const theta0 = new Float32Array(model.numParams);
-  const bias = model.layout.find((b) => b.name === 'layers.1.bias')!.offset;
-  const e = new Float32Array(model.numParams);
-  e[bias] = 1;
-  const curvature = train.hvp(theta0, e)[bias];
-  return { ctx: { train, test: null, layout: model.layout, theta0, sharpnessTol: 1e-6 }, curvature, bias };
-}
-
-const config = (lr: number): GdConfig => ({ lr, lossGoal: 1e-3, maxSteps: 500, divergenceFactor: 1e3, recordEvery: 1, sharpnessEvery: 0, nuclearDuringTraining: false });
+import { gdConfig as config, biasOnlyNet as setup } from './fixtures.js';
 
 test('a zero gradient above the goal is a stall of period 1 at the first step, not 500 steps to the cap', () => {
   const { ctx } = setup([1, -1]);
@@ -67,12 +50,4 @@ test('a run paused inside a cycle resumes with its snapshot and stalls at the sa
   assert.ok(saved?.snapshot, 'the state carries the cycle snapshot');
   const resumed = gradientDescent(ctx, ctx.theta0, cfg, { resume: saved });
   assert.deepEqual([resumed.outcome, resumed.steps, resumed.cyclePeriod], ['stalled', 2, 2]);
-});
-
-test('the progress estimate of steps left is bounded by the step cap', () => {
-  // A slow descent towards an unreachable goal: its log-loss rate predicts far more steps than the 40 allowed.
-  const { ctx, curvature } = setup([0.5, 0.5]);
-  const seen: { step: number; stepsLeft: number | null }[] = [];
-  gradientDescent(ctx, ctx.theta0, { ...config(1e-3 / curvature), maxSteps: 40, lossGoal: 1e-30 }, { onProgress: (p) => seen.push(p) });
-  assert.deepEqual(seen.slice(2).map((p) => p.stepsLeft), seen.slice(2).map((p) => 40 - p.step));
 });
