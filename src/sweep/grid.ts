@@ -3,10 +3,12 @@
  * and s_GF the maximal sharpness of the gradient flow:
  *  - fine grid: `fine` points k/(2 s_GF) from k = `fineFirst` (appendix G: 12 points from 1/(2 s_GF) up to 6/s_GF);
  *  - coarse grid: `coarse` points evenly on [fineMax/s_GF, 2/s0] (appendix G: 9 points on [6/s_GF, 2/s0]);
- *  - extension: the coarse step continued above 2/s0 until a run diverges;
- *  - refinement: bisection between the last converged and first diverged rate
- *    when divergence happens inside the coarse interval;
- *  - no rate above a diverged one is run (`aboveDivergence`).
+ *  - extension: the coarse step continued above 2/s0 until a run fails;
+ *  - refinement: bisection between the last converged and first failed rate
+ *    when a run fails inside the coarse interval;
+ *  - no rate above a failed one is run (`aboveFailure`).
+ * A run fails when GD cannot reach the goal at its rate: it diverged, or it stalled in a cycle
+ * it never leaves (train/gd.ts).
  */
 import type { Experiment } from './schema.js';
 
@@ -45,39 +47,43 @@ export function initialSchedule(s0: number, sGF: number, grid: Grid): number[] {
 
 export interface RunOutcome {
   lr: number;
-  diverged: boolean;
+  /** Diverged or stalled. */
+  failed: boolean;
 }
+
+/** A finished run as the schedule sees it. */
+export const scheduleOutcome = (r: { lr: number; outcome: string }): RunOutcome => ({ lr: r.lr, failed: r.outcome === 'diverged' || r.outcome === 'stalled' });
 
 /**
  * Rates to add after a batch of runs finished: continue above the largest rate
- * while nothing diverged, and bisect the gap at the first divergence.
+ * while nothing failed, and bisect the gap at the first failure.
  * Returns [] when the schedule is complete.
  */
 export function nextRates(done: RunOutcome[], s0: number, sGF: number, grid: Grid): number[] {
   if (grid.rates || done.length === 0) return [];
   const sorted = [...done].sort((a, b) => a.lr - b.lr);
-  const firstDiverged = sorted.find((r) => r.diverged);
+  const firstFailed = sorted.find((r) => r.failed);
   const { step } = coarseGrid(s0, sGF, grid);
-  if (!firstDiverged) {
+  if (!firstFailed) {
     const top = sorted[sorted.length - 1].lr;
     const extra = sorted.filter((r) => r.lr > scheduleEnd(s0, sGF, grid) * (1 + 1e-12)).length;
     return extra < grid.extendUntilDivergence ? [top + step] : [];
   }
-  const below = sorted.filter((r) => r.lr < firstDiverged.lr && !r.diverged);
+  const below = sorted.filter((r) => r.lr < firstFailed.lr && !r.failed);
   if (below.length === 0) return [];
   const lastConverged = below[below.length - 1].lr;
-  const gap = firstDiverged.lr - lastConverged;
+  const gap = firstFailed.lr - lastConverged;
   const minGap = step / 2 ** grid.refine;
   return gap > minGap * (1 + 1e-9) ? [lastConverged + gap / 2] : [];
 }
 
 /**
  * Appendix G goes up "until divergence" and refines below a divergence inside
- * the coarse interval: a rate above one that diverged is not run. Such runs
+ * the coarse interval: a rate above one that failed is not run. Such runs
  * only diverge too or, worse, stall at chance level for `maxSteps` steps.
  */
-export function aboveDivergence(lr: number, done: readonly RunOutcome[]): boolean {
-  return done.some((r) => r.diverged && r.lr < lr);
+export function aboveFailure(lr: number, done: readonly RunOutcome[]): boolean {
+  return done.some((r) => r.failed && r.lr < lr);
 }
 
 function uniqueSorted(xs: number[]): number[] {

@@ -4,7 +4,7 @@
  * finished runs, so a plan is recomputed after each wave.
  */
 import { flowKey, gdKey, type ResultStore } from './store.js';
-import { aboveDivergence, initialSchedule, nextRates } from './grid.js';
+import { aboveFailure, initialSchedule, nextRates, scheduleOutcome, type RunOutcome } from './grid.js';
 import type { Experiment, GdResult } from './schema.js';
 
 export interface Task {
@@ -26,14 +26,14 @@ export function planExperiment(e: Experiment, store: ResultStore): Task[] {
     const point = flow.sGF.find((s) => s.lossGoal === lossGoal);
     if (!point) continue;
     let rates = initialSchedule(flow.s0, point.sGF, e.grid);
-    const seen: { lr: number; diverged: boolean }[] = [];
+    const seen: RunOutcome[] = [];
     while (rates.length > 0) {
       let complete = true;
       for (const lr of rates) {
         const key = gdKey(e, lr, lossGoal);
         const r = store.readGd(key);
-        if (!r && aboveDivergence(lr, seen)) continue;
-        if (r) seen.push({ lr, diverged: r.outcome === 'diverged' });
+        if (!r && aboveFailure(lr, seen)) continue;
+        if (r) seen.push(scheduleOutcome(r));
         else complete = false;
         tasks.push({ kind: 'gd', experiment: e, key, lr, lossGoal, state: r ? (r.outcome === 'diverged' ? 'diverged' : 'done') : store.lock(key).held ? 'running' : 'missing' });
       }

@@ -16,7 +16,7 @@ import { gradientFlow, type FlowSolution, type FlowState } from '../train/flow.j
 import { buildProblem, type DataOptions, type Problem } from './problem.js';
 import { removeAtomic, writeFileAtomic } from '../util/atomic.js';
 import { PAUSED_EXIT_CODE, RunPaused } from '../util/errors.js';
-import { aboveDivergence, initialSchedule, nextRates, type RunOutcome } from './grid.js';
+import { aboveFailure, initialSchedule, nextRates, scheduleOutcome, type RunOutcome } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { provenance, startClock } from './provenance.js';
 import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
@@ -512,7 +512,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
         return r;
       };
       const results: GdResult[] = [];
-      const outcomes = () => results.map((r) => ({ lr: r.lr, diverged: r.outcome === 'diverged' }));
+      const outcomes = () => results.map(scheduleOutcome);
       for (let rates = initialSchedule(flow.s0, point.sGF, experiment.grid); rates.length > 0; rates = nextRates(outcomes(), flow.s0, point.sGF, experiment.grid)) {
         results.push(...(await runSharing(rates, jobs, attempt, (lr) => gdKey(experiment, lr, lossGoal), opts.store, log, outcomes)));
       }
@@ -535,7 +535,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
 async function runSharing(rates: number[], jobs: number, attempt: (lr: number) => Promise<GdResult | null>, keyOf: (lr: number) => string, store: ResultStore, log: Log, earlier: () => RunOutcome[]): Promise<GdResult[]> {
   const done = new Map<number, GdResult>();
   // No rate above one that diverged (in an earlier wave or this one) is run.
-  const skip = (lr: number) => aboveDivergence(lr, [...earlier(), ...[...done.values()].map((r) => ({ lr: r.lr, diverged: r.outcome === 'diverged' }))]);
+  const skip = (lr: number) => aboveFailure(lr, [...earlier(), ...[...done.values()].map(scheduleOutcome)]);
   for (let pending = rates; pending.length > 0; ) {
     const busy: number[] = [];
     await pool(pending, jobs, async (lr) => {

@@ -7,7 +7,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initialSchedule, nextRates } from '../../src/sweep/grid.js';
+import { initialSchedule, nextRates, scheduleOutcome } from '../../src/sweep/grid.js';
 import { profile } from '../../src/sweep/profiles.js';
 import { REPO_ROOT } from '../../src/util/paths.js';
 import type { Experiment, FlowResult, GdResult, Provenance } from '../../src/sweep/schema.js';
@@ -105,7 +105,7 @@ export function writeSyntheticSweep(store: ResultStore, e: Experiment, historyLe
         store.write(r);
         done.push(r);
       }
-      rates = nextRates(done.map((r) => ({ lr: r.lr, diverged: r.outcome === 'diverged' })), g.s0, g.sGF, e.grid);
+      rates = nextRates(done.map(scheduleOutcome), g.s0, g.sGF, e.grid);
     }
   }
 }

@@ -17,7 +17,7 @@ import { syntheticStore } from './fixture.js';
 /** The rates a grid schedules while no run diverges. */
 const scheduleWhileConverging = (s0: number, sGF: number, grid: Experiment['grid']): number[] => {
   const done: number[] = [];
-  for (let rates = initialSchedule(s0, sGF, grid); rates.length > 0; rates = nextRates(done.map((lr) => ({ lr, diverged: false })), s0, sGF, grid)) done.push(...rates);
+  for (let rates = initialSchedule(s0, sGF, grid); rates.length > 0; rates = nextRates(done.map((lr) => ({ lr, failed: false })), s0, sGF, grid)) done.push(...rates);
   return done;
 };
 

@@ -4,18 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { aboveDivergence } from '../../src/sweep/grid.js';
+import { aboveFailure, scheduleOutcome } from '../../src/sweep/grid.js';
 import { planExperiment } from '../../src/sweep/plan.js';
 import { runSweep } from '../../src/sweep/runner.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { ResultStore } from '../../src/sweep/store.js';
 
-test('aboveDivergence: only rates above a diverged one', () => {
-  const done = [{ lr: 0.1, diverged: false }, { lr: 0.3, diverged: true }, { lr: 0.5, diverged: false }];
-  assert.equal(aboveDivergence(0.2, done), false);
-  assert.equal(aboveDivergence(0.3, done), false);
-  assert.equal(aboveDivergence(0.4, done), true);
-  assert.equal(aboveDivergence(0.4, []), false);
+test('aboveFailure: only rates above a failed one', () => {
+  const done = [{ lr: 0.1, failed: false }, { lr: 0.3, failed: true }, { lr: 0.5, failed: false }];
+  assert.equal(aboveFailure(0.2, done), false);
+  assert.equal(aboveFailure(0.3, done), false);
+  assert.equal(aboveFailure(0.4, done), true);
+  assert.equal(aboveFailure(0.4, []), false);
+});
+
+test('the schedule counts a diverged and a stalled run as failed: GD cannot reach the goal at either rate', () => {
+  const outcomes = ['converged', 'max-steps', 'diverged', 'stalled'].map((outcome, i) => scheduleOutcome({ lr: i, outcome }));
+  assert.deepEqual(outcomes.map((o) => o.failed), [false, false, true, true]);
+  assert.deepEqual(outcomes.map((o) => o.lr), [0, 1, 2, 3]);
 });
 
 test('a sweep runs no rate above a divergence, and its plan does not list one', async () => {

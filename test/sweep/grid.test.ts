@@ -33,36 +33,36 @@ test('extension: the coarse step continues above 2/s0 until a divergence or the 
   const sGF = 10;
   const rates = initialSchedule(s0, sGF, grid);
   close(rates, [0.05, 0.1, 0.6, 1.3, 2]);
-  const done = rates.map((lr) => ({ lr, diverged: false }));
+  const done = rates.map((lr) => ({ lr, failed: false }));
   close(nextRates(done, s0, sGF, grid), [2.7]);
-  close(nextRates([...done, { lr: 2.7, diverged: false }], s0, sGF, grid), [3.4]);
-  assert.deepEqual(nextRates([...done, { lr: 2.7, diverged: false }, { lr: 3.4, diverged: false }], s0, sGF, grid), []);
+  close(nextRates([...done, { lr: 2.7, failed: false }], s0, sGF, grid), [3.4]);
+  assert.deepEqual(nextRates([...done, { lr: 2.7, failed: false }, { lr: 3.4, failed: false }], s0, sGF, grid), []);
 });
 
-test('refinement bisects between the last converged and the first diverged rate down to step / 2^refine', () => {
+test('refinement bisects between the last converged and the first failed rate down to step / 2^refine', () => {
   const grid = GridSpec.parse({ fine: 2, coarse: 3, refine: 2 });
-  const runs = [0.05, 0.1, 0.6].map((lr) => ({ lr, diverged: false }));
-  const afterDivergence = [...runs, { lr: 1.3, diverged: true }, { lr: 2, diverged: true }];
+  const runs = [0.05, 0.1, 0.6].map((lr) => ({ lr, failed: false }));
+  const afterDivergence = [...runs, { lr: 1.3, failed: true }, { lr: 2, failed: true }];
   close(nextRates(afterDivergence, 1, 10, grid), [0.95]);
-  const refined = [...afterDivergence, { lr: 0.95, diverged: false }];
+  const refined = [...afterDivergence, { lr: 0.95, failed: false }];
   close(nextRates(refined, 1, 10, grid), [1.125]);
   // gap 0.175 = step / 4: done.
-  assert.deepEqual(nextRates([...refined, { lr: 1.125, diverged: true }], 1, 10, grid), []);
+  assert.deepEqual(nextRates([...refined, { lr: 1.125, failed: true }], 1, 10, grid), []);
   // Nothing converged below the divergence: nothing to bisect.
-  assert.deepEqual(nextRates([{ lr: 0.05, diverged: true }], 1, 10, grid), []);
+  assert.deepEqual(nextRates([{ lr: 0.05, failed: true }], 1, 10, grid), []);
 });
 
 test('s0 <= 0 (initialisation at a saddle): no coarse grid, the fine step continues until divergence', () => {
   const grid = GridSpec.parse({ fine: 4, fineMax: 2, extendUntilDivergence: 3 });
   const sGF = 10;
   close(initialSchedule(-0.5, sGF, grid), [0.05, 0.1, 0.15, 0.2]);
-  const done = [0.05, 0.1, 0.15, 0.2].map((lr) => ({ lr, diverged: false }));
+  const done = [0.05, 0.1, 0.15, 0.2].map((lr) => ({ lr, failed: false }));
   close(nextRates(done, -0.5, sGF, grid), [0.25]);
-  close(nextRates([...done, { lr: 0.25, diverged: true }], -0.5, sGF, grid), [0.225]);
+  close(nextRates([...done, { lr: 0.25, failed: true }], -0.5, sGF, grid), [0.225]);
 });
 
 test('explicit rates replace the schedule and are never extended', () => {
   const grid = GridSpec.parse({ rates: [0.3, 0.1, 0.3] });
   close(initialSchedule(1, 10, grid), [0.1, 0.3]);
-  assert.deepEqual(nextRates([{ lr: 0.1, diverged: false }], 1, 10, grid), []);
+  assert.deepEqual(nextRates([{ lr: 0.1, failed: false }], 1, 10, grid), []);
 });
