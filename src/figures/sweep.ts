@@ -85,11 +85,18 @@ export function runRows(summary: SweepSummary): RunRow[] {
 }
 
 /**
- * The value of a metric for a run. `steps` is the number of GD steps to the
- * loss goal, which only a converged run reached: a run stopped at max steps
- * has no such number (its count is the cap).
+ * Whether a run's final iterate is drawn as a value: converged, or stopped at max steps. A
+ * diverged or stalled run (a cycle GD never leaves, e.g. a collapsed net) is marked at its rate.
+ */
+const drawn = (outcome: RunRow['outcome']): boolean => outcome === 'converged' || outcome === 'max-steps';
+
+/**
+ * The value of a metric for a run (null where it is not drawn). `steps` is the number of GD
+ * steps to the loss goal, which only a converged run reached: a run stopped at max steps has
+ * no such number (its count is the cap).
  */
 export function metricValue(row: RunRow, metric: Metric): number | null {
+  if (!drawn(row.outcome)) return null;
   if (metric === 'steps') return row.outcome === 'converged' ? row.steps : null;
   return row[metric];
 }
@@ -111,9 +118,9 @@ export function regime(summary: SweepSummary, lr: number): Regime {
   return relative < -1e-6 ? 'flow-aligned' : relative > 1e-6 ? 'EoS' : 'critical';
 }
 
-/** Runs that finished with final values (converged, stopped at max steps or stalled). */
+/** Runs whose final values are drawn (converged or stopped at max steps). */
 export function finishedRows(rows: RunRow[]): RunRow[] {
-  return rows.filter((r) => r.outcome !== 'diverged');
+  return rows.filter((r) => drawn(r.outcome));
 }
 
 /** Name of the selection that links a learning rate across the panels of a figure. */
@@ -209,8 +216,8 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
   const { id, metric } = opts;
   const custom = typeof metric === 'object' ? metric : null;
   const rows = runRows(summary);
-  const values = summary.runs.map((run, i) => (custom ? (run.outcome === 'diverged' ? null : custom.run(run)) : metricValue(rows[i], metric as Metric)));
-  const points = rows.map((row, i) => ({ ...row, value: values[i] })).filter((r) => r.outcome !== 'diverged' && r.value !== null && Number.isFinite(r.value));
+  const values = summary.runs.map((run, i) => (custom ? (drawn(run.outcome) ? custom.run(run) : null) : metricValue(rows[i], metric as Metric)));
+  const points = rows.map((row, i) => ({ ...row, value: values[i] })).filter((r) => r.value !== null && Number.isFinite(r.value));
   const xMax = lrDomainMax(summary);
   const yTitle = custom ? custom.title : AXIS_TITLES[metric as Metric];
   const isSharpness = metric === 'sharpness';
@@ -256,10 +263,10 @@ export function sweepPanel(summary: SweepSummary, opts: PanelOptions): Spec {
   }
   const diverged = rows.filter((r) => r.outcome === 'diverged');
   if (diverged.length > 0) layers.push(outcomeRule(`${id}-diverged`, diverged, SERIES.diverged));
-  // A run stopped at max steps or stalled that has no value here (its steps to the goal) is marked like a diverged rate, not dropped.
+  // A run stopped at max steps that has no value here (its steps to the goal) and a stalled run are marked like a diverged rate, not dropped.
   const capped = rows.filter((r, i) => r.outcome === 'max-steps' && values[i] === null);
   if (capped.length > 0) layers.push(outcomeRule(`${id}-maxSteps`, capped, SERIES.maxSteps));
-  const stalled = rows.filter((r, i) => r.outcome === 'stalled' && values[i] === null);
+  const stalled = rows.filter((r) => r.outcome === 'stalled');
   if (stalled.length > 0) layers.push(outcomeRule(`${id}-stalled`, stalled, SERIES.stalled));
   if (isSharpness) {
     layers.push({

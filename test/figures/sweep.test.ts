@@ -159,6 +159,21 @@ test('the steps panel draws the steps to the goal of converged runs only, log-lo
   assertTooltips(spec);
 });
 
+test('value panels draw converged and max-steps runs; a stalled run is marked at its rate, off the value axis', () => {
+  const s = convergenceSweep();
+  const stalled = s.runs[4];
+  const runs = s.runs.map((r) => (r === stalled ? { ...r, final: r.final && { ...r.final, l1: 1e6 } } : r));
+  const spec = topLevel('t', sweepRow({ ...s, runs }, ['sharpness', 'l1']));
+  for (const panel of ['r0c0', 'r0c1']) {
+    const finals = values(view(spec, `${panel}-final`)).map((f) => f.lr);
+    assert.ok(finals.includes(s.runs[3].lr), `${panel}: the max-steps run keeps its final value`);
+    assert.ok(!finals.includes(stalled.lr), `${panel}: the stalled run has no value`);
+    assert.deepEqual(values(view(spec, `${panel}-stalled`)).map((r) => r.lr), [stalled.lr]);
+  }
+  assert.ok(!values(view(spec, 'r0c0-maxSharpness')).some((r) => r.lr === stalled.lr), 'nor a maximum sharpness');
+  assertCompiles(spec);
+});
+
 test('the 1/η line has slope -1 in log-log through the smallest properly converged rate, across the panel', () => {
   const s = convergenceSweep();
   const line = values(view(topLevel('t', sweepRow(s, ['steps'])), 'r0c0-inverseRate')).map((p) => [p.lr as number, p.value as number]);
