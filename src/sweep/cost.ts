@@ -27,7 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { activeBackend } from '../backend/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { initialSchedule } from './grid.js';
+import { initialSchedule, scheduleOutcome } from './grid.js';
 import type { Task } from './plan.js';
 import { buildProblem } from './problem.js';
 import { cpuSecondsSince } from './provenance.js';
@@ -187,11 +187,15 @@ export function observe(run: GdResult, flow: FlowResult): Observation | null {
   };
 }
 
+/** A run GD could not finish at its rate, as the schedule counts it (diverged or stalled). */
+const failed = (r: GdResult): boolean => scheduleOutcome(r).failed;
+
 /**
- * Runs at the edge of divergence: every diverged run, and the highest converged rate of an experiment and goal
- * once a rate above it diverged. Between those two rates GD can hover at the edge of stability for a long time
- * before it converges or diverges (row 14's rate 0.3786 ran 16478 steps, then diverged; its neighbours 0.35 and
- * 0.4 diverged after 349 and 1446), so the converged runs' stretch curve does not predict them.
+ * Runs at the edge of divergence: every failed run (diverged or stalled, as the schedule counts them), and the
+ * highest converged rate of an experiment and goal once a rate above it failed. Between those two rates GD can
+ * hover at the edge of stability for a long time before it converges or fails (row 14's rate 0.3786 ran 16478
+ * steps, then diverged; its neighbours 0.35 and 0.4 diverged after 349 and 1446; row 25's 1.665 hovered, then
+ * stalled after 8740), so the converged runs' stretch curve does not predict them.
  */
 export function edgeRuns(gd: readonly GdResult[]): Set<string> {
   const groups = new Map<string, GdResult[]>();
@@ -201,17 +205,17 @@ export function edgeRuns(gd: readonly GdResult[]): Set<string> {
   }
   const edge = new Set<string>();
   for (const runs of groups.values()) {
-    const diverged = runs.filter((r) => r.outcome === 'diverged');
-    for (const r of diverged) edge.add(r.key);
+    const failures = runs.filter(failed);
+    for (const r of failures) edge.add(r.key);
     const top = runs.filter((r) => r.outcome === 'converged').reduce<GdResult | null>((a, r) => (a === null || r.lr > a.lr ? r : a), null);
-    if (top && diverged.some((d) => d.lr > top.lr)) edge.add(top.key);
+    if (top && failures.some((d) => d.lr > top.lr)) edge.add(top.key);
   }
   return edge;
 }
 
-/** A rate still to run lies at the edge when it is above every converged rate of its experiment and goal and below a diverged one. */
+/** A rate still to run lies at the edge when it is above every converged rate of its experiment and goal and below a failed one. */
 function atEdge(lr: number, runs: readonly GdResult[]): boolean {
-  return runs.some((r) => r.outcome === 'diverged' && r.lr > lr) && runs.every((r) => r.outcome !== 'converged' || r.lr < lr);
+  return runs.some((r) => failed(r) && r.lr > lr) && runs.every((r) => r.outcome !== 'converged' || r.lr < lr);
 }
 
 /** An observed quantity at x: linear in log x between the nearest observations, constant beyond them (some needed). */

@@ -534,7 +534,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
  */
 async function runSharing(rates: number[], jobs: number, attempt: (lr: number) => Promise<GdResult | null>, keyOf: (lr: number) => string, store: ResultStore, log: Log, earlier: () => RunOutcome[]): Promise<GdResult[]> {
   const done = new Map<number, GdResult>();
-  // No rate above one that diverged (in an earlier wave or this one) is run.
+  // No rate above one that failed (in an earlier wave or this one) is run.
   const skip = (lr: number) => aboveFailure(lr, [...earlier(), ...[...done.values()].map(scheduleOutcome)]);
   for (let pending = rates; pending.length > 0; ) {
     const busy: number[] = [];

@@ -165,6 +165,8 @@ test('edge runs: every diverged run and the highest converged rate below a diver
   assert.deepEqual([...edgeRuns(runs)].sort(), ['a-0.2-0.1', 'a-0.3-0.1', 'a-0.4-0.1']);
   // A converged rate above a divergence (a refinement that made it) is the edge, not the rate below it.
   assert.deepEqual([...edgeRuns([...runs, finished('a', 0.35, 'converged')])].sort(), ['a-0.3-0.1', 'a-0.35-0.1', 'a-0.4-0.1']);
+  // A stall is a failure like a divergence, as the schedule counts it; a run stopped at the step cap is not.
+  assert.deepEqual([...edgeRuns([...runs, finished('b', 0.3, 'stalled'), finished('b', 0.4, 'max-steps')])].sort(), ['a-0.2-0.1', 'a-0.3-0.1', 'a-0.4-0.1', 'b-0.2-0.1', 'b-0.3-0.1']);
 });
 
 test('plan: a rate between the highest converged and a diverged one is predicted at the mean edge stretch, the others on the curve', () => {
