@@ -162,11 +162,12 @@ const referenced = (key: string, strings: Set<string>): boolean =>
  * metrics and float64 digits make up most of a figure's bytes.
  */
 export function forDisplay(spec: Spec): Spec {
+  const copy = (r: References): References => ({ strings: new Set(r.strings), allFields: r.allFields });
   const walk = (x: Json | undefined, around: References): Json | undefined => {
     if (Array.isArray(x)) return x.map((v) => walk(v, around) as Json);
     if (!x || typeof x !== 'object') return x;
-    const copy = (r: References): References => ({ strings: new Set(r.strings), allFields: r.allFields });
-    const inherited = references(x, copy(around), true);
+    // Only a view with child views passes its own references down; below anything else `around` is unchanged.
+    const inherited = Object.keys(x).some((k) => COMPOSITION.has(k)) ? references(x, copy(around), true) : around;
     const data = Object.entries(x).find(([k, v]) => isInline(k, v));
     let keep = (row: Json): Json => row;
     if (data) {
