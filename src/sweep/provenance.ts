@@ -40,8 +40,39 @@ export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-export function provenance(clock: RunClock, hvps: number): Provenance {
+/**
+ * What a run's earlier attempts spent before it was interrupted (kept with its resumable state): the provenance of a
+ * resumed run counts every attempt, not only the process that finished it.
+ */
+export interface Spent {
+  startedAt: string;
+  wallSeconds: number;
+  cpuSeconds: number;
+  attempts: number;
+}
+
+/** The attempts so far, this one (started at `clock`) included. */
+export function spentSoFar(clock: RunClock, earlier?: Spent): Spent {
+  return {
+    startedAt: earlier?.startedAt ?? clock.startedAt.toISOString(),
+    wallSeconds: (earlier?.wallSeconds ?? 0) + (Date.now() - clock.startedAt.getTime()) / 1000,
+    cpuSeconds: (earlier?.cpuSeconds ?? 0) + cpuSecondsSince(clock.cpu),
+    attempts: (earlier?.attempts ?? 0) + 1,
+  };
+}
+
+/** What a resumable state keeps: the attempts so far, or 'unknown' once an earlier attempt's clock was lost. */
+export function spentForState(clock: RunClock, resumed: Spent | 'unknown' | undefined): Spent | 'unknown' {
+  return resumed === 'unknown' ? 'unknown' : spentSoFar(clock, resumed);
+}
+
+/**
+ * `resumed`: what the earlier attempts spent, or 'unknown' for a state saved before states kept it (the record then
+ * says its clock covers the last attempt only).
+ */
+export function provenance(clock: RunClock, hvps: number, resumed?: Spent | 'unknown'): Provenance {
   const backend = activeBackend();
+  const spent = spentSoFar(clock, resumed === 'unknown' ? undefined : resumed);
   return {
     packageVersion: packageVersion(),
     gitRevision: gitRevision(),
@@ -49,9 +80,11 @@ export function provenance(clock: RunClock, hvps: number): Provenance {
     blas: backend.blas,
     tfjsVersion: backend.tfjsVersion,
     node: process.version,
-    startedAt: clock.startedAt.toISOString(),
-    wallSeconds: (Date.now() - clock.startedAt.getTime()) / 1000,
-    cpuSeconds: cpuSecondsSince(clock.cpu),
+    startedAt: spent.startedAt,
+    wallSeconds: spent.wallSeconds,
+    cpuSeconds: spent.cpuSeconds,
+    attempts: spent.attempts,
+    ...(resumed === 'unknown' ? { partialClock: true as const } : {}),
     hvps,
     ...(backend.adapter ? { adapter: backend.adapter } : {}),
   };

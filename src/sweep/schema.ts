@@ -79,6 +79,13 @@ export const Provenance = z.object({
    * Unlike the wall time, it hardly depends on what else the machine was running.
    */
   cpuSeconds: z.number().optional(),
+  /** Processes that computed the run: 1, or more when it was paused or killed and resumed (optional: older results have none). */
+  attempts: z.number().int().positive().optional(),
+  /**
+   * The wall and CPU seconds and startedAt cover only the last attempt: a run resumed from a state saved before states
+   * kept what earlier attempts spent. Its cost is a lower bound, and the plan does not judge its prediction by it.
+   */
+  partialClock: z.literal(true).optional(),
   hvps: z.number().int(),
   /** The WebGPU adapter when backend is webgpu (optional: older results have none). */
   adapter: z

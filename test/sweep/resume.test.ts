@@ -140,11 +140,27 @@ test('PAUSE: a run saves its state before its next step and exits 4; the rerun e
   assert.equal(savedStep(dir('paused')), step);
 
   rmSync(store.pauseFile);
+  const before = savedSpent(dir('paused'));
+  assert.equal(before.attempts, 1, 'the attempt that found PAUSE at once computed nothing and saved nothing');
   const resumed = eos(args(dir('paused'), '500'));
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, new RegExp(`resuming at step ${step}\\b`));
-  assert.deepEqual(comparable(GdResult.parse(JSON.parse(resumed.stdout))), comparable(GdResult.parse(JSON.parse(full.stdout))));
+  const result = GdResult.parse(JSON.parse(resumed.stdout));
+  assert.deepEqual(comparable(result), comparable(GdResult.parse(JSON.parse(full.stdout))));
+  // The record's clocks count every attempt: the earlier ones' from the state, then this one's.
+  const p = result.provenance;
+  assert.equal(p.attempts, 2);
+  assert.equal(p.startedAt, before.startedAt, 'started when the first attempt did');
+  assert.ok(p.wallSeconds > before.wallSeconds && (p.cpuSeconds ?? 0) > before.cpuSeconds, `${JSON.stringify(p)} after ${JSON.stringify(before)}`);
+  assert.equal(p.partialClock, undefined);
+  assert.equal(GdResult.parse(JSON.parse(full.stdout)).provenance.attempts, 1);
 });
+
+/** The clocks kept with the only resumable state in a results folder. */
+function savedSpent(dir: string): { startedAt: string; wallSeconds: number; cpuSeconds: number; attempts: number } {
+  const [state] = readdirSync(join(dir, 'state')).filter((f) => f.endsWith('.json'));
+  return (JSON.parse(readFileSync(join(dir, 'state', state), 'utf8')) as { spent: ReturnType<typeof savedSpent> }).spent;
+}
 
 test('PAUSE: a gradient flow saves its state and exits 4; the rerun ends identical to an uninterrupted flow', async () => {
   const { config, dir } = setup();
@@ -157,10 +173,17 @@ test('PAUSE: a gradient flow saves its state and exits 4; the rerun ends identic
   assert.equal(paused.code, 4, paused.stderr);
   const step = savedStep(dir('paused'));
   rmSync(store.pauseFile);
+  // A state saved before states kept their clocks: the record says its clock covers the last attempt only.
+  const [stateFile] = readdirSync(join(dir('paused'), 'state')).map((f) => join(dir('paused'), 'state', f));
+  const { spent: _spent, ...legacy } = JSON.parse(readFileSync(stateFile, 'utf8')) as { spent: unknown };
+  writeFileSync(stateFile, JSON.stringify(legacy));
   const resumed = eos(args(dir('paused')));
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, new RegExp(`flow\\] resuming at step ${step} `));
   assert.deepEqual(comparableFlow(resumed.stdout), comparableFlow(full.stdout));
+  const p = FlowResult.parse(JSON.parse(resumed.stdout)).provenance;
+  assert.equal(p.partialClock, true);
+  assert.equal(FlowResult.parse(JSON.parse(full.stdout)).provenance.partialClock, undefined);
 });
 
 test('a sweep killed midway and rerun finishes with identical results and no lost runs', async () => {
