@@ -28,7 +28,7 @@ import { scalingPartial } from './scaling.js';
 import { committedLoader, storedLoader } from '../figures/load.js';
 import { storedFromSummary } from './profileData.js';
 import { FIGURE_SCRIPT } from '../figures/html.js';
-import { PLAN_FILE, PlanFile, predictionAccuracy } from '../sweep/cost.js';
+import { accuracyByModel, PLAN_FILE, PlanFile } from '../sweep/cost.js';
 
 /** The book's own sources (chapters other than the notebooks, templates), relative to the project. */
 export const BOOK_SOURCES = 'reports';
@@ -280,9 +280,7 @@ function planPartial(dataDir: string): string {
   const rows = plan.experiments.map((e) => [experimentCell(e.id), e.table1Rows.join(', '), e.done, e.left, e.predictable ? e.gdSteps : '?', e.predictable ? e.hvps : '?', e.predictable ? num(e.coreHoursLeft, 2) : '?', num(e.hoursDone, 2), num(e.peakRssMb), e.flowSource ?? 'no flow, no analogue']);
   const total = plan.experiments.reduce((a, e) => a + e.coreHoursLeft, 0);
   const unknown = plan.experiments.filter((e) => !e.predictable).length;
-  const accuracy = plan.checks.length
-    ? `Predictions made before the runs, against the ${plan.checks.length} that have finished since: ${predictionAccuracy(plan.checks)}.`
-    : 'No run predicted beforehand has finished yet.';
+  const accuracy = plan.checks.length ? accuracyByModel(plan.checks).join(' ') : 'No run predicted beforehand has finished yet.';
   return [
     `Plan of ${plan.madeAt.slice(0, 10)} (\`npm run eos -- plan --profile paper\`): ${num(total, 3)} core-hours left on the machine that made it, ${unknown} experiments not predictable yet (no flow and no analogue). ${accuracy}`,
     '',

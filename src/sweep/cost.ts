@@ -18,7 +18,8 @@
  * T_GF and s_GF come from the experiment's flow, or, before it has run, from a
  * finished flow of the same data set, loss and goal (an analogue).
  * Every prediction is kept the first time it is made, so `eos plan` can later
- * say how good it was against the runs that finished.
+ * say how good it was against the runs that finished; a changed model
+ * (`PLAN_MODEL`) makes its own predictions and is judged on them apart.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -169,7 +170,6 @@ export interface Observation {
   x: number;
   /** steps * eta / T_GF(eps). */
   stretch: number;
-  secondsPerStep: number;
   hvpsPerEstimate: number;
 }
 
@@ -182,7 +182,6 @@ export function observe(run: GdResult, flow: FlowResult): Observation | null {
     lossGoal: run.lossGoal,
     x: (run.lr * point.sGF) / 2,
     stretch: (run.steps * run.lr) / point.time,
-    secondsPerStep: run.provenance.wallSeconds / run.steps,
     hvpsPerEstimate: run.provenance.hvps / estimates,
   };
 }
@@ -407,10 +406,20 @@ export function observations(store: ResultStore): Finished {
   return { flows, observations: obs, gd, edgeStretches };
 }
 
-/** Per run: predicted wall seconds at the calibration's speed, CPU seconds (when the calibration measured CPU per wall second), steps. */
-const Predictions = z.record(z.string(), z.object({ seconds: z.number(), cpuSeconds: z.number().optional(), steps: z.number(), madeAt: z.string() }));
+/**
+ * The step-count and time model's version, kept with each prediction. Raise it when a change to the model changes what
+ * it predicts: its predictions are then judged apart from the older model's, which stay as a record.
+ * 1: up to 2026-12-07 18:55 (before the stretch curve left out the edge runs); 2: since.
+ */
+export const PLAN_MODEL = 2;
 
-/** Keep each run's first prediction (a later plan has seen more runs and would flatter itself). */
+/** Per run: predicted wall seconds at the calibration's speed, CPU seconds (when the calibration measured CPU per wall second), steps; model: PLAN_MODEL (absent: 1). */
+const Predictions = z.record(z.string(), z.object({ seconds: z.number(), cpuSeconds: z.number().optional(), steps: z.number(), madeAt: z.string(), model: z.number().int().optional() }));
+
+/**
+ * Keep each run's first prediction (a later plan has seen more runs and would flatter itself), unless an older model
+ * made it: the current model then makes its own first prediction for a run that has not finished.
+ */
 export function recordPredictions(store: ResultStore, plans: readonly ExperimentPlan[]): void {
   const file = join(store.dir, 'plan', 'predictions.json');
   const parsed = existsSync(file) ? Predictions.safeParse(JSON.parse(readFileSync(file, 'utf8'))) : null;
@@ -418,8 +427,8 @@ export function recordPredictions(store: ResultStore, plans: readonly Experiment
   const now = new Date().toISOString();
   for (const p of plans) {
     for (const r of p.predicted) {
-      if (r.key.startsWith('gd(') || r.key in kept) continue;
-      kept[r.key] = { seconds: r.seconds, ...(p.calibration.cpuPerWall !== undefined ? { cpuSeconds: r.seconds * p.calibration.cpuPerWall } : {}), steps: r.steps, madeAt: now };
+      if (r.key.startsWith('gd(') || (kept[r.key]?.model ?? 1) === PLAN_MODEL) continue;
+      kept[r.key] = { seconds: r.seconds, ...(p.calibration.cpuPerWall !== undefined ? { cpuSeconds: r.seconds * p.calibration.cpuPerWall } : {}), steps: r.steps, madeAt: now, model: PLAN_MODEL };
     }
   }
   mkdirSync(join(store.dir, 'plan'), { recursive: true });
@@ -437,9 +446,14 @@ export interface PredictionCheck {
   actualSteps: number;
   /** A run at the edge of divergence (`edgeRuns`): judged apart from the others. */
   edge: boolean;
+  /** The PLAN_MODEL that made the prediction. */
+  model: number;
 }
 
-/** Finished runs that were predicted before they ran: predicted against actual. */
+/**
+ * Finished runs that were predicted before they ran: predicted against actual. A run whose clock covers only its last
+ * attempt (`partialClock`) is left out: neither its cost nor when it started is known.
+ */
 export function checkPredictions(store: ResultStore, finished: readonly (GdResult | FlowResult)[]): PredictionCheck[] {
   const file = join(store.dir, 'plan', 'predictions.json');
   if (!existsSync(file)) return [];
@@ -448,7 +462,7 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
   const edge = edgeRuns(finished.filter((r): r is GdResult => r.kind === 'gd'));
   return finished.flatMap((r) => {
     const p = parsed.data[r.key];
-    if (!p || new Date(p.madeAt) > new Date(r.provenance.startedAt)) return [];
+    if (!p || r.provenance.partialClock || new Date(p.madeAt) > new Date(r.provenance.startedAt)) return [];
     const cpu = p.cpuSeconds !== undefined && r.provenance.cpuSeconds !== undefined ? { predicted: p.cpuSeconds, actual: r.provenance.cpuSeconds } : null;
     return [
       {
@@ -460,6 +474,7 @@ export function checkPredictions(store: ResultStore, finished: readonly (GdResul
         predictedSteps: p.steps,
         actualSteps: r.steps,
         edge: edge.has(r.key),
+        model: p.model ?? 1,
       },
     ];
   });
@@ -503,10 +518,22 @@ export function predictionAccuracy(checks: readonly PredictionCheck[]): string {
   const inside = checks.filter((c) => !c.edge);
   const edge = checks.filter((c) => c.edge);
   const parts = inside.length ? [judged(inside)] : [];
-  if (edge.length) parts.push(`the ${edge.length} runs at the edge of divergence (between the highest rate that converged and the lowest that diverged, where GD can hover for long before it converges or diverges), judged apart: ${judged(edge)}`);
+  if (edge.length) parts.push(`the ${edge.length} runs at the edge of divergence (between the highest rate that converged and the lowest that failed, where GD can hover for long before it converges, diverges or stalls), judged apart: ${judged(edge)}`);
   const experiments = perExperiment(checks);
   parts.push(`per experiment, its checked runs summed (edge runs included: the cost a plan is made for; time only where all its runs have one clock), ${judged(experiments.all, experiments.single)}`);
   return parts.join('; ');
+}
+
+/** How good the current model's predictions were, then the earlier models' (kept as a record), one sentence each. */
+export function accuracyByModel(checks: readonly PredictionCheck[]): string[] {
+  const current = checks.filter((c) => c.model === PLAN_MODEL);
+  const earlier = checks.filter((c) => c.model !== PLAN_MODEL);
+  return [
+    current.length
+      ? `The current plan model's predictions (model ${PLAN_MODEL}), made before the run, against the ${current.length} runs that finished since: ${predictionAccuracy(current)}.`
+      : `No run predicted by the current plan model (model ${PLAN_MODEL}) has finished yet.`,
+    ...(earlier.length ? [`Earlier models' predictions, against ${earlier.length} finished runs: ${predictionAccuracy(earlier)}.`] : []),
+  ];
 }
 
 const hours = (h: number): string => (h >= 10 ? h.toFixed(0) : h >= 0.1 ? h.toFixed(1) : h.toFixed(2));
@@ -526,7 +553,7 @@ export function formatPlan(plans: readonly ExperimentPlan[], checks: readonly Pr
   const edge = plans.reduce((a, p) => a + p.predicted.filter((r) => r.edge).length, 0);
   const edgeNote = edge ? `, ${edge} runs at the edge of divergence counted at the mean stretch of the finished ones` : '';
   const out = [head, ...lines, `total: ${hours(total)} core-hours left (${unknown} experiments not predictable yet, extension rates not counted${edgeNote}); ${hours(done)} wall-hours done`];
-  if (checks.length > 0) out.push(`predictions made before the run, against ${checks.length} finished runs: ${predictionAccuracy(checks)}`);
+  if (checks.length > 0) out.push(...accuracyByModel(checks));
   return out.join('\n');
 }
 
@@ -561,6 +588,8 @@ export const PlanFile = z.object({
       actualSteps: z.number(),
       /** Absent in plans written before edge runs were judged apart: false. */
       edge: z.boolean().default(false),
+      /** Absent in plans written before predictions kept their model: 1. */
+      model: z.number().int().default(1),
     }),
   ),
 });

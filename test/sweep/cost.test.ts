@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { cachedCalibration, checkPredictions, edgeRuns, flowSteps, hvpsPerEstimateAt, machineSpeed, observations, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, saveCalibration, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
+import { accuracyByModel, cachedCalibration, checkPredictions, edgeRuns, flowSteps, hvpsPerEstimateAt, machineSpeed, observations, PLAN_MODEL, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, saveCalibration, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
 import { planExperiment } from '../../src/sweep/plan.js';
 import { buildProblem } from '../../src/sweep/problem.js';
 import { runFlow, runGd } from '../../src/sweep/runner.js';
 import { Experiment, type FlowResult, type GdResult } from '../../src/sweep/schema.js';
 import { ResultStore } from '../../src/sweep/store.js';
 
-const obs = (x: number, stretch: number): Observation => ({ experiment: 'e', lossGoal: 0.1, x, stretch, secondsPerStep: 1, hvpsPerEstimate: 10 });
+const obs = (x: number, stretch: number): Observation => ({ experiment: 'e', lossGoal: 0.1, x, stretch, hvpsPerEstimate: 10 });
 
 test('stretch: the prior max(1, x/2) without observations; log-linear between them, constant beyond, ties allowed', () => {
   assert.equal(stretchAt(0.5, []), 1);
@@ -59,6 +59,9 @@ test('plan: predicted steps of an unseen rate within a factor of 2 of the run, a
     const [check] = checkPredictions(store, [actual]);
     assert.equal(check.actualSteps, actual.steps);
     assert.equal(check.predictedSteps, plan.predicted[0].steps);
+    assert.equal(check.model, PLAN_MODEL);
+    // A run whose clock covers only its last attempt is not judged: neither its cost nor its start is known.
+    assert.deepEqual(checkPredictions(store, [{ ...actual, provenance: { ...actual.provenance, partialClock: true } }]), []);
     // Time is compared in CPU seconds: the run records its process's, the prediction is wall time at the calibration's CPU per wall second.
     assert.equal(check.clock, 'cpu');
     assert.equal(check.actualSeconds, actual.provenance.cpuSeconds);
@@ -95,6 +98,33 @@ test('plan before the flow: an analogue flow (same data, loss, goal) predicts th
   assert.deepEqual(none.predicted, []);
 });
 
+test("predictions: the first of each model is kept; an older model's prediction of an unfinished run gives way to the current one", () => {
+  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-predictions-')));
+  const file = join(store.dir, 'plan', 'predictions.json');
+  const calibration: Calibration = { gradSeconds: 1, hvpSeconds: 1, evalSeconds: 1, peakRssMb: 10, threads: 1, backend: 'wasm' };
+  const plan = (steps: number): ExperimentPlan => ({
+    id: 'x', table1Rows: [], flowSource: 'flow', done: 0, diverged: 0, left: 2, predictable: true, coreHoursLeft: 1, hoursDone: 0, peakRssMb: 10, calibration,
+    predicted: ['gd-old', 'gd-new'].map((key) => ({ key, kind: 'gd' as const, edge: false, lr: 0.1, lossGoal: 0.01, steps, hvps: 1, seconds: steps })),
+  });
+  recordPredictions(store, [plan(100)]);
+  // gd-old as a plan before predictions kept their model wrote it.
+  const first = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { steps: number; model?: number }>;
+  delete first['gd-old'].model;
+  writeFileSync(file, JSON.stringify(first));
+  recordPredictions(store, [plan(300)]);
+  const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { steps: number; model?: number }>;
+  assert.deepEqual([kept['gd-old'].steps, kept['gd-old'].model], [300, PLAN_MODEL], 'remade by the current model');
+  assert.deepEqual([kept['gd-new'].steps, kept['gd-new'].model], [100, PLAN_MODEL], 'the first prediction of the current model stays');
+});
+
+test('prediction accuracy by model: the current model judged on its own predictions, the earlier ones apart', () => {
+  const check = (ratio: number, model: number) => ({ key: 'k', experiment: 'e', clock: 'cpu' as const, predictedSteps: ratio, actualSteps: 1, predictedSeconds: ratio, actualSeconds: 1, edge: false, model });
+  const [current, earlier] = accuracyByModel([check(1, PLAN_MODEL), check(1.5, PLAN_MODEL), check(4, PLAN_MODEL - 1)]);
+  assert.match(current, new RegExp(`^The current plan model's predictions \\(model ${PLAN_MODEL}\\), made before the run, against the 2 runs that finished since: predicted/actual steps median 1\\.25, range 1\\.00-1\\.50, 2 of 2 within a factor of 2;`));
+  assert.match(earlier, /^Earlier models' predictions, against 1 finished runs: predicted\/actual steps median 4\.00, range 4\.00-4\.00, 0 of 1 within a factor of 2;/);
+  assert.deepEqual(accuracyByModel([check(4, PLAN_MODEL - 1)])[0], `No run predicted by the current plan model (model ${PLAN_MODEL}) has finished yet.`);
+});
+
 test('the plan file: saved without --experiment, read back validated; a corrupt one is a named error', () => {
   const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-planfile-')));
   assert.equal(readPlan(store), null);
@@ -112,7 +142,7 @@ test('the plan file: saved without --experiment, read back validated; a corrupt 
 });
 
 test('prediction accuracy: steps and time separately, each with median, range and the share within a factor of 2', () => {
-  const check = (predictedSteps: number, actualSteps: number, predictedSeconds: number, actualSeconds: number, clock: 'cpu' | 'wall' = 'wall', edge = false, experiment = 'e') => ({ key: 'k', experiment, clock, predictedSteps, actualSteps, predictedSeconds, actualSeconds, edge });
+  const check = (predictedSteps: number, actualSteps: number, predictedSeconds: number, actualSeconds: number, clock: 'cpu' | 'wall' = 'wall', edge = false, experiment = 'e') => ({ key: 'k', experiment, clock, predictedSteps, actualSteps, predictedSeconds, actualSeconds, edge, model: PLAN_MODEL });
   const runsOnly = (text: string) => text.replace(/; per experiment, .*$/, '');
   const text = predictionAccuracy([check(100, 100, 10, 40), check(90, 100, 10, 20), check(300, 100, 10, 10)]);
   assert.equal(
@@ -128,7 +158,7 @@ test('prediction accuracy: steps and time separately, each with median, range an
   // Runs at the edge of divergence are judged apart: a long hover there does not hide how the others were predicted.
   assert.equal(
     runsOnly(predictionAccuracy([check(1, 1, 1, 1, 'cpu'), check(500, 16000, 10, 300, 'cpu', true)])),
-    'predicted/actual steps median 1.00, range 1.00-1.00, 1 of 1 within a factor of 2; predicted/actual CPU time median 1.00, range 1.00-1.00, 1 of 1 within a factor of 2; the 1 runs at the edge of divergence (between the highest rate that converged and the lowest that diverged, where GD can hover for long before it converges or diverges), judged apart: predicted/actual steps median 0.03, range 0.03-0.03, 0 of 1 within a factor of 2; predicted/actual CPU time median 0.03, range 0.03-0.03, 0 of 1 within a factor of 2',
+    'predicted/actual steps median 1.00, range 1.00-1.00, 1 of 1 within a factor of 2; predicted/actual CPU time median 1.00, range 1.00-1.00, 1 of 1 within a factor of 2; the 1 runs at the edge of divergence (between the highest rate that converged and the lowest that failed, where GD can hover for long before it converges, diverges or stalls), judged apart: predicted/actual steps median 0.03, range 0.03-0.03, 0 of 1 within a factor of 2; predicted/actual CPU time median 0.03, range 0.03-0.03, 0 of 1 within a factor of 2',
   );
   assert.match(predictionAccuracy([check(1, 2, 1, 1, 'cpu', true)]), /^the 1 runs at the edge/);
   // Each experiment as a whole, edge runs included: a hover that misses one run by 30x can leave the experiment's total
