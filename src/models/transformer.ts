@@ -13,8 +13,8 @@
  * xavier-uniform matrices, nn.Linear defaults elsewhere.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBytes, causalMask, decoderLayer, decoderLayerBlocks, encoderLayer, encoderLayerBlocks, layerNormBlocks, linearBlocks, scoped, transformerBlockInit } from './attention.js';
-import { chunkFor, initBlocks, layerNorm, linear, paramsByName } from './layers.js';
+import { attentionChunk, causalMask, decoderLayer, decoderLayerBlocks, encoderLayer, encoderLayerBlocks, layerNormBlocks, linearBlocks, scoped, transformerBlockInit } from './attention.js';
+import { initBlocks, layerNorm, linear, paramsByName } from './layers.js';
 import type { TransformerSpec } from './spec.js';
 import { layoutFrom, totalSize, type Model, type ParamBlock } from './types.js';
 
@@ -58,7 +58,7 @@ export function transformer(spec: TransformerSpec, inputShape: readonly number[]
     outputDim,
     outputGroups: length,
     // The decoder's layers attend twice.
-    maxChunk: chunkFor(attentionBytes(spec.encoderLayers + 2 * spec.decoderLayers, length, d, spec.ffDim, spec.heads)),
+    maxChunk: attentionChunk(spec.encoderLayers + 2 * spec.decoderLayers, length, d, spec.ffDim, spec.heads),
     forward(theta, X) {
       const n = X.shape[0];
       const params = paramsByName(theta, layout);

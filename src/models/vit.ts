@@ -12,8 +12,8 @@
  * Layer norm eps 1e-6 as in the ViT paper's code.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBytes, encoderLayerBlocks, layerNormBlocks, linearBlocks, preNormEncoderLayer, scoped, transformerBlockInit } from './attention.js';
-import { chunkFor, initBlocks, layerNorm, linear, paramsByName, type BlockInit } from './layers.js';
+import { attentionChunk, encoderLayerBlocks, layerNormBlocks, linearBlocks, preNormEncoderLayer, scoped, transformerBlockInit } from './attention.js';
+import { initBlocks, layerNorm, linear, paramsByName, type BlockInit } from './layers.js';
 import type { VitSpec } from './spec.js';
 import { layoutFrom, totalSize, type Model, type ParamBlock } from './types.js';
 
@@ -60,7 +60,7 @@ export function vit(spec: VitSpec, inputShape: [number, number, number], outputD
     layout,
     numParams: totalSize(layout),
     outputDim,
-    maxChunk: chunkFor(attentionBytes(spec.depth, tokens, d, mlp, spec.heads)),
+    maxChunk: attentionChunk(spec.depth, tokens, d, mlp, spec.heads),
     forward(theta, X) {
       const n = X.shape[0];
       const params = paramsByName(theta, layout);

@@ -167,3 +167,10 @@ test('invalid specs throw zod errors naming the offending field', () => {
     );
   }
 });
+
+test('attention models chunk for full speed within the heap budget: ~2048 token rows, fewer where the HVP heap allows fewer', () => {
+  // MNIST ViT: 17 tokens, 2048 / 17 -> 121 images (the heap budget would allow 377); CIFAR-10 ViT: 65 tokens, the heap
+  // budget (2 GiB at ~70 MB per image) allows 30 of the 32 that full speed asks for.
+  assert.equal(buildModel({ kind: 'vit' }, [1, 28, 28], 10).maxChunk, 121);
+  assert.equal(buildModel({ kind: 'vit', patchSize: 4, dim: 128, depth: 6, heads: 4 }, [3, 32, 32], 10).maxChunk, 30);
+});
