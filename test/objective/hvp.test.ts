@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/index.js';
 import { buildModel, type Model } from '../../src/models/index.js';
 import { makeObjective, type SupervisedData } from '../../src/objective/index.js';
@@ -157,5 +158,31 @@ describe('dense stacks: R-operator HVPs', () => {
         doubleBackward.dispose();
       }
     });
+  }
+});
+
+test('autodiff over many chunks: a running sum, each chunk freed before the next (live tensors flat in the chunk count)', async () => {
+  await initBackend('wasm');
+  const base = buildModel({ kind: 'fcn', widths: [5, 4], activation: 'tanh' }, [6], 3);
+  const live: number[] = [];
+  // The double-backward path (no dense description), counting live tensors as each chunk's forward starts.
+  const model: Model = { ...base, dense: undefined, forward: (t, X) => (live.push(tf.memory().numTensors), base.forward(t, X)) };
+  const data = classificationData(11, 40, 6, 3);
+  const theta = base.init(11);
+  const chunked = makeObjective(model, data, 'ce', { chunkSize: 2 });
+  const whole = makeObjective({ ...base, dense: undefined }, data, 'ce');
+  try {
+    for (const [what, run] of [['gradient', () => chunked.lossAndGrad(theta)], ['HVP', () => chunked.hvp(theta, randomVector(3, base.numParams))]] as const) {
+      live.length = 0;
+      run();
+      assert.equal(live.length, 20, `${what}: 20 chunks`);
+      assert.ok(live[19] - live[1] <= 1, `${what}: live tensors at chunks 2..20: ${live.slice(1).join(' ')}`);
+    }
+    assertRelClose(chunked.lossAndGrad(theta).grad, whole.lossAndGrad(theta).grad, 1e-6, 'chunked gradient');
+    const v = randomVector(4, base.numParams);
+    assertRelClose(chunked.hvp(theta, v), whole.hvp(theta, v), 1e-6, 'chunked HVP');
+  } finally {
+    chunked.dispose();
+    whole.dispose();
   }
 });
