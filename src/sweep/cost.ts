@@ -50,6 +50,8 @@ export const Calibration = z.object({
   cpuPerWall: z.number().positive().optional(),
   /** machineSpeed() where the calibration was made; absent in older ones, which are made again. */
   machineGflops: z.number().positive().optional(),
+  /** The Linux boot it was made in (`bootId()`; absent elsewhere and in older ones). */
+  bootId: z.string().optional(),
   backend: z.string(),
 });
 export type Calibration = z.infer<typeof Calibration>;
@@ -113,16 +115,28 @@ export function machineSpeed(): number {
 /** A calibration is reused on a machine within this factor of the speed it was made at. */
 const SAME_MACHINE = 1.3;
 
+/** This boot of this machine (Linux), or null where the kernel does not say. */
+export function bootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The cached calibration of an experiment's model and data on this backend and thread count, if any, made on a
- * machine of about this speed (`speed`: machineSpeed()).
+ * The cached calibration of an experiment's model and data on this backend and thread count, if any, made in this boot
+ * of this machine (`boot`: bootId()) or on a machine of about this speed (`speed`: machineSpeed()). The boot comes
+ * first: on our 2-vCPU machines the speed read 35 to 98 GFLOP/s within minutes while other runs shared the host's cores,
+ * so by speed alone a busy machine took itself for another and calibrated everything again.
  */
-export function cachedCalibration(e: Experiment, store: ResultStore, speed: number): Calibration | null {
+export function cachedCalibration(e: Experiment, store: ResultStore, speed: number, boot: string | null = bootId()): Calibration | null {
   const file = calibrationFile(e, store);
   if (!existsSync(file)) return null;
   const cached = Calibration.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   // One made before CPU per wall second was measured is made again: predictions compare CPU time since.
   if (!cached.success || cached.data.cpuPerWall === undefined || cached.data.machineGflops === undefined) return null;
+  if (boot !== null && cached.data.bootId === boot) return cached.data;
   const ratio = cached.data.machineGflops / speed;
   return ratio < SAME_MACHINE && ratio > 1 / SAME_MACHINE ? cached.data : null;
 }
@@ -154,7 +168,8 @@ export async function calibrate(e: Experiment, store: ResultStore, dataDir?: str
       problem.test?.evaluate(theta);
     });
     const cpuPerWall = cpuSecondsSince(cpu0) / ((performance.now() - wall0) / 1000);
-    const calibration: Calibration = { gradSeconds, hvpSeconds, evalSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, threads: threads(), cpuPerWall, machineGflops: machineSpeed(), backend: activeBackend().name };
+    const boot = bootId();
+    const calibration: Calibration = { gradSeconds, hvpSeconds, evalSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, threads: threads(), cpuPerWall, machineGflops: machineSpeed(), ...(boot ? { bootId: boot } : {}), backend: activeBackend().name };
     saveCalibration(e, store, calibration);
     return calibration;
   } finally {

@@ -176,14 +176,19 @@ test('a cached calibration is reused on a machine of about its speed only; machi
   const speed = machineSpeed();
   assert.ok(Number.isFinite(speed) && speed > 0.1, `machine speed ${speed} GFLOP/s`);
   const calibration: Calibration = { gradSeconds: 1, hvpSeconds: 1, evalSeconds: 1, peakRssMb: 1, threads: 1, cpuPerWall: 1, machineGflops: 100, backend: 'wasm' };
-  assert.equal(cachedCalibration(e, store, 100), null, 'nothing cached yet');
+  assert.equal(cachedCalibration(e, store, 100, null), null, 'nothing cached yet');
   saveCalibration(e, store, calibration);
-  assert.deepEqual(cachedCalibration(e, store, 110), calibration, 'within 30%: the same machine');
-  assert.equal(cachedCalibration(e, store, 160), null, 'a faster machine calibrates again');
-  assert.equal(cachedCalibration(e, store, 60), null, 'a slower one too');
+  assert.deepEqual(cachedCalibration(e, store, 110, null), calibration, 'within 30%: the same machine');
+  assert.equal(cachedCalibration(e, store, 160, null), null, 'a faster machine calibrates again');
+  assert.equal(cachedCalibration(e, store, 60, 'boot-b'), null, 'a slower one too');
+  // Made in this boot: this machine, however busy it is now.
+  saveCalibration(e, store, { ...calibration, bootId: 'boot-a' });
+  assert.equal(cachedCalibration(e, store, 40, 'boot-a')?.bootId, 'boot-a', 'the same boot, read at 40% of its speed by a busy machine');
+  assert.equal(cachedCalibration(e, store, 40, 'boot-b'), null, 'another boot at another speed');
+  assert.equal(cachedCalibration(e, store, 110, 'boot-b')?.bootId, 'boot-a', 'another boot at about its speed');
   const { machineGflops: _, ...older } = calibration;
   saveCalibration(e, store, older);
-  assert.equal(cachedCalibration(e, store, 100), null, 'one that does not say its machine is made again');
+  assert.equal(cachedCalibration(e, store, 100, null), null, 'one that does not say its machine is made again');
 });
 
 // Only what edgeRuns and the plan read of a finished run: its key, experiment, goal, rate, outcome and steps.
