@@ -58,8 +58,11 @@ type SumLoss = (out: tf.Tensor2D, target: tf.Tensor2D) => tf.Scalar;
 
 const dot = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.mul(a, b));
 
-/** Sum over chunks of f, each chunk's graph freed before the next. */
-function sumOver(chunks: readonly NormalizedChunk[], f: (c: NormalizedChunk) => tf.Tensor): tf.Tensor {
+/**
+ * Sum over chunks of f, each chunk's graph freed before the next: a running sum (kept to the end of a scope, every
+ * chunk's part and partial sum would stay in the wasm heap; the CIFAR-10 ViT's gradient over 167 chunks: +1.6 GB).
+ */
+export function sumOver<C>(chunks: readonly C[], f: (c: C) => tf.Tensor): tf.Tensor {
   let acc: tf.Tensor | null = null;
   for (const c of chunks) {
     const prev: tf.Tensor | null = acc;

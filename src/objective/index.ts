@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ConvStack, DenseStack, Model } from '../models/types.js';
 import { lossSum, outputHessianTimes, prediction, type LossName } from './losses.js';
 import { hessianBlocks, linearize, nativeHvpPlan, nativeStackPlan, sumBlocks } from './dense.js';
-import { normalizedPasses, type LinearOperator, type NormalizedChunk } from './batchnorm.js';
+import { normalizedPasses, sumOver, type LinearOperator, type NormalizedChunk } from './batchnorm.js';
 import { denseParams } from '../models/dense.js';
 import { withScope } from '../backend/index.js';
 import { nativeConv, nativeDense, type NativeConv } from '../backend/blas.js';
@@ -192,29 +192,12 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
     if (theta.length !== model.numParams) throw new Error(`theta has ${theta.length} entries, the model has ${model.numParams} parameters`);
   };
 
-  /**
-   * Sum over the chunks of `f`: a running sum, each chunk's tensors freed before the next. Kept to the end of a scope,
-   * every chunk's part and partial sum stayed in the wasm heap (the CIFAR-10 ViT's gradient over 167 chunks: +1.6 GB).
-   */
-  const sumOverChunks = (f: (c: Chunk) => tf.Tensor): tf.Tensor => {
-    let acc: tf.Tensor | null = null;
-    for (const c of chunks) {
-      const sum: tf.Tensor = tf.tidy(() => {
-        const part = f(c);
-        return acc ? tf.add(acc, part) : part;
-      });
-      acc?.dispose();
-      acc = sum;
-    }
-    return acc as tf.Tensor;
-  };
-
   /** Sum of per-chunk tensors produced by `f`, read back as Float32Array. */
   const accumulate = (theta: Float32Array, f: (t: tf.Tensor1D, c: Chunk) => tf.Tensor): Float32Array => {
     check(theta);
     return withScope(() => {
       const t = tf.tensor1d(theta);
-      return sumOverChunks((c) => f(t, c)).dataSync() as Float32Array;
+      return sumOver(chunks, (c) => f(t, c)).dataSync() as Float32Array;
     });
   };
 
@@ -422,7 +405,7 @@ export function makeObjective(model: Model, data: SupervisedData, lossName: Loss
       return withScope(() => {
         const t = tf.tensor1d(theta);
         let loss = 0;
-        const grad = sumOverChunks((c) => {
+        const grad = sumOver(chunks, (c) => {
           const { value, grad: g } = tf.valueAndGrad(chunkLoss(c))(t);
           loss += value.dataSync()[0];
           return g;
