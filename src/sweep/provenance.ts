@@ -41,14 +41,25 @@ export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
 }
 
 /**
- * What a run's earlier attempts spent before it was interrupted (kept with its resumable state): the provenance of a
- * resumed run counts every attempt, not only the process that finished it.
+ * What a run's attempts spent (kept with its resumable state): the provenance of a resumed run counts every attempt,
+ * not only the process that finished it. `partial`: an earlier attempt's clock was lost (a state saved before states
+ * kept it), so the seconds cover the later attempts only.
  */
 export interface Spent {
   startedAt: string;
   wallSeconds: number;
   cpuSeconds: number;
   attempts: number;
+  partial?: true;
+}
+
+/**
+ * What the attempts before this one (started at `clock`) spent: nothing for a fresh run, the state's own record for a
+ * resumed one, and a lost clock for a state saved before states kept it.
+ */
+export function earlierAttempts(state: { spent?: Spent } | undefined, clock: RunClock): Spent | undefined {
+  if (!state) return undefined;
+  return state.spent ?? { startedAt: clock.startedAt.toISOString(), wallSeconds: 0, cpuSeconds: 0, attempts: 1, partial: true };
 }
 
 /** The attempts so far, this one (started at `clock`) included. */
@@ -58,21 +69,14 @@ export function spentSoFar(clock: RunClock, earlier?: Spent): Spent {
     wallSeconds: (earlier?.wallSeconds ?? 0) + (Date.now() - clock.startedAt.getTime()) / 1000,
     cpuSeconds: (earlier?.cpuSeconds ?? 0) + cpuSecondsSince(clock.cpu),
     attempts: (earlier?.attempts ?? 0) + 1,
+    ...(earlier?.partial ? { partial: true as const } : {}),
   };
 }
 
-/** What a resumable state keeps: the attempts so far, or 'unknown' once an earlier attempt's clock was lost. */
-export function spentForState(clock: RunClock, resumed: Spent | 'unknown' | undefined): Spent | 'unknown' {
-  return resumed === 'unknown' ? 'unknown' : spentSoFar(clock, resumed);
-}
-
-/**
- * `resumed`: what the earlier attempts spent, or 'unknown' for a state saved before states kept it (the record then
- * says its clock covers the last attempt only).
- */
-export function provenance(clock: RunClock, hvps: number, resumed?: Spent | 'unknown'): Provenance {
+/** `earlier`: what the attempts before this one spent (`earlierAttempts`). */
+export function provenance(clock: RunClock, hvps: number, earlier?: Spent): Provenance {
   const backend = activeBackend();
-  const spent = spentSoFar(clock, resumed === 'unknown' ? undefined : resumed);
+  const spent = spentSoFar(clock, earlier);
   return {
     packageVersion: packageVersion(),
     gitRevision: gitRevision(),
@@ -84,7 +88,7 @@ export function provenance(clock: RunClock, hvps: number, resumed?: Spent | 'unk
     wallSeconds: spent.wallSeconds,
     cpuSeconds: spent.cpuSeconds,
     attempts: spent.attempts,
-    ...(resumed === 'unknown' ? { partialClock: true as const } : {}),
+    ...(spent.partial ? { partialClock: true as const } : {}),
     hvps,
     ...(backend.adapter ? { adapter: backend.adapter } : {}),
   };

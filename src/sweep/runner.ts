@@ -18,7 +18,7 @@ import { removeAtomic, writeFileAtomic } from '../util/atomic.js';
 import { PAUSED_EXIT_CODE, RunPaused } from '../util/errors.js';
 import { aboveFailure, initialSchedule, nextRates, scheduleOutcome, type RunOutcome } from './grid.js';
 import { REPO_ROOT } from '../util/paths.js';
-import { provenance, spentForState, startClock, type Spent } from './provenance.js';
+import { earlierAttempts, provenance, spentSoFar, startClock, type Spent } from './provenance.js';
 import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
 import { canonicalJson, flowKey, gdKey, ResultStore } from './store.js';
 import { summarizeSweep } from './summary.js';
@@ -125,7 +125,7 @@ function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log
   const resume = loadFlowState(statePath, problem.model.numParams, log);
   if (resume) log(`[${e.id} flow] resuming at step ${resume.step} (t=${fmt(resume.time)})`);
   const started = startClock();
-  const resumed = resume ? (resume.spent ?? 'unknown') : undefined;
+  const earlier = earlierAttempts(resume, started);
   const hvps0 = problem.train.hvpCount - (resume?.hvps ?? 0);
   const progress = throttled(log, 5000);
   const eta = etaClock(resume?.step ?? 0);
@@ -136,7 +136,7 @@ function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log
     {
       resume,
       stateEvery,
-      onState: (s) => saveFlowState(statePath, { ...s, hvps: problem.train.hvpCount - hvps0, spent: spentForState(started, resumed) }),
+      onState: (s) => saveFlowState(statePath, { ...s, hvps: problem.train.hvpCount - hvps0, spent: spentSoFar(started, earlier) }),
       onProgress: (p) => progress(`[${e.id} flow] step ${p.step} t=${fmt(p.time)} loss ${fmt(p.loss)} sharpness ${fmt(p.sharpness)} ${eta(p.step, p.stepsLeft)}`),
       pause: pausedBy(store, log, `[${e.id} flow]`),
     },
@@ -156,7 +156,7 @@ function computeFlow(problem: Problem, store: ResultStore, key: string, log: Log
     s0: out.s0,
     sGF,
     history: out.history,
-    provenance: provenance(started, problem.train.hvpCount - hvps0, resumed),
+    provenance: provenance(started, problem.train.hvpCount - hvps0, earlier),
   };
   store.write(result);
   removeAtomic(statePath);
@@ -176,14 +176,14 @@ interface SerializedState {
   /** Checkpoints written so far, HVPs and clocks spent so far (absent in states saved before they were kept). */
   checkpoints?: GdResult['checkpoints'];
   hvps?: number;
-  spent?: Spent | 'unknown';
+  spent?: Spent;
 }
 
 /** What a resumed run continues from: the GD state and the run's own bookkeeping up to it. */
 interface RunState extends GdState {
   checkpoints: GdResult['checkpoints'];
   hvps: number;
-  spent?: Spent | 'unknown';
+  spent?: Spent;
 }
 
 /** Resumable states are JSON with the arrays in base64 (exact bits). */
@@ -240,11 +240,11 @@ interface SerializedFlowState extends Omit<FlowState, 'theta' | 'solutions' | 'e
   solutions: (Omit<FlowSolution, 'theta'> & { theta: string })[];
   eigenvector: string | null;
   hvps: number;
-  spent?: Spent | 'unknown';
+  spent?: Spent;
 }
 
 /** A flow's state with its own bookkeeping: HVPs and clocks spent so far (spent: absent in states saved before it was kept). */
-type FlowRunState = FlowState & { hvps: number; spent?: Spent | 'unknown' };
+type FlowRunState = FlowState & { hvps: number; spent?: Spent };
 
 function saveFlowState(path: string, s: FlowRunState): void {
   const data: SerializedFlowState = {
@@ -298,7 +298,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
   const resume = loadState(statePath, problem.model.numParams, log);
   if (resume) log(`[${e.id} lr=${fmt(lr)}] resuming at step ${resume.step}`);
   const started = startClock();
-  const resumed = resume ? (resume.spent ?? 'unknown') : undefined;
+  const earlier = earlierAttempts(resume, started);
   // HVPs of this run = those of earlier attempts (saved with the state) + this process's.
   const hvps0 = problem.train.hvpCount - (resume?.hvps ?? 0);
   const checkpoints: GdResult['checkpoints'] = [...(resume?.checkpoints ?? [])];
@@ -319,7 +319,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
     {
       resume,
       stateEvery: opts.stateEvery,
-      onState: (s) => saveState(statePath, { ...s, checkpoints: [...checkpoints], hvps: problem.train.hvpCount - hvps0, spent: spentForState(started, resumed) }),
+      onState: (s) => saveState(statePath, { ...s, checkpoints: [...checkpoints], hvps: problem.train.hvpCount - hvps0, spent: spentSoFar(started, earlier) }),
       onCheckpoint: (lossBelow, step, theta) => {
         if (!e.checkpoints) return;
         const file = store.checkpointFile(key, `loss-below-${lossBelow}.safetensors`);
@@ -351,7 +351,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
     measures: out.final && e.measures ? finalMeasures(problem, out.theta, e.measures) : undefined,
     distanceFromFlow: out.final && opts.flowSolution ? distance(out.theta, opts.flowSolution) : null,
     checkpoints,
-    provenance: provenance(started, problem.train.hvpCount - hvps0, resumed),
+    provenance: provenance(started, problem.train.hvpCount - hvps0, earlier),
   };
   store.write(result);
   removeAtomic(statePath);
