@@ -16,7 +16,8 @@
  *    predicted at the mean stretch of the finished edge runs and their
  *    predictions are judged apart.
  * T_GF and s_GF come from the experiment's flow, or, before it has run, from a
- * finished flow of the same data set, loss and goal (an analogue).
+ * finished flow of the same data set, loss, goal, model kind and parameterization
+ * (an analogue).
  * Every prediction is kept the first time it is made, so `eos plan` can later
  * say how good it was against the runs that finished; a changed model
  * (`PLAN_MODEL`) makes its own predictions and is judged on them apart.
@@ -315,8 +316,10 @@ interface FlowPoint {
 
 /**
  * T_GF, s_GF and s0 for a goal: the experiment's flow, else a finished flow of
- * the same data, loss, model kind and goal, preferring the same model, then the
- * same activation and initialisation scale.
+ * the same data, loss, model kind, parameterization and goal, preferring the same
+ * model, then the same activation and initialisation scale. The parameterization
+ * must match: a muP net's flow ran 24 000 RK4 steps at sharpness 0.006 where the
+ * standard net's ran 600, so a standard analogue priced it some 40 times too cheap.
  */
 function flowPoint(e: Experiment, lossGoal: number, own: FlowResult | null, flows: readonly FlowResult[]): FlowPoint | null {
   const at = (f: FlowResult, source: string): FlowPoint | null => {
@@ -324,8 +327,8 @@ function flowPoint(e: Experiment, lossGoal: number, own: FlowResult | null, flow
     return p ? { s0: f.s0, sGF: p.sGF, time: p.time, source } : null;
   };
   if (own) return at(own, 'flow');
-  const analogues = flows.filter((f) => f.experiment.dataset === e.dataset && f.experiment.loss === e.loss && f.experiment.model.kind === e.model.kind && f.sGF.some((q) => q.lossGoal === lossGoal));
   const field = (x: Experiment, name: string) => (x.model as Record<string, unknown>)[name];
+  const analogues = flows.filter((f) => f.experiment.dataset === e.dataset && f.experiment.loss === e.loss && f.experiment.model.kind === e.model.kind && field(f.experiment, 'parameterization') === field(e, 'parameterization') && f.sGF.some((q) => q.lossGoal === lossGoal));
   const distance = (x: Experiment) => (canonicalJson(x.model) === canonicalJson(e.model) ? 0 : 2) + (field(x, 'activation') === field(e, 'activation') && x.model.initScale === e.model.initScale ? 0 : 1);
   analogues.sort((a, b) => distance(a.experiment) - distance(b.experiment));
   return analogues.length ? at(analogues[0], `analogue ${analogues[0].experiment.id}`) : null;
@@ -424,17 +427,21 @@ export function observations(store: ResultStore): Finished {
 /**
  * The step-count and time model's version, kept with each prediction. Raise it when a change to the model changes what
  * it predicts: its predictions are then judged apart from the older model's, which stay as a record.
- * 1: up to 2026-12-07 18:55 (before the stretch curve left out the edge runs); 2: since.
+ * 1: up to 2026-12-07 18:55 (before the stretch curve left out the edge runs); 2: up to 2026-12-08 03:30 (before an
+ * analogue flow had to share the parameterization); 3: since.
  */
-export const PLAN_MODEL = 2;
+export const PLAN_MODEL = 3;
 
 /** Per run: predicted wall seconds at the calibration's speed, CPU seconds (when the calibration measured CPU per wall second), steps; model: PLAN_MODEL (absent: 1). */
 const Predictions = z.record(z.string(), z.object({ seconds: z.number(), cpuSeconds: z.number().optional(), steps: z.number(), madeAt: z.string(), model: z.number().int().optional() }));
 
 /**
  * Keep each run's first prediction (a later plan has seen more runs and would flatter itself), unless an older model
- * made it: the current model then makes its own first prediction for a run that has not finished.
+ * made it: the current model then makes its own first prediction for a run that has not begun. A run that has begun
+ * (running, or paused with its state saved) keeps the older model's: a prediction made after the start is not judged.
  */
+const begun = (store: ResultStore, key: string): boolean => store.lock(key).held || existsSync(store.statePath(key));
+
 export function recordPredictions(store: ResultStore, plans: readonly ExperimentPlan[]): void {
   const file = join(store.dir, 'plan', 'predictions.json');
   const parsed = existsSync(file) ? Predictions.safeParse(JSON.parse(readFileSync(file, 'utf8'))) : null;
@@ -442,7 +449,8 @@ export function recordPredictions(store: ResultStore, plans: readonly Experiment
   const now = new Date().toISOString();
   for (const p of plans) {
     for (const r of p.predicted) {
-      if (r.key.startsWith('gd(') || (kept[r.key]?.model ?? 1) === PLAN_MODEL) continue;
+      const old = kept[r.key];
+      if (r.key.startsWith('gd(') || (old && ((old.model ?? 1) === PLAN_MODEL || begun(store, r.key)))) continue;
       kept[r.key] = { seconds: r.seconds, ...(p.calibration.cpuPerWall !== undefined ? { cpuSeconds: r.seconds * p.calibration.cpuPerWall } : {}), steps: r.steps, madeAt: now, model: PLAN_MODEL };
     }
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -96,25 +96,38 @@ test('plan before the flow: an analogue flow (same data, loss, goal) predicts th
   const none = planCost(other, planExperiment(other, store), calibration, context, []);
   assert.equal(none.predictable, false);
   assert.deepEqual(none.predicted, []);
+  // The parameterization must match: a standard net's flow does not price a muP net's, another muP net's does.
+  const fcn = (id: string, parameterization: string, width: number) => Experiment.parse({ ...base, id, model: { kind: 'fcn', widths: [width], parameterization } });
+  const asFlowOf = (e: Experiment): FlowResult => ({ ...context.flows[0], experiment: e });
+  const mup = fcn('mup', 'mup', 100);
+  const fromStandard = planCost(mup, planExperiment(mup, store), calibration, { ...context, flows: [asFlowOf(fcn('standard', 'standard', 100))] }, []);
+  assert.equal(fromStandard.predictable, false);
+  const fromMup = planCost(mup, planExperiment(mup, store), calibration, { ...context, flows: [asFlowOf(fcn('standard', 'standard', 100)), asFlowOf(fcn('mup-wide', 'mup', 400))] }, []);
+  assert.equal(fromMup.flowSource, 'analogue mup-wide');
 });
 
-test("predictions: the first of each model is kept; an older model's prediction of an unfinished run gives way to the current one", () => {
+test("predictions: the first of each model is kept; an older model's prediction of a run not begun gives way to the current one", () => {
   const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-predictions-')));
   const file = join(store.dir, 'plan', 'predictions.json');
   const calibration: Calibration = { gradSeconds: 1, hvpSeconds: 1, evalSeconds: 1, peakRssMb: 10, threads: 1, backend: 'wasm' };
   const plan = (steps: number): ExperimentPlan => ({
     id: 'x', table1Rows: [], flowSource: 'flow', done: 0, diverged: 0, left: 2, predictable: true, coreHoursLeft: 1, hoursDone: 0, peakRssMb: 10, calibration,
-    predicted: ['gd-old', 'gd-new'].map((key) => ({ key, kind: 'gd' as const, edge: false, lr: 0.1, lossGoal: 0.01, steps, hvps: 1, seconds: steps })),
+    predicted: ['gd-old', 'gd-new', 'gd-begun'].map((key) => ({ key, kind: 'gd' as const, edge: false, lr: 0.1, lossGoal: 0.01, steps, hvps: 1, seconds: steps })),
   });
   recordPredictions(store, [plan(100)]);
   // gd-old as a plan before predictions kept their model wrote it.
   const first = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { steps: number; model?: number }>;
   delete first['gd-old'].model;
+  delete first['gd-begun'].model;
   writeFileSync(file, JSON.stringify(first));
+  // gd-begun was paused with its state saved: a prediction made now would be later than its start.
+  mkdirSync(join(store.dir, 'state'), { recursive: true });
+  writeFileSync(store.statePath('gd-begun'), '{}');
   recordPredictions(store, [plan(300)]);
   const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { steps: number; model?: number }>;
   assert.deepEqual([kept['gd-old'].steps, kept['gd-old'].model], [300, PLAN_MODEL], 'remade by the current model');
   assert.deepEqual([kept['gd-new'].steps, kept['gd-new'].model], [100, PLAN_MODEL], 'the first prediction of the current model stays');
+  assert.deepEqual([kept['gd-begun'].steps, kept['gd-begun'].model], [100, undefined], 'a run that has begun keeps the older prediction');
 });
 
 test('prediction accuracy by model: the current model judged on its own predictions, the earlier ones apart', () => {
