@@ -550,12 +550,15 @@ export function predictionAccuracy(checks: readonly PredictionCheck[]): string {
 /** How good the current model's predictions were, then the earlier models' (kept as a record), one sentence each. */
 export function accuracyByModel(checks: readonly PredictionCheck[]): string[] {
   const current = checks.filter((c) => c.model === PLAN_MODEL);
-  const earlier = checks.filter((c) => c.model !== PLAN_MODEL);
+  const earlier = [...new Set(checks.map((c) => c.model).filter((m) => m !== PLAN_MODEL))].sort((a, b) => b - a);
   return [
     current.length
       ? `The current plan model's predictions (model ${PLAN_MODEL}), made before the run, against the ${current.length} runs that finished since: ${predictionAccuracy(current)}.`
       : `No run predicted by the current plan model (model ${PLAN_MODEL}) has finished yet.`,
-    ...(earlier.length ? [`Earlier models' predictions, against ${earlier.length} finished runs: ${predictionAccuracy(earlier)}.`] : []),
+    ...earlier.map((m) => {
+      const mine = checks.filter((c) => c.model === m);
+      return `Model ${m}'s predictions, against ${mine.length} finished runs: ${predictionAccuracy(mine)}.`;
+    }),
   ];
 }
 

@@ -130,11 +130,12 @@ test("predictions: the first of each model is kept; an older model's prediction 
   assert.deepEqual([kept['gd-begun'].steps, kept['gd-begun'].model], [100, undefined], 'a run that has begun keeps the older prediction');
 });
 
-test('prediction accuracy by model: the current model judged on its own predictions, the earlier ones apart', () => {
+test('prediction accuracy by model: the current model judged on its own predictions, each earlier one apart, newest first', () => {
   const check = (ratio: number, model: number) => ({ key: 'k', experiment: 'e', clock: 'cpu' as const, predictedSteps: ratio, actualSteps: 1, predictedSeconds: ratio, actualSeconds: 1, edge: false, model });
-  const [current, earlier] = accuracyByModel([check(1, PLAN_MODEL), check(1.5, PLAN_MODEL), check(4, PLAN_MODEL - 1)]);
+  const [current, earlier, earliest] = accuracyByModel([check(1, PLAN_MODEL), check(1.5, PLAN_MODEL), check(0.1, PLAN_MODEL - 2), check(4, PLAN_MODEL - 1)]);
   assert.match(current, new RegExp(`^The current plan model's predictions \\(model ${PLAN_MODEL}\\), made before the run, against the 2 runs that finished since: predicted/actual steps median 1\\.25, range 1\\.00-1\\.50, 2 of 2 within a factor of 2;`));
-  assert.match(earlier, /^Earlier models' predictions, against 1 finished runs: predicted\/actual steps median 4\.00, range 4\.00-4\.00, 0 of 1 within a factor of 2;/);
+  assert.match(earlier, new RegExp(`^Model ${PLAN_MODEL - 1}'s predictions, against 1 finished runs: predicted/actual steps median 4\\.00, range 4\\.00-4\\.00, 0 of 1 within a factor of 2;`));
+  assert.match(earliest, new RegExp(`^Model ${PLAN_MODEL - 2}'s predictions, against 1 finished runs: predicted/actual steps median 0\\.10,`));
   assert.deepEqual(accuracyByModel([check(4, PLAN_MODEL - 1)])[0], `No run predicted by the current plan model (model ${PLAN_MODEL}) has finished yet.`);
 });
 
