@@ -257,9 +257,10 @@ async function main(argv: string[]): Promise<number> {
           stderrLog(`calibrating ${experiment.id}`);
           try {
             calibration = Calibration.parse(JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'calibrate', ...args, ...commonArgs(v), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: CALIBRATION_TIMEOUT_MS })));
-          } catch {
+          } catch (err) {
             // The child printed why (e.g. the wasm heap's 4 GB), or took longer than a calibration may; the plan goes on without it.
-            failed.push(experiment.id);
+            const timedOut = (err as { signal?: string }).signal === 'SIGTERM';
+            failed.push(`${experiment.id} (${timedOut ? `over ${CALIBRATION_TIMEOUT_MS / 60_000} min wall: a busy machine? Run \`eos calibrate --experiment ${experiment.id}\`, then plan again` : 'the calibration failed: see its error above'})`);
             continue;
           }
         }
