@@ -21,7 +21,7 @@ import { REPO_ROOT } from '../util/paths.js';
 import { earlierAttempts, provenance, spentSoFar, startClock, type Spent } from './provenance.js';
 import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
 import { canonicalJson, flowKey, gdKey, ResultStore } from './store.js';
-import { summarizeSweep } from './summary.js';
+import { summarizeSweep, sweepsFromStore } from './summary.js';
 
 export type Log = (line: string) => void;
 
@@ -375,15 +375,17 @@ function finalSpectrum(problem: Problem, theta: Float32Array): NonNullable<GdRes
  */
 const REMEASURE_MAX_SECONDS = 120;
 
+/** Whether a run carries the final measures its experiment asks for (a run without a final iterate needs none). */
+const measured = (r: GdResult, spec: Experiment['measures']): boolean => !spec || !r.final || (r.measures !== undefined && canonicalJson(r.measures.spec) === canonicalJson(spec));
+
 async function withMeasures(problem: Problem, store: ResultStore, runs: GdResult[], opts: GdRunOptions): Promise<GdResult[]> {
   const spec = problem.experiment.measures;
   if (!spec) return runs;
   const log = opts.log ?? stderrLog;
-  const measured = (r: GdResult): boolean => !r.final || (r.measures !== undefined && canonicalJson(r.measures.spec) === canonicalJson(spec));
   const measure = (r: GdResult): GdResult => {
     // Another process may have measured it meanwhile.
     const current = store.readGd(r.key) ?? r;
-    if (measured(current)) return current;
+    if (measured(current, spec)) return current;
     const checkpoint = current.checkpoints.find((c) => c.lossBelow === current.lossGoal && c.step === current.steps);
     const file = checkpoint && store.resolveRecorded(checkpoint.file);
     if (!file || !existsSync(file)) {
@@ -402,7 +404,7 @@ async function withMeasures(problem: Problem, store: ResultStore, runs: GdResult
     });
   };
   const out: GdResult[] = [];
-  for (const r of runs) out.push(measured(r) ? r : await whenFree(store, r.key, log, `[${problem.experiment.id} lr=${fmt(r.lr)}]`, () => measure(r)));
+  for (const r of runs) out.push(measured(r, spec) ? r : await whenFree(store, r.key, log, `[${problem.experiment.id} lr=${fmt(r.lr)}]`, () => measure(r)));
   return out;
 }
 
@@ -489,6 +491,13 @@ const WORKER_MIN_SIZE = 1e8;
 
 export async function runSweep(experiment: Experiment, opts: SweepOptions): Promise<SweepSummary[]> {
   const log = opts.log ?? stderrLog;
+  // A sweep the store holds whole is read from it: no data set is loaded (a figure redrawn from committed results
+  // needs none), nothing is trained.
+  const stored = sweepsFromStore(experiment, opts.store);
+  if (stored && stored.tasks.missing + stored.tasks.running === 0 && stored.summaries.every((s) => s.runs.every((r) => measured(r, experiment.measures)))) {
+    log(`[${experiment.id}] complete in ${opts.store.dir}: ${stored.summaries.map((s) => `eps=${s.lossGoal}: ${s.runs.length} rates`).join(', ')}`);
+    return stored.summaries;
+  }
   const problem = await buildProblem(experiment, opts.data);
   const jobs = problem.train.numParams * problem.train.numSamples < WORKER_MIN_SIZE ? 1 : Math.max(1, opts.jobs ?? 1);
   try {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { initBackend } from '../../src/backend/index.js';
-import { flowSolutionFor, runFlow, runGd } from '../../src/sweep/runner.js';
+import { flowSolutionFor, runFlow, runGd, runSweep } from '../../src/sweep/runner.js';
+import { SMALL_MNIST } from './fixtures.js';
 import { Experiment } from '../../src/sweep/schema.js';
 import { ResultStore } from '../../src/sweep/store.js';
 import { buildProblem } from '../../src/sweep/problem.js';
@@ -70,4 +71,22 @@ test('runs() lists every valid result of a folder and sets a corrupted one aside
   } finally {
     problem.dispose();
   }
+});
+
+test('a sweep the store holds whole is read from it: the same summaries, and no data set is loaded', async () => {
+  await initBackend('wasm');
+  const experiment = Experiment.parse(SMALL_MNIST);
+  const store = new ResultStore(mkdtempSync(join(tmpdir(), 'eos-complete-')));
+  const computed = await runSweep(experiment, { store, log: () => {} });
+  assert.ok(computed[0].runs.length >= 3);
+  // A data folder without MNIST and no download: loading the data set would fail with a named error.
+  const lines: string[] = [];
+  const read = await runSweep(experiment, { store, log: (l) => lines.push(l), data: { dataDir: mkdtempSync(join(tmpdir(), 'eos-nodata-')), download: false } });
+  // The stored records carry their integrity hash; the records a run returns do not.
+  const plain = (x: unknown) => JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'integrity' ? undefined : v)));
+  assert.deepEqual(plain(read), plain(computed));
+  assert.deepEqual(lines, [`[resume] complete in ${store.dir}: eps=0.1: ${computed[0].runs.length} rates`]);
+  // One run missing: the sweep needs its data again, and says which.
+  rmSync(store.runPath(computed[0].runs[0].key));
+  await assert.rejects(runSweep(experiment, { store, log: () => {}, data: { dataDir: mkdtempSync(join(tmpdir(), 'eos-nodata-')), download: false } }), /mnist/i);
 });
