@@ -363,7 +363,7 @@ function computeGd(problem: Problem, store: ResultStore, key: string, lr: number
 function finalSpectrum(problem: Problem, theta: Float32Array): NonNullable<GdResult['finalSpectrum']> {
   const ends = spectrumEnds(problem.train, theta, { k: 1, tol: problem.sharpnessTol, maxIter: 100, seed: 0 });
   const [largest, smallest] = [ends.largest[0], ends.smallest[0]];
-  return { largest, smallest, maxAbs: Math.max(Math.abs(largest), Math.abs(smallest)) };
+  return { largest, smallest, maxAbs: Math.max(Math.abs(largest), Math.abs(smallest)), hvps: ends.hvps };
 }
 
 /**

@@ -119,7 +119,8 @@ export const GdResult = z.object({
    * paper's sharpness (`sharpness` elsewhere is the largest algebraic eigenvalue).
    * Absent in results written before it was recorded.
    */
-  finalSpectrum: z.object({ largest: z.number(), smallest: z.number(), maxAbs: z.number() }).nullable().optional(),
+  /** Both ends of the spectrum where the run stopped; hvps: the products they took (absent in older records), a fixed cost per run the plan's step model does not see. */
+  finalSpectrum: z.object({ largest: z.number(), smallest: z.number(), maxAbs: z.number(), hvps: z.number().int().nonnegative().optional() }).nullable().optional(),
   /** Converged runs: stable stop or transient (train/gd.ts checkStop); absent in results written before it was recorded. */
   stop: StopCheck.nullable().optional(),
   /** Curvature measures at the final parameters, when the experiment asks for them (absent otherwise and in older results). */

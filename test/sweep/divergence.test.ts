@@ -45,6 +45,8 @@ test('a sweep runs no rate above a divergence, and its plan does not list one', 
   assert.ok(Math.abs(spectrum.largest - ok.final.sharpness) <= 1e-2 * ok.final.sharpness, `${spectrum.largest} vs ${ok.final.sharpness}`);
   assert.ok(spectrum.smallest <= spectrum.largest && spectrum.maxAbs === Math.max(Math.abs(spectrum.smallest), Math.abs(spectrum.largest)));
   assert.equal(diverged.finalSpectrum, null);
+  // Its products are counted apart, and among the run's.
+  assert.ok(spectrum.hvps !== undefined && spectrum.hvps >= 2 && spectrum.hvps <= ok.provenance.hvps, `${spectrum.hvps} of ${ok.provenance.hvps}`);
   const gd = planExperiment(experiment, store).filter((t) => t.kind === 'gd');
   assert.deepEqual(gd.map((t) => [t.lr, t.state]), [[0.1, 'done'], [40, 'diverged']]);
 });
