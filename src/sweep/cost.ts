@@ -186,19 +186,23 @@ export interface Observation {
   x: number;
   /** steps * eta / T_GF(eps). */
   stretch: number;
+  /** Products per sharpness estimate along the run, the final spectrum's left out where the record counts it apart. */
   hvpsPerEstimate: number;
+  /** Products of the final spectrum (both ends, cold Lanczos), null where the record does not count them apart. */
+  finalHvps: number | null;
 }
 
 export function observe(run: GdResult, flow: FlowResult): Observation | null {
   const point = flow.sGF.find((p) => p.lossGoal === run.lossGoal);
   if (run.outcome !== 'converged' || !point || point.time <= 0 || run.steps === 0) return null;
-  const estimates = run.experiment.record.sharpnessEvery > 0 ? Math.floor(run.steps / run.experiment.record.sharpnessEvery) + 2 : 2;
+  const finalHvps = run.finalSpectrum?.hvps ?? null;
   return {
     experiment: run.experiment.id,
     lossGoal: run.lossGoal,
     x: (run.lr * point.sGF) / 2,
     stretch: (run.steps * run.lr) / point.time,
-    hvpsPerEstimate: run.provenance.hvps / estimates,
+    hvpsPerEstimate: (run.provenance.hvps - (finalHvps ?? 0)) / sharpnessEstimates(run.experiment, run.steps),
+    finalHvps,
   };
 }
 
@@ -257,6 +261,23 @@ export function stretchAt(x: number, observations: readonly Observation[]): numb
  */
 export function hvpsPerEstimateAt(x: number, observations: readonly Observation[]): number {
   return observations.length === 0 ? DEFAULT_HVPS_PER_ESTIMATE : interpolateAt(x, observations, (o) => o.hvpsPerEstimate);
+}
+
+/** Sharpness estimates of a GD run of `steps` steps: every `sharpnessEvery` steps from step 0, and the final sharpness. */
+function sharpnessEstimates(e: Experiment, steps: number): number {
+  return e.record.sharpnessEvery > 0 ? Math.floor(steps / e.record.sharpnessEvery) + 2 : 2;
+}
+
+/**
+ * Products of a run's final spectrum: the median of the experiment's own runs that count them apart, else of every
+ * run's, else 0 (older records count them among the estimates, and so does the per-estimate figure read off them).
+ * Two cold Lanczos runs to tolerance: about 70 products on the muP net, most of a 35-step run.
+ */
+export function finalHvpsOf(own: readonly Observation[], all: readonly Observation[]): number {
+  const counted = (obs: readonly Observation[]) => obs.flatMap((o) => (o.finalHvps === null ? [] : [o.finalHvps]));
+  const mine = counted(own);
+  const every = counted(all);
+  return mine.length ? median(mine) : every.length ? median(every) : 0;
 }
 
 /** Seconds of one GD step: a gradient, evaluations every `every` steps, a sharpness estimate every `sharpnessEvery` steps. */
@@ -356,6 +377,7 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
     const goalObs = mine.filter((o) => o.lossGoal === lossGoal);
     const goalRuns = context.gd.filter((r) => r.experiment.id === e.id && r.lossGoal === lossGoal);
     const [ownLow, ownHigh] = goalObs.length >= 2 ? [Math.min(...goalObs.map((o) => o.x)), Math.max(...goalObs.map((o) => o.x))] : [Infinity, -Infinity];
+    const finalHvps = finalHvpsOf(goalObs, context.observations);
     for (const { key, lr } of rates) {
       const x = (lr * point.sGF) / 2;
       // The mean, not the median, of the edge runs: their stretch is heavy-tailed and the plan budgets a total.
@@ -363,11 +385,11 @@ export function planCost(e: Experiment, tasks: Task[], calibration: Calibration,
       const near = goalObs.length >= 2 ? goalObs : context.observations;
       const stretch = edge ? mean(context.edgeStretches) : stretchAt(x, near);
       const steps = Math.min(e.maxSteps, Math.ceil((point.time / lr) * stretch));
-      const estimates = e.record.sharpnessEvery > 0 ? Math.floor(steps / e.record.sharpnessEvery) + 2 : 2;
+      const estimates = sharpnessEstimates(e, steps);
       // The experiment's own runs where they bracket x; beyond them, every experiment's (flow-aligned runs alone
       // would carry their few products per estimate over to the edge of stability).
       const hvpsPerEstimate = hvpsPerEstimateAt(x, x >= ownLow && x <= ownHigh ? goalObs : context.observations);
-      predicted.push({ key, kind: 'gd', edge, lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate), seconds: steps * secondsPerGdStep(e, calibration, hvpsPerEstimate) });
+      predicted.push({ key, kind: 'gd', edge, lr, lossGoal, steps, hvps: Math.round(estimates * hvpsPerEstimate + finalHvps), seconds: steps * secondsPerGdStep(e, calibration, hvpsPerEstimate) + finalHvps * calibration.hvpSeconds });
     }
   }
   if (!ownFlow) {
@@ -429,9 +451,10 @@ export function observations(store: ResultStore): Finished {
  * The step-count and time model's version, kept with each prediction. Raise it when a change to the model changes what
  * it predicts: its predictions are then judged apart from the older model's, which stay as a record.
  * 1: up to 2026-12-07 18:55 (before the stretch curve left out the edge runs); 2: up to 2026-12-08 03:30 (before an
- * analogue flow had to share the parameterization); 3: since.
+ * analogue flow had to share the parameterization); 3: up to 2026-12-08 04:00 (before the final spectrum's products
+ * were a cost of their own); 4: since.
  */
-export const PLAN_MODEL = 3;
+export const PLAN_MODEL = 4;
 
 /** Per run: predicted wall seconds at the calibration's speed, CPU seconds (when the calibration measured CPU per wall second), steps; model: PLAN_MODEL (absent: 1). */
 const Predictions = z.record(z.string(), z.object({ seconds: z.number(), cpuSeconds: z.number().optional(), steps: z.number(), madeAt: z.string(), model: z.number().int().optional() }));

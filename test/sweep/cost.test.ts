@@ -4,14 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
-import { accuracyByModel, cachedCalibration, checkPredictions, edgeRuns, flowSteps, hvpsPerEstimateAt, machineSpeed, observations, PLAN_MODEL, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, saveCalibration, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
+import { accuracyByModel, cachedCalibration, checkPredictions, edgeRuns, finalHvpsOf, flowSteps, hvpsPerEstimateAt, machineSpeed, observations, observe, PLAN_MODEL, planCost, planFile, predictionAccuracy, readPlan, recordPredictions, saveCalibration, savePlan, secondsPerGdStep, stretchAt, type Calibration, type ExperimentPlan, type Observation } from '../../src/sweep/cost.js';
 import { planExperiment } from '../../src/sweep/plan.js';
 import { buildProblem } from '../../src/sweep/problem.js';
 import { runFlow, runGd } from '../../src/sweep/runner.js';
 import { Experiment, type FlowResult, type GdResult } from '../../src/sweep/schema.js';
 import { ResultStore } from '../../src/sweep/store.js';
 
-const obs = (x: number, stretch: number): Observation => ({ experiment: 'e', lossGoal: 0.1, x, stretch, hvpsPerEstimate: 10 });
+const obs = (x: number, stretch: number, finalHvps: number | null = null): Observation => ({ experiment: 'e', lossGoal: 0.1, x, stretch, hvpsPerEstimate: 10, finalHvps });
+
+test("final spectrum's products: the median of the experiment's own runs, else of every run's, else 0 (older records count them among the estimates)", () => {
+  assert.equal(finalHvpsOf([obs(1, 1, 70), obs(2, 1, 90), obs(3, 1, null), obs(4, 1, 80)], [obs(1, 1, 10)]), 80);
+  assert.equal(finalHvpsOf([obs(1, 1, null)], [obs(1, 1, 30), obs(2, 1, 50)]), 40);
+  assert.equal(finalHvpsOf([], [obs(1, 1, null)]), 0);
+});
 
 test('stretch: the prior max(1, x/2) without observations; log-linear between them, constant beyond, ties allowed', () => {
   assert.equal(stretchAt(0.5, []), 1);
@@ -54,6 +60,11 @@ test('plan: predicted steps of an unseen rate within a factor of 2 of the run, a
     assert.deepEqual(plan.predicted.map((p) => p.lr), [0.05]);
     recordPredictions(store, [plan]);
     const actual = runGd(problem, store, 0.05, 1e-3, { log: () => {} });
+    // The final spectrum's products are a cost of their own, not spread over the estimates.
+    const final = actual.finalSpectrum?.hvps ?? NaN;
+    const flow = context.flows[0];
+    assert.ok(final > 0);
+    assert.deepEqual(observe(actual, flow), { experiment: 'cost-diag', lossGoal: 1e-3, x: (0.05 * (flow.sGF[0].sGF)) / 2, stretch: (actual.steps * 0.05) / time, hvpsPerEstimate: (actual.provenance.hvps - final) / (Math.floor(actual.steps / 5) + 2), finalHvps: final });
     const ratio = plan.predicted[0].steps / actual.steps;
     assert.ok(ratio > 0.5 && ratio < 2, `predicted ${plan.predicted[0].steps} steps, ran ${actual.steps}`);
     const [check] = checkPredictions(store, [actual]);
