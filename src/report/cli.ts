@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
     case 'data': {
       const w = await writeProfileData(parseProfile(v.profile), new ResultStore(v.results), paths.dataDir);
       for (const f of w.written) process.stdout.write(`wrote ${f}\n`);
+      for (const f of w.kept) process.stdout.write(`kept ${f} (not in this results folder)\n`);
       for (const f of w.removed) process.stdout.write(`removed ${f}\n`);
       if (w.notRun.length) process.stdout.write(`not run (no gradient-flow result): ${w.notRun.join(', ')}\n`);
       return 0;

@@ -3,15 +3,15 @@
  * summary.ts, the verdicts of verdicts.ts and the Table 1 rows of table1.ts,
  * side by side in reports/data/<profile>/.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { profile, type ProfileName } from '../sweep/profiles.js';
-import type { ResultStore } from '../sweep/store.js';
+import { canonicalJson, type ResultStore } from '../sweep/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { PLAN_FILE, readPlan } from '../sweep/cost.js';
 import { sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
-import { SCHEMA_VERSION, type FlowResult, type GdResult, type Provenance } from '../sweep/schema.js';
-import { CLAIMS_FILE, condense, readReportData, roundNumbers, TABLE1_FILE, type ExperimentData } from './summary.js';
+import { SCHEMA_VERSION, type Experiment, type FlowResult, type GdResult, type Provenance } from '../sweep/schema.js';
+import { CLAIMS_FILE, condense, ExperimentData, readReportData, roundNumbers, TABLE1_FILE } from './summary.js';
 import { table1Entries } from './table1.js';
 import { judgeProfile } from './verdicts.js';
 
@@ -19,28 +19,45 @@ export interface WrittenData {
   written: string[];
   /** Experiments of the profile without a gradient-flow result (nothing to summarise). */
   notRun: string[];
+  /** Summaries of experiments this results folder does not hold, kept as committed. */
+  kept: string[];
   removed: string[];
+}
+
+/** The committed summary of an experiment, if it summarises this very configuration. */
+function committedSummary(file: string, experiment: Experiment): ExperimentData | null {
+  if (!existsSync(file)) return null;
+  const parsed = ExperimentData.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  return parsed.success && canonicalJson(parsed.data.experiment) === canonicalJson(experiment) ? parsed.data : null;
 }
 
 /**
  * Condense every experiment of a profile into `<dataDir>/<profile>/<id>.json`
- * and judge the paper's claims on its results (`claims.json`), replacing the
- * previous files of that profile (stale ones are removed).
+ * and judge the paper's claims on its results (`claims.json`). An experiment the
+ * results folder holds replaces its summary; one it does not hold keeps the
+ * committed summary of the same configuration (made from another machine's
+ * results, say), which the claims and Table 1 then read; every other file of
+ * the profile (an experiment no longer in it, or configured otherwise) is removed.
  */
 export async function writeProfileData(profileName: ProfileName, store: ResultStore, dataDir: string): Promise<WrittenData> {
   const dir = join(dataDir, profileName);
   mkdirSync(dir, { recursive: true });
-  const out: WrittenData = { written: [], notRun: [], removed: [] };
+  const out: WrittenData = { written: [], notRun: [], kept: [], removed: [] };
   const stored = new Map<string, StoredSweeps | null>();
   const condensed = new Map<string, ExperimentData>();
   for (const entry of profile(profileName)) {
     const s = sweepsFromStore(entry.experiment, store);
-    stored.set(entry.experiment.id, s);
+    const file = join(dir, `${entry.experiment.id}.json`);
     if (!s) {
-      out.notRun.push(entry.experiment.id);
+      const kept = committedSummary(file, entry.experiment);
+      stored.set(entry.experiment.id, kept && storedFromSummary(kept));
+      if (kept) {
+        condensed.set(entry.experiment.id, kept);
+        out.kept.push(file);
+      } else out.notRun.push(entry.experiment.id);
       continue;
     }
-    const file = join(dir, `${entry.experiment.id}.json`);
+    stored.set(entry.experiment.id, s);
     const data = condense(entry, profileName, s);
     condensed.set(entry.experiment.id, data);
     writeFileAtomic(file, `${JSON.stringify(data)}\n`);
@@ -62,7 +79,7 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
   }
   for (const name of readdirSync(dir)) {
     const file = join(dir, name);
-    if (name.endsWith('.json') && !out.written.includes(file)) {
+    if (name.endsWith('.json') && !out.written.includes(file) && !out.kept.includes(file)) {
       rmSync(file);
       out.removed.push(file);
     }

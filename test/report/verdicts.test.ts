@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIMS } from '../../src/figures/claims.js';
@@ -9,8 +9,10 @@ import { rejudgeProfile, writeProfileData } from '../../src/report/profileData.j
 import { checklistMarkdown, paperVerdicts, readVerdicts, reportedClaims, type ClaimsFile, type ReportedClaim } from '../../src/report/verdicts.js';
 import { bestTable1, table1Entries } from '../../src/report/table1.js';
 import { PAPER_CLAIMS } from '../../src/figures/paperClaims.js';
-import { PROFILES } from '../../src/sweep/profiles.js';
-import { FIXTURE_EXPERIMENTS, syntheticStore } from './fixture.js';
+import { profile, PROFILES } from '../../src/sweep/profiles.js';
+import type { Experiment } from '../../src/sweep/schema.js';
+import { ResultStore } from '../../src/sweep/store.js';
+import { FIXTURE_EXPERIMENTS, syntheticStore, writeSyntheticSweep } from './fixture.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
@@ -126,4 +128,28 @@ test('judging again from the committed summaries gives the verdicts judged on th
   const strip = (f: ClaimsFile) => f.verdicts.filter((v) => !v.id.startsWith('norm-monotone:')).map((v) => [v.id, v.holds, v.diagnosis?.cause ?? null]);
   assert.deepEqual(strip(fromSummaries), strip(fromResults));
   await assert.rejects(rejudgeProfile('quick', dataDir), /no committed summaries of profile 'quick'/);
+});
+
+test("a results folder without an experiment keeps its committed summary (the claims and Table 1 read it); a summary of another configuration is removed", async () => {
+  const dataDir = tmp('eos-verdicts-data-');
+  await writeProfileData('smoke', syntheticStore(tmp('eos-verdicts-results-')), dataDir);
+  const before = readReportData(dataDir);
+  const claimsBefore = readVerdicts(dataDir)[0].verdicts;
+  const table1 = join(dataDir, 'smoke', 'table1.json');
+  const table1Before = readFileSync(table1, 'utf8');
+  // A stale summary: an experiment of the profile, configured otherwise.
+  const [first] = before;
+  const stale = join(dataDir, 'smoke', 'fcn-relu-cifar5k-mse-seed44.json');
+  writeFileSync(stale, JSON.stringify({ ...first, experiment: { ...first.experiment, id: 'fcn-relu-cifar5k-mse-seed44' } }));
+  // Another machine's results folder holds one experiment only.
+  const one = new ResultStore(tmp('eos-verdicts-one-'));
+  writeSyntheticSweep(one, profile('smoke').find((p) => p.experiment.id === FIXTURE_EXPERIMENTS[0])?.experiment as Experiment);
+  const w = await writeProfileData('smoke', one, dataDir);
+  assert.deepEqual(w.written.filter((f) => !/(claims|table1|plan)\.json$/.test(f)).map((f) => f.split('/').pop()), [`${FIXTURE_EXPERIMENTS[0]}.json`]);
+  assert.equal(w.kept.length, FIXTURE_EXPERIMENTS.length - 1);
+  assert.deepEqual(w.removed, [stale]);
+  assert.deepEqual(readReportData(dataDir).map((d) => d.experiment.id), before.map((d) => d.experiment.id));
+  // Judged again from the kept summaries, whose numbers are rounded: the same verdicts (a measured text may differ in its last digit).
+  assert.deepEqual(readVerdicts(dataDir)[0].verdicts.map((v) => [v.id, v.holds]), claimsBefore.map((v) => [v.id, v.holds]));
+  assert.equal(readFileSync(table1, 'utf8'), table1Before);
 });
