@@ -19,7 +19,7 @@ const HELP = `usage: npm run report -- [build | data | claims | prepare] [option
   build      render the book (default): quarto render when Quarto is installed, else pandoc;
              then print reports/_site/report.pdf with headless Chromium
   data       condense results/ of a profile into reports/data/<profile>/ with the claims' verdicts
-             (replaces that profile's summaries)
+             (replaces the summaries of the experiments the folder holds; the others keep theirs)
   claims     judge the paper's claims and Table 1 rows again from the committed summaries of a profile
              (reports/data/<profile>: claims.json, table1.json), without its results folder
   prepare    only write the generated partials (reports/_generated), as Quarto's pre-render step does
@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     case 'data': {
       const w = await writeProfileData(parseProfile(v.profile), new ResultStore(v.results), paths.dataDir);
       for (const f of w.written) process.stdout.write(`wrote ${f}\n`);
-      for (const f of w.kept) process.stdout.write(`kept ${f} (not in this results folder)\n`);
+      for (const f of w.kept) process.stdout.write(`kept ${f} (not in this results folder, or partial there)\n`);
       for (const f of w.removed) process.stdout.write(`removed ${f}\n`);
       if (w.notRun.length) process.stdout.write(`not run (no gradient-flow result): ${w.notRun.join(', ')}\n`);
       return 0;

@@ -34,10 +34,12 @@ function committedSummary(file: string, experiment: Experiment): ExperimentData 
 /**
  * Condense every experiment of a profile into `<dataDir>/<profile>/<id>.json`
  * and judge the paper's claims on its results (`claims.json`). An experiment the
- * results folder holds replaces its summary; one it does not hold keeps the
+ * results folder holds replaces its summary, unless its sweep is still partial
+ * there and the committed summary is complete; one it does not hold keeps the
  * committed summary of the same configuration (made from another machine's
- * results, say), which the claims and Table 1 then read; every other file of
- * the profile (an experiment no longer in it, or configured otherwise) is removed.
+ * results, say). The claims and Table 1 read the summaries kept. Every other
+ * file of the profile (an experiment no longer in it, or configured otherwise)
+ * is removed.
  */
 export async function writeProfileData(profileName: ProfileName, store: ResultStore, dataDir: string): Promise<WrittenData> {
   const dir = join(dataDir, profileName);
@@ -46,10 +48,13 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
   const stored = new Map<string, StoredSweeps | null>();
   const condensed = new Map<string, ExperimentData>();
   for (const entry of profile(profileName)) {
-    const s = sweepsFromStore(entry.experiment, store);
     const file = join(dir, `${entry.experiment.id}.json`);
+    const committed = committedSummary(file, entry.experiment);
+    const found = sweepsFromStore(entry.experiment, store);
+    // A sweep still running here does not replace a complete summary of it.
+    const s = found && (found.tasks.missing + found.tasks.running === 0 || committed?.status !== 'complete') ? found : null;
     if (!s) {
-      const kept = committedSummary(file, entry.experiment);
+      const kept = committed;
       stored.set(entry.experiment.id, kept && storedFromSummary(kept));
       if (kept) {
         condensed.set(entry.experiment.id, kept);

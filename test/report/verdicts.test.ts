@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIMS } from '../../src/figures/claims.js';
@@ -130,7 +130,7 @@ test('judging again from the committed summaries gives the verdicts judged on th
   await assert.rejects(rejudgeProfile('quick', dataDir), /no committed summaries of profile 'quick'/);
 });
 
-test("a results folder without an experiment keeps its committed summary (the claims and Table 1 read it); a summary of another configuration is removed", async () => {
+test("a results folder without an experiment, or with its sweep still partial, keeps the committed complete summary (the claims and Table 1 read it); a summary of another configuration is removed", async () => {
   const dataDir = tmp('eos-verdicts-data-');
   await writeProfileData('smoke', syntheticStore(tmp('eos-verdicts-results-')), dataDir);
   const before = readReportData(dataDir);
@@ -152,4 +152,14 @@ test("a results folder without an experiment keeps its committed summary (the cl
   // Judged again from the kept summaries, whose numbers are rounded: the same verdicts (a measured text may differ in its last digit).
   assert.deepEqual(readVerdicts(dataDir)[0].verdicts.map((v) => [v.id, v.holds]), claimsBefore.map((v) => [v.id, v.holds]));
   assert.equal(readFileSync(table1, 'utf8'), table1Before);
+  // A sweep still partial in a results folder does not replace a complete summary.
+  const summary = join(dataDir, 'smoke', `${FIXTURE_EXPERIMENTS[0]}.json`);
+  const complete = readFileSync(summary, 'utf8');
+  const partial = new ResultStore(tmp('eos-verdicts-partial-'));
+  writeSyntheticSweep(partial, profile('smoke').find((p) => p.experiment.id === FIXTURE_EXPERIMENTS[0])?.experiment as Experiment);
+  const gd = partial.runs().filter((r) => r.kind === 'gd');
+  rmSync(partial.runPath(gd[gd.length - 1].key));
+  const p = await writeProfileData('smoke', partial, dataDir);
+  assert.equal(p.kept.length, FIXTURE_EXPERIMENTS.length);
+  assert.equal(readFileSync(summary, 'utf8'), complete);
 });
