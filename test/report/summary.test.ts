@@ -70,7 +70,7 @@ test('a paper-profile experiment with three loss goals and long histories stays 
   assert.ok(d.sweeps.every((s) => s.trajectories.length === 3 && s.trajectories.every((t) => t.history.length === trajectoryPoints(d.experiment))));
 });
 
-test('a rerun replaces stale summaries and reports missing runs as partial', async () => {
+test('a rerun removes stale summaries, keeps a complete one over a partial sweep, and reports missing runs as partial', async () => {
   const resultsDir = tmp('eos-report-results-');
   const store = syntheticStore(resultsDir);
   const dataDir = tmp('eos-report-data-');
@@ -86,6 +86,13 @@ test('a rerun replaces stale summaries and reports missing runs as partial', asy
   const w = await writeProfileData('smoke', store, dataDir);
   assert.deepEqual(w.removed.map((f) => f.split('/').pop()), ['gone-experiment.json']);
   assert.ok(!readdirSync(join(dataDir, 'smoke')).includes('gone-experiment.json'));
+  // The complete summary stays: a sweep partial in the results folder does not replace it.
+  const summary = join(dataDir, 'smoke', 'fcn-relu-mnist5k-mse.json');
+  assert.deepEqual(w.kept, [summary]);
+  assert.equal(readReportData(dataDir).find((x) => x.experiment.id === 'fcn-relu-mnist5k-mse')?.status, 'complete');
+  // Without a complete summary to keep, the missing run shows as partial.
+  rmSync(summary);
+  await writeProfileData('smoke', store, dataDir);
   const d = readReportData(dataDir).find((x) => x.experiment.id === 'fcn-relu-mnist5k-mse');
   assert.equal(d?.status, 'partial');
   assert.ok((d?.tasks.missing ?? 0) >= 1);
