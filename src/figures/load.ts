@@ -9,7 +9,7 @@ import { parseProfile, profile, type ProfileEntry, type ProfileName } from '../s
 import { runSweep, stderrLog, type Log } from '../sweep/runner.js';
 import type { SweepSummary } from '../sweep/schema.js';
 import { ResultStore } from '../sweep/store.js';
-import { sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
+import { runsLeft, sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,7 +88,7 @@ export function storedLoader(profileName: ProfileName, stored: (id: string) => S
     async sweeps(id) {
       const s = stored(id);
       if (!s) throw new Unavailable(`${id} has not been run in profile '${profileName}'`);
-      if (opts.complete && (s.tasks.missing > 0 || s.tasks.running > 0)) throw new Unavailable(`${id} is not complete in profile '${profileName}' (${s.tasks.missing + s.tasks.running} runs left)`);
+      if (opts.complete && runsLeft(s.tasks) > 0) throw new Unavailable(`${id} is not complete in profile '${profileName}' (${runsLeft(s.tasks)} runs left)`);
       return s.summaries;
     },
   };

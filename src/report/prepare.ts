@@ -29,6 +29,7 @@ import { committedLoader, storedLoader } from '../figures/load.js';
 import { storedFromSummary } from './profileData.js';
 import { FIGURE_SCRIPT } from '../figures/html.js';
 import { accuracyByModel, PLAN_FILE, PlanFile } from '../sweep/cost.js';
+import { runsLeft } from '../sweep/summary.js';
 
 /** The book's own sources (chapters other than the notebooks, templates), relative to the project. */
 export const BOOK_SOURCES = 'reports';
@@ -104,7 +105,7 @@ function runCounts(d: ExperimentData): { converged: number; diverged: number; to
 
 function statusText(d: ExperimentData | undefined): string {
   if (!d) return 'not run';
-  return d.status === 'complete' ? `${d.profile}` : `${d.profile} (partial: ${d.tasks.missing + d.tasks.running} runs missing)`;
+  return d.status === 'complete' ? `${d.profile}` : `${d.profile} (partial: ${runsLeft(d.tasks)} runs missing)`;
 }
 
 function experimentsTable(best: Map<string, ExperimentData>, entries: ProfileEntry[], caption?: { text: string; label?: string }): string {

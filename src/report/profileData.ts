@@ -9,7 +9,7 @@ import { profile, type ProfileName } from '../sweep/profiles.js';
 import { canonicalJson, type ResultStore } from '../sweep/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { PLAN_FILE, readPlan } from '../sweep/cost.js';
-import { sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
+import { runsLeft, sweepsFromStore, type StoredSweeps } from '../sweep/summary.js';
 import { SCHEMA_VERSION, type Experiment, type FlowResult, type GdResult, type Provenance } from '../sweep/schema.js';
 import { CLAIMS_FILE, condense, ExperimentData, readReportData, roundNumbers, TABLE1_FILE } from './summary.js';
 import { table1Entries } from './table1.js';
@@ -52,12 +52,11 @@ export async function writeProfileData(profileName: ProfileName, store: ResultSt
     const committed = committedSummary(file, entry.experiment);
     const found = sweepsFromStore(entry.experiment, store);
     // A sweep still running here does not replace a complete summary of it.
-    const s = found && (found.tasks.missing + found.tasks.running === 0 || committed?.status !== 'complete') ? found : null;
+    const s = found && (runsLeft(found.tasks) === 0 || committed?.status !== 'complete') ? found : null;
     if (!s) {
-      const kept = committed;
-      stored.set(entry.experiment.id, kept && storedFromSummary(kept));
-      if (kept) {
-        condensed.set(entry.experiment.id, kept);
+      stored.set(entry.experiment.id, committed && storedFromSummary(committed));
+      if (committed) {
+        condensed.set(entry.experiment.id, committed);
         out.kept.push(file);
       } else out.notRun.push(entry.experiment.id);
       continue;

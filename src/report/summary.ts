@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { trajectoryRates } from '../figures/trajectory.js';
 import { PLAN_FILE } from '../sweep/cost.js';
-import type { StoredSweeps } from '../sweep/summary.js';
+import { runsLeft, type StoredSweeps } from '../sweep/summary.js';
 import { PROFILES, type ProfileEntry, type ProfileName } from '../sweep/profiles.js';
 import { Metrics, StopCheck } from '../train/schema.js';
 import { Experiment, FlowResult, GdResult, Provenance, SweepSummary as SweepSummarySchema } from '../sweep/schema.js';
@@ -145,7 +145,7 @@ export function condense(entry: ProfileEntry, profileName: ProfileName, stored: 
     notebook: entry.notebook,
     figures: entry.figures,
     experiment: entry.experiment,
-    status: tasks.missing + tasks.running === 0 ? 'complete' : 'partial',
+    status: runsLeft(tasks) === 0 ? 'complete' : 'partial',
     tasks,
     flow: {
       outcome: flow.outcome,

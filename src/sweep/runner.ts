@@ -21,7 +21,7 @@ import { REPO_ROOT } from '../util/paths.js';
 import { earlierAttempts, provenance, spentSoFar, startClock, type Spent } from './provenance.js';
 import { SweepSummary, type Experiment, type FlowResult, type GdResult } from './schema.js';
 import { canonicalJson, flowKey, gdKey, ResultStore } from './store.js';
-import { summarizeSweep, sweepsFromStore } from './summary.js';
+import { runsLeft, summarizeSweep, sweepsFromStore } from './summary.js';
 
 export type Log = (line: string) => void;
 
@@ -494,7 +494,7 @@ export async function runSweep(experiment: Experiment, opts: SweepOptions): Prom
   // A sweep the store holds whole is read from it: no data set is loaded (a figure redrawn from committed results
   // needs none), nothing is trained.
   const stored = sweepsFromStore(experiment, opts.store);
-  if (stored && stored.tasks.missing + stored.tasks.running === 0 && stored.summaries.every((s) => s.runs.every((r) => measured(r, experiment.measures)))) {
+  if (stored && runsLeft(stored.tasks) === 0 && stored.summaries.every((s) => s.runs.every((r) => measured(r, experiment.measures)))) {
     log(`[${experiment.id}] complete in ${opts.store.dir}: ${stored.summaries.map((s) => `eps=${s.lossGoal}: ${s.runs.length} rates`).join(', ')}`);
     return stored.summaries;
   }

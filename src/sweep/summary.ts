@@ -31,6 +31,9 @@ function flowAt(flow: FlowResult, point: FlowResult['sGF'][number]): FlowResult[
   return at;
 }
 
+/** Runs of a sweep not finished yet: missing, or running in another process. */
+export const runsLeft = (tasks: Record<Task['state'], number>): number => tasks.missing + tasks.running;
+
 export interface StoredSweeps {
   flow: FlowResult;
   summaries: SweepSummary[];
